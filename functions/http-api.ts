@@ -1,0 +1,40 @@
+import middy from '@middy/core';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { requireEnv } from '../shared/adapters/env';
+import { logger } from '../shared/adapters/logger';
+import { SfnTurnRunner } from '../shared/adapters/sfn-runner';
+import { lazyHandler } from '../shared/adapters/task-handler';
+import { fallbackResponse, type HttpResponse, parseRequest, renderOutput } from '../shared/application/http';
+import { SAFE_ROUTE } from '../shared/domain/routing';
+import type { TurnRunner } from '../shared/ports';
+
+/**
+ * The REST API v1: validates the request (zod), runs the turn through the state machine, and
+ * shapes its answer. Bad input ends here with a 4xx problem; a fault is a 503 with a safe route.
+ */
+export const makeHandler = (deps: { runner: TurnRunner; clock?: () => Date }) =>
+  middy<APIGatewayProxyEvent, HttpResponse, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      const now = (deps.clock?.() ?? new Date()).toISOString();
+      const parsed = parseRequest(event, now);
+      if (!parsed.ok) {
+        logger.info('request rejected', { resource: event.resource, status: parsed.response.statusCode });
+        return parsed.response;
+      }
+      try {
+        const out = await deps.runner.run(parsed.input);
+        const res = renderOutput(parsed.input, out);
+        logger.info('turn', { action: parsed.input.action, outcome: out.outcome, status: res.statusCode });
+        return res;
+      } catch (e) {
+        logger.error('turn failed', { action: parsed.input.action, error: e instanceof Error ? e.name : 'unknown' });
+        return fallbackResponse('RetentionCall', e instanceof Error ? e.name : 'Error', SAFE_ROUTE);
+      }
+    });
+
+export const handler = lazyHandler(() =>
+  makeHandler({ runner: new SfnTurnRunner(new SFNClient({}), requireEnv('STATE_MACHINE_ARN')) }),
+);

@@ -1,0 +1,12 @@
+import { accountStore, configSource, contactStore } from '../shared/adapters/composition';
+import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
+import { loadTurn } from '../shared/application/tasks';
+import type { AccountStore, ConfigSource, ContactStore } from '../shared/ports';
+
+/** LoadContact: the turn's one read; admits or rejects the turn. */
+export const makeHandler = (deps: { contacts: ContactStore; accounts: AccountStore; config: ConfigSource }) =>
+  taskHandler((e) => loadTurn(e.state, deps));
+
+export const handler = lazyHandler(() =>
+  makeHandler({ contacts: contactStore(), accounts: accountStore(), config: configSource() }),
+);

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { CALL_TYPES } from '../../shared/schemas/config';
+
+/**
+ * `npm run call`: walks one retention call in the terminal against the local stack, the way an
+ * agent desktop would use the API. Interactive by default; every choice can also be given as a flag:
+ *   npm run call -- --persona 1 --call-type CLOSE_ACCOUNT --factors correct --answers decline,accept
+ */
+interface PersonaJson {
+  name: string;
+  accountId: string;
+  phone: string;
+  last4: string;
+  zip: string;
+  dob: string;
+  pin?: string;
+  story: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string', default: process.env.RD_URL ?? 'http://127.0.0.1:3000' },
+    persona: { type: 'string' },
+    'call-type': { type: 'string' },
+    factors: { type: 'string' },
+    answers: { type: 'string' },
+    channel: { type: 'string', default: 'agent' },
+  },
+});
+
+const personas = JSON.parse(readFileSync(resolve(import.meta.dirname, 'personas.json'), 'utf8')) as PersonaJson[];
+const scripted = (values.answers ?? '').split(',').filter(Boolean);
+const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+
+async function ask(question: string, preset?: string): Promise<string> {
+  if (preset !== undefined) {
+    console.log(`${question}${preset}`);
+    return preset;
+  }
+  if (!process.stdin.isTTY && process.stdin.readableEnded) throw new Error('no more input');
+  return (await rl.question(question)).trim();
+}
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${values.url}/v1${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, json };
+}
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+function step(title: string, r: { status: number; json: Record<string, unknown> }) {
+  console.log(`\n${bold(`── ${title}`)}  HTTP ${r.status}`);
+  const j = r.json;
+  if (j.stage) console.log(`   stage: ${String(j.stage)}`);
+  const route = j.route as { queue: string; priority: number; reasons: string[] } | undefined;
+  if (route) console.log(`   route: ${route.queue} (priority ${route.priority}) — ${route.reasons.join('; ')}`);
+  if (j.segment) console.log(`   segment: ${JSON.stringify(j.segment)}`);
+  if ('verified' in j) console.log(`   verified: ${String(j.verified)}, attempts left: ${String(j.attemptsLeft)} (${String(j.result)})`);
+  if (j.outcome) console.log(`   outcome: ${String(j.outcome)}`);
+  if (j.title && j.status) console.log(`   ${String(j.title)}: ${String(j.detail)}`);
+}
+
+type Offer = { offerId: string; kind: string; title: string; script: string; reasons: string[]; economics: Record<string, number> };
+function showOffers(offers: Offer[]) {
+  if (offers.length === 0) console.log('   no offers');
+  offers.forEach((o, i) => {
+    const e = o.economics;
+    console.log(`   ${i + 1}. [${o.kind}] ${o.title}  (${o.offerId})`);
+    console.log(`      “${o.script}”`);
+    console.log(`      cost ${e.cost}, value ${e.customerValue}, P(accept) ${e.acceptProbability}, expected net ${e.expectedNetValue}`);
+    for (const r of o.reasons) console.log(`      · ${r}`);
+  });
+}
+
+async function main() {
+  try {
+    await fetch(`${values.url}/`);
+  } catch {
+    console.error(`No Retention Desk at ${values.url}. Start it first in another terminal with \`npm start\` (or pass --url).`);
+    process.exit(1);
+  }
+  console.log(bold('Retention Desk — a retention call\n'));
+  personas.forEach((p, i) => console.log(`  ${String(i + 1).padStart(2)}. ${p.name} — ${p.story}`));
+  const pick = Number(await ask('\nPersona number: ', values.persona));
+  const persona = personas[pick - 1];
+  if (!persona) throw new Error(`no persona ${pick}`);
+  CALL_TYPES.forEach((t, i) => console.log(`  ${i + 1}. ${t}`));
+  const ct = await ask('Call type (number or name) [CLOSE_ACCOUNT]: ', values['call-type']);
+  const callType = (CALL_TYPES as readonly string[]).includes(ct) ? ct : (CALL_TYPES[Number(ct || '1') - 1] ?? 'CLOSE_ACCOUNT');
+
+  const started = await api('POST', '/contacts', { channel: values.channel, callType, callerPhone: persona.phone });
+  step(`Contact started: ${persona.name} calls (${callType})`, started);
+  const contactId = started.json.contactId as string | undefined;
+  if (!contactId) return;
+
+  while ((await api('GET', `/contacts/${contactId}`)).json.stage === 'VERIFY') {
+    const mode = await ask('Verification: answer (c)orrectly or (w)rongly? [c]: ', values.factors === undefined ? undefined : values.factors[0]);
+    const wrong = mode.toLowerCase().startsWith('w');
+    const r = await api('POST', `/contacts/${contactId}/verification`, {
+      last4: wrong ? '0000' : persona.last4,
+      zip: persona.zip,
+      dob: persona.dob,
+    });
+    step(`Verification (last 4 ${wrong ? 'wrong' : 'right'}, ZIP and date of birth)`, r);
+    if (r.status !== 200) break;
+  }
+
+  let offers = await api('GET', `/contacts/${contactId}/offers`);
+  step('Offers', offers);
+  let current = (offers.json.offers as Offer[] | undefined) ?? [];
+  showOffers(current);
+  while (current.length > 0) {
+    const first = current[0]!;
+    const a = await ask(`Does the customer accept “${first.title}”? (a)ccept / (d)ecline [d]: `, scripted.shift()?.[0]);
+    const response = a.toLowerCase().startsWith('a') ? 'ACCEPTED' : 'DECLINED';
+    offers = await api('POST', `/contacts/${contactId}/responses`, { offerId: first.offerId, response });
+    step(`${response} ${first.offerId}`, offers);
+    current = (offers.json.offers as Offer[] | undefined) ?? [];
+    showOffers(current);
+  }
+  const final = await api('GET', `/contacts/${contactId}`);
+  const c = final.json as { stage: string; outcome: string | null; history: { stage: string }[] };
+  console.log(`\n${bold('Call ended')}: stage ${c.stage}, outcome ${c.outcome ?? '—'}`);
+  console.log(`   stages: ${c.history.map((h) => h.stage).join(' → ')}`);
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(`\n${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => rl.close());

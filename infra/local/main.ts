@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { JavaMissingError } from './dynamodb-local';
+import { startLocalStack } from './stack';
+
+const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--verbose]
+
+  --port N        HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
+  --accounts N    synthetic accounts to seed besides the personas (default 10000)
+  --data DIR      keep DynamoDB Local's data in DIR (default: in memory, gone on exit)
+  --verbose       show the functions' own logs (Powertools, level INFO)`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '3000' },
+      accounts: { type: 'string', default: '10000' },
+      data: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  const accounts = Number(values.accounts);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(accounts) || accounts < 0 || accounts > 5_000_000)
+    throw new UsageError(`--accounts must be a whole number up to 5,000,000, got ${values.accounts}`);
+  process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'INFO' : 'WARN';
+
+  const t0 = performance.now();
+  const stack = await startLocalStack({
+    port,
+    accounts,
+    ...(values.data ? { dataDir: values.data } : {}),
+    onProgress: (m) => console.log(`• ${m}`),
+  });
+  const p = stack.personas[0]!.persona;
+  console.log(`
+Retention Desk is running locally (started in ${((performance.now() - t0) / 1000).toFixed(1)} s).
+
+  API:       ${stack.url}/v1
+  DynamoDB:  ${stack.endpoint} (DynamoDB Local)
+  Personas:  ${stack.personas.length} (infra/local/personas.json), e.g. ${p.name} ${p.phone}
+
+Try it:
+  curl -s -X POST ${stack.url}/v1/contacts -H 'content-type: application/json' \\
+    -d '{"channel":"agent","callType":"CLOSE_ACCOUNT","callerPhone":"${p.phone}"}'
+
+Or walk a whole call:  npm run call
+Ctrl-C stops everything.`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the HTTP server and DynamoDB Local…`);
+    await stack.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof JavaMissingError || e instanceof UsageError) {
+    console.error(`\n${e.message}`);
+    if (e instanceof UsageError) console.error(`\n${USAGE}`);
+  } else if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') {
+    console.error('\nThe port is in use: is Retention Desk already running? Try `npm start -- --port 3001`.');
+  } else {
+    console.error('\nRetention Desk could not start:', e instanceof Error ? e.message : e);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CONFIG_KEY, documentClient } from '../../shared/adapters/dynamo';
+import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import type { TurnRunner } from '../../shared/ports';
+import type { Account } from '../../shared/schemas/account';
+import { ROUTES } from '../../shared/schemas/api';
+import { DecisionConfigSchema } from '../../shared/schemas/config';
+import { startDynamoLocal } from './dynamodb-local';
+import { buildPersonas } from './personas';
+import { generatePortfolio } from './portfolio';
+import { createLocalRunner, type LambdaLike } from './runner';
+import { startHttpServer } from './server';
+import { type LocalDefinition, readLocalDefinition } from './template';
+
+export interface LocalStackOptions {
+  /** HTTP port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  /** Synthetic accounts to seed (personas come on top). */
+  accounts?: number;
+  /** Keep DynamoDB data in this folder instead of memory. */
+  dataDir?: string;
+  /** The turn's clock for seeding (tenure etc.); defaults to today. */
+  asOf?: string;
+  onProgress?: (message: string) => void;
+  /** Replace the handler of a state (tests: make a task fail). */
+  taskOverrides?: Record<string, LambdaLike>;
+}
+
+export interface LocalStack {
+  url: string;
+  endpoint: string;
+  /** Env of the functions: table names by variable (CONTACTS_TABLE, ...). */
+  env: Record<string, string>;
+  db: DynamoDBDocumentClient;
+  runner: TurnRunner;
+  definition: LocalDefinition;
+  personas: ReturnType<typeof buildPersonas>;
+  stop(): Promise<void>;
+}
+
+/** Sets the process env the functions read, as Lambda would from the template. */
+function applyEnv(def: LocalDefinition, endpoint: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const f of def.functions) {
+    for (const [k, v] of Object.entries(f.environment)) {
+      if (env[k] !== undefined && env[k] !== v) throw new Error(`Functions disagree on ${k}: ${env[k]} vs ${v}`);
+      env[k] = v;
+    }
+  }
+  Object.assign(process.env, env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+  });
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  return env;
+}
+
+async function createTables(def: LocalDefinition): Promise<void> {
+  const ddb = new DynamoDBClient({});
+  const existing = new Set((await ddb.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const t of def.tables) {
+    if (existing.has(t.create.TableName!)) continue;
+    await ddb.send(new CreateTableCommand(t.create));
+    if (t.ttlAttribute)
+      await ddb
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: t.create.TableName,
+            TimeToLiveSpecification: { AttributeName: t.ttlAttribute, Enabled: true },
+          }),
+        )
+        .catch(() => undefined);
+  }
+  ddb.destroy();
+}
+
+/** Writes accounts 25 at a time, a few batches in flight, retrying what DynamoDB leaves unprocessed. */
+export async function putAccounts(db: DynamoDBDocumentClient, table: string, accounts: Account[]): Promise<void> {
+  const batches: Account[][] = [];
+  for (let i = 0; i < accounts.length; i += 25) batches.push(accounts.slice(i, i + 25));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      let requests = batch.map((a) => ({ PutRequest: { Item: a } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        const r = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+        requests = (r.UnprocessedItems?.[table] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((ok) => setTimeout(ok, 20 * 2 ** Math.min(attempt, 6)));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+export async function seedConfig(db: DynamoDBDocumentClient, table: string): Promise<void> {
+  const config = DecisionConfigSchema.parse(DEFAULT_CONFIG);
+  await db.send(new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }));
+  await db.send(
+    new PutCommand({ TableName: table, Item: { pk: CONFIG_KEY.pk, sk: `v#${config.version}`, version: config.version, config } }),
+  );
+}
+
+/**
+ * The whole stack on one machine: DynamoDB Local with the template's tables, the seeded portfolio
+ * and personas, the synthesized state machine run in-process with the real handlers, and the
+ * HTTP API on loopback.
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const say = opts.onProgress ?? (() => undefined);
+  const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+  say('Synthesizing the CDK app (tables, functions, state machine)…');
+  const def = readLocalDefinition();
+  say(`Starting DynamoDB Local (${opts.dataDir ? `data in ${opts.dataDir}` : 'in memory'})…`);
+  const dynamo = await startDynamoLocal(opts.dataDir ? { dataDir: opts.dataDir } : {});
+  const cleanup: Array<() => Promise<void>> = [() => dynamo.stop()];
+  const stop = async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const env = applyEnv(def, dynamo.endpoint);
+    say(`Creating ${def.tables.length} tables from the template: ${def.tables.map((t) => t.create.TableName).join(', ')}`);
+    await createTables(def);
+    const db = documentClient({});
+    cleanup.push(async () => db.destroy());
+    const tables = { accounts: env.ACCOUNTS_TABLE!, catalog: env.CATALOG_TABLE! };
+
+    await seedConfig(db, tables.catalog);
+    const personas = buildPersonas(asOf);
+    const seeded = await db.send(new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }));
+    if (seeded.Item) {
+      say('Accounts already seeded in the data folder: keeping them.');
+    } else {
+      const count = opts.accounts ?? 10_000;
+      say(`Seeding ${count.toLocaleString('en-US')} synthetic accounts and ${personas.length} personas…`);
+      const t0 = performance.now();
+      await putAccounts(db, tables.accounts, [...personas.map((p) => p.account), ...generatePortfolio({ count, asOf })]);
+      say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+
+    say('Loading the state machine definition and the real handlers…');
+    const runner = await createLocalRunner(def.stateMachine, opts.taskOverrides);
+    if (!def.functions.some((f) => f.entryName === 'http-api')) throw new Error('No http-api function in the template');
+    const { makeHandler } = (await import('../../functions/http-api')) as typeof import('../../functions/http-api');
+    const api = makeHandler({ runner });
+    const server = await startHttpServer(api as never, {
+      port: opts.port ?? 3000,
+      index: {
+        name: 'Retention Desk (local)',
+        routes: ROUTES.map((r) => `${r.method} ${r.resource}`),
+        personas: personas.map((p) => ({ name: p.persona.name, accountId: p.persona.accountId, phone: p.persona.phone })),
+      },
+    });
+    cleanup.push(() => server.close());
+    return { url: server.url, endpoint: dynamo.endpoint, env, db, runner, definition: def, personas, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,127 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { buildApp } from '../build-app';
+import { RetentionFunction } from '../constructs/retention-function';
+
+type Json = Record<string, unknown>;
+interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties?: Json }>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+}
+
+export interface LocalTable {
+  logicalId: string;
+  create: CreateTableCommandInput;
+  ttlAttribute?: string;
+}
+
+export interface LocalFunction {
+  logicalId: string;
+  /** `functions/<entryName>.ts` */
+  entryName: string;
+  /** Env vars with table references resolved to the local table names. */
+  environment: Record<string, string>;
+}
+
+export interface LocalDefinition {
+  tables: LocalTable[];
+  functions: LocalFunction[];
+  /** The state machine's ASL, with Lambda ARNs made placeholders naming each function's logical id. */
+  stateMachine: { logicalId: string; definition: Json; taskFunctions: Record<string, string> };
+}
+
+export const localTableName = (logicalId: string) => `rd-${logicalId}`;
+export const placeholderArn = (logicalId: string) => `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
+
+/**
+ * Synthesizes the CDK app in-process (no bundling) and reads what the one-machine stack needs
+ * from the templates: table definitions, function env vars, and the state machine definition.
+ * So what runs locally is what `cdk deploy` ships.
+ */
+export function readLocalDefinition(): LocalDefinition {
+  const { app, data, service } = buildApp({ bundling: false });
+  const assembly = app.synth();
+  const dataTpl = assembly.getStackByName(data.stackName).template as CfnTemplate;
+  const svcTpl = assembly.getStackByName(service.stackName).template as CfnTemplate;
+
+  const tables: LocalTable[] = [];
+  for (const [logicalId, r] of Object.entries(dataTpl.Resources)) {
+    if (r.Type !== 'AWS::DynamoDB::GlobalTable' && r.Type !== 'AWS::DynamoDB::Table') continue;
+    const p = r.Properties ?? {};
+    const gsis = (p.GlobalSecondaryIndexes as Json[] | undefined)?.map((g) => ({
+      IndexName: g.IndexName as string,
+      KeySchema: g.KeySchema as never,
+      Projection: g.Projection as never,
+    }));
+    const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+    tables.push({
+      logicalId,
+      create: {
+        TableName: localTableName(logicalId),
+        KeySchema: p.KeySchema as never,
+        AttributeDefinitions: p.AttributeDefinitions as never,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...(gsis?.length ? { GlobalSecondaryIndexes: gsis } : {}),
+      },
+      ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}),
+    });
+  }
+
+  // Exports of the data stack, by name → the logical id they refer to.
+  const exports = new Map<string, unknown>();
+  for (const o of Object.values(dataTpl.Outputs ?? {})) if (o.Export) exports.set(o.Export.Name, o.Value);
+  const resolve = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Json;
+    if (o && 'Fn::ImportValue' in o) {
+      const name = resolve(o['Fn::ImportValue']);
+      if (!exports.has(name)) throw new Error(`Unresolvable import ${name}`);
+      return resolve(exports.get(name));
+    }
+    if (o && 'Ref' in o) {
+      const id = o.Ref as string;
+      if (dataTpl.Resources[id]) return localTableName(id);
+      if (svcTpl.Resources[id]?.Type === 'AWS::StepFunctions::StateMachine')
+        return `arn:aws:states:us-east-1:000000000000:stateMachine:${id}`;
+      return id;
+    }
+    if (o && 'Fn::GetAtt' in o) return placeholderArn((o['Fn::GetAtt'] as string[])[0]!);
+    if (o && 'Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(sep);
+    }
+    return JSON.stringify(v);
+  };
+
+  const entries = new Map<string, string>();
+  for (const c of service.node.findAll()) {
+    if (c instanceof RetentionFunction) entries.set(Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement), c.entryName);
+  }
+  const functions: LocalFunction[] = [];
+  for (const [logicalId, r] of Object.entries(svcTpl.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function' || !entries.has(logicalId)) continue;
+    const vars = ((r.Properties?.Environment as Json | undefined)?.Variables ?? {}) as Json;
+    functions.push({
+      logicalId,
+      entryName: entries.get(logicalId)!,
+      environment: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolve(v)])),
+    });
+  }
+
+  const sm = Object.entries(svcTpl.Resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (!sm) throw new Error('No state machine in the service template');
+  const definition = JSON.parse(resolve(sm[1].Properties?.DefinitionString)) as Json;
+  const taskFunctions: Record<string, string> = {};
+  const visit = (states: Record<string, Json>) => {
+    for (const [name, s] of Object.entries(states)) {
+      if (s.Type === 'Task') {
+        const id = String(s.Resource).split(':function:')[1];
+        const entry = id ? entries.get(id) : undefined;
+        if (!entry) throw new Error(`Task ${name} has a resource that is not one of our functions: ${String(s.Resource)}`);
+        taskFunctions[name] = entry;
+      }
+    }
+  };
+  visit(definition.States as Record<string, Json>);
+  return { tables, functions, stateMachine: { logicalId: sm[0], definition, taskFunctions } };
+}

@@ -1,0 +1,36 @@
+import type { AccountStore, ConfigSource, ContactStore, TurnStore } from '../ports';
+import {
+  DynamoAccountStore,
+  DynamoConfigSource,
+  DynamoContactStore,
+  DynamoTurnStore,
+  documentClient,
+} from './dynamo';
+import { requireEnv } from './env';
+
+/** The composition root: real adapters from the env the constructs set. Built on first use, once. */
+let db: ReturnType<typeof documentClient> | undefined;
+const client = () => {
+  db ??= documentClient();
+  return db;
+};
+
+export const contactStore = (): ContactStore => new DynamoContactStore(client(), requireEnv('CONTACTS_TABLE'));
+export const accountStore = (): AccountStore => new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'));
+let config: ConfigSource | undefined;
+export const configSource = (): ConfigSource => {
+  config ??= new DynamoConfigSource(client(), requireEnv('CATALOG_TABLE'));
+  return config;
+};
+export const turnStore = (): TurnStore =>
+  new DynamoTurnStore(client(), {
+    contacts: requireEnv('CONTACTS_TABLE'),
+    offerLog: requireEnv('OFFER_LOG_TABLE'),
+    accounts: requireEnv('ACCOUNTS_TABLE'),
+  });
+
+/** Resets memoised clients (tests and the local runtime call it after changing the env). */
+export function resetComposition(): void {
+  db = undefined;
+  config = undefined;
+}

@@ -1,0 +1,155 @@
+import {
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountStore, ConfigSource, ContactStore, TurnStore, TurnWrite } from '../ports';
+import { type Account, AccountSchema } from '../schemas/account';
+import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
+import { type Contact, ContactSchema } from '../schemas/contact';
+
+export const PHONE_INDEX = 'byPhone';
+export const CONFIG_KEY = { pk: 'DECISION_CONFIG', sk: 'ACTIVE' } as const;
+
+/** Throttling and service faults: the state machine retries these (its Retry names this error). */
+export class TransientStorageError extends Error {
+  override name = 'TransientStorageError';
+}
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionConflictException',
+]);
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof Error && TRANSIENT.has(e.name)) throw new TransientStorageError(`${e.name}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export class DynamoContactStore implements ContactStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+  async get(contactId: string): Promise<Contact | undefined> {
+    const r = await guard(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { contactId }, ConsistentRead: true })),
+    );
+    return r.Item ? ContactSchema.parse(r.Item) : undefined;
+  }
+}
+
+export class DynamoAccountStore implements AccountStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+  async get(accountId: string): Promise<Account | undefined> {
+    const r = await guard(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { accountId }, ConsistentRead: true })),
+    );
+    return r.Item ? AccountSchema.parse(r.Item) : undefined;
+  }
+  /** A number shared by several accounts identifies none of them: the caller is asked for the account. */
+  async findByPhone(phone: string): Promise<Account | undefined> {
+    const r = await guard(() =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: PHONE_INDEX,
+          KeyConditionExpression: 'phone = :p',
+          ExpressionAttributeValues: { ':p': phone },
+          Limit: 2,
+        }),
+      ),
+    );
+    return r.Items?.length === 1 ? AccountSchema.parse(r.Items[0]) : undefined;
+  }
+}
+
+/** The active configuration, read at most once per `ttlMs` per container. */
+export class DynamoConfigSource implements ConfigSource {
+  private cached?: { at: number; config: DecisionConfig };
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly ttlMs = 30_000,
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+  async active(): Promise<DecisionConfig> {
+    const now = this.clock();
+    if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.config;
+    const r = await guard(() => this.db.send(new GetCommand({ TableName: this.table, Key: CONFIG_KEY })));
+    if (!r.Item) throw new Error('No active decision configuration in the catalog table');
+    const config = DecisionConfigSchema.parse(r.Item.config);
+    this.cached = { at: now, config };
+    return config;
+  }
+}
+
+export class DynamoTurnStore implements TurnStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { contacts: string; offerLog: string; accounts: string },
+  ) {}
+
+  async save(w: TurnWrite): Promise<'saved' | 'conflict'> {
+    const contactPut =
+      w.expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(contactId)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': w.expectedVersion } };
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      { Put: { TableName: this.tables.contacts, Item: w.contact, ...contactPut } },
+      ...w.log.map((e) => ({
+        Put: { TableName: this.tables.offerLog, Item: e, ConditionExpression: 'attribute_not_exists(contactId)' },
+      })),
+    ];
+    if (w.account) {
+      const { expected, next } = w.account;
+      const names = { '#v': 'verification', '#f': 'failures', '#l': 'lockedUntil' };
+      const cond = expected.lockedUntil
+        ? '#v.#f = :ef AND #v.#l = :el'
+        : '#v.#f = :ef AND attribute_not_exists(#v.#l)';
+      items.push({
+        Update: {
+          TableName: this.tables.accounts,
+          Key: { accountId: w.account.accountId },
+          UpdateExpression: next.lockedUntil ? 'SET #v.#f = :nf, #v.#l = :nl' : 'SET #v.#f = :nf REMOVE #v.#l',
+          ConditionExpression: cond,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':ef': expected.failures,
+            ':nf': next.failures,
+            ...(expected.lockedUntil ? { ':el': expected.lockedUntil } : {}),
+            ...(next.lockedUntil ? { ':nl': next.lockedUntil } : {}),
+          },
+        },
+      });
+    }
+    try {
+      await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      return 'saved';
+    } catch (e) {
+      if (
+        e instanceof TransactionCanceledException &&
+        e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')
+      )
+        return 'conflict';
+      throw e;
+    }
+  }
+}

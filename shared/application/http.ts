@@ -1,0 +1,247 @@
+import type { z } from 'zod';
+import { PROBLEMS, type Problem } from '../domain/problems';
+import type { TurnOutput } from '../ports';
+import {
+  ContactIdSchema,
+  IdempotencyKeySchema,
+  MAX_BODY_BYTES,
+  ROUTES,
+  ResponseBodySchema,
+  StartContactBodySchema,
+  type TurnInput,
+  VerificationBodySchema,
+} from '../schemas/api';
+import type { Channel, Contact, PresentedOffer } from '../schemas/contact';
+
+/** The parts of an API Gateway (REST, proxy) event the API reads; the local server builds the same. */
+export interface HttpRequest {
+  httpMethod: string;
+  resource: string;
+  path: string;
+  pathParameters: Record<string, string | undefined> | null;
+  headers: Record<string, string | undefined> | null;
+  body: string | null;
+  isBase64Encoded?: boolean;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const PROBLEM_BASE = 'https://retention-desk.example/problems/';
+
+export function json(statusCode: number, body: unknown, extraHeaders: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders },
+    body: JSON.stringify(body),
+  };
+}
+
+export function problemResponse(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): HttpResponse {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ type: PROBLEM_BASE + slug, title, status, detail, ...extensions }),
+  };
+}
+
+const kebab = (s: string) => s.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+
+export function domainProblem(p: Problem): HttpResponse {
+  return problemResponse(p.status, kebab(p.name), p.title, p.detail, p.extensions ?? {});
+}
+
+export type ValidationError = { path: string; message: string };
+
+function zodErrors(error: z.ZodError, prefix: string): ValidationError[] {
+  return error.issues.flatMap((i): ValidationError[] => {
+    const base = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ path: [base, k].filter(Boolean).join('.'), message: 'unknown field' }));
+    return [{ path: base || prefix || '(body)', message: i.message }];
+  });
+}
+
+function invalid(errors: ValidationError[], detail?: string): HttpResponse {
+  return problemResponse(
+    400,
+    'validation',
+    'Invalid request',
+    detail ?? errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+    { errors },
+  );
+}
+
+function header(req: HttpRequest, name: string): string | undefined {
+  if (!req.headers) return undefined;
+  const key = Object.keys(req.headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : req.headers[key];
+}
+
+function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): { ok: true; value: z.infer<S> } | { ok: false; response: HttpResponse } {
+  const raw = req.body ?? '';
+  const text = req.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES)
+    return {
+      ok: false,
+      response: problemResponse(413, 'body-too-large', 'Request body too large', `The body may be at most ${MAX_BODY_BYTES} bytes.`),
+    };
+  const type = header(req, 'content-type');
+  if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type))
+    return {
+      ok: false,
+      response: problemResponse(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json.'),
+    };
+  if (text.trim() === '') return { ok: false, response: invalid([{ path: '(body)', message: 'a JSON object is required' }]) };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, response: invalid([{ path: '(body)', message: 'malformed JSON' }]) };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    return { ok: false, response: invalid([{ path: '(body)', message: 'must be a JSON object' }]) };
+  const r = schema.safeParse(parsed);
+  return r.success ? { ok: true, value: r.data } : { ok: false, response: invalid(zodErrors(r.error, '')) };
+}
+
+/** HTTP request → the turn the state machine runs, or the 4xx answer that ends it here. */
+export function parseRequest(req: HttpRequest, now: string): { ok: true; input: TurnInput } | { ok: false; response: HttpResponse } {
+  const route = ROUTES.find((r) => r.resource === req.resource && r.method === req.httpMethod.toUpperCase());
+  if (!route) {
+    const known = ROUTES.some((r) => r.resource === req.resource);
+    return {
+      ok: false,
+      response: known
+        ? problemResponse(405, 'method-not-allowed', 'Method not allowed', `${req.httpMethod} is not served on ${req.resource}.`)
+        : problemResponse(404, 'not-found', 'Not found', `No route for ${req.httpMethod} ${req.path}.`),
+    };
+  }
+  if (route.action === 'start') {
+    const b = parseBody(req, StartContactBodySchema);
+    return b.ok ? { ok: true, input: { action: 'start', now, request: b.value } } : b;
+  }
+  const id = ContactIdSchema.safeParse(req.pathParameters?.contactId);
+  if (!id.success) return { ok: false, response: invalid(zodErrors(id.error, 'contactId')) };
+  const contactId = id.data;
+  switch (route.action) {
+    case 'verify': {
+      const b = parseBody(req, VerificationBodySchema);
+      return b.ok ? { ok: true, input: { action: 'verify', now, contactId, request: b.value } } : b;
+    }
+    case 'respond': {
+      const key = header(req, 'idempotency-key');
+      let idempotencyKey: string | undefined;
+      if (key !== undefined) {
+        const k = IdempotencyKeySchema.safeParse(key);
+        if (!k.success) return { ok: false, response: invalid(zodErrors(k.error, 'Idempotency-Key')) };
+        idempotencyKey = k.data;
+      }
+      const b = parseBody(req, ResponseBodySchema);
+      return b.ok
+        ? { ok: true, input: { action: 'respond', now, contactId, request: b.value, ...(idempotencyKey ? { idempotencyKey } : {}) } }
+        : b;
+    }
+    case 'offers':
+    case 'get':
+      return { ok: true, input: { action: route.action, now, contactId } };
+  }
+}
+
+const scriptFor = (o: PresentedOffer, channel: Channel) => o.scripts[channel];
+
+export function offerView(o: PresentedOffer, channel: Channel) {
+  return {
+    offerId: o.offerId,
+    kind: o.kind,
+    title: o.title,
+    script: scriptFor(o, channel),
+    reasons: o.reasons,
+    economics: o.economics,
+  };
+}
+
+function currentOffers(c: Contact, ids: readonly string[] = c.current) {
+  return ids.map((id) => c.offers.find((o) => o.offerId === id)).filter((o) => o !== undefined).map((o) => offerView(o, c.channel));
+}
+
+/** The contact as the API shows it: the account id only once the caller is verified. */
+export function contactView(c: Contact) {
+  return {
+    contactId: c.contactId,
+    channel: c.channel,
+    callType: c.callType,
+    stage: c.stage,
+    route: c.route,
+    verification: { status: c.verification.status, attemptsLeft: c.verification.attemptsLeft },
+    ...(c.verification.status === 'VERIFIED' && c.accountId ? { accountId: c.accountId } : {}),
+    ...(c.segment ? { segment: { customer: c.segment.customer, card: c.segment.card } } : {}),
+    offersPresented: c.offers.map((o) => ({ ...offerView(o, c.channel), presentedAt: o.presentedAt, response: o.response ?? null })),
+    currentOffers: [...c.current],
+    answers: c.answers.map((a) => ({ offerId: a.offerId, response: a.response, at: a.at })),
+    outcome: c.outcome ?? null,
+    history: c.history,
+    configVersion: c.configVersion,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+/** The state machine's answer → the HTTP answer of the route that asked. */
+export function renderOutput(input: TurnInput, out: TurnOutput): HttpResponse {
+  if (out.outcome === 'rejected') return domainProblem(out.problem);
+  if (out.outcome === 'fallback') return fallbackResponse(out.failedAt, out.error, out.route);
+  const c = out.contact;
+  switch (input.action) {
+    case 'start':
+      return json(201, { contactId: c.contactId, stage: c.stage, route: c.route }, { location: `/v1/contacts/${c.contactId}` });
+    case 'verify':
+      if (c.stage === 'LOCKED')
+        return domainProblem({
+          name: 'VerificationLocked',
+          ...PROBLEMS.VerificationLocked,
+          detail: 'Too many failed attempts: verification is locked; the caller goes to security.',
+          extensions: { stage: c.stage, attemptsLeft: 0, lockedUntil: c.verification.lockedUntil, route: c.route },
+        });
+      return json(200, {
+        verified: c.verification.status === 'VERIFIED',
+        stage: c.stage,
+        attemptsLeft: c.verification.attemptsLeft,
+        result: c.verification.lastResult ?? null,
+        route: c.route,
+      });
+    case 'offers':
+      return json(200, {
+        stage: c.stage,
+        segment: c.segment ? { customer: c.segment.customer, card: c.segment.card } : null,
+        offers: currentOffers(c),
+      });
+    case 'respond': {
+      const a = c.answers.find((x) => x.offerId === input.request.offerId);
+      if (!a) return json(200, { stage: c.stage, outcome: c.outcome ?? null, offers: currentOffers(c) });
+      return json(200, { stage: a.result.stage, outcome: a.result.outcome ?? null, offers: currentOffers(c, a.result.offerIds) });
+    }
+    case 'get':
+      return json(200, contactView(c));
+  }
+}
+
+/** A fault inside Retention Desk: the caller is not lost, the answer says which agent takes them. */
+export function fallbackResponse(failedAt: string, error: string, route: unknown): HttpResponse {
+  return problemResponse(
+    503,
+    'degraded',
+    'Retention Desk could not complete the turn',
+    `${failedAt} failed (${error}); hand the caller to the route given.`,
+    { route },
+  );
+}

@@ -1,0 +1,222 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  admitTurn,
+  applyAnswer,
+  applyRoute,
+  applyVerification,
+  finalizeTurn,
+  newContact,
+  presentOffers,
+} from '../domain/call';
+import { computeFacts } from '../domain/facts';
+import { type CompiledCatalog, compileCatalog } from '../domain/offers';
+import { problem } from '../domain/problems';
+import { routeContact } from '../domain/routing';
+import { type CompiledSegmentTable, compileSegmentTable } from '../domain/segments';
+import { verifyFactors } from '../domain/verification';
+import type { AccountStore, ConfigSource, ContactStore, TurnStore } from '../ports';
+import type { DecisionConfig } from '../schemas/config';
+import { proceeding, type TaskState, type Turn } from './turn-state';
+
+/** Compiled forms of a configuration, built once per version and reused across turns. */
+export interface Compiled {
+  config: DecisionConfig;
+  catalog: CompiledCatalog;
+  customerSegments: CompiledSegmentTable;
+  cardSegments: CompiledSegmentTable;
+}
+const compiledByVersion = new Map<string, Compiled>();
+export function compile(config: DecisionConfig): Compiled {
+  let c = compiledByVersion.get(config.version);
+  if (!c || c.config !== config) {
+    c = {
+      config,
+      catalog: compileCatalog(config),
+      customerSegments: compileSegmentTable(config.customerSegments),
+      cardSegments: compileSegmentTable(config.cardSegments),
+    };
+    compiledByVersion.set(config.version, c);
+  }
+  return c;
+}
+
+/** A contact id derived from the channel's own id (so a retried start finds the same contact), or random. */
+export function contactIdFor(channel: string, externalContactId?: string): string {
+  if (!externalContactId) return randomUUID();
+  const h = createHash('sha256').update(`retention-desk:${channel}:${externalContactId}`).digest('hex');
+  // Shaped as a version-8 (custom) UUID: reveals nothing about the account.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * LoadContact: the one read of the turn. Start: finds the account by caller number or id and
+ * drafts the contact. Other turns: reads the contact (and, to verify, the account) and admits or
+ * rejects the turn for the contact's stage.
+ */
+export async function loadTurn(
+  state: TaskState,
+  deps: { contacts: ContactStore; accounts: AccountStore; config: ConfigSource },
+): Promise<Turn> {
+  if (state.action === 'start') {
+    const req = state.request;
+    const contactId = contactIdFor(req.channel, req.externalContactId);
+    if (req.externalContactId) {
+      const existing = await deps.contacts.get(contactId);
+      if (existing) return { kind: 'unchanged', contact: existing };
+    }
+    const [config, byId, byPhone] = await Promise.all([
+      deps.config.active(),
+      req.accountId ? deps.accounts.get(req.accountId) : undefined,
+      !req.accountId && req.callerPhone ? deps.accounts.findByPhone(req.callerPhone) : undefined,
+    ]);
+    const account = byId ?? byPhone;
+    const contact = newContact({
+      contactId,
+      request: req,
+      now: state.now,
+      ...(account ? { accountId: account.accountId } : {}),
+      callerMatched: account !== undefined && req.callerPhone !== undefined && req.callerPhone === account.phone,
+      config,
+    });
+    return { kind: 'proceed', isNew: true, contact, ...(account ? { account } : {}), log: [] };
+  }
+  const contact = await deps.contacts.get(state.contactId);
+  if (!contact) return { kind: 'rejected', problem: problem('ContactNotFound', `No contact ${state.contactId}.`) };
+  const admission = admitTurn(state, contact);
+  if (admission.kind === 'rejected') return { kind: 'rejected', problem: admission.problem };
+  if (admission.kind === 'unchanged') return { kind: 'unchanged', contact };
+  if (state.action === 'verify' && contact.accountId) {
+    const account = await deps.accounts.get(contact.accountId);
+    if (account) return { kind: 'proceed', contact, account, log: [] };
+  }
+  return { kind: 'proceed', contact, log: [] };
+}
+
+/** SegmentCustomer: facts, customer value, customer and card segments (with the facts behind them). */
+export function segmentTurn(state: TaskState, compiled: Compiled): Turn {
+  const turn = proceeding(state);
+  if (!turn.account) return turn;
+  const facts = computeFacts(turn.account, state.now, compiled.config.value);
+  const customer = compiled.customerSegments.classify(facts);
+  const card = compiled.cardSegments.classify(facts);
+  return {
+    ...turn,
+    contact: {
+      ...turn.contact,
+      facts,
+      segment: { customer: customer.segment, card: card.segment, reasons: [...customer.reasons, ...card.reasons] },
+    },
+  };
+}
+
+/** RouteContact: queue, priority and reasons from call type, segment, flags and verification. */
+export function routeTurn(state: TaskState, compiled: Compiled): Turn {
+  const turn = proceeding(state);
+  const c = turn.contact;
+  const lockedUntil = turn.account?.verification.lockedUntil;
+  const lockedNow = lockedUntil !== undefined && Date.parse(lockedUntil) > Date.parse(state.now);
+  const verification = c.verification.status === 'LOCKED' || lockedNow ? 'LOCKED' : c.verification.status;
+  const decision = routeContact(compiled.config.routing, {
+    identified: c.accountId !== undefined,
+    verification,
+    callType: c.callType,
+    ...(c.segment ? { customerSegment: c.segment.customer } : {}),
+    ...(turn.account ? { flags: turn.account.flags } : {}),
+    ...(c.facts ? { annualProfit: c.facts.annualProfit } : {}),
+  });
+  const contact =
+    verification === 'LOCKED' && c.verification.status !== 'LOCKED'
+      ? {
+          ...c,
+          verification: {
+            ...c.verification,
+            status: 'LOCKED' as const,
+            attemptsLeft: 0,
+            ...(lockedUntil ? { lockedUntil } : {}),
+          },
+        }
+      : c;
+  return { ...turn, contact: applyRoute(contact, decision, state.now) };
+}
+
+/** VerifyCaller: knowledge factors against the account's salted hashes; counts failures on the account. */
+export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
+  const turn = proceeding(state);
+  if (state.action !== 'verify') return turn;
+  const account = turn.account;
+  if (!account) throw new Error('VerifyCaller reached without the account');
+  const secrets = account.verification;
+  const result = verifyFactors({
+    secrets,
+    given: state.request,
+    callerMatched: turn.contact.verification.callerMatched,
+    policy: compiled.config.verification,
+    now: state.now,
+  });
+  const contact = applyVerification(turn.contact, result);
+  const changed =
+    result.kind !== 'insufficient' &&
+    (result.secrets.failures !== secrets.failures || result.secrets.lockedUntil !== secrets.lockedUntil);
+  return {
+    ...turn,
+    contact,
+    ...(changed
+      ? {
+          accountUpdate: {
+            accountId: account.accountId,
+            expected: { failures: secrets.failures, ...(secrets.lockedUntil ? { lockedUntil: secrets.lockedUntil } : {}) },
+            next: {
+              failures: result.secrets.failures,
+              ...(result.secrets.lockedUntil ? { lockedUntil: result.secrets.lockedUntil } : {}),
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/** ChooseOffers / OfferCrossSell: the next offers for the stage, best first, logged as presented. */
+export function chooseOffersTurn(state: TaskState, compiled: Compiled): Turn {
+  const turn = proceeding(state);
+  const r = presentOffers(turn.contact, compiled.catalog, compiled.config, state.now);
+  return { ...turn, contact: r.contact, log: [...(turn.log ?? []), ...r.log] };
+}
+
+/** RecordAnswer: the answer to a presented offer, and where the call goes next. */
+export function answerTurn(state: TaskState, compiled: Compiled): Turn {
+  const turn = proceeding(state);
+  if (state.action !== 'respond') return turn;
+  const r = applyAnswer({
+    contact: turn.contact,
+    offerId: state.request.offerId,
+    response: state.request.response,
+    ...(state.idempotencyKey ? { idempotencyKey: state.idempotencyKey } : {}),
+    config: compiled.config,
+    now: state.now,
+  });
+  return { ...turn, contact: r.contact, log: [...(turn.log ?? []), ...r.log], next: r.next };
+}
+
+/** SaveTurn: the one write of the turn, atomic and conditional on the version that was read. */
+export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn> {
+  const turn = proceeding(state);
+  const contact = finalizeTurn(turn.contact, state, state.now);
+  const outcome = await store.save({
+    contact,
+    ...(turn.isNew ? {} : { expectedVersion: turn.contact.version }),
+    log: turn.log ?? [],
+    ...(turn.accountUpdate ? { account: turn.accountUpdate } : {}),
+  });
+  if (outcome === 'conflict') {
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'ConcurrentUpdate',
+        turn.isNew
+          ? 'This contact was started concurrently by another request; repeat the request to read it.'
+          : 'The contact changed while this request was served; read it again and retry.',
+      ),
+    };
+  }
+  return { kind: 'saved', contact };
+}

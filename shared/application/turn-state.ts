@@ -1,0 +1,41 @@
+import type { AnswerNext } from '../domain/call';
+import type { Problem } from '../domain/problems';
+import type { Account } from '../schemas/account';
+import type { TurnInput } from '../schemas/api';
+import type { Contact, OfferLogEvent } from '../schemas/contact';
+import type { AccountVerificationUpdate } from '../ports';
+
+/**
+ * What travels between the state machine's tasks at `$.turn`. Choice states read `kind` and `next`.
+ * `account` (with its hashed secrets) is only carried between tasks, never returned by the run.
+ */
+export interface Turn {
+  kind: 'proceed' | 'unchanged' | 'rejected' | 'saved';
+  contact?: Contact;
+  problem?: Problem;
+  account?: Account;
+  isNew?: boolean;
+  log?: OfferLogEvent[];
+  accountUpdate?: AccountVerificationUpdate;
+  next?: AnswerNext;
+}
+
+/** The state machine's state as a task sees it: the turn's input plus the turn so far. */
+export type TaskState = TurnInput & { turn?: Turn };
+
+/** Each Lambda task receives `{ state, task }` (see infra/constructs/retention-call.ts). */
+export interface TaskEvent {
+  state: TaskState;
+  task: string;
+}
+
+export class TurnStateError extends Error {
+  override name = 'TurnStateError';
+}
+
+/** A stage task runs only on a turn that LoadContact admitted and that has a contact. */
+export function proceeding(state: TaskState): Turn & { contact: Contact } {
+  const t = state.turn;
+  if (!t || t.kind !== 'proceed' || !t.contact) throw new TurnStateError(`task reached with turn ${t?.kind ?? 'missing'}`);
+  return t as Turn & { contact: Contact };
+}

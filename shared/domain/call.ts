@@ -1,0 +1,308 @@
+import type { StartContactBody, TurnInput } from '../schemas/api';
+import type { DecisionConfig, Stage } from '../schemas/config';
+import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
+import type { CompiledCatalog, DecisionContext } from './offers';
+import { type Problem, problem } from './problems';
+import type { RoutingDecision } from './routing';
+import type { VerificationResult } from './verification';
+
+/** Contacts are kept this long after their last change (DynamoDB TTL). */
+export const CONTACT_TTL_DAYS = 30;
+
+const TERMINAL: ReadonlySet<Stage> = new Set(['RETAINED', 'RESOLVED', 'CROSS_SOLD', 'CLOSED', 'UNIDENTIFIED', 'ROUTED']);
+export const isTerminal = (s: Stage) => TERMINAL.has(s);
+
+/** A new contact, before routing. `contactId` comes from the caller (random or derived). */
+export function newContact(args: {
+  contactId: string;
+  request: StartContactBody;
+  now: string;
+  accountId?: string;
+  callerMatched: boolean;
+  config: DecisionConfig;
+}): Contact {
+  const { contactId, request, now, config } = args;
+  return {
+    contactId,
+    version: 0,
+    channel: request.channel,
+    callType: request.callType,
+    ...(request.externalContactId ? { externalContactId: request.externalContactId } : {}),
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: ttl(now),
+    ...(args.accountId ? { accountId: args.accountId } : {}),
+    stage: 'VERIFY',
+    route: { queue: 'GENERAL_SERVICE', priority: 3, reasons: ['not routed yet'], ruleId: 'NONE' },
+    verification: {
+      status: 'PENDING',
+      attemptsLeft: config.verification.maxFailures,
+      callerMatched: args.callerMatched,
+    },
+    offers: [],
+    current: [],
+    answers: [],
+    history: [{ stage: 'VERIFY', at: now }],
+    configVersion: config.version,
+    logSeq: 0,
+  };
+}
+
+const ttl = (now: string) => Math.floor(Date.parse(now) / 1000) + CONTACT_TTL_DAYS * 86_400;
+
+function setStage(c: Contact, stage: Stage, now: string): Contact {
+  if (c.stage === stage) return c;
+  return { ...c, stage, history: [...c.history, { stage, at: now }] };
+}
+
+export type Admission = { kind: 'proceed' } | { kind: 'unchanged' } | { kind: 'rejected'; problem: Problem };
+
+/** Whether the contact's stage lets this turn run; a repeated identical answer is served unchanged. */
+export function admitTurn(input: TurnInput, contact: Contact): Admission {
+  const s = contact.stage;
+  const reject = (p: Problem): Admission => ({ kind: 'rejected', problem: p });
+  switch (input.action) {
+    case 'start':
+    case 'get':
+      return { kind: 'unchanged' };
+    case 'verify':
+      if (s === 'VERIFY') return { kind: 'proceed' };
+      if (s === 'LOCKED')
+        return reject(
+          problem('VerificationLocked', 'Too many failed attempts: verification is locked; the caller goes to security.', {
+            stage: s,
+            attemptsLeft: 0,
+            lockedUntil: contact.verification.lockedUntil,
+          }),
+        );
+      if (s === 'UNIDENTIFIED' || s === 'ROUTED')
+        return reject(problem('StageConflict', `This contact is ${s} (queue ${contact.route.queue}): nothing to verify.`));
+      return reject(problem('StageConflict', 'The caller is already verified.'));
+    case 'offers':
+      if (s === 'VERIFY' || s === 'LOCKED')
+        return reject(problem('NotVerified', 'Offers are available only after the caller is verified.'));
+      return (s === 'OFFER' || s === 'CROSS_SELL') && contact.current.length === 0
+        ? { kind: 'proceed' }
+        : { kind: 'unchanged' };
+    case 'respond': {
+      const { offerId, response } = input.request;
+      if (input.idempotencyKey) {
+        const prior = contact.answers.find((a) => a.idempotencyKey === input.idempotencyKey);
+        if (prior && (prior.offerId !== offerId || prior.response !== response))
+          return reject(
+            problem(
+              'IdempotencyKeyReused',
+              `Idempotency-Key was first used for ${prior.response} of ${prior.offerId}; use a new key for a new answer.`,
+            ),
+          );
+      }
+      const answered = contact.answers.find((a) => a.offerId === offerId);
+      if (answered) {
+        return answered.response === response
+          ? { kind: 'unchanged' }
+          : reject(
+              problem('AnswerConflict', `Offer ${offerId} was already ${answered.response}; an answer cannot change.`),
+            );
+      }
+      if (s === 'VERIFY' || s === 'LOCKED')
+        return reject(problem('NotVerified', 'Answers are taken only after the caller is verified.'));
+      if (!contact.current.includes(offerId))
+        return reject(problem('OfferNotPresented', `Offer ${offerId} is not among the offers presented on this contact.`));
+      return { kind: 'proceed' };
+    }
+  }
+}
+
+/** After routing: the disposition ends the call at a stage, or it goes on to verification or offers. */
+export function applyRoute(c: Contact, d: RoutingDecision, now: string): Contact {
+  const stage: Stage =
+    d.disposition === 'CONTINUE' ? (c.verification.status === 'VERIFIED' ? 'OFFER' : 'VERIFY') : d.disposition;
+  return setStage({ ...c, route: d.route }, stage, now);
+}
+
+export function applyVerification(c: Contact, r: VerificationResult): Contact {
+  const v = c.verification;
+  switch (r.kind) {
+    case 'verified':
+      return { ...c, verification: { ...v, status: 'VERIFIED', lastResult: 'VERIFIED' } };
+    case 'insufficient':
+      return { ...c, verification: { ...v, attemptsLeft: r.attemptsLeft, lastResult: 'MORE_FACTORS_NEEDED' } };
+    case 'failed':
+      return { ...c, verification: { ...v, attemptsLeft: r.attemptsLeft, lastResult: 'WRONG_FACTORS' } };
+    case 'locked':
+      return {
+        ...c,
+        verification: { ...v, status: 'LOCKED', attemptsLeft: 0, lockedUntil: r.until, lastResult: 'LOCKED' },
+      };
+  }
+}
+
+/** One offer-log event, numbered in the contact's own sequence. */
+function logEvent(
+  c: Contact,
+  now: string,
+  event: OfferLogEvent['event'],
+  offer?: PresentedOffer,
+): { contact: Contact; event: OfferLogEvent } {
+  const e: OfferLogEvent = {
+    contactId: c.contactId,
+    seq: c.logSeq,
+    at: now,
+    event,
+    accountId: c.accountId ?? 'UNIDENTIFIED',
+    callType: c.callType,
+    channel: c.channel,
+    stage: c.stage,
+    configVersion: c.configVersion,
+    ...(c.segment ? { customerSegment: c.segment.customer, cardSegment: c.segment.card } : {}),
+    ...(offer ? { offerId: offer.offerId, kind: offer.kind, economics: offer.economics } : {}),
+  };
+  return { contact: { ...c, logSeq: c.logSeq + 1 }, event: e };
+}
+
+export interface Stepped {
+  contact: Contact;
+  log: OfferLogEvent[];
+}
+
+function closeContact(c: Contact, config: DecisionConfig, now: string, log: OfferLogEvent[]): Stepped {
+  const closing = config.callTypes[c.callType]?.closing ?? false;
+  let contact = setStage({ ...c, current: [], outcome: closing ? 'CLOSURE_REQUESTED' : 'NOT_RESOLVED' }, 'CLOSED', now);
+  const l = logEvent(contact, now, closing ? 'CLOSURE_REQUESTED' : 'CONTACT_CLOSED');
+  contact = l.contact;
+  return { contact, log: [...log, l.event] };
+}
+
+function decisionContext(c: Contact): DecisionContext | undefined {
+  if (!c.facts || !c.segment) return undefined;
+  return { facts: c.facts, customerSegment: c.segment.customer, cardSegment: c.segment.card, callType: c.callType };
+}
+
+/**
+ * Puts the next offers on the table: retention offers (best first, at most `offersPerTurn` at a
+ * time and `maxRetentionOffers` per contact, never one already presented), then, when none is left,
+ * cross-sell offers that suit the customer, then the closure. Does nothing when offers are on the table.
+ */
+export function presentOffers(c0: Contact, catalog: CompiledCatalog, config: DecisionConfig, now: string): Stepped {
+  let c = c0;
+  const log: OfferLogEvent[] = [];
+  if (c.current.length > 0 || (c.stage !== 'OFFER' && c.stage !== 'CROSS_SELL')) return { contact: c, log };
+  const ctx = decisionContext(c);
+  const presented = new Set(c.offers.map((o) => o.offerId));
+  const present = (kind: PresentedOffer['kind'], max: number): boolean => {
+    if (!ctx || max <= 0) return false;
+    const picks = catalog.rank(kind, ctx, presented).slice(0, max);
+    if (picks.length === 0) return false;
+    const shown: PresentedOffer[] = picks.map((p) => ({
+      offerId: p.offer.offerId,
+      kind: p.offer.kind,
+      title: p.offer.title,
+      scripts: p.offer.scripts,
+      reasons: p.reasons,
+      economics: p.economics,
+      presentedAt: now,
+    }));
+    c = { ...c, offers: [...c.offers, ...shown], current: shown.map((s) => s.offerId) };
+    for (const s of shown) {
+      const l = logEvent(c, now, 'PRESENTED', s);
+      c = l.contact;
+      log.push(l.event);
+    }
+    return true;
+  };
+
+  if (c.stage === 'OFFER') {
+    const used = c.offers.filter((o) => o.kind === 'RETENTION').length;
+    const room = Math.min(config.limits.offersPerTurn, config.limits.maxRetentionOffers - used);
+    if (present('RETENTION', room)) return { contact: c, log };
+    c = setStage(c, 'CROSS_SELL', now);
+  }
+  if (c.offers.some((o) => o.kind === 'CROSS_SELL')) return closeContact(c, config, now, log);
+  if (present('CROSS_SELL', config.limits.maxCrossSellOffers)) return { contact: c, log };
+  return closeContact(c, config, now, log);
+}
+
+export type AnswerNext = 'OFFER' | 'CROSS_SELL' | 'NONE';
+
+/**
+ * Records an answer (admission has checked it is on the table). Accepting a retention offer keeps
+ * the customer; accepting a cross-sell sells the product (and a closing call still records its
+ * closure request). Declining moves to the next offer, then to cross-sell, then to the closure.
+ */
+export function applyAnswer(args: {
+  contact: Contact;
+  offerId: string;
+  response: OfferResponse;
+  idempotencyKey?: string;
+  config: DecisionConfig;
+  now: string;
+}): Stepped & { next: AnswerNext } {
+  const { offerId, response, config, now } = args;
+  const closing = config.callTypes[args.contact.callType]?.closing ?? false;
+  const offer = args.contact.offers.find((o) => o.offerId === offerId)!;
+  let c: Contact = {
+    ...args.contact,
+    offers: args.contact.offers.map((o) => (o.offerId === offerId ? { ...o, response } : o)),
+    current: args.contact.current.filter((id) => id !== offerId),
+    answers: [
+      ...args.contact.answers,
+      {
+        offerId,
+        response,
+        at: now,
+        ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
+        result: { stage: args.contact.stage, offerIds: [] },
+      },
+    ],
+  };
+  const log: OfferLogEvent[] = [];
+  const l = logEvent(c, now, response, { ...offer, response });
+  c = l.contact;
+  log.push(l.event);
+
+  if (response === 'ACCEPTED') {
+    if (offer.kind === 'RETENTION') {
+      c = setStage({ ...c, current: [], outcome: closing ? 'SAVED' : 'RESOLVED' }, closing ? 'RETAINED' : 'RESOLVED', now);
+    } else {
+      c = setStage({ ...c, current: [], outcome: 'CROSS_SOLD' }, 'CROSS_SOLD', now);
+      if (closing) {
+        const cl = logEvent(c, now, 'CLOSURE_REQUESTED');
+        c = cl.contact;
+        log.push(cl.event);
+      }
+    }
+    return { contact: c, log, next: 'NONE' };
+  }
+  if (c.current.length > 0) return { contact: c, log, next: 'NONE' };
+  if (c.stage === 'OFFER') {
+    const used = c.offers.filter((o) => o.kind === 'RETENTION').length;
+    if (used < config.limits.maxRetentionOffers) return { contact: c, log, next: 'OFFER' };
+    return { contact: setStage(c, 'CROSS_SELL', now), log, next: 'CROSS_SELL' };
+  }
+  const closed = closeContact(c, config, now, log);
+  return { ...closed, next: 'NONE' };
+}
+
+/** Before storing: stamp the turn, and give the answer just taken the result it produced. */
+export function finalizeTurn(c: Contact, input: TurnInput, now: string): Contact {
+  let contact: Contact = { ...c, version: c.version + 1, updatedAt: now, expiresAt: ttl(now) };
+  if (input.action === 'respond') {
+    const { offerId } = input.request;
+    contact = {
+      ...contact,
+      answers: contact.answers.map((a) =>
+        a.offerId === offerId && a.at === now
+          ? {
+              ...a,
+              result: {
+                stage: contact.stage,
+                ...(contact.outcome ? { outcome: contact.outcome } : {}),
+                offerIds: [...contact.current],
+              },
+            }
+          : a,
+      ),
+    };
+  }
+  return contact;
+}

@@ -1,0 +1,82 @@
+import type { Account } from '../schemas/account';
+import type { DecisionConfig } from '../schemas/config';
+import type { Facts } from '../schemas/contact';
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const round4 = (n: number) => Math.round(n * 10000) / 10000;
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Whole months between two ISO dates (yyyy-mm-dd prefixes). */
+export function monthsBetween(from: string, to: string): number {
+  const [fy, fm, fd] = from.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = to.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return Math.max(0, (ty - fy) * 12 + (tm - fm) - (td < fd ? 1 : 0));
+}
+
+/**
+ * Customer value: annual profit = interchange + interest + fees − rewards − servicing − expected
+ * loss (PD × exposure × LGD); lifetime value = that profit kept for `horizonYears` with a yearly
+ * retention rate, discounted.
+ */
+export function customerValue(account: Account, value: DecisionConfig['value']) {
+  const annualRevenue = account.revenue12m.interchange + account.revenue12m.interest + account.revenue12m.fees;
+  const exposure = Math.max(0, account.balance);
+  const expectedLoss = account.riskScore * exposure * value.lossGivenDefault;
+  const annualProfit = annualRevenue - account.cost12m.rewards - account.cost12m.servicing - expectedLoss;
+  return {
+    annualRevenue: round2(annualRevenue),
+    expectedLoss: round2(expectedLoss),
+    annualProfit: round2(annualProfit),
+    lifetimeValue: round2(annualProfit * annuityFactor(value)),
+  };
+}
+
+/** Present value of 1 a year kept over the horizon: Σ r^(t−1) / (1+d)^t. */
+export function annuityFactor(value: DecisionConfig['value']): number {
+  let f = 0;
+  for (let t = 1; t <= value.horizonYears; t++) f += value.retentionRate ** (t - 1) / (1 + value.discountRate) ** t;
+  return f;
+}
+
+/** Everything a decision may read of an account, as figures. `asOf` is the turn's clock. */
+export function computeFacts(account: Account, asOf: string, value: DecisionConfig['value']): Facts {
+  const annualSpend = sum(account.monthlySpend);
+  const last3 = sum(account.monthlySpend.slice(9));
+  const prior9 = sum(account.monthlySpend.slice(0, 9));
+  const billed = account.payments.filter((p) => p !== 'NO_BALANCE').length;
+  const full = account.payments.filter((p) => p === 'FULL').length;
+  const late = account.payments.filter((p) => p === 'LATE').length;
+  const missed = account.payments.filter((p) => p === 'MISSED').length;
+  const cats = account.spendByCategory;
+  const catTotal = sum(Object.values(cats));
+  const share = (n: number) => (catTotal > 0 ? round4(n / catTotal) : 0);
+  const v = customerValue(account, value);
+  return {
+    tenureMonths: monthsBetween(account.openedOn, asOf),
+    annualSpend: round2(annualSpend),
+    spendLast3m: round2(last3),
+    // Last quarter's monthly average over the previous nine months' (1 = steady, 0 = stopped).
+    spendTrend: prior9 > 0 ? round4(last3 / 3 / (prior9 / 9)) : last3 > 0 ? 1 : 0,
+    fullPayRatio: billed > 0 ? round4(full / billed) : 1,
+    latePayments: late + missed,
+    missedPayments: missed,
+    revolvingBalance: account.revolvingBalance,
+    utilization: account.creditLimit > 0 ? round4(Math.max(0, account.balance) / account.creditLimit) : 0,
+    creditLimit: account.creditLimit,
+    annualFee: account.product.annualFee,
+    apr: account.product.apr,
+    rewardsRate: account.product.rewardsRate,
+    annualRevenue: v.annualRevenue,
+    annualProfit: v.annualProfit,
+    expectedLoss: v.expectedLoss,
+    lifetimeValue: v.lifetimeValue,
+    riskScore: account.riskScore,
+    travelShare: share(cats.travel),
+    diningShare: share(cats.dining),
+    groceriesShare: share(cats.groceries),
+    fuelShare: share(cats.fuel),
+    onlineShare: share(cats.online),
+    cardFamily: account.product.family,
+    productsHeld: [...account.productsHeld],
+  };
+}

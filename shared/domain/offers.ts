@@ -1,0 +1,107 @@
+import type { CallType, DecisionConfig, Offer } from '../schemas/config';
+import type { Economics, Facts } from '../schemas/contact';
+import { compileAll, explainCondition, type Predicate } from './conditions';
+import { annuityFactor } from './facts';
+
+export interface RankedOffer {
+  offer: Offer;
+  economics: Economics;
+  reasons: string[];
+}
+
+export interface DecisionContext {
+  facts: Facts;
+  customerSegment: string;
+  cardSegment: string;
+  callType: CallType;
+}
+
+interface CompiledOffer {
+  offer: Offer;
+  callTypes: ReadonlySet<string>;
+  customerSegments?: ReadonlySet<string>;
+  cardSegments?: ReadonlySet<string>;
+  suitable: Predicate;
+}
+
+export interface CompiledCatalog {
+  /** Offers of that kind that pass every filter and leave the issuer a positive net value, best first. */
+  rank(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): RankedOffer[];
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function offerCost(offer: Offer, f: Facts): number {
+  const c = offer.cost;
+  // Interest the customer pays a year, approximated from the revolving balance and the APR.
+  const interest = f.revolvingBalance * f.apr;
+  return round2(c.fixed + f.annualFee * c.annualFeeShare + interest * c.interestShare + f.annualSpend * c.spendShare);
+}
+
+/**
+ * Compiles the catalog once. For each offer: applicability (call type), eligibility (segments),
+ * suitability (conditions, products held), then economics:
+ *   retention: value at stake = lifetime value × churn risk of the call type;
+ *   cross-sell: value = the product's annual margin over the same horizon;
+ *   expected net value = P(accept) × (value − cost), shown only when value − cost > 0.
+ * Ties break on offerId so the ranking is deterministic.
+ */
+export function compileCatalog(config: DecisionConfig): CompiledCatalog {
+  const compiled: CompiledOffer[] = config.offers.map((offer) => ({
+    offer,
+    callTypes: new Set(offer.callTypes),
+    customerSegments: offer.customerSegments && new Set(offer.customerSegments),
+    cardSegments: offer.cardSegments && new Set(offer.cardSegments),
+    suitable: compileAll(offer.conditions),
+  }));
+  const annuity = annuityFactor(config.value);
+
+  return {
+    rank(kind, ctx, exclude) {
+      const policy = config.callTypes[ctx.callType];
+      if (!policy?.salesAllowed) return [];
+      const out: RankedOffer[] = [];
+      for (const c of compiled) {
+        const o = c.offer;
+        if (o.kind !== kind || exclude?.has(o.offerId)) continue;
+        if (!c.callTypes.has(ctx.callType)) continue;
+        if (c.customerSegments && !c.customerSegments.has(ctx.customerSegment)) continue;
+        if (c.cardSegments && !c.cardSegments.has(ctx.cardSegment)) continue;
+        if (o.product && ctx.facts.productsHeld.includes(o.product)) continue;
+        if (!c.suitable(ctx.facts)) continue;
+        const cost = offerCost(o, ctx.facts);
+        const value =
+          o.kind === 'RETENTION'
+            ? round2(ctx.facts.lifetimeValue * policy.churnRisk)
+            : round2((o.annualMargin ?? 0) * annuity);
+        const net = value - cost;
+        if (!(net > 0)) continue;
+        const p = o.acceptProbability;
+        out.push({
+          offer: o,
+          economics: { cost, customerValue: value, acceptProbability: p, expectedNetValue: round2(p * net) },
+          reasons: reasonsFor(o, ctx, cost, value),
+        });
+      }
+      out.sort(
+        (a, b) =>
+          b.economics.expectedNetValue - a.economics.expectedNetValue || (a.offer.offerId < b.offer.offerId ? -1 : 1),
+      );
+      return out;
+    },
+  };
+}
+
+function reasonsFor(o: Offer, ctx: DecisionContext, cost: number, value: number): string[] {
+  const r = [`applies to ${ctx.callType}`];
+  if (o.customerSegments) r.push(`customer segment ${ctx.customerSegment} is eligible`);
+  if (o.cardSegments) r.push(`card segment ${ctx.cardSegment} is eligible`);
+  for (const c of o.conditions) r.push(`suits: ${explainCondition(c, ctx.facts)}`);
+  if (o.product) r.push(`does not hold ${o.product} yet`);
+  r.push(
+    o.kind === 'RETENTION'
+      ? `keeps ${value.toFixed(2)} of value at stake for a cost of ${cost.toFixed(2)}`
+      : `earns ${value.toFixed(2)} over the horizon for a cost of ${cost.toFixed(2)}`,
+  );
+  return r;
+}

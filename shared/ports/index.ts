@@ -1,0 +1,49 @@
+import type { Account } from '../schemas/account';
+import type { TurnInput } from '../schemas/api';
+import type { DecisionConfig } from '../schemas/config';
+import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
+import type { Problem } from '../domain/problems';
+
+export interface ContactStore {
+  get(contactId: string): Promise<Contact | undefined>;
+}
+
+export interface AccountStore {
+  get(accountId: string): Promise<Account | undefined>;
+  findByPhone(phone: string): Promise<Account | undefined>;
+}
+
+/** The active decision configuration (segments, routing, catalog); implementations cache it. */
+export interface ConfigSource {
+  active(): Promise<DecisionConfig>;
+}
+
+/** A change to the account's verification counters, applied only if they are still as read. */
+export interface AccountVerificationUpdate {
+  accountId: string;
+  expected: { failures: number; lockedUntil?: string };
+  next: { failures: number; lockedUntil?: string };
+}
+
+export interface TurnWrite {
+  contact: Contact;
+  /** The version the stored contact must still have; undefined for a new contact. */
+  expectedVersion?: number;
+  log: OfferLogEvent[];
+  account?: AccountVerificationUpdate;
+}
+
+/** Stores one turn atomically: all of it, or nothing and 'conflict'. */
+export interface TurnStore {
+  save(write: TurnWrite): Promise<'saved' | 'conflict'>;
+}
+
+export type TurnOutput =
+  | { outcome: 'ok'; action: TurnInput['action']; contact: Contact }
+  | { outcome: 'rejected'; problem: Problem }
+  | { outcome: 'fallback'; failedAt: string; error: string; route: Route };
+
+/** Runs one turn through the retention-call state machine (StartSyncExecution on AWS, in-process locally). */
+export interface TurnRunner {
+  run(input: TurnInput): Promise<TurnOutput>;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** E.164: a plus, then 8 to 15 digits, the first not zero. */
+export const E164Schema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123');
+export const IsoDateSchema = z.iso.date();
+export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
+const Money = z.number().finite();
+const NonNegMoney = z.number().finite().nonnegative();
+
+export const CARD_FAMILIES = ['PREMIUM_TRAVEL', 'REWARDS', 'CASHBACK', 'CLASSIC', 'STUDENT', 'SECURED'] as const;
+export const CardFamilySchema = z.enum(CARD_FAMILIES);
+
+export const CardProductSchema = z
+  .object({
+    code: z.string().regex(/^[A-Z][A-Z0-9_]{2,31}$/),
+    name: z.string().min(1).max(80),
+    family: CardFamilySchema,
+    annualFee: NonNegMoney,
+    /** Purchase APR as a fraction, e.g. 0.2399. */
+    apr: z.number().min(0).max(1),
+    /** Rewards earned per unit of spend, as a fraction (0.02 = 2 %). */
+    rewardsRate: z.number().min(0).max(0.2),
+  })
+  .strict();
+export type CardProduct = z.infer<typeof CardProductSchema>;
+
+export const PAYMENT_STATUSES = ['FULL', 'PARTIAL', 'MINIMUM', 'LATE', 'MISSED', 'NO_BALANCE'] as const;
+export const PaymentStatusSchema = z.enum(PAYMENT_STATUSES);
+export type PaymentStatus = z.infer<typeof PaymentStatusSchema>;
+
+export const SPEND_CATEGORIES = ['travel', 'dining', 'groceries', 'fuel', 'online', 'other'] as const;
+export const SpendByCategorySchema = z
+  .object(Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNegMoney])) as Record<
+    (typeof SPEND_CATEGORIES)[number],
+    typeof NonNegMoney
+  >)
+  .strict();
+export type SpendByCategory = z.infer<typeof SpendByCategorySchema>;
+
+export const HELD_PRODUCTS = [
+  'CHECKING',
+  'SAVINGS',
+  'MORTGAGE',
+  'AUTO_LOAN',
+  'PERSONAL_LOAN',
+  'TRAVEL_CARD',
+  'CASHBACK_CARD',
+  'BALANCE_TRANSFER',
+] as const;
+export const HeldProductSchema = z.enum(HELD_PRODUCTS);
+export type HeldProduct = z.infer<typeof HeldProductSchema>;
+
+export const AccountFlagsSchema = z
+  .object({
+    fraudHold: z.boolean(),
+    collections: z.boolean(),
+    bankruptcy: z.boolean(),
+    deceased: z.boolean(),
+    closed: z.boolean(),
+  })
+  .strict();
+export type AccountFlags = z.infer<typeof AccountFlagsSchema>;
+
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest');
+
+/** Verification secrets, only ever stored salted and hashed; the lock state lives beside them. */
+export const VerificationSecretsSchema = z
+  .object({
+    salt: z.string().regex(/^[0-9a-f]{32}$/),
+    last4Hash: Hash,
+    zipHash: Hash,
+    dobHash: Hash,
+    pinHash: Hash.optional(),
+    failures: z.number().int().nonnegative(),
+    lockedUntil: IsoDateTimeSchema.optional(),
+  })
+  .strict();
+export type VerificationSecrets = z.infer<typeof VerificationSecretsSchema>;
+
+/** One card account, as stored in the accounts table. No name, no card number. */
+export const AccountSchema = z
+  .object({
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
+    /** The number the customer calls from; the accounts table indexes it for caller lookup. */
+    phone: E164Schema,
+    openedOn: IsoDateSchema,
+    product: CardProductSchema,
+    creditLimit: NonNegMoney,
+    balance: Money,
+    /** Revolving (interest-bearing) part of the balance. */
+    revolvingBalance: NonNegMoney,
+    /** Spend per month, oldest first, the last entry the most recent month. */
+    monthlySpend: z.array(NonNegMoney).length(12),
+    spendByCategory: SpendByCategorySchema,
+    /** Payment status per statement, oldest first. */
+    payments: z.array(PaymentStatusSchema).length(12),
+    revenue12m: z.object({ interchange: NonNegMoney, interest: NonNegMoney, fees: NonNegMoney }).strict(),
+    cost12m: z.object({ rewards: NonNegMoney, servicing: NonNegMoney }).strict(),
+    /** Probability of default over 12 months (0..1). */
+    riskScore: z.number().min(0).max(1),
+    flags: AccountFlagsSchema,
+    productsHeld: z.array(HeldProductSchema),
+    verification: VerificationSecretsSchema,
+  })
+  .strict();
+export type Account = z.infer<typeof AccountSchema>;

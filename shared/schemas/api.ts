@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { E164Schema, IsoDateSchema } from './account';
+import { CallTypeSchema } from './config';
+import { ChannelSchema, OfferResponseSchema } from './contact';
+
+/** The REST API v1 routes: CDK builds API Gateway resources from this table, the local server matches on it. */
+export const ROUTES = [
+  { method: 'POST', resource: '/v1/contacts', action: 'start' },
+  { method: 'POST', resource: '/v1/contacts/{contactId}/verification', action: 'verify' },
+  { method: 'GET', resource: '/v1/contacts/{contactId}/offers', action: 'offers' },
+  { method: 'POST', resource: '/v1/contacts/{contactId}/responses', action: 'respond' },
+  { method: 'GET', resource: '/v1/contacts/{contactId}', action: 'get' },
+] as const;
+export type Route = (typeof ROUTES)[number];
+export type Action = Route['action'];
+
+/** Largest request body accepted (bytes); API Gateway allows more, we never need it. */
+export const MAX_BODY_BYTES = 4096;
+
+export const ContactIdSchema = z.uuid({ message: 'must be a contact id returned by POST /v1/contacts' });
+
+export const StartContactBodySchema = z
+  .strictObject({
+    channel: ChannelSchema,
+    callType: CallTypeSchema,
+    callerPhone: E164Schema.optional(),
+    accountId: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes')
+      .optional(),
+    externalContactId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits or . _ : -')
+      .optional(),
+  })
+  .refine((b) => b.callerPhone !== undefined || b.accountId !== undefined, {
+    message: 'give callerPhone or accountId (or both)',
+    path: ['callerPhone'],
+  });
+export type StartContactBody = z.infer<typeof StartContactBodySchema>;
+
+export const FACTOR_NAMES = ['last4', 'zip', 'dob', 'pin'] as const;
+export type FactorName = (typeof FACTOR_NAMES)[number];
+
+export const VerificationBodySchema = z
+  .strictObject({
+    last4: z
+      .string()
+      .regex(/^\d{4}$/, 'must be the 4 last digits of the card')
+      .optional(),
+    zip: z
+      .string()
+      .regex(/^\d{5}$/, 'must be a 5-digit ZIP code')
+      .optional(),
+    dob: IsoDateSchema.optional(),
+    pin: z
+      .string()
+      .regex(/^\d{4,6}$/, 'must be 4 to 6 digits')
+      .optional(),
+  })
+  .refine((b) => FACTOR_NAMES.some((f) => b[f] !== undefined), {
+    message: 'give at least one of last4, zip, dob, pin',
+    path: [],
+  });
+export type VerificationBody = z.infer<typeof VerificationBodySchema>;
+
+export const ResponseBodySchema = z.strictObject({
+  offerId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be an offerId from the offers presented'),
+  response: OfferResponseSchema,
+});
+export type ResponseBody = z.infer<typeof ResponseBodySchema>;
+
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be 8 to 100 letters, digits or . _ : -');
+
+/** One turn, as the state machine receives it. `now` comes from the caller so a turn has one clock. */
+export const TurnInputSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('start'), now: z.iso.datetime(), request: StartContactBodySchema }),
+  z.strictObject({
+    action: z.literal('verify'),
+    now: z.iso.datetime(),
+    contactId: ContactIdSchema,
+    request: VerificationBodySchema,
+  }),
+  z.strictObject({ action: z.literal('offers'), now: z.iso.datetime(), contactId: ContactIdSchema }),
+  z.strictObject({
+    action: z.literal('respond'),
+    now: z.iso.datetime(),
+    contactId: ContactIdSchema,
+    request: ResponseBodySchema,
+    idempotencyKey: IdempotencyKeySchema.optional(),
+  }),
+  z.strictObject({ action: z.literal('get'), now: z.iso.datetime(), contactId: ContactIdSchema }),
+]);
+export type TurnInput = z.infer<typeof TurnInputSchema>;

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { CardFamilySchema, HeldProductSchema } from './account';
+
+export const CALL_TYPES = [
+  'CLOSE_ACCOUNT',
+  'FEE_COMPLAINT',
+  'RATE_COMPLAINT',
+  'COMPETITOR_OFFER',
+  'REWARDS_DISSATISFACTION',
+  'LOST_OR_STOLEN',
+  'FRAUD_REPORT',
+  'BILLING_DISPUTE',
+  'GENERAL_INQUIRY',
+] as const;
+export const CallTypeSchema = z.enum(CALL_TYPES);
+export type CallType = z.infer<typeof CallTypeSchema>;
+
+export const QUEUES = [
+  'RETENTION_SPECIALIST',
+  'VIP_RETENTION',
+  'FRAUD',
+  'COLLECTIONS',
+  'SECURITY',
+  'GENERAL_SERVICE',
+] as const;
+export const QueueSchema = z.enum(QUEUES);
+export type Queue = z.infer<typeof QueueSchema>;
+
+/** The facts a decision may read: numbers, one string, one list. Computed from the account. */
+export const NUMERIC_FACTS = [
+  'tenureMonths',
+  'annualSpend',
+  'spendLast3m',
+  'spendTrend',
+  'fullPayRatio',
+  'latePayments',
+  'missedPayments',
+  'revolvingBalance',
+  'utilization',
+  'creditLimit',
+  'annualFee',
+  'apr',
+  'rewardsRate',
+  'annualRevenue',
+  'annualProfit',
+  'expectedLoss',
+  'lifetimeValue',
+  'riskScore',
+  'travelShare',
+  'diningShare',
+  'groceriesShare',
+  'fuelShare',
+  'onlineShare',
+] as const;
+export type NumericFact = (typeof NUMERIC_FACTS)[number];
+export const NumericFactSchema = z.enum(NUMERIC_FACTS);
+
+/** One condition over the facts. Conditions are data: compiled once into predicates. */
+export const ConditionSchema = z.discriminatedUnion('op', [
+  z.object({ fact: NumericFactSchema, op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']), value: z.number() }).strict(),
+  z.object({ fact: z.literal('cardFamily'), op: z.enum(['in', 'notIn']), value: z.array(CardFamilySchema).min(1) }).strict(),
+  z.object({ fact: z.literal('productsHeld'), op: z.enum(['has', 'lacks']), value: HeldProductSchema }).strict(),
+]);
+export type Condition = z.infer<typeof ConditionSchema>;
+
+const SegmentName = z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE');
+
+export const SegmentRuleSchema = z
+  .object({ segment: SegmentName, description: z.string().min(1).max(200), when: z.array(ConditionSchema) })
+  .strict();
+export type SegmentRule = z.infer<typeof SegmentRuleSchema>;
+
+/** Ordered rules: the first whose conditions all hold names the segment; `fallback` otherwise. */
+export const SegmentTableSchema = z.object({ rules: z.array(SegmentRuleSchema), fallback: SegmentName }).strict();
+export type SegmentTable = z.infer<typeof SegmentTableSchema>;
+
+export const OFFER_TYPES = [
+  'FEE_WAIVER',
+  'STATEMENT_CREDIT',
+  'APR_REDUCTION',
+  'BONUS_POINTS',
+  'CREDIT_LINE_INCREASE',
+  'PRODUCT_CHANGE',
+  'LATE_FEE_REFUND',
+  'NEW_PRODUCT',
+] as const;
+
+export const OfferSchema = z
+  .object({
+    offerId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be lower-kebab-case, 3 to 48 characters'),
+    kind: z.enum(['RETENTION', 'CROSS_SELL']),
+    type: z.enum(OFFER_TYPES),
+    title: z.string().min(1).max(100),
+    /** Call types the offer applies to. */
+    callTypes: z.array(CallTypeSchema).min(1),
+    /** Eligible segments; absent means every segment. */
+    customerSegments: z.array(SegmentName).min(1).optional(),
+    cardSegments: z.array(SegmentName).min(1).optional(),
+    /** Suitability: all must hold (ability to pay, usage that calls for the product, ...). */
+    conditions: z.array(ConditionSchema),
+    /** Cross-sell: the product it sells, never offered to a holder of it. */
+    product: HeldProductSchema.optional(),
+    /** Issuer's cost if accepted: fixed + shares of the account's own figures. */
+    cost: z
+      .object({
+        fixed: z.number().nonnegative(),
+        annualFeeShare: z.number().min(0).max(1),
+        interestShare: z.number().min(0).max(1),
+        spendShare: z.number().min(0).max(0.1),
+      })
+      .strict(),
+    /** Prior probability that the customer accepts, before segment and call-type adjustment. */
+    acceptProbability: z.number().gt(0).lt(1),
+    /** Cross-sell: the new product's expected annual margin for the issuer. */
+    annualMargin: z.number().nonnegative().optional(),
+    scripts: z.object({ voice: z.string().min(1).max(600), chat: z.string().min(1).max(600), agent: z.string().min(1).max(600) }).strict(),
+  })
+  .strict()
+  .refine((o) => o.kind === 'RETENTION' || (o.product !== undefined && o.annualMargin !== undefined), {
+    message: 'a CROSS_SELL offer needs product and annualMargin',
+    path: ['product'],
+  });
+export type Offer = z.infer<typeof OfferSchema>;
+
+export const STAGES = [
+  'VERIFY',
+  'OFFER',
+  'RETAINED',
+  'RESOLVED',
+  'CROSS_SELL',
+  'CROSS_SOLD',
+  'CLOSED',
+  'UNIDENTIFIED',
+  'LOCKED',
+  'ROUTED',
+] as const;
+export const StageSchema = z.enum(STAGES);
+export type Stage = z.infer<typeof StageSchema>;
+
+export const VERIFICATION_STATES = ['PENDING', 'VERIFIED', 'LOCKED'] as const;
+
+/** Routing: ordered rules, the first that matches decides queue, priority and whether the call continues. */
+export const RoutingRuleSchema = z
+  .object({
+    id: z.string().min(1).max(60),
+    reason: z.string().min(1).max(200),
+    when: z
+      .object({
+        identified: z.boolean().optional(),
+        verification: z.array(z.enum(VERIFICATION_STATES)).min(1).optional(),
+        callTypes: z.array(CallTypeSchema).min(1).optional(),
+        customerSegments: z.array(SegmentName).min(1).optional(),
+        /** Matches when any of these flags is set. */
+        anyFlag: z.array(z.enum(['fraudHold', 'collections', 'bankruptcy', 'deceased', 'closed'])).min(1).optional(),
+        /** Matches when annual profit is at least this. */
+        minAnnualProfit: z.number().optional(),
+      })
+      .strict(),
+    queue: QueueSchema,
+    priority: z.number().int().min(1).max(5),
+    /** CONTINUE keeps the call in the retention flow; the others end it at that stage. */
+    stage: z.enum(['CONTINUE', 'ROUTED', 'LOCKED', 'UNIDENTIFIED']),
+  })
+  .strict();
+export type RoutingRule = z.infer<typeof RoutingRuleSchema>;
+
+export const CallTypePolicySchema = z
+  .object({
+    /** The customer asked to close: a decline of everything ends in a recorded closure request. */
+    closing: z.boolean(),
+    /** Whether any offer may be made at all (never for fraud, lost or stolen cards). */
+    salesAllowed: z.boolean(),
+    /** Share of the customer's value at stake if nothing is done. */
+    churnRisk: z.number().min(0).max(1),
+  })
+  .strict();
+
+export const DecisionConfigSchema = z
+  .object({
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/),
+    customerSegments: SegmentTableSchema,
+    cardSegments: SegmentTableSchema,
+    callTypes: z.record(CallTypeSchema, CallTypePolicySchema),
+    routing: z.array(RoutingRuleSchema).min(1),
+    verification: z
+      .object({
+        requiredFactors: z.number().int().min(1).max(5),
+        maxFailures: z.number().int().min(1).max(10),
+        lockMinutes: z.number().int().min(1).max(1440),
+      })
+      .strict(),
+    value: z
+      .object({
+        /** Loss given default, as a share of exposure. */
+        lossGivenDefault: z.number().min(0).max(1),
+        horizonYears: z.number().int().min(1).max(10),
+        discountRate: z.number().min(0).max(0.5),
+        /** Yearly probability that a kept customer stays. */
+        retentionRate: z.number().min(0).max(1),
+      })
+      .strict(),
+    limits: z
+      .object({
+        /** Retention offers presented at once, and at most in one contact. */
+        offersPerTurn: z.number().int().min(1).max(5),
+        maxRetentionOffers: z.number().int().min(1).max(10),
+        maxCrossSellOffers: z.number().int().min(0).max(5),
+      })
+      .strict(),
+    offers: z.array(OfferSchema),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.offers.forEach((o, i) => {
+      if (seen.has(o.offerId)) ctx.addIssue({ code: 'custom', path: ['offers', i, 'offerId'], message: `duplicate offerId ${o.offerId}` });
+      seen.add(o.offerId);
+    });
+  });
+export type DecisionConfig = z.infer<typeof DecisionConfigSchema>;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { CardFamilySchema, HeldProductSchema, IsoDateTimeSchema } from './account';
+import { CallTypeSchema, NUMERIC_FACTS, type NumericFact, QueueSchema, StageSchema } from './config';
+
+export const ChannelSchema = z.enum(['voice', 'chat', 'agent']);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/** What a decision knows of an account: figures only, no identity, no secrets. */
+export const FactsSchema = z
+  .object({
+    ...(Object.fromEntries(NUMERIC_FACTS.map((f) => [f, z.number()])) as Record<NumericFact, z.ZodNumber>),
+    cardFamily: CardFamilySchema,
+    productsHeld: z.array(HeldProductSchema),
+  })
+  .strict();
+export type Facts = z.infer<typeof FactsSchema>;
+
+export const RouteSchema = z
+  .object({ queue: QueueSchema, priority: z.number().int(), reasons: z.array(z.string()), ruleId: z.string() })
+  .strict();
+export type Route = z.infer<typeof RouteSchema>;
+
+export const EconomicsSchema = z
+  .object({
+    cost: z.number(),
+    customerValue: z.number(),
+    acceptProbability: z.number(),
+    expectedNetValue: z.number(),
+  })
+  .strict();
+export type Economics = z.infer<typeof EconomicsSchema>;
+
+export const OfferResponseSchema = z.enum(['ACCEPTED', 'DECLINED']);
+export type OfferResponse = z.infer<typeof OfferResponseSchema>;
+
+export const OUTCOMES = ['SAVED', 'RESOLVED', 'CROSS_SOLD', 'CLOSURE_REQUESTED', 'NOT_RESOLVED'] as const;
+export const OutcomeSchema = z.enum(OUTCOMES);
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+export const PresentedOfferSchema = z
+  .object({
+    offerId: z.string(),
+    kind: z.enum(['RETENTION', 'CROSS_SELL']),
+    title: z.string(),
+    scripts: z.object({ voice: z.string(), chat: z.string(), agent: z.string() }).strict(),
+    reasons: z.array(z.string()),
+    economics: EconomicsSchema,
+    presentedAt: IsoDateTimeSchema,
+    response: OfferResponseSchema.optional(),
+  })
+  .strict();
+export type PresentedOffer = z.infer<typeof PresentedOfferSchema>;
+
+export const AnswerSchema = z
+  .object({
+    offerId: z.string(),
+    response: OfferResponseSchema,
+    at: IsoDateTimeSchema,
+    idempotencyKey: z.string().optional(),
+    /** What the answer produced, returned again for a repeated identical answer. */
+    result: z
+      .object({ stage: StageSchema, outcome: OutcomeSchema.optional(), offerIds: z.array(z.string()) })
+      .strict(),
+  })
+  .strict();
+export type Answer = z.infer<typeof AnswerSchema>;
+
+export const ContactSchema = z
+  .object({
+    contactId: z.string(),
+    version: z.number().int().nonnegative(),
+    channel: ChannelSchema,
+    callType: CallTypeSchema,
+    externalContactId: z.string().optional(),
+    createdAt: IsoDateTimeSchema,
+    updatedAt: IsoDateTimeSchema,
+    /** DynamoDB TTL (epoch seconds). */
+    expiresAt: z.number().int(),
+    accountId: z.string().optional(),
+    facts: FactsSchema.optional(),
+    segment: z
+      .object({ customer: z.string(), card: z.string(), reasons: z.array(z.string()) })
+      .strict()
+      .optional(),
+    stage: StageSchema,
+    route: RouteSchema,
+    verification: z
+      .object({
+        status: z.enum(['PENDING', 'VERIFIED', 'LOCKED']),
+        attemptsLeft: z.number().int().nonnegative(),
+        callerMatched: z.boolean(),
+        lockedUntil: IsoDateTimeSchema.optional(),
+        lastResult: z.enum(['VERIFIED', 'WRONG_FACTORS', 'MORE_FACTORS_NEEDED', 'LOCKED']).optional(),
+      })
+      .strict(),
+    offers: z.array(PresentedOfferSchema),
+    /** Offer ids on the table now (presented, not answered). */
+    current: z.array(z.string()),
+    answers: z.array(AnswerSchema),
+    outcome: OutcomeSchema.optional(),
+    history: z.array(z.object({ stage: StageSchema, at: IsoDateTimeSchema }).strict()),
+    configVersion: z.string(),
+    /** Offer-log events written so far; the next event's sequence number. */
+    logSeq: z.number().int().nonnegative(),
+  })
+  .strict();
+export type Contact = z.infer<typeof ContactSchema>;
+
+export const OfferLogEventSchema = z
+  .object({
+    contactId: z.string(),
+    seq: z.number().int().nonnegative(),
+    at: IsoDateTimeSchema,
+    event: z.enum(['PRESENTED', 'ACCEPTED', 'DECLINED', 'CLOSURE_REQUESTED', 'CONTACT_CLOSED']),
+    accountId: z.string(),
+    callType: CallTypeSchema,
+    channel: ChannelSchema,
+    stage: StageSchema,
+    offerId: z.string().optional(),
+    kind: z.enum(['RETENTION', 'CROSS_SELL']).optional(),
+    economics: EconomicsSchema.optional(),
+    customerSegment: z.string().optional(),
+    cardSegment: z.string().optional(),
+    configVersion: z.string(),
+  })
+  .strict();
+export type OfferLogEvent = z.infer<typeof OfferLogEventSchema>;

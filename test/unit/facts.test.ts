@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { annuityFactor, computeFacts, customerValue, monthsBetween } from '../../shared/domain/facts';
+import { config, makeAccount, NOW } from '../fakes/accounts';
+
+describe('monthsBetween', () => {
+  it.each([
+    ['2026-01-15', '2026-11-23', 10],
+    ['2026-01-25', '2026-11-23', 9],
+    ['2026-11-23', '2026-11-23', 0],
+    ['2019-05-10', '2026-11-23T12:00:00Z', 90],
+    ['2027-01-01', '2026-11-23', 0],
+  ])('%s → %s is %i whole months', (from, to, n) => expect(monthsBetween(from, to)).toBe(n));
+});
+
+describe('customer value', () => {
+  it('is revenue minus rewards, servicing and expected loss (PD × exposure × LGD)', () => {
+    const a = makeAccount({ balance: 5000, riskScore: 0.1 });
+    const v = customerValue(a, config.value);
+    expect(v.annualRevenue).toBe(320 + 0 + 95);
+    expect(v.expectedLoss).toBe(0.1 * 5000 * 0.85);
+    expect(v.annualProfit).toBe(415 - 270 - 40 - 425);
+  });
+  it('lifetime value discounts the yearly profit over the horizon with the retention curve', () => {
+    const f = annuityFactor({ lossGivenDefault: 0.85, horizonYears: 3, discountRate: 0.1, retentionRate: 0.85 });
+    expect(f).toBeCloseTo(1 / 1.1 + 0.85 / 1.21 + 0.7225 / 1.331, 10);
+    const v = customerValue(makeAccount(), config.value);
+    expect(v.lifetimeValue).toBeCloseTo(v.annualProfit * f, 1);
+  });
+  it('a balance in credit is no exposure', () => {
+    expect(customerValue(makeAccount({ balance: -50, riskScore: 0.5 }), config.value).expectedLoss).toBe(0);
+  });
+});
+
+describe('computeFacts', () => {
+  it('reads payment history, usage and spend mix from the account', () => {
+    const f = computeFacts(
+      makeAccount({
+        payments: ['FULL', 'FULL', 'LATE', 'MISSED', 'NO_BALANCE', 'MINIMUM', 'FULL', 'FULL', 'FULL', 'FULL', 'PARTIAL', 'FULL'],
+        monthlySpend: [900, 900, 900, 900, 900, 900, 900, 900, 900, 0, 0, 300],
+        balance: 6000,
+        creditLimit: 12000,
+      }),
+      NOW,
+      config.value,
+    );
+    expect(f.fullPayRatio).toBeCloseTo(7 / 11, 4);
+    expect(f.latePayments).toBe(2);
+    expect(f.missedPayments).toBe(1);
+    expect(f.spendLast3m).toBe(300);
+    expect(f.spendTrend).toBeCloseTo(100 / 900, 4);
+    expect(f.utilization).toBe(0.5);
+    expect(f.tenureMonths).toBe(90);
+    expect(f.groceriesShare).toBe(0.2222);
+    expect(f.cardFamily).toBe('REWARDS');
+  });
+});
