@@ -35,6 +35,8 @@ export async function importHandler(entryName: string): Promise<LambdaLike> {
   return mod.handler;
 }
 
+export type LocalRunner = TurnRunner & { handlers: Record<string, (input: unknown) => Promise<unknown>> };
+
 /**
  * Runs the synthesized state machine in-process with the real handlers. Payloads cross a JSON
  * boundary as they do between Step Functions and Lambda. `overrides` replaces a state's handler
@@ -43,7 +45,7 @@ export async function importHandler(entryName: string): Promise<LambdaLike> {
 export async function createLocalRunner(
   sm: LocalDefinition['stateMachine'],
   overrides: Record<string, LambdaLike> = {},
-): Promise<TurnRunner & { handlers: Record<string, (input: unknown) => Promise<unknown>> }> {
+): Promise<LocalRunner> {
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [state, entry] of Object.entries(sm.taskFunctions)) {
     const h = overrides[state] ?? (await importHandler(entry));

@@ -7,14 +7,13 @@ import {
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CONFIG_KEY, documentClient } from '../../shared/adapters/dynamo';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
-import type { TurnRunner } from '../../shared/ports';
 import type { Account } from '../../shared/schemas/account';
 import { ROUTES } from '../../shared/schemas/api';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { startDynamoLocal } from './dynamodb-local';
 import { buildPersonas } from './personas';
 import { generatePortfolio } from './portfolio';
-import { createLocalRunner, type LambdaLike } from './runner';
+import { createLocalRunner, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
 import { type LocalDefinition, readLocalDefinition } from './template';
 
@@ -38,7 +37,7 @@ export interface LocalStack {
   /** Env of the functions: table names by variable (CONTACTS_TABLE, ...). */
   env: Record<string, string>;
   db: DynamoDBDocumentClient;
-  runner: TurnRunner;
+  runner: LocalRunner;
   definition: LocalDefinition;
   personas: ReturnType<typeof buildPersonas>;
   stop(): Promise<void>;

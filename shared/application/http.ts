@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PROBLEMS, type Problem } from '../domain/problems';
 import type { TurnOutput } from '../ports';
 import {

@@ -72,6 +72,7 @@ const retention: Offer[] = [
     conditions: [
       { fact: 'annualFee', op: 'gt', value: 0 },
       { fact: 'annualSpend', op: 'lt', value: 8000 },
+      { fact: 'riskScore', op: 'lt', value: 0.15 },
     ],
     cost: { ...noCost, annualFeeShare: 1 },
     acceptProbability: 0.6,
@@ -200,6 +201,7 @@ const crossSell: Offer[] = [
     product: 'TRAVEL_CARD',
     conditions: [
       { fact: 'travelShare', op: 'gte', value: 0.25 },
+      { fact: 'cardFamily', op: 'notIn', value: ['PREMIUM_TRAVEL'] },
       { fact: 'riskScore', op: 'lt', value: 0.1 },
     ],
     cost: { ...noCost, fixed: 60 },
@@ -260,7 +262,12 @@ const crossSell: Offer[] = [
     title: 'High-yield savings account',
     callTypes: SALES,
     product: 'SAVINGS',
-    conditions: [{ fact: 'fullPayRatio', op: 'gte', value: 0.8 }],
+    // A record of paying in full, long enough to mean something, and low risk.
+    conditions: [
+      { fact: 'fullPayRatio', op: 'gte', value: 0.8 },
+      { fact: 'tenureMonths', op: 'gte', value: 6 },
+      { fact: 'riskScore', op: 'lt', value: 0.1 },
+    ],
     cost: { ...noCost, fixed: 20 },
     acceptProbability: 0.2,
     annualMargin: 90,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** E.164: a plus, then 8 to 15 digits, the first not zero. */
 export const E164Schema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123');

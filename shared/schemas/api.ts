@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { E164Schema, IsoDateSchema } from './account';
 import { CallTypeSchema } from './config';
 import { ChannelSchema, OfferResponseSchema } from './contact';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CardFamilySchema, HeldProductSchema, IsoDateTimeSchema } from './account';
 import { CallTypeSchema, NUMERIC_FACTS, type NumericFact, QueueSchema, StageSchema } from './config';
 

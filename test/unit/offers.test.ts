@@ -69,9 +69,11 @@ describe('offer arbitration', () => {
   });
 
   it('cross-sells only what the usage calls for, and never a product already held', () => {
-    const r = ids(catalog.rank('CROSS_SELL', ctx(premium)));
-    expect(r).toContain('travel-card');
-    const holder = { ...premium, productsHeld: ['TRAVEL_CARD' as const] };
+    const traveller = makeAccount({ spendByCategory: { travel: 9000, dining: 3000, groceries: 2000, fuel: 1000, online: 2000, other: 1000 } });
+    expect(ids(catalog.rank('CROSS_SELL', ctx(traveller)))).toContain('travel-card');
+    // A premium travel card already does what the travel card would.
+    expect(ids(catalog.rank('CROSS_SELL', ctx(premium)))).not.toContain('travel-card');
+    const holder = { ...traveller, productsHeld: ['TRAVEL_CARD' as const] };
     expect(ids(catalog.rank('CROSS_SELL', ctx(holder)))).not.toContain('travel-card');
     const noTravel = makeAccount({ spendByCategory: { travel: 0, dining: 1, groceries: 1, fuel: 1, online: 1, other: 1 } });
     expect(ids(catalog.rank('CROSS_SELL', ctx(noTravel)))).not.toContain('travel-card');

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: the performance budgets of DESIGN.md, measured (not asserted).
+ *   1. decision core: facts + segments + arbitration per contact, catalogs of 13 (default) and 200 offers;
+ *   2. Lambda bundles: minified size and module initialisation time of each function;
+ *   3. the local stack: four-turn calls (start, verify, offers, answer) with 20 in flight,
+ *      latency per call and DynamoDB round trips per turn.
+ * Flags: --calls N (default 200), --skip-stack.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
+import { compile } from '../../shared/application/tasks';
+import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import { computeFacts } from '../../shared/domain/facts';
+import type { DecisionConfig, Offer } from '../../shared/schemas/config';
+import { generatePortfolio } from '../../infra/local/portfolio';
+import { startLocalStack } from '../../infra/local/stack';
+
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '200' }, 'skip-stack': { type: 'boolean', default: false } },
+});
+const ROOT = resolve(import.meta.dirname, '../..');
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const f1 = (n: number) => n.toFixed(1);
+
+function catalogOf(n: number): DecisionConfig {
+  const base = DEFAULT_CONFIG.offers.filter((o) => o.kind === 'RETENTION');
+  const offers: Offer[] = Array.from({ length: n }, (_, i) => {
+    const b = base[i % base.length]!;
+    return { ...b, offerId: `${b.offerId}-${i}`.slice(0, 48), acceptProbability: 0.2 + (i % 7) * 0.05 };
+  });
+  return { ...DEFAULT_CONFIG, version: `bench-${n}`, offers };
+}
+
+function benchDecision() {
+  const asOf = new Date().toISOString();
+  const accounts = generatePortfolio({ count: 2000, asOf: asOf.slice(0, 10) });
+  console.log('\n## Decision core (facts + customer/card segments + arbitration), one core');
+  console.log('| catalog | contacts | p50 µs | p99 µs | contacts/s |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const n of [DEFAULT_CONFIG.offers.length, 200]) {
+    const c = compile(n === DEFAULT_CONFIG.offers.length ? DEFAULT_CONFIG : catalogOf(n));
+    const one = (i: number) => {
+      const facts = computeFacts(accounts[i % accounts.length]!, asOf, c.config.value);
+      const ctx = {
+        facts,
+        customerSegment: c.customerSegments.classify(facts).segment,
+        cardSegment: c.cardSegments.classify(facts).segment,
+        callType: 'CLOSE_ACCOUNT' as const,
+      };
+      return c.catalog.rank('RETENTION', ctx).length;
+    };
+    for (let i = 0; i < 5000; i++) one(i); // warm-up
+    const times: number[] = [];
+    let sink = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 20_000; i++) {
+      const s = performance.now();
+      sink += one(i);
+      times.push((performance.now() - s) * 1000);
+    }
+    const total = performance.now() - t0;
+    console.log(`| ${n} | 20,000 | ${f1(pct(times, 50))} | ${f1(pct(times, 99))} | ${Math.round(20_000 / (total / 1000)).toLocaleString('en-US')} |`);
+    if (sink < 0) console.log(sink);
+  }
+}
+
+async function benchBundles() {
+  // Inside the project so the bundles resolve @aws-sdk/* from node_modules, as Lambda resolves them from its runtime.
+  const out = mkdtempSync(join(ROOT, '.bench-bundles-'));
+  const entries = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts'));
+  console.log('\n## Lambda bundles (esbuild, ESM, minified, @aws-sdk/* external: as NodejsFunction builds them for nodejs24.x)');
+  console.log('| function | size KB | module init ms (median of 5, fresh process) |');
+  console.log('|---|---:|---:|');
+  for (const e of entries) {
+    const outfile = join(out, e.replace(/\.ts$/, '.mjs'));
+    await build({
+      entryPoints: [join(ROOT, 'functions', e)],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'esm',
+      outfile,
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'silent',
+    });
+    const inits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = spawnSync(
+        process.execPath,
+        ['-e', `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`, '--input-type=module'],
+        { encoding: 'utf8' },
+      );
+      inits.push(Number(r.stdout.trim()));
+    }
+    console.log(`| ${e.replace(/\.ts$/, '')} | ${f1(statSync(outfile).size / 1024)} | ${f1(pct(inits, 50))} |`);
+  }
+  rmSync(out, { recursive: true, force: true });
+}
+
+async function benchStack(calls: number) {
+  const stack = await startLocalStack({ port: 0, accounts: 2000 });
+  let reads = 0;
+  let writes = 0;
+  const send = DynamoDBDocumentClient.prototype.send;
+  DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, ...args: never[]) {
+    const name = (args[0] as unknown as object).constructor.name;
+    if (/^(Get|Query|BatchGet|TransactGet)/.test(name)) reads++;
+    else writes++;
+    return (send as (...a: never[]) => Promise<unknown>).apply(this, args);
+  } as typeof send;
+  const people = stack.personas.filter((p) => p.persona.expect.routeQueue.includes('RETENTION')).map((p) => p.persona);
+  const post = async (path: string, body: unknown) =>
+    (await fetch(`${stack.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Record<string, any>>;
+  const get = async (path: string) => (await fetch(`${stack.url}/v1${path}`)).json() as Promise<Record<string, any>>;
+  const callLatency: number[] = [];
+  const turnLatency: number[] = [];
+  const timed = async <T>(f: () => Promise<T>) => {
+    const s = performance.now();
+    const r = await f();
+    turnLatency.push(performance.now() - s);
+    return r;
+  };
+  let turns = 0;
+  const oneCall = async (i: number) => {
+    const p = people[i % people.length]!;
+    const s = performance.now();
+    const c = await timed(() => post('/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: p.phone }));
+    await timed(() => post(`/contacts/${c.contactId}/verification`, { last4: p.last4, zip: p.zip }));
+    const o = await timed(() => get(`/contacts/${c.contactId}/offers`));
+    if (o.offers?.[0]) await timed(() => post(`/contacts/${c.contactId}/responses`, { offerId: o.offers[0].offerId, response: 'DECLINED' }));
+    turns += o.offers?.[0] ? 4 : 3;
+    callLatency.push(performance.now() - s);
+  };
+  for (let i = 0; i < 20; i++) await oneCall(i); // warm-up
+  callLatency.length = 0;
+  turnLatency.length = 0;
+  turns = 0;
+  reads = 0;
+  writes = 0;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < calls) await oneCall(next++);
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  DynamoDBDocumentClient.prototype.send = send;
+  await stack.stop();
+  console.log('\n## Local stack: four-turn retention calls over HTTP, 20 in flight');
+  console.log('(start, verify, offers, answer; DynamoDB Local on Java, state machine in-process, same process as the client)');
+  console.log('| calls | call p50 ms | call p95 ms | turn p50 ms | turn p95 ms | calls/s | reads/turn | writes/turn |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    `| ${calls} | ${f1(pct(callLatency, 50))} | ${f1(pct(callLatency, 95))} | ${f1(pct(turnLatency, 50))} | ${f1(pct(turnLatency, 95))} | ${f1(calls / secs)} | ${(reads / turns).toFixed(2)} | ${(writes / turns).toFixed(2)} |`,
+  );
+}
+
+console.log(`# Retention Desk benchmark — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}`);
+benchDecision();
+await benchBundles();
+if (!values['skip-stack']) await benchStack(Number(values.calls));
