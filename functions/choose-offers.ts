@@ -1,6 +1,6 @@
 import { configSource } from '../shared/adapters/composition';
 import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
-import { compile, chooseOffersTurn } from '../shared/application/tasks';
+import { chooseOffersTurn, compile } from '../shared/application/tasks';
 import type { ConfigSource } from '../shared/ports';
 
 /** ChooseOffers and OfferCrossSell: the next offers, best first. */

@@ -1,6 +1,6 @@
-import middy from '@middy/core';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { requireEnv } from '../shared/adapters/env';
 import { logger } from '../shared/adapters/logger';
@@ -30,7 +30,10 @@ export const makeHandler = (deps: { runner: TurnRunner; clock?: () => Date }) =>
         logger.info('turn', { action: parsed.input.action, outcome: out.outcome, status: res.statusCode });
         return res;
       } catch (e) {
-        logger.error('turn failed', { action: parsed.input.action, error: e instanceof Error ? e.name : 'unknown' });
+        logger.error('turn failed', {
+          action: parsed.input.action,
+          error: e instanceof Error ? e.name : 'unknown',
+        });
         return fallbackResponse('RetentionCall', e instanceof Error ? e.name : 'Error', SAFE_ROUTE);
       }
     });

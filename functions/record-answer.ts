@@ -1,6 +1,6 @@
 import { configSource } from '../shared/adapters/composition';
 import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
-import { compile, answerTurn } from '../shared/application/tasks';
+import { answerTurn, compile } from '../shared/application/tasks';
 import type { ConfigSource } from '../shared/ports';
 
 /** RecordAnswer: the answer to a presented offer, and what comes next. */

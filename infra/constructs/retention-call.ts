@@ -92,18 +92,27 @@ export class RetentionCall extends Construct {
     });
     const reject = new sfn.Pass(this, 'RejectTurn', {
       stateName: 'RejectTurn',
-      comment: 'The request cannot be served in this stage (unknown contact, not verified, offer never presented, ...).',
+      comment:
+        'The request cannot be served in this stage (unknown contact, not verified, offer never presented, ...).',
       parameters: { outcome: 'rejected', 'problem.$': '$.turn.problem' },
     });
 
-    const load = task('LoadContact', 'ROUTE / VERIFY (read the contact and account, admit the turn)', fn.loadContact);
+    const load = task(
+      'LoadContact',
+      'ROUTE / VERIFY (read the contact and account, admit the turn)',
+      fn.loadContact,
+    );
     const segment = task('SegmentCustomer', 'SEGMENT', fn.segmentCustomer);
     const route = task('RouteContact', 'ROUTE', fn.routeContact);
     const verify = task('VerifyCaller', 'VERIFY', fn.verifyCaller);
     const choose = task('ChooseOffers', 'OFFER', fn.chooseOffers);
     const crossSell = task('OfferCrossSell', 'CROSS_SELL', fn.chooseOffers);
     const answer = task('RecordAnswer', 'OFFER / CROSS_SELL (record the answer)', fn.recordAnswer);
-    const save = task('SaveTurn', 'RECORD (store the stage change and offer log in one transaction)', fn.saveTurn);
+    const save = task(
+      'SaveTurn',
+      'RECORD (store the stage change and offer log in one transaction)',
+      fn.saveTurn,
+    );
 
     const checkSaved = new sfn.Choice(this, 'CheckSaved', { stateName: 'CheckSaved' })
       .when(sfn.Condition.stringEquals('$.turn.kind', 'rejected'), reject)
@@ -142,7 +151,8 @@ export class RetentionCall extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.EXPRESS,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      comment: 'Retention call: route, verify, segment, offer, cross-sell, record. One synchronous run per turn.',
+      comment:
+        'Retention call: route, verify, segment, offer, cross-sell, record. One synchronous run per turn.',
       definitionBody: sfn.DefinitionBody.fromChainable(load.next(admit)),
       timeout: Duration.seconds(RUN_TIMEOUT_SECONDS),
       tracingEnabled: true,

@@ -31,17 +31,25 @@ const { values } = parseArgs({
   },
 });
 
-const personas = JSON.parse(readFileSync(resolve(import.meta.dirname, 'personas.json'), 'utf8')) as PersonaJson[];
+const personas = JSON.parse(
+  readFileSync(resolve(import.meta.dirname, 'personas.json'), 'utf8'),
+) as PersonaJson[];
 const scripted = (values.answers ?? '').split(',').filter(Boolean);
 const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
 
+const lines = rl[Symbol.asyncIterator]();
+
+/** Reads answers line by line, so a terminal and piped input behave the same. */
 async function ask(question: string, preset?: string): Promise<string> {
   if (preset !== undefined) {
     console.log(`${question}${preset}`);
     return preset;
   }
-  if (!process.stdin.isTTY && process.stdin.readableEnded) throw new Error('no more input');
-  return (await rl.question(question)).trim();
+  process.stdout.write(question);
+  const next = await lines.next();
+  if (next.done) throw new Error('no more input');
+  if (!process.stdin.isTTY) process.stdout.write(`${next.value}\n`);
+  return next.value.trim();
 }
 
 async function api(method: string, path: string, body?: unknown) {
@@ -60,21 +68,34 @@ function step(title: string, r: { status: number; json: Record<string, unknown> 
   const j = r.json;
   if (j.stage) console.log(`   stage: ${String(j.stage)}`);
   const route = j.route as { queue: string; priority: number; reasons: string[] } | undefined;
-  if (route) console.log(`   route: ${route.queue} (priority ${route.priority}) — ${route.reasons.join('; ')}`);
+  if (route)
+    console.log(`   route: ${route.queue} (priority ${route.priority}) — ${route.reasons.join('; ')}`);
   if (j.segment) console.log(`   segment: ${JSON.stringify(j.segment)}`);
-  if ('verified' in j) console.log(`   verified: ${String(j.verified)}, attempts left: ${String(j.attemptsLeft)} (${String(j.result)})`);
+  if ('verified' in j)
+    console.log(
+      `   verified: ${String(j.verified)}, attempts left: ${String(j.attemptsLeft)} (${String(j.result)})`,
+    );
   if (j.outcome) console.log(`   outcome: ${String(j.outcome)}`);
   if (j.title && j.status) console.log(`   ${String(j.title)}: ${String(j.detail)}`);
 }
 
-type Offer = { offerId: string; kind: string; title: string; script: string; reasons: string[]; economics: Record<string, number> };
+type Offer = {
+  offerId: string;
+  kind: string;
+  title: string;
+  script: string;
+  reasons: string[];
+  economics: Record<string, number>;
+};
 function showOffers(offers: Offer[]) {
   if (offers.length === 0) console.log('   no offers');
   offers.forEach((o, i) => {
     const e = o.economics;
     console.log(`   ${i + 1}. [${o.kind}] ${o.title}  (${o.offerId})`);
     console.log(`      “${o.script}”`);
-    console.log(`      cost ${e.cost}, value ${e.customerValue}, P(accept) ${e.acceptProbability}, expected net ${e.expectedNetValue}`);
+    console.log(
+      `      cost ${e.cost}, value ${e.customerValue}, P(accept) ${e.acceptProbability}, expected net ${e.expectedNetValue}`,
+    );
     for (const r of o.reasons) console.log(`      · ${r}`);
   });
 }
@@ -83,25 +104,37 @@ async function main() {
   try {
     await fetch(`${values.url}/`);
   } catch {
-    console.error(`No Retention Desk at ${values.url}. Start it first in another terminal with \`npm start\` (or pass --url).`);
+    console.error(
+      `No Retention Desk at ${values.url}. Start it first in another terminal with \`npm start\` (or pass --url).`,
+    );
     process.exit(1);
   }
   console.log(bold('Retention Desk — a retention call\n'));
-  personas.forEach((p, i) => console.log(`  ${String(i + 1).padStart(2)}. ${p.name} — ${p.story}`));
+  for (const [i, p] of personas.entries())
+    console.log(`  ${String(i + 1).padStart(2)}. ${p.name} — ${p.story}`);
   const pick = Number(await ask('\nPersona number: ', values.persona));
   const persona = personas[pick - 1];
   if (!persona) throw new Error(`no persona ${pick}`);
-  CALL_TYPES.forEach((t, i) => console.log(`  ${i + 1}. ${t}`));
+  for (const [i, t] of CALL_TYPES.entries()) console.log(`  ${i + 1}. ${t}`);
   const ct = await ask('Call type (number or name) [CLOSE_ACCOUNT]: ', values['call-type']);
-  const callType = (CALL_TYPES as readonly string[]).includes(ct) ? ct : (CALL_TYPES[Number(ct || '1') - 1] ?? 'CLOSE_ACCOUNT');
+  const callType = (CALL_TYPES as readonly string[]).includes(ct)
+    ? ct
+    : (CALL_TYPES[Number(ct || '1') - 1] ?? 'CLOSE_ACCOUNT');
 
-  const started = await api('POST', '/contacts', { channel: values.channel, callType, callerPhone: persona.phone });
+  const started = await api('POST', '/contacts', {
+    channel: values.channel,
+    callType,
+    callerPhone: persona.phone,
+  });
   step(`Contact started: ${persona.name} calls (${callType})`, started);
   const contactId = started.json.contactId as string | undefined;
   if (!contactId) return;
 
   while ((await api('GET', `/contacts/${contactId}`)).json.stage === 'VERIFY') {
-    const mode = await ask('Verification: answer (c)orrectly or (w)rongly? [c]: ', values.factors === undefined ? undefined : values.factors[0]);
+    const mode = await ask(
+      'Verification: answer (c)orrectly or (w)rongly? [c]: ',
+      values.factors === undefined ? undefined : values.factors[0],
+    );
     const wrong = mode.toLowerCase().startsWith('w');
     const r = await api('POST', `/contacts/${contactId}/verification`, {
       last4: wrong ? '0000' : persona.last4,
@@ -118,7 +151,10 @@ async function main() {
   showOffers(current);
   while (current.length > 0) {
     const first = current[0]!;
-    const a = await ask(`Does the customer accept “${first.title}”? (a)ccept / (d)ecline [d]: `, scripted.shift()?.[0]);
+    const a = await ask(
+      `Does the customer accept “${first.title}”? (a)ccept / (d)ecline [d]: `,
+      scripted.shift()?.[0],
+    );
     const response = a.toLowerCase().startsWith('a') ? 'ACCEPTED' : 'DECLINED';
     offers = await api('POST', `/contacts/${contactId}/responses`, { offerId: first.offerId, response });
     step(`${response} ${first.offerId}`, offers);

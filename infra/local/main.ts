@@ -25,7 +25,8 @@ async function main() {
   }
   const port = Number(values.port);
   const accounts = Number(values.accounts);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got ${values.port}`);
   if (!Number.isInteger(accounts) || accounts < 0 || accounts > 5_000_000)
     throw new UsageError(`--accounts must be a whole number up to 5,000,000, got ${values.accounts}`);
   process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'INFO' : 'WARN';

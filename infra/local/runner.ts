@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { SAFE_ROUTE } from '../../shared/domain/routing';
@@ -30,7 +30,9 @@ export function fakeContext(functionName: string): Context {
 
 /** Imports `functions/<name>.ts` and returns its AWS `handler` export: the code Lambda runs. */
 export async function importHandler(entryName: string): Promise<LambdaLike> {
-  const mod = (await import(pathToFileURL(resolve(ROOT, 'functions', `${entryName}.ts`)).href)) as { handler?: LambdaLike };
+  const mod = (await import(pathToFileURL(resolve(ROOT, 'functions', `${entryName}.ts`)).href)) as {
+    handler?: LambdaLike;
+  };
   if (typeof mod.handler !== 'function') throw new Error(`functions/${entryName}.ts exports no handler`);
   return mod.handler;
 }
@@ -59,7 +61,9 @@ export async function createLocalRunner(
     handlers,
     async run(input: TurnInput): Promise<TurnOutput> {
       try {
-        const exec = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never } });
+        const exec = machine.run(input as never, {
+          overrides: { taskResourceLocalHandlers: handlers as never },
+        });
         return (await exec.result) as unknown as TurnOutput;
       } catch (e) {
         // As StartSyncExecution reports FAILED or TIMED_OUT: the safe route.

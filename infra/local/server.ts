@@ -15,12 +15,19 @@ const MATCHERS = ROUTES.map((r) => ({
 }));
 
 /** Maps a request to the API Gateway proxy event API Gateway would send for the same route. */
-export function toApiEvent(method: string, url: string, headers: Record<string, string>, body: string | null): HttpRequest {
+export function toApiEvent(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | null,
+): HttpRequest {
   const path = new URL(url, 'http://127.0.0.1').pathname;
   for (const m of MATCHERS) {
     const hit = m.regex.exec(path);
     if (!hit) continue;
-    const params = Object.fromEntries(Object.entries(hit.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+    const params = Object.fromEntries(
+      Object.entries(hit.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
+    );
     return {
       httpMethod: method,
       resource: m.resource,
@@ -31,7 +38,15 @@ export function toApiEvent(method: string, url: string, headers: Record<string, 
       isBase64Encoded: false,
     };
   }
-  return { httpMethod: method, resource: path, path, pathParameters: null, headers, body, isBase64Encoded: false };
+  return {
+    httpMethod: method,
+    resource: path,
+    path,
+    pathParameters: null,
+    headers,
+    body,
+    isBase64Encoded: false,
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
@@ -53,23 +68,43 @@ function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
 }
 
 /** An HTTP server on loopback only, serving the same /v1 routes through the same API handler. */
-export async function startHttpServer(api: ApiHandler, opts: { port: number; host?: string; index?: unknown }) {
+export async function startHttpServer(
+  api: ApiHandler,
+  opts: { port: number; host?: string; index?: unknown },
+) {
   const server: Server = createServer(async (req, res) => {
     let out: HttpResponse;
     try {
       const body = await readBody(req);
       if (body === 'too-large') {
-        out = problemResponse(413, 'body-too-large', 'Request body too large', 'The body is far over the limit.');
+        out = problemResponse(
+          413,
+          'body-too-large',
+          'Request body too large',
+          'The body is far over the limit.',
+        );
       } else if (req.method === 'GET' && (req.url === '/' || req.url === '/v1')) {
-        out = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(opts.index ?? {}, null, 2) };
+        out = {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(opts.index ?? {}, null, 2),
+        };
       } else {
         const headers = Object.fromEntries(
           Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
         );
-        out = await api(toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body) as never, fakeContext('http-api') as never);
+        out = await api(
+          toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body) as never,
+          fakeContext('http-api') as never,
+        );
       }
     } catch {
-      out = problemResponse(500, 'internal', 'Internal error', 'The local server failed to serve the request.');
+      out = problemResponse(
+        500,
+        'internal',
+        'Internal error',
+        'The local server failed to serve the request.',
+      );
     }
     res.writeHead(out.statusCode, out.headers);
     res.end(out.body);

@@ -4,7 +4,12 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { CONFIG_KEY, documentClient } from '../../shared/adapters/dynamo';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { Account } from '../../shared/schemas/account';
@@ -48,7 +53,8 @@ function applyEnv(def: LocalDefinition, endpoint: string): Record<string, string
   const env: Record<string, string> = {};
   for (const f of def.functions) {
     for (const [k, v] of Object.entries(f.environment)) {
-      if (env[k] !== undefined && env[k] !== v) throw new Error(`Functions disagree on ${k}: ${env[k]} vs ${v}`);
+      if (env[k] !== undefined && env[k] !== v)
+        throw new Error(`Functions disagree on ${k}: ${env[k]} vs ${v}`);
       env[k] = v;
     }
   }
@@ -82,7 +88,11 @@ async function createTables(def: LocalDefinition): Promise<void> {
 }
 
 /** Writes accounts 25 at a time, a few batches in flight, retrying what DynamoDB leaves unprocessed. */
-export async function putAccounts(db: DynamoDBDocumentClient, table: string, accounts: Account[]): Promise<void> {
+export async function putAccounts(
+  db: DynamoDBDocumentClient,
+  table: string,
+  accounts: Account[],
+): Promise<void> {
   const batches: Account[][] = [];
   for (let i = 0; i < accounts.length; i += 25) batches.push(accounts.slice(i, i + 25));
   let next = 0;
@@ -102,9 +112,14 @@ export async function putAccounts(db: DynamoDBDocumentClient, table: string, acc
 
 export async function seedConfig(db: DynamoDBDocumentClient, table: string): Promise<void> {
   const config = DecisionConfigSchema.parse(DEFAULT_CONFIG);
-  await db.send(new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }));
   await db.send(
-    new PutCommand({ TableName: table, Item: { pk: CONFIG_KEY.pk, sk: `v#${config.version}`, version: config.version, config } }),
+    new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }),
+  );
+  await db.send(
+    new PutCommand({
+      TableName: table,
+      Item: { pk: CONFIG_KEY.pk, sk: `v#${config.version}`, version: config.version, config },
+    }),
   );
 }
 
@@ -126,7 +141,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   };
   try {
     const env = applyEnv(def, dynamo.endpoint);
-    say(`Creating ${def.tables.length} tables from the template: ${def.tables.map((t) => t.create.TableName).join(', ')}`);
+    say(
+      `Creating ${def.tables.length} tables from the template: ${def.tables.map((t) => t.create.TableName).join(', ')}`,
+    );
     await createTables(def);
     const db = documentClient({});
     cleanup.push(async () => db.destroy());
@@ -134,28 +151,40 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     await seedConfig(db, tables.catalog);
     const personas = buildPersonas(asOf);
-    const seeded = await db.send(new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }));
+    const seeded = await db.send(
+      new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }),
+    );
     if (seeded.Item) {
       say('Accounts already seeded in the data folder: keeping them.');
     } else {
       const count = opts.accounts ?? 10_000;
       say(`Seeding ${count.toLocaleString('en-US')} synthetic accounts and ${personas.length} personas…`);
       const t0 = performance.now();
-      await putAccounts(db, tables.accounts, [...personas.map((p) => p.account), ...generatePortfolio({ count, asOf })]);
+      await putAccounts(db, tables.accounts, [
+        ...personas.map((p) => p.account),
+        ...generatePortfolio({ count, asOf }),
+      ]);
       say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
 
     say('Loading the state machine definition and the real handlers…');
     const runner = await createLocalRunner(def.stateMachine, opts.taskOverrides);
-    if (!def.functions.some((f) => f.entryName === 'http-api')) throw new Error('No http-api function in the template');
-    const { makeHandler } = (await import('../../functions/http-api')) as typeof import('../../functions/http-api');
+    if (!def.functions.some((f) => f.entryName === 'http-api'))
+      throw new Error('No http-api function in the template');
+    const { makeHandler } = (await import(
+      '../../functions/http-api'
+    )) as typeof import('../../functions/http-api');
     const api = makeHandler({ runner });
     const server = await startHttpServer(api as never, {
       port: opts.port ?? 3000,
       index: {
         name: 'Retention Desk (local)',
         routes: ROUTES.map((r) => `${r.method} ${r.resource}`),
-        personas: personas.map((p) => ({ name: p.persona.name, accountId: p.persona.accountId, phone: p.persona.phone })),
+        personas: personas.map((p) => ({
+          name: p.persona.name,
+          accountId: p.persona.accountId,
+          phone: p.persona.phone,
+        })),
       },
     });
     cleanup.push(() => server.close());

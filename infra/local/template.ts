@@ -31,7 +31,8 @@ export interface LocalDefinition {
 }
 
 export const localTableName = (logicalId: string) => `rd-${logicalId}`;
-export const placeholderArn = (logicalId: string) => `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
+export const placeholderArn = (logicalId: string) =>
+  `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
 
 /**
  * Synthesizes the CDK app in-process (no bundling) and reads what the one-machine stack needs
@@ -95,7 +96,8 @@ export function readLocalDefinition(): LocalDefinition {
 
   const entries = new Map<string, string>();
   for (const c of service.node.findAll()) {
-    if (c instanceof RetentionFunction) entries.set(Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement), c.entryName);
+    if (c instanceof RetentionFunction)
+      entries.set(Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement), c.entryName);
   }
   const functions: LocalFunction[] = [];
   for (const [logicalId, r] of Object.entries(svcTpl.Resources)) {
@@ -117,7 +119,10 @@ export function readLocalDefinition(): LocalDefinition {
       if (s.Type === 'Task') {
         const id = String(s.Resource).split(':function:')[1];
         const entry = id ? entries.get(id) : undefined;
-        if (!entry) throw new Error(`Task ${name} has a resource that is not one of our functions: ${String(s.Resource)}`);
+        if (!entry)
+          throw new Error(
+            `Task ${name} has a resource that is not one of our functions: ${String(s.Resource)}`,
+          );
         taskFunctions[name] = entry;
       }
     }

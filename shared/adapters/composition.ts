@@ -15,8 +15,10 @@ const client = () => {
   return db;
 };
 
-export const contactStore = (): ContactStore => new DynamoContactStore(client(), requireEnv('CONTACTS_TABLE'));
-export const accountStore = (): AccountStore => new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'));
+export const contactStore = (): ContactStore =>
+  new DynamoContactStore(client(), requireEnv('CONTACTS_TABLE'));
+export const accountStore = (): AccountStore =>
+  new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'));
 let config: ConfigSource | undefined;
 export const configSource = (): ConfigSource => {
   config ??= new DynamoConfigSource(client(), requireEnv('CATALOG_TABLE'));

@@ -3,7 +3,12 @@ import {
   type DynamoDBClientConfig,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AccountStore, ConfigSource, ContactStore, TurnStore, TurnWrite } from '../ports';
 import { type Account, AccountSchema } from '../schemas/account';
 import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
@@ -29,7 +34,8 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
-    if (e instanceof Error && TRANSIENT.has(e.name)) throw new TransientStorageError(`${e.name}: ${e.message}`);
+    if (e instanceof Error && TRANSIENT.has(e.name))
+      throw new TransientStorageError(`${e.name}: ${e.message}`);
     throw e;
   }
 }
@@ -115,7 +121,11 @@ export class DynamoTurnStore implements TurnStore {
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
       { Put: { TableName: this.tables.contacts, Item: w.contact, ...contactPut } },
       ...w.log.map((e) => ({
-        Put: { TableName: this.tables.offerLog, Item: e, ConditionExpression: 'attribute_not_exists(contactId)' },
+        Put: {
+          TableName: this.tables.offerLog,
+          Item: e,
+          ConditionExpression: 'attribute_not_exists(contactId)',
+        },
       })),
     ];
     if (w.account) {
@@ -128,7 +138,9 @@ export class DynamoTurnStore implements TurnStore {
         Update: {
           TableName: this.tables.accounts,
           Key: { accountId: w.account.accountId },
-          UpdateExpression: next.lockedUntil ? 'SET #v.#f = :nf, #v.#l = :nl' : 'SET #v.#f = :nf REMOVE #v.#l',
+          UpdateExpression: next.lockedUntil
+            ? 'SET #v.#f = :nf, #v.#l = :nl'
+            : 'SET #v.#f = :nf REMOVE #v.#l',
           ConditionExpression: cond,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
@@ -146,7 +158,9 @@ export class DynamoTurnStore implements TurnStore {
     } catch (e) {
       if (
         e instanceof TransactionCanceledException &&
-        e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')
+        e.CancellationReasons?.some(
+          (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
+        )
       )
         return 'conflict';
       throw e;

@@ -1,4 +1,4 @@
-import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { type SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { SAFE_ROUTE } from '../domain/routing';
 import type { TurnOutput, TurnRunner } from '../ports';
 import type { TurnInput } from '../schemas/api';
@@ -17,7 +17,12 @@ export class SfnTurnRunner implements TurnRunner {
       new StartSyncExecutionCommand({ stateMachineArn: this.stateMachineArn, input: JSON.stringify(input) }),
     );
     if (r.status !== 'SUCCEEDED' || !r.output)
-      return { outcome: 'fallback', failedAt: 'RetentionCall', error: r.error ?? r.status ?? 'UNKNOWN', route: { ...SAFE_ROUTE, reasons: [...SAFE_ROUTE.reasons] } };
+      return {
+        outcome: 'fallback',
+        failedAt: 'RetentionCall',
+        error: r.error ?? r.status ?? 'UNKNOWN',
+        route: { ...SAFE_ROUTE, reasons: [...SAFE_ROUTE.reasons] },
+      };
     return JSON.parse(r.output) as TurnOutput;
   }
 }

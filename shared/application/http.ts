@@ -5,8 +5,8 @@ import {
   ContactIdSchema,
   IdempotencyKeySchema,
   MAX_BODY_BYTES,
-  ROUTES,
   ResponseBodySchema,
+  ROUTES,
   StartContactBodySchema,
   type TurnInput,
   VerificationBodySchema,
@@ -32,7 +32,11 @@ export interface HttpResponse {
 
 const PROBLEM_BASE = 'https://retention-desk.example/problems/';
 
-export function json(statusCode: number, body: unknown, extraHeaders: Record<string, string> = {}): HttpResponse {
+export function json(
+  statusCode: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): HttpResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders },
@@ -87,21 +91,35 @@ function header(req: HttpRequest, name: string): string | undefined {
   return key === undefined ? undefined : req.headers[key];
 }
 
-function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): { ok: true; value: z.infer<S> } | { ok: false; response: HttpResponse } {
+function parseBody<S extends z.ZodType>(
+  req: HttpRequest,
+  schema: S,
+): { ok: true; value: z.infer<S> } | { ok: false; response: HttpResponse } {
   const raw = req.body ?? '';
   const text = req.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES)
     return {
       ok: false,
-      response: problemResponse(413, 'body-too-large', 'Request body too large', `The body may be at most ${MAX_BODY_BYTES} bytes.`),
+      response: problemResponse(
+        413,
+        'body-too-large',
+        'Request body too large',
+        `The body may be at most ${MAX_BODY_BYTES} bytes.`,
+      ),
     };
   const type = header(req, 'content-type');
   if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type))
     return {
       ok: false,
-      response: problemResponse(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json.'),
+      response: problemResponse(
+        415,
+        'unsupported-media-type',
+        'Unsupported media type',
+        'Send the body as application/json.',
+      ),
     };
-  if (text.trim() === '') return { ok: false, response: invalid([{ path: '(body)', message: 'a JSON object is required' }]) };
+  if (text.trim() === '')
+    return { ok: false, response: invalid([{ path: '(body)', message: 'a JSON object is required' }]) };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -115,14 +133,22 @@ function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): { ok: true
 }
 
 /** HTTP request → the turn the state machine runs, or the 4xx answer that ends it here. */
-export function parseRequest(req: HttpRequest, now: string): { ok: true; input: TurnInput } | { ok: false; response: HttpResponse } {
+export function parseRequest(
+  req: HttpRequest,
+  now: string,
+): { ok: true; input: TurnInput } | { ok: false; response: HttpResponse } {
   const route = ROUTES.find((r) => r.resource === req.resource && r.method === req.httpMethod.toUpperCase());
   if (!route) {
     const known = ROUTES.some((r) => r.resource === req.resource);
     return {
       ok: false,
       response: known
-        ? problemResponse(405, 'method-not-allowed', 'Method not allowed', `${req.httpMethod} is not served on ${req.resource}.`)
+        ? problemResponse(
+            405,
+            'method-not-allowed',
+            'Method not allowed',
+            `${req.httpMethod} is not served on ${req.resource}.`,
+          )
         : problemResponse(404, 'not-found', 'Not found', `No route for ${req.httpMethod} ${req.path}.`),
     };
   }
@@ -148,7 +174,16 @@ export function parseRequest(req: HttpRequest, now: string): { ok: true; input: 
       }
       const b = parseBody(req, ResponseBodySchema);
       return b.ok
-        ? { ok: true, input: { action: 'respond', now, contactId, request: b.value, ...(idempotencyKey ? { idempotencyKey } : {}) } }
+        ? {
+            ok: true,
+            input: {
+              action: 'respond',
+              now,
+              contactId,
+              request: b.value,
+              ...(idempotencyKey ? { idempotencyKey } : {}),
+            },
+          }
         : b;
     }
     case 'offers':
@@ -171,7 +206,10 @@ export function offerView(o: PresentedOffer, channel: Channel) {
 }
 
 function currentOffers(c: Contact, ids: readonly string[] = c.current) {
-  return ids.map((id) => c.offers.find((o) => o.offerId === id)).filter((o) => o !== undefined).map((o) => offerView(o, c.channel));
+  return ids
+    .map((id) => c.offers.find((o) => o.offerId === id))
+    .filter((o) => o !== undefined)
+    .map((o) => offerView(o, c.channel));
 }
 
 /** The contact as the API shows it: the account id only once the caller is verified. */
@@ -185,7 +223,11 @@ export function contactView(c: Contact) {
     verification: { status: c.verification.status, attemptsLeft: c.verification.attemptsLeft },
     ...(c.verification.status === 'VERIFIED' && c.accountId ? { accountId: c.accountId } : {}),
     ...(c.segment ? { segment: { customer: c.segment.customer, card: c.segment.card } } : {}),
-    offersPresented: c.offers.map((o) => ({ ...offerView(o, c.channel), presentedAt: o.presentedAt, response: o.response ?? null })),
+    offersPresented: c.offers.map((o) => ({
+      ...offerView(o, c.channel),
+      presentedAt: o.presentedAt,
+      response: o.response ?? null,
+    })),
     currentOffers: [...c.current],
     answers: c.answers.map((a) => ({ offerId: a.offerId, response: a.response, at: a.at })),
     outcome: c.outcome ?? null,
@@ -203,14 +245,23 @@ export function renderOutput(input: TurnInput, out: TurnOutput): HttpResponse {
   const c = out.contact;
   switch (input.action) {
     case 'start':
-      return json(201, { contactId: c.contactId, stage: c.stage, route: c.route }, { location: `/v1/contacts/${c.contactId}` });
+      return json(
+        201,
+        { contactId: c.contactId, stage: c.stage, route: c.route },
+        { location: `/v1/contacts/${c.contactId}` },
+      );
     case 'verify':
       if (c.stage === 'LOCKED')
         return domainProblem({
           name: 'VerificationLocked',
           ...PROBLEMS.VerificationLocked,
           detail: 'Too many failed attempts: verification is locked; the caller goes to security.',
-          extensions: { stage: c.stage, attemptsLeft: 0, lockedUntil: c.verification.lockedUntil, route: c.route },
+          extensions: {
+            stage: c.stage,
+            attemptsLeft: 0,
+            lockedUntil: c.verification.lockedUntil,
+            route: c.route,
+          },
         });
       return json(200, {
         verified: c.verification.status === 'VERIFIED',
@@ -228,7 +279,11 @@ export function renderOutput(input: TurnInput, out: TurnOutput): HttpResponse {
     case 'respond': {
       const a = c.answers.find((x) => x.offerId === input.request.offerId);
       if (!a) return json(200, { stage: c.stage, outcome: c.outcome ?? null, offers: currentOffers(c) });
-      return json(200, { stage: a.result.stage, outcome: a.result.outcome ?? null, offers: currentOffers(c, a.result.offerIds) });
+      return json(200, {
+        stage: a.result.stage,
+        outcome: a.result.outcome ?? null,
+        offers: currentOffers(c, a.result.offerIds),
+      });
     }
     case 'get':
       return json(200, contactView(c));

@@ -75,13 +75,15 @@ export async function loadTurn(
       request: req,
       now: state.now,
       ...(account ? { accountId: account.accountId } : {}),
-      callerMatched: account !== undefined && req.callerPhone !== undefined && req.callerPhone === account.phone,
+      callerMatched:
+        account !== undefined && req.callerPhone !== undefined && req.callerPhone === account.phone,
       config,
     });
     return { kind: 'proceed', isNew: true, contact, ...(account ? { account } : {}), log: [] };
   }
   const contact = await deps.contacts.get(state.contactId);
-  if (!contact) return { kind: 'rejected', problem: problem('ContactNotFound', `No contact ${state.contactId}.`) };
+  if (!contact)
+    return { kind: 'rejected', problem: problem('ContactNotFound', `No contact ${state.contactId}.`) };
   const admission = admitTurn(state, contact);
   if (admission.kind === 'rejected') return { kind: 'rejected', problem: admission.problem };
   if (admission.kind === 'unchanged') return { kind: 'unchanged', contact };
@@ -104,7 +106,11 @@ export function segmentTurn(state: TaskState, compiled: Compiled): Turn {
     contact: {
       ...turn.contact,
       facts,
-      segment: { customer: customer.segment, card: card.segment, reasons: [...customer.reasons, ...card.reasons] },
+      segment: {
+        customer: customer.segment,
+        card: card.segment,
+        reasons: [...customer.reasons, ...card.reasons],
+      },
     },
   };
 }
@@ -164,7 +170,10 @@ export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
       ? {
           accountUpdate: {
             accountId: account.accountId,
-            expected: { failures: secrets.failures, ...(secrets.lockedUntil ? { lockedUntil: secrets.lockedUntil } : {}) },
+            expected: {
+              failures: secrets.failures,
+              ...(secrets.lockedUntil ? { lockedUntil: secrets.lockedUntil } : {}),
+            },
             next: {
               failures: result.secrets.failures,
               ...(result.secrets.lockedUntil ? { lockedUntil: result.secrets.lockedUntil } : {}),

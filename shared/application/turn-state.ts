@@ -1,9 +1,9 @@
 import type { AnswerNext } from '../domain/call';
 import type { Problem } from '../domain/problems';
+import type { AccountVerificationUpdate } from '../ports';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { Contact, OfferLogEvent } from '../schemas/contact';
-import type { AccountVerificationUpdate } from '../ports';
 
 /**
  * What travels between the state machine's tasks at `$.turn`. Choice states read `kind` and `next`.
@@ -36,6 +36,7 @@ export class TurnStateError extends Error {
 /** A stage task runs only on a turn that LoadContact admitted and that has a contact. */
 export function proceeding(state: TaskState): Turn & { contact: Contact } {
   const t = state.turn;
-  if (!t || t.kind !== 'proceed' || !t.contact) throw new TurnStateError(`task reached with turn ${t?.kind ?? 'missing'}`);
+  if (t?.kind !== 'proceed' || !t.contact)
+    throw new TurnStateError(`task reached with turn ${t?.kind ?? 'missing'}`);
   return t as Turn & { contact: Contact };
 }

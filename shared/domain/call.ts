@@ -9,7 +9,14 @@ import type { VerificationResult } from './verification';
 /** Contacts are kept this long after their last change (DynamoDB TTL). */
 export const CONTACT_TTL_DAYS = 30;
 
-const TERMINAL: ReadonlySet<Stage> = new Set(['RETAINED', 'RESOLVED', 'CROSS_SOLD', 'CLOSED', 'UNIDENTIFIED', 'ROUTED']);
+const TERMINAL: ReadonlySet<Stage> = new Set([
+  'RETAINED',
+  'RESOLVED',
+  'CROSS_SOLD',
+  'CLOSED',
+  'UNIDENTIFIED',
+  'ROUTED',
+]);
 export const isTerminal = (s: Stage) => TERMINAL.has(s);
 
 /** A new contact, before routing. `contactId` comes from the caller (random or derived). */
@@ -69,14 +76,20 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
       if (s === 'VERIFY') return { kind: 'proceed' };
       if (s === 'LOCKED')
         return reject(
-          problem('VerificationLocked', 'Too many failed attempts: verification is locked; the caller goes to security.', {
-            stage: s,
-            attemptsLeft: 0,
-            lockedUntil: contact.verification.lockedUntil,
-          }),
+          problem(
+            'VerificationLocked',
+            'Too many failed attempts: verification is locked; the caller goes to security.',
+            {
+              stage: s,
+              attemptsLeft: 0,
+              lockedUntil: contact.verification.lockedUntil,
+            },
+          ),
         );
       if (s === 'UNIDENTIFIED' || s === 'ROUTED')
-        return reject(problem('StageConflict', `This contact is ${s} (queue ${contact.route.queue}): nothing to verify.`));
+        return reject(
+          problem('StageConflict', `This contact is ${s} (queue ${contact.route.queue}): nothing to verify.`),
+        );
       return reject(problem('StageConflict', 'The caller is already verified.'));
     case 'offers':
       if (s === 'VERIFY' || s === 'LOCKED')
@@ -101,13 +114,18 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
         return answered.response === response
           ? { kind: 'unchanged' }
           : reject(
-              problem('AnswerConflict', `Offer ${offerId} was already ${answered.response}; an answer cannot change.`),
+              problem(
+                'AnswerConflict',
+                `Offer ${offerId} was already ${answered.response}; an answer cannot change.`,
+              ),
             );
       }
       if (s === 'VERIFY' || s === 'LOCKED')
         return reject(problem('NotVerified', 'Answers are taken only after the caller is verified.'));
       if (!contact.current.includes(offerId))
-        return reject(problem('OfferNotPresented', `Offer ${offerId} is not among the offers presented on this contact.`));
+        return reject(
+          problem('OfferNotPresented', `Offer ${offerId} is not among the offers presented on this contact.`),
+        );
       return { kind: 'proceed' };
     }
   }
@@ -116,7 +134,11 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
 /** After routing: the disposition ends the call at a stage, or it goes on to verification or offers. */
 export function applyRoute(c: Contact, d: RoutingDecision, now: string): Contact {
   const stage: Stage =
-    d.disposition === 'CONTINUE' ? (c.verification.status === 'VERIFIED' ? 'OFFER' : 'VERIFY') : d.disposition;
+    d.disposition === 'CONTINUE'
+      ? c.verification.status === 'VERIFIED'
+        ? 'OFFER'
+        : 'VERIFY'
+      : d.disposition;
   return setStage({ ...c, route: d.route }, stage, now);
 }
 
@@ -126,7 +148,10 @@ export function applyVerification(c: Contact, r: VerificationResult): Contact {
     case 'verified':
       return { ...c, verification: { ...v, status: 'VERIFIED', lastResult: 'VERIFIED' } };
     case 'insufficient':
-      return { ...c, verification: { ...v, attemptsLeft: r.attemptsLeft, lastResult: 'MORE_FACTORS_NEEDED' } };
+      return {
+        ...c,
+        verification: { ...v, attemptsLeft: r.attemptsLeft, lastResult: 'MORE_FACTORS_NEEDED' },
+      };
     case 'failed':
       return { ...c, verification: { ...v, attemptsLeft: r.attemptsLeft, lastResult: 'WRONG_FACTORS' } };
     case 'locked':
@@ -167,7 +192,11 @@ export interface Stepped {
 
 function closeContact(c: Contact, config: DecisionConfig, now: string, log: OfferLogEvent[]): Stepped {
   const closing = config.callTypes[c.callType]?.closing ?? false;
-  let contact = setStage({ ...c, current: [], outcome: closing ? 'CLOSURE_REQUESTED' : 'NOT_RESOLVED' }, 'CLOSED', now);
+  let contact = setStage(
+    { ...c, current: [], outcome: closing ? 'CLOSURE_REQUESTED' : 'NOT_RESOLVED' },
+    'CLOSED',
+    now,
+  );
   const l = logEvent(contact, now, closing ? 'CLOSURE_REQUESTED' : 'CONTACT_CLOSED');
   contact = l.contact;
   return { contact, log: [...log, l.event] };
@@ -175,7 +204,12 @@ function closeContact(c: Contact, config: DecisionConfig, now: string, log: Offe
 
 function decisionContext(c: Contact): DecisionContext | undefined {
   if (!c.facts || !c.segment) return undefined;
-  return { facts: c.facts, customerSegment: c.segment.customer, cardSegment: c.segment.card, callType: c.callType };
+  return {
+    facts: c.facts,
+    customerSegment: c.segment.customer,
+    cardSegment: c.segment.card,
+    callType: c.callType,
+  };
 }
 
 /**
@@ -183,7 +217,12 @@ function decisionContext(c: Contact): DecisionContext | undefined {
  * time and `maxRetentionOffers` per contact, never one already presented), then, when none is left,
  * cross-sell offers that suit the customer, then the closure. Does nothing when offers are on the table.
  */
-export function presentOffers(c0: Contact, catalog: CompiledCatalog, config: DecisionConfig, now: string): Stepped {
+export function presentOffers(
+  c0: Contact,
+  catalog: CompiledCatalog,
+  config: DecisionConfig,
+  now: string,
+): Stepped {
   let c = c0;
   const log: OfferLogEvent[] = [];
   if (c.current.length > 0 || (c.stage !== 'OFFER' && c.stage !== 'CROSS_SELL')) return { contact: c, log };
@@ -262,7 +301,11 @@ export function applyAnswer(args: {
 
   if (response === 'ACCEPTED') {
     if (offer.kind === 'RETENTION') {
-      c = setStage({ ...c, current: [], outcome: closing ? 'SAVED' : 'RESOLVED' }, closing ? 'RETAINED' : 'RESOLVED', now);
+      c = setStage(
+        { ...c, current: [], outcome: closing ? 'SAVED' : 'RESOLVED' },
+        closing ? 'RETAINED' : 'RESOLVED',
+        now,
+      );
     } else {
       c = setStage({ ...c, current: [], outcome: 'CROSS_SOLD' }, 'CROSS_SOLD', now);
       if (closing) {

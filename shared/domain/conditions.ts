@@ -21,7 +21,9 @@ export function compileCondition(c: Condition): Predicate {
       return c.op === 'in' ? (f) => set.has(f.cardFamily) : (f) => !set.has(f.cardFamily);
     }
     case 'productsHeld':
-      return c.op === 'has' ? (f) => f.productsHeld.includes(c.value) : (f) => !f.productsHeld.includes(c.value);
+      return c.op === 'has'
+        ? (f) => f.productsHeld.includes(c.value)
+        : (f) => !f.productsHeld.includes(c.value);
     default: {
       const cmp = NUMERIC[c.op]!;
       const { fact, value } = c;

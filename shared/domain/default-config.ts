@@ -77,7 +77,8 @@ const retention: Offer[] = [
     cost: { ...noCost, annualFeeShare: 1 },
     acceptProbability: 0.6,
     scripts: {
-      voice: 'You could keep your account and credit history and switch to our card with no annual fee. Shall I switch it?',
+      voice:
+        'You could keep your account and credit history and switch to our card with no annual fee. Shall I switch it?',
       chat: 'You can keep your account and history and move to our no-annual-fee card. Want me to switch it?',
       agent: 'Offer a product change to the no-fee Classic card; account number and history are kept.',
     },
@@ -112,7 +113,8 @@ const retention: Offer[] = [
     cost: { ...noCost, fixed: 200 },
     acceptProbability: 0.4,
     scripts: {
-      voice: 'If you spend three thousand in the next three months, we will add twenty thousand bonus points. Shall I add that?',
+      voice:
+        'If you spend three thousand in the next three months, we will add twenty thousand bonus points. Shall I add that?',
       chat: 'Spend 3,000 in the next 3 months and we add 20,000 bonus points. Want it?',
       agent: 'Offer 20,000 bonus points after 3,000 of spend within 90 days.',
     },
@@ -168,7 +170,8 @@ const retention: Offer[] = [
     cost: { ...noCost, fixed: 50 },
     acceptProbability: 0.3,
     scripts: {
-      voice: 'If you use your card for five hundred in the next ninety days, we will credit fifty to your account. Interested?',
+      voice:
+        'If you use your card for five hundred in the next ninety days, we will credit fifty to your account. Interested?',
       chat: 'Spend 500 in the next 90 days and we credit 50 to your account. Interested?',
       agent: 'Offer a 50 statement credit after 500 of spend within 90 days (reactivation).',
     },
@@ -184,7 +187,8 @@ const retention: Offer[] = [
     cost: { ...noCost, fixed: 100 },
     acceptProbability: 0.45,
     scripts: {
-      voice: 'Since you joined us recently, we can add ten thousand points to help you get started. Shall I add them?',
+      voice:
+        'Since you joined us recently, we can add ten thousand points to help you get started. Shall I add them?',
       chat: 'As a new customer you can have 10,000 points on us. Shall I add them?',
       agent: 'Offer 10,000 points to a customer in the first 6 months.',
     },
@@ -208,7 +212,8 @@ const crossSell: Offer[] = [
     acceptProbability: 0.25,
     annualMargin: 180,
     scripts: {
-      voice: 'Much of your spending is on travel. Our travel card has no foreign transaction fees. Would you like to hear more?',
+      voice:
+        'Much of your spending is on travel. Our travel card has no foreign transaction fees. Would you like to hear more?',
       chat: 'A lot of your spending is travel: our travel card has no foreign transaction fees. Interested?',
       agent: 'Suggest the travel card: travel is a large share of spend.',
     },
@@ -229,7 +234,8 @@ const crossSell: Offer[] = [
     acceptProbability: 0.25,
     annualMargin: 120,
     scripts: {
-      voice: 'You spend a lot on groceries. Our cashback card pays three percent back on them. Would you like it?',
+      voice:
+        'You spend a lot on groceries. Our cashback card pays three percent back on them. Would you like it?',
       chat: 'You spend a lot on groceries: our cashback card pays 3 % back on them. Interested?',
       agent: 'Suggest the cashback card: groceries are a large share of spend.',
     },
@@ -250,7 +256,8 @@ const crossSell: Offer[] = [
     acceptProbability: 0.2,
     annualMargin: 150,
     scripts: {
-      voice: 'You could move your balance to a low fixed rate and pay it down faster. Would you like details?',
+      voice:
+        'You could move your balance to a low fixed rate and pay it down faster. Would you like details?',
       chat: 'You could move your balance to a low fixed rate and pay it down faster. Want details?',
       agent: 'Suggest a balance transfer: revolving balance and clean payment record.',
     },
@@ -272,7 +279,8 @@ const crossSell: Offer[] = [
     acceptProbability: 0.2,
     annualMargin: 90,
     scripts: {
-      voice: 'You always pay in full. Our high-yield savings account could make your spare cash work harder. Interested?',
+      voice:
+        'You always pay in full. Our high-yield savings account could make your spare cash work harder. Interested?',
       chat: 'You always pay in full: our high-yield savings account could suit you. Interested?',
       agent: 'Suggest the high-yield savings account: customer pays in full.',
     },
@@ -293,9 +301,21 @@ export const DEFAULT_CONFIG: DecisionConfig = {
         description: 'three or more late or missed payments',
         when: [{ fact: 'latePayments', op: 'gte', value: 3 }],
       },
-      { segment: 'HIGH_RISK', description: 'likely to default', when: [{ fact: 'riskScore', op: 'gte', value: 0.2 }] },
-      { segment: 'NEW', description: 'customer for under 6 months', when: [{ fact: 'tenureMonths', op: 'lt', value: 6 }] },
-      { segment: 'DORMANT', description: 'no spend in 3 months', when: [{ fact: 'spendLast3m', op: 'eq', value: 0 }] },
+      {
+        segment: 'HIGH_RISK',
+        description: 'likely to default',
+        when: [{ fact: 'riskScore', op: 'gte', value: 0.2 }],
+      },
+      {
+        segment: 'NEW',
+        description: 'customer for under 6 months',
+        when: [{ fact: 'tenureMonths', op: 'lt', value: 6 }],
+      },
+      {
+        segment: 'DORMANT',
+        description: 'no spend in 3 months',
+        when: [{ fact: 'spendLast3m', op: 'eq', value: 0 }],
+      },
       {
         segment: 'PREMIUM_TRANSACTOR',
         description: 'pays in full and spends a lot',
@@ -312,15 +332,31 @@ export const DEFAULT_CONFIG: DecisionConfig = {
           { fact: 'annualProfit', op: 'gte', value: 300 },
         ],
       },
-      { segment: 'TRANSACTOR', description: 'pays in full', when: [{ fact: 'fullPayRatio', op: 'gte', value: 0.8 }] },
-      { segment: 'REVOLVER', description: 'carries a balance', when: [{ fact: 'revolvingBalance', op: 'gt', value: 0 }] },
+      {
+        segment: 'TRANSACTOR',
+        description: 'pays in full',
+        when: [{ fact: 'fullPayRatio', op: 'gte', value: 0.8 }],
+      },
+      {
+        segment: 'REVOLVER',
+        description: 'carries a balance',
+        when: [{ fact: 'revolvingBalance', op: 'gt', value: 0 }],
+      },
     ],
     fallback: 'STANDARD',
   },
   cardSegments: {
     rules: [
-      { segment: 'PREMIUM', description: 'annual fee of 250 or more', when: [{ fact: 'annualFee', op: 'gte', value: 250 }] },
-      { segment: 'REWARDS_FEE', description: 'a fee-paying card', when: [{ fact: 'annualFee', op: 'gt', value: 0 }] },
+      {
+        segment: 'PREMIUM',
+        description: 'annual fee of 250 or more',
+        when: [{ fact: 'annualFee', op: 'gte', value: 250 }],
+      },
+      {
+        segment: 'REWARDS_FEE',
+        description: 'a fee-paying card',
+        when: [{ fact: 'annualFee', op: 'gt', value: 0 }],
+      },
       {
         segment: 'ENTRY',
         description: 'student or secured card',
@@ -413,7 +449,14 @@ export const DEFAULT_CONFIG: DecisionConfig = {
       priority: 2,
       stage: 'CONTINUE',
     },
-    { id: 'service', reason: 'Service request', when: {}, queue: 'GENERAL_SERVICE', priority: 3, stage: 'CONTINUE' },
+    {
+      id: 'service',
+      reason: 'Service request',
+      when: {},
+      queue: 'GENERAL_SERVICE',
+      priority: 3,
+      stage: 'CONTINUE',
+    },
   ],
   verification: { requiredFactors: 2, maxFailures: 3, lockMinutes: 30 },
   value: { lossGivenDefault: 0.85, horizonYears: 3, discountRate: 0.1, retentionRate: 0.85 },

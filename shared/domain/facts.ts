@@ -19,7 +19,8 @@ export function monthsBetween(from: string, to: string): number {
  * retention rate, discounted.
  */
 export function customerValue(account: Account, value: DecisionConfig['value']) {
-  const annualRevenue = account.revenue12m.interchange + account.revenue12m.interest + account.revenue12m.fees;
+  const annualRevenue =
+    account.revenue12m.interchange + account.revenue12m.interest + account.revenue12m.fees;
   const exposure = Math.max(0, account.balance);
   const expectedLoss = account.riskScore * exposure * value.lossGivenDefault;
   const annualProfit = annualRevenue - account.cost12m.rewards - account.cost12m.servicing - expectedLoss;
@@ -34,7 +35,8 @@ export function customerValue(account: Account, value: DecisionConfig['value']) 
 /** Present value of 1 a year kept over the horizon: Σ r^(t−1) / (1+d)^t. */
 export function annuityFactor(value: DecisionConfig['value']): number {
   let f = 0;
-  for (let t = 1; t <= value.horizonYears; t++) f += value.retentionRate ** (t - 1) / (1 + value.discountRate) ** t;
+  for (let t = 1; t <= value.horizonYears; t++)
+    f += value.retentionRate ** (t - 1) / (1 + value.discountRate) ** t;
   return f;
 }
 

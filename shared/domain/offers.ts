@@ -35,7 +35,9 @@ export function offerCost(offer: Offer, f: Facts): number {
   const c = offer.cost;
   // Interest the customer pays a year, approximated from the revolving balance and the APR.
   const interest = f.revolvingBalance * f.apr;
-  return round2(c.fixed + f.annualFee * c.annualFeeShare + interest * c.interestShare + f.annualSpend * c.spendShare);
+  return round2(
+    c.fixed + f.annualFee * c.annualFeeShare + interest * c.interestShare + f.annualSpend * c.spendShare,
+  );
 }
 
 /**
@@ -85,7 +87,8 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
       }
       out.sort(
         (a, b) =>
-          b.economics.expectedNetValue - a.economics.expectedNetValue || (a.offer.offerId < b.offer.offerId ? -1 : 1),
+          b.economics.expectedNetValue - a.economics.expectedNetValue ||
+          (a.offer.offerId < b.offer.offerId ? -1 : 1),
       );
       return out;
     },

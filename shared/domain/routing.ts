@@ -18,7 +18,10 @@ export function ruleMatches(rule: RoutingRule, i: RoutingInput): boolean {
   if (w.identified !== undefined && w.identified !== i.identified) return false;
   if (w.verification && !w.verification.includes(i.verification)) return false;
   if (w.callTypes && !w.callTypes.includes(i.callType)) return false;
-  if (w.customerSegments && (i.customerSegment === undefined || !w.customerSegments.includes(i.customerSegment)))
+  if (
+    w.customerSegments &&
+    (i.customerSegment === undefined || !w.customerSegments.includes(i.customerSegment))
+  )
     return false;
   if (w.anyFlag && !w.anyFlag.some((f) => i.flags?.[f] === true)) return false;
   if (w.minAnnualProfit !== undefined && (i.annualProfit === undefined || i.annualProfit < w.minAnnualProfit))

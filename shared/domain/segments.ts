@@ -14,7 +14,10 @@ export function compileSegmentTable(table: SegmentTable): CompiledSegmentTable {
       for (const { rule, test } of rules) {
         if (test(facts)) {
           const why = rule.when.map((c) => explainCondition(c, facts));
-          return { segment: rule.segment, reasons: [`${rule.segment}: ${rule.description}${why.length ? ` (${why.join('; ')})` : ''}`] };
+          return {
+            segment: rule.segment,
+            reasons: [`${rule.segment}: ${rule.description}${why.length ? ` (${why.join('; ')})` : ''}`],
+          };
         }
       }
       return { segment: table.fallback, reasons: [`${table.fallback}: no other rule matched`] };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { VerificationSecrets } from '../schemas/account';
-import type { DecisionConfig } from '../schemas/config';
 import type { FactorName } from '../schemas/api';
+import type { DecisionConfig } from '../schemas/config';
 
 /** Salted SHA-256 of one knowledge factor. The clear value is never stored. */
 export function hashFactor(salt: string, factor: FactorName, value: string): string {
@@ -49,7 +49,12 @@ export function verifyFactors(args: {
     const n = failures + 1;
     if (n >= policy.maxFailures) {
       const until = new Date(nowMs + policy.lockMinutes * 60_000).toISOString();
-      return { kind: 'locked', until, justLocked: true, secrets: { ...secrets, failures: n, lockedUntil: until } };
+      return {
+        kind: 'locked',
+        until,
+        justLocked: true,
+        secrets: { ...secrets, failures: n, lockedUntil: until },
+      };
     }
     const { lockedUntil: _expired, ...rest } = secrets;
     return { kind: 'failed', attemptsLeft: policy.maxFailures - n, secrets: { ...rest, failures: n } };

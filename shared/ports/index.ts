@@ -1,8 +1,8 @@
+import type { Problem } from '../domain/problems';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
 import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
-import type { Problem } from '../domain/problems';
 
 export interface ContactStore {
   get(contactId: string): Promise<Contact | undefined>;

@@ -1,13 +1,22 @@
 import * as z from 'zod';
 
 /** E.164: a plus, then 8 to 15 digits, the first not zero. */
-export const E164Schema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123');
+export const E164Schema = z
+  .string()
+  .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123');
 export const IsoDateSchema = z.iso.date();
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
 const Money = z.number().finite();
 const NonNegMoney = z.number().finite().nonnegative();
 
-export const CARD_FAMILIES = ['PREMIUM_TRAVEL', 'REWARDS', 'CASHBACK', 'CLASSIC', 'STUDENT', 'SECURED'] as const;
+export const CARD_FAMILIES = [
+  'PREMIUM_TRAVEL',
+  'REWARDS',
+  'CASHBACK',
+  'CLASSIC',
+  'STUDENT',
+  'SECURED',
+] as const;
 export const CardFamilySchema = z.enum(CARD_FAMILIES);
 
 export const CardProductSchema = z
@@ -30,10 +39,12 @@ export type PaymentStatus = z.infer<typeof PaymentStatusSchema>;
 
 export const SPEND_CATEGORIES = ['travel', 'dining', 'groceries', 'fuel', 'online', 'other'] as const;
 export const SpendByCategorySchema = z
-  .object(Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNegMoney])) as Record<
-    (typeof SPEND_CATEGORIES)[number],
-    typeof NonNegMoney
-  >)
+  .object(
+    Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNegMoney])) as Record<
+      (typeof SPEND_CATEGORIES)[number],
+      typeof NonNegMoney
+    >,
+  )
   .strict();
 export type SpendByCategory = z.infer<typeof SpendByCategorySchema>;
 

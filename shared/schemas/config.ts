@@ -57,9 +57,23 @@ export const NumericFactSchema = z.enum(NUMERIC_FACTS);
 
 /** One condition over the facts. Conditions are data: compiled once into predicates. */
 export const ConditionSchema = z.discriminatedUnion('op', [
-  z.object({ fact: NumericFactSchema, op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']), value: z.number() }).strict(),
-  z.object({ fact: z.literal('cardFamily'), op: z.enum(['in', 'notIn']), value: z.array(CardFamilySchema).min(1) }).strict(),
-  z.object({ fact: z.literal('productsHeld'), op: z.enum(['has', 'lacks']), value: HeldProductSchema }).strict(),
+  z
+    .object({
+      fact: NumericFactSchema,
+      op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']),
+      value: z.number(),
+    })
+    .strict(),
+  z
+    .object({
+      fact: z.literal('cardFamily'),
+      op: z.enum(['in', 'notIn']),
+      value: z.array(CardFamilySchema).min(1),
+    })
+    .strict(),
+  z
+    .object({ fact: z.literal('productsHeld'), op: z.enum(['has', 'lacks']), value: HeldProductSchema })
+    .strict(),
 ]);
 export type Condition = z.infer<typeof ConditionSchema>;
 
@@ -71,7 +85,9 @@ export const SegmentRuleSchema = z
 export type SegmentRule = z.infer<typeof SegmentRuleSchema>;
 
 /** Ordered rules: the first whose conditions all hold names the segment; `fallback` otherwise. */
-export const SegmentTableSchema = z.object({ rules: z.array(SegmentRuleSchema), fallback: SegmentName }).strict();
+export const SegmentTableSchema = z
+  .object({ rules: z.array(SegmentRuleSchema), fallback: SegmentName })
+  .strict();
 export type SegmentTable = z.infer<typeof SegmentTableSchema>;
 
 export const OFFER_TYPES = [
@@ -113,7 +129,13 @@ export const OfferSchema = z
     acceptProbability: z.number().gt(0).lt(1),
     /** Cross-sell: the new product's expected annual margin for the issuer. */
     annualMargin: z.number().nonnegative().optional(),
-    scripts: z.object({ voice: z.string().min(1).max(600), chat: z.string().min(1).max(600), agent: z.string().min(1).max(600) }).strict(),
+    scripts: z
+      .object({
+        voice: z.string().min(1).max(600),
+        chat: z.string().min(1).max(600),
+        agent: z.string().min(1).max(600),
+      })
+      .strict(),
   })
   .strict()
   .refine((o) => o.kind === 'RETENTION' || (o.product !== undefined && o.annualMargin !== undefined), {
@@ -151,7 +173,10 @@ export const RoutingRuleSchema = z
         callTypes: z.array(CallTypeSchema).min(1).optional(),
         customerSegments: z.array(SegmentName).min(1).optional(),
         /** Matches when any of these flags is set. */
-        anyFlag: z.array(z.enum(['fraudHold', 'collections', 'bankruptcy', 'deceased', 'closed'])).min(1).optional(),
+        anyFlag: z
+          .array(z.enum(['fraudHold', 'collections', 'bankruptcy', 'deceased', 'closed']))
+          .min(1)
+          .optional(),
         /** Matches when annual profit is at least this. */
         minAnnualProfit: z.number().optional(),
       })
@@ -213,7 +238,12 @@ export const DecisionConfigSchema = z
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.offers.forEach((o, i) => {
-      if (seen.has(o.offerId)) ctx.addIssue({ code: 'custom', path: ['offers', i, 'offerId'], message: `duplicate offerId ${o.offerId}` });
+      if (seen.has(o.offerId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['offers', i, 'offerId'],
+          message: `duplicate offerId ${o.offerId}`,
+        });
       seen.add(o.offerId);
     });
   });

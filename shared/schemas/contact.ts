@@ -16,7 +16,12 @@ export const FactsSchema = z
 export type Facts = z.infer<typeof FactsSchema>;
 
 export const RouteSchema = z
-  .object({ queue: QueueSchema, priority: z.number().int(), reasons: z.array(z.string()), ruleId: z.string() })
+  .object({
+    queue: QueueSchema,
+    priority: z.number().int(),
+    reasons: z.array(z.string()),
+    ruleId: z.string(),
+  })
   .strict();
 export type Route = z.infer<typeof RouteSchema>;
 

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
   DynamoAccountStore,
   DynamoConfigSource,
@@ -9,7 +10,6 @@ import {
 import { newContact } from '../../shared/domain/call';
 import type { TurnWrite } from '../../shared/ports';
 import type { OfferLogEvent } from '../../shared/schemas/contact';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { config, makeAccount, NOW } from '../fakes/accounts';
 
 let stack: LocalStack;
@@ -28,12 +28,36 @@ afterAll(async () => stack?.stop());
 let n = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
 const event = (contactId: string, seq: number): OfferLogEvent => ({
-  contactId, seq, at: NOW, event: 'PRESENTED', accountId: 'ACC-TEST01', callType: 'CLOSE_ACCOUNT', channel: 'voice', stage: 'OFFER', offerId: 'annual-fee-waiver', configVersion: config.version,
+  contactId,
+  seq,
+  at: NOW,
+  event: 'PRESENTED',
+  accountId: 'ACC-TEST01',
+  callType: 'CLOSE_ACCOUNT',
+  channel: 'voice',
+  stage: 'OFFER',
+  offerId: 'annual-fee-waiver',
+  configVersion: config.version,
 });
 const draft = (contactId: string) =>
-  newContact({ contactId, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: 'ACC-TEST01' }, now: NOW, accountId: 'ACC-TEST01', callerMatched: false, config });
+  newContact({
+    contactId,
+    request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: 'ACC-TEST01' },
+    now: NOW,
+    accountId: 'ACC-TEST01',
+    callerMatched: false,
+    config,
+  });
 const logCount = async (contactId: string) =>
-  (await stack.db.send(new QueryCommand({ TableName: tables.offerLog, KeyConditionExpression: 'contactId = :c', ExpressionAttributeValues: { ':c': contactId } }))).Items?.length ?? 0;
+  (
+    await stack.db.send(
+      new QueryCommand({
+        TableName: tables.offerLog,
+        KeyConditionExpression: 'contactId = :c',
+        ExpressionAttributeValues: { ':c': contactId },
+      }),
+    )
+  ).Items?.length ?? 0;
 
 describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized template)', () => {
   it('accounts: by id and by caller number through the byPhone index', async () => {
@@ -48,9 +72,15 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
   it('a number shared by two accounts identifies neither', async () => {
     const accounts = new DynamoAccountStore(stack.db, tables.accounts);
     for (const id of ['SHARED-0001', 'SHARED-0002'])
-      await stack.db.send(new PutCommand({ TableName: tables.accounts, Item: makeAccount({ accountId: id, phone: '+15555550177' }) }));
+      await stack.db.send(
+        new PutCommand({
+          TableName: tables.accounts,
+          Item: makeAccount({ accountId: id, phone: '+15555550177' }),
+        }),
+      );
     expect(await accounts.findByPhone('+15555550177')).toBeUndefined();
-    for (const id of ['SHARED-0001', 'SHARED-0002']) await stack.db.send(new DeleteCommand({ TableName: tables.accounts, Key: { accountId: id } }));
+    for (const id of ['SHARED-0001', 'SHARED-0002'])
+      await stack.db.send(new DeleteCommand({ TableName: tables.accounts, Key: { accountId: id } }));
   });
 
   it('a turn is written whole: contact and offer log together; a stale version writes nothing at all', async () => {
@@ -63,7 +93,11 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     expect(await logCount(id)).toBe(1);
 
     // Stale: expects version 0 but 1 is stored. Neither the contact nor the two log events land.
-    const stale: TurnWrite = { contact: { ...c, version: 2, stage: 'CLOSED' }, expectedVersion: 0, log: [event(id, 1), event(id, 2)] };
+    const stale: TurnWrite = {
+      contact: { ...c, version: 2, stage: 'CLOSED' },
+      expectedVersion: 0,
+      log: [event(id, 1), event(id, 2)],
+    };
     expect(await store.save(stale)).toBe('conflict');
     expect((await contacts.get(id))?.stage).toBe('VERIFY');
     expect(await logCount(id)).toBe(1);
@@ -76,7 +110,9 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     const store = new DynamoTurnStore(stack.db, tables);
     const id = uuid();
     expect(await store.save({ contact: { ...draft(id), version: 1 }, log: [event(id, 0)] })).toBe('saved');
-    expect(await store.save({ contact: { ...draft(id), version: 2 }, expectedVersion: 1, log: [event(id, 0)] })).toBe('conflict');
+    expect(
+      await store.save({ contact: { ...draft(id), version: 2 }, expectedVersion: 1, log: [event(id, 0)] }),
+    ).toBe('conflict');
     expect(await logCount(id)).toBe(1);
   });
 
@@ -85,7 +121,13 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     const id = uuid();
     await store.save({ contact: { ...draft(id), version: 1 }, log: [] });
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => store.save({ contact: { ...draft(id), version: 2, logSeq: 1 }, expectedVersion: 1, log: [event(id, 0)].map((e) => ({ ...e, at: `${NOW.slice(0, 20)}${String(i).padStart(3, '0')}Z` })) })),
+      Array.from({ length: 10 }, (_, i) =>
+        store.save({
+          contact: { ...draft(id), version: 2, logSeq: 1 },
+          expectedVersion: 1,
+          log: [event(id, 0)].map((e) => ({ ...e, at: `${NOW.slice(0, 20)}${String(i).padStart(3, '0')}Z` })),
+        }),
+      ),
     );
     expect(results.filter((r) => r === 'saved')).toHaveLength(1);
     expect(await logCount(id)).toBe(1);
@@ -94,20 +136,34 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
   it('verification counters on the account change only if still as read, in the same transaction', async () => {
     const store = new DynamoTurnStore(stack.db, tables);
     const accountId = 'ACC-VERIFY1';
-    await stack.db.send(new PutCommand({ TableName: tables.accounts, Item: makeAccount({ accountId, phone: '+15555550188' }) }));
+    await stack.db.send(
+      new PutCommand({ TableName: tables.accounts, Item: makeAccount({ accountId, phone: '+15555550188' }) }),
+    );
     const id = uuid();
     const update = { accountId, expected: { failures: 0 }, next: { failures: 1 } };
-    expect(await store.save({ contact: { ...draft(id), version: 1 }, log: [], account: update })).toBe('saved');
+    expect(await store.save({ contact: { ...draft(id), version: 1 }, log: [], account: update })).toBe(
+      'saved',
+    );
     const id2 = uuid();
     // Same expectation again (a concurrent attempt that read failures = 0): refused, and its contact not written.
-    expect(await store.save({ contact: { ...draft(id2), version: 1 }, log: [], account: update })).toBe('conflict');
+    expect(await store.save({ contact: { ...draft(id2), version: 1 }, log: [], account: update })).toBe(
+      'conflict',
+    );
     expect(await new DynamoContactStore(stack.db, tables.contacts).get(id2)).toBeUndefined();
-    const lock = { accountId, expected: { failures: 1 }, next: { failures: 3, lockedUntil: '2026-11-23T12:30:00.000Z' } };
-    expect(await store.save({ contact: { ...draft(id2), version: 1 }, log: [], account: lock })).toBe('saved');
+    const lock = {
+      accountId,
+      expected: { failures: 1 },
+      next: { failures: 3, lockedUntil: '2026-11-23T12:30:00.000Z' },
+    };
+    expect(await store.save({ contact: { ...draft(id2), version: 1 }, log: [], account: lock })).toBe(
+      'saved',
+    );
     const a = await stack.db.send(new GetCommand({ TableName: tables.accounts, Key: { accountId } }));
     expect(a.Item?.verification).toMatchObject({ failures: 3, lockedUntil: '2026-11-23T12:30:00.000Z' });
     const unlock = { accountId, expected: lock.next, next: { failures: 0 } };
-    expect(await store.save({ contact: { ...draft(uuid()), version: 1 }, log: [], account: unlock })).toBe('saved');
+    expect(await store.save({ contact: { ...draft(uuid()), version: 1 }, log: [], account: unlock })).toBe(
+      'saved',
+    );
     const b = await stack.db.send(new GetCommand({ TableName: tables.accounts, Key: { accountId } }));
     expect(b.Item?.verification.lockedUntil).toBeUndefined();
   });
@@ -117,10 +173,20 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     const source = new DynamoConfigSource(stack.db, tables.catalog, 30_000, () => now);
     const first = await source.active();
     expect(first.version).toBe(config.version);
-    await stack.db.send(new PutCommand({ TableName: tables.catalog, Item: { pk: 'DECISION_CONFIG', sk: 'ACTIVE', version: 'v2', config: { ...config, version: 'v2' } } }));
+    await stack.db.send(
+      new PutCommand({
+        TableName: tables.catalog,
+        Item: { pk: 'DECISION_CONFIG', sk: 'ACTIVE', version: 'v2', config: { ...config, version: 'v2' } },
+      }),
+    );
     expect((await source.active()).version).toBe(config.version);
     now = 30_001;
     expect((await source.active()).version).toBe('v2');
-    await stack.db.send(new PutCommand({ TableName: tables.catalog, Item: { pk: 'DECISION_CONFIG', sk: 'ACTIVE', version: config.version, config } }));
+    await stack.db.send(
+      new PutCommand({
+        TableName: tables.catalog,
+        Item: { pk: 'DECISION_CONFIG', sk: 'ACTIVE', version: config.version, config },
+      }),
+    );
   });
 });

@@ -12,12 +12,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { generatePortfolio } from '../../infra/local/portfolio';
+import { startLocalStack } from '../../infra/local/stack';
 import { compile } from '../../shared/application/tasks';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import type { DecisionConfig, Offer } from '../../shared/schemas/config';
-import { generatePortfolio } from '../../infra/local/portfolio';
-import { startLocalStack } from '../../infra/local/stack';
 
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '200' }, 'skip-stack': { type: 'boolean', default: false } },
@@ -66,7 +66,9 @@ function benchDecision() {
       times.push((performance.now() - s) * 1000);
     }
     const total = performance.now() - t0;
-    console.log(`| ${n} | 20,000 | ${f1(pct(times, 50))} | ${f1(pct(times, 99))} | ${Math.round(20_000 / (total / 1000)).toLocaleString('en-US')} |`);
+    console.log(
+      `| ${n} | 20,000 | ${f1(pct(times, 50))} | ${f1(pct(times, 99))} | ${Math.round(20_000 / (total / 1000)).toLocaleString('en-US')} |`,
+    );
     if (sink < 0) console.log(sink);
   }
 }
@@ -75,7 +77,9 @@ async function benchBundles() {
   // Inside the project so the bundles resolve @aws-sdk/* from node_modules, as Lambda resolves them from its runtime.
   const out = mkdtempSync(join(ROOT, '.bench-bundles-'));
   const entries = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts'));
-  console.log('\n## Lambda bundles (esbuild, ESM, minified, @aws-sdk/* external: as NodejsFunction builds them for nodejs24.x)');
+  console.log(
+    '\n## Lambda bundles (esbuild, ESM, minified, @aws-sdk/* external: as NodejsFunction builds them for nodejs24.x)',
+  );
   console.log('| function | size KB | module init ms (median of 5, fresh process) |');
   console.log('|---|---:|---:|');
   for (const e of entries) {
@@ -90,19 +94,27 @@ async function benchBundles() {
       outfile,
       mainFields: ['module', 'main'],
       external: ['@aws-sdk/*'],
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
       logLevel: 'silent',
     });
     const inits: number[] = [];
     for (let i = 0; i < 5; i++) {
       const r = spawnSync(
         process.execPath,
-        ['-e', `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`, '--input-type=module'],
+        [
+          '-e',
+          `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`,
+          '--input-type=module',
+        ],
         { encoding: 'utf8' },
       );
       inits.push(Number(r.stdout.trim()));
     }
-    console.log(`| ${e.replace(/\.ts$/, '')} | ${f1(statSync(outfile).size / 1024)} | ${f1(pct(inits, 50))} |`);
+    console.log(
+      `| ${e.replace(/\.ts$/, '')} | ${f1(statSync(outfile).size / 1024)} | ${f1(pct(inits, 50))} |`,
+    );
   }
   rmSync(out, { recursive: true, force: true });
 }
@@ -118,10 +130,19 @@ async function benchStack(calls: number) {
     else writes++;
     return (send as (...a: never[]) => Promise<unknown>).apply(this, args);
   } as typeof send;
-  const people = stack.personas.filter((p) => p.persona.expect.routeQueue.includes('RETENTION')).map((p) => p.persona);
+  const people = stack.personas
+    .filter((p) => p.persona.expect.routeQueue.includes('RETENTION'))
+    .map((p) => p.persona);
   const post = async (path: string, body: unknown) =>
-    (await fetch(`${stack.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Record<string, any>>;
-  const get = async (path: string) => (await fetch(`${stack.url}/v1${path}`)).json() as Promise<Record<string, any>>;
+    (
+      await fetch(`${stack.url}/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json() as Promise<Record<string, any>>;
+  const get = async (path: string) =>
+    (await fetch(`${stack.url}/v1${path}`)).json() as Promise<Record<string, any>>;
   const callLatency: number[] = [];
   const turnLatency: number[] = [];
   const timed = async <T>(f: () => Promise<T>) => {
@@ -134,10 +155,15 @@ async function benchStack(calls: number) {
   const oneCall = async (i: number) => {
     const p = people[i % people.length]!;
     const s = performance.now();
-    const c = await timed(() => post('/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: p.phone }));
+    const c = await timed(() =>
+      post('/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: p.phone }),
+    );
     await timed(() => post(`/contacts/${c.contactId}/verification`, { last4: p.last4, zip: p.zip }));
     const o = await timed(() => get(`/contacts/${c.contactId}/offers`));
-    if (o.offers?.[0]) await timed(() => post(`/contacts/${c.contactId}/responses`, { offerId: o.offers[0].offerId, response: 'DECLINED' }));
+    if (o.offers?.[0])
+      await timed(() =>
+        post(`/contacts/${c.contactId}/responses`, { offerId: o.offers[0].offerId, response: 'DECLINED' }),
+      );
     turns += o.offers?.[0] ? 4 : 3;
     callLatency.push(performance.now() - s);
   };
@@ -158,15 +184,21 @@ async function benchStack(calls: number) {
   DynamoDBDocumentClient.prototype.send = send;
   await stack.stop();
   console.log('\n## Local stack: four-turn retention calls over HTTP, 20 in flight');
-  console.log('(start, verify, offers, answer; DynamoDB Local on Java, state machine in-process, same process as the client)');
-  console.log('| calls | call p50 ms | call p95 ms | turn p50 ms | turn p95 ms | calls/s | reads/turn | writes/turn |');
+  console.log(
+    '(start, verify, offers, answer; DynamoDB Local on Java, state machine in-process, same process as the client)',
+  );
+  console.log(
+    '| calls | call p50 ms | call p95 ms | turn p50 ms | turn p95 ms | calls/s | reads/turn | writes/turn |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(
     `| ${calls} | ${f1(pct(callLatency, 50))} | ${f1(pct(callLatency, 95))} | ${f1(pct(turnLatency, 50))} | ${f1(pct(turnLatency, 95))} | ${f1(calls / secs)} | ${(reads / turns).toFixed(2)} | ${(writes / turns).toFixed(2)} |`,
   );
 }
 
-console.log(`# Retention Desk benchmark — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}`);
+console.log(
+  `# Retention Desk benchmark — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}`,
+);
 benchDecision();
 await benchBundles();
 if (!values['skip-stack']) await benchStack(Number(values.calls));

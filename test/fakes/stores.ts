@@ -27,13 +27,22 @@ export class MemoryStores implements ContactStore, TurnStore {
   };
   async save(w: TurnWrite): Promise<'saved' | 'conflict'> {
     const stored = this.contacts.get(w.contact.contactId);
-    if (w.expectedVersion === undefined ? stored !== undefined : stored?.version !== w.expectedVersion) return 'conflict';
+    if (w.expectedVersion === undefined ? stored !== undefined : stored?.version !== w.expectedVersion)
+      return 'conflict';
     if (w.account) {
       const a = this.accounts.get(w.account.accountId);
-      if (!a || a.verification.failures !== w.account.expected.failures || a.verification.lockedUntil !== w.account.expected.lockedUntil)
+      if (
+        !a ||
+        a.verification.failures !== w.account.expected.failures ||
+        a.verification.lockedUntil !== w.account.expected.lockedUntil
+      )
         return 'conflict';
       const { lockedUntil: _old, ...rest } = a.verification;
-      a.verification = { ...rest, failures: w.account.next.failures, ...(w.account.next.lockedUntil ? { lockedUntil: w.account.next.lockedUntil } : {}) };
+      a.verification = {
+        ...rest,
+        failures: w.account.next.failures,
+        ...(w.account.next.lockedUntil ? { lockedUntil: w.account.next.lockedUntil } : {}),
+      };
     }
     this.contacts.set(w.contact.contactId, structuredClone(w.contact));
     this.log.push(...structuredClone(w.log));
@@ -42,4 +51,6 @@ export class MemoryStores implements ContactStore, TurnStore {
   }
 }
 
-export const fixedConfig = (config: DecisionConfig = defaultConfig): ConfigSource => ({ active: async () => config });
+export const fixedConfig = (config: DecisionConfig = defaultConfig): ConfigSource => ({
+  active: async () => config,
+});

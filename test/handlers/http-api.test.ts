@@ -1,17 +1,33 @@
 import { describe, expect, it, vi } from 'vitest';
-import start from '../fixtures/apigw/start-contact.json';
 import { makeHandler } from '../../functions/http-api';
-import type { TurnOutput, TurnRunner } from '../../shared/ports';
-import type { TurnInput } from '../../shared/schemas/api';
 import { newContact } from '../../shared/domain/call';
 import { problem } from '../../shared/domain/problems';
+import type { TurnOutput, TurnRunner } from '../../shared/ports';
+import type { TurnInput } from '../../shared/schemas/api';
 import { config, NOW } from '../fakes/accounts';
+import start from '../fixtures/apigw/start-contact.json';
 
 const ID = '5ca32fbd-8f92-46af-92a5-6b0f970f0efe';
-const context = { functionName: 'http-api', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 3000 } as never;
-const contact = newContact({ contactId: ID, request: { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' }, now: NOW, accountId: 'ACC-TEST01', callerMatched: true, config });
+const context = {
+  functionName: 'http-api',
+  awsRequestId: 'r-1',
+  getRemainingTimeInMillis: () => 3000,
+} as never;
+const contact = newContact({
+  contactId: ID,
+  request: { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' },
+  now: NOW,
+  accountId: 'ACC-TEST01',
+  callerMatched: true,
+  config,
+});
 
-function event(method: string, resource: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function event(
+  method: string,
+  resource: string,
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   const path = resource.replace('{contactId}', ID);
   return {
     ...start,
@@ -24,7 +40,16 @@ function event(method: string, resource: string, body: unknown, headers: Record<
   };
 }
 
-function setup(out: TurnOutput | Error = { outcome: 'ok', action: 'start', contact: { ...contact, route: { queue: 'RETENTION_SPECIALIST', priority: 2, reasons: ['r'], ruleId: 'retention' } } }) {
+function setup(
+  out: TurnOutput | Error = {
+    outcome: 'ok',
+    action: 'start',
+    contact: {
+      ...contact,
+      route: { queue: 'RETENTION_SPECIALIST', priority: 2, reasons: ['r'], ruleId: 'retention' },
+    },
+  },
+) {
   const inputs: TurnInput[] = [];
   const runner: TurnRunner = {
     run: vi.fn(async (i: TurnInput) => {
@@ -42,36 +67,97 @@ describe('http-api handler', () => {
     const { handler, inputs } = setup();
     const r = await handler(start as never, context);
     expect(r.statusCode).toBe(201);
-    expect(body(r)).toMatchObject({ contactId: ID, stage: 'VERIFY', route: { queue: 'RETENTION_SPECIALIST' } });
-    expect(inputs).toEqual([{ action: 'start', now: NOW, request: { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' } }]);
+    expect(body(r)).toMatchObject({
+      contactId: ID,
+      stage: 'VERIFY',
+      route: { queue: 'RETENTION_SPECIALIST' },
+    });
+    expect(inputs).toEqual([
+      {
+        action: 'start',
+        now: NOW,
+        request: { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' },
+      },
+    ]);
   });
 
   it.each<[string, ReturnType<typeof event>, number, string]>([
     ['empty body', event('POST', '/v1/contacts', null), 400, '(body)'],
     ['malformed JSON', event('POST', '/v1/contacts', '{"channel":'), 400, '(body)'],
     ['a JSON array', event('POST', '/v1/contacts', '[]'), 400, '(body)'],
-    ['wrong type', event('POST', '/v1/contacts', { channel: 'agent', callType: 7, callerPhone: '+15555550123' }), 400, 'callType'],
-    ['unknown field', event('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123', cardNumber: '4111' }), 400, 'cardNumber'],
-    ['no phone and no account', event('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT' }), 400, 'callerPhone'],
-    ['phone not E.164', event('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '555-0123' }), 400, 'callerPhone'],
+    [
+      'wrong type',
+      event('POST', '/v1/contacts', { channel: 'agent', callType: 7, callerPhone: '+15555550123' }),
+      400,
+      'callType',
+    ],
+    [
+      'unknown field',
+      event('POST', '/v1/contacts', {
+        channel: 'agent',
+        callType: 'CLOSE_ACCOUNT',
+        callerPhone: '+15555550123',
+        cardNumber: '4111',
+      }),
+      400,
+      'cardNumber',
+    ],
+    [
+      'no phone and no account',
+      event('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT' }),
+      400,
+      'callerPhone',
+    ],
+    [
+      'phone not E.164',
+      event('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '555-0123' }),
+      400,
+      'callerPhone',
+    ],
     ['bad dob', event('POST', '/v1/contacts/{contactId}/verification', { dob: '29/02/1980' }), 400, 'dob'],
     ['no factor at all', event('POST', '/v1/contacts/{contactId}/verification', {}), 400, '(body)'],
-    ['bad response value', event('POST', '/v1/contacts/{contactId}/responses', { offerId: 'annual-fee-waiver', response: 'MAYBE' }), 400, 'response'],
-    ['bad idempotency key', event('POST', '/v1/contacts/{contactId}/responses', { offerId: 'annual-fee-waiver', response: 'ACCEPTED' }, { 'content-type': 'application/json', 'Idempotency-Key': 'x' }), 400, 'Idempotency-Key'],
+    [
+      'bad response value',
+      event('POST', '/v1/contacts/{contactId}/responses', {
+        offerId: 'annual-fee-waiver',
+        response: 'MAYBE',
+      }),
+      400,
+      'response',
+    ],
+    [
+      'bad idempotency key',
+      event(
+        'POST',
+        '/v1/contacts/{contactId}/responses',
+        { offerId: 'annual-fee-waiver', response: 'ACCEPTED' },
+        { 'content-type': 'application/json', 'Idempotency-Key': 'x' },
+      ),
+      400,
+      'Idempotency-Key',
+    ],
   ])('%s → %i problem naming %s, and no turn runs', async (_n, ev, status, path) => {
     const { handler, runner } = setup();
     const r = await handler(ev as never, context);
     expect(r.statusCode).toBe(status);
     expect(r.headers['content-type']).toBe('application/problem+json');
     const p = body(r);
-    expect(p).toMatchObject({ status, type: expect.stringContaining('/problems/'), title: expect.any(String), detail: expect.any(String) });
+    expect(p).toMatchObject({
+      status,
+      type: expect.stringContaining('/problems/'),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     expect(p.errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(runner.run).not.toHaveBeenCalled();
   });
 
   it('a malformed contact id is a 400 naming contactId', async () => {
     const { handler } = setup();
-    const ev = { ...event('GET', '/v1/contacts/{contactId}', null), pathParameters: { contactId: 'not-a-uuid' } };
+    const ev = {
+      ...event('GET', '/v1/contacts/{contactId}', null),
+      pathParameters: { contactId: 'not-a-uuid' },
+    };
     const r = await handler(ev as never, context);
     expect(r.statusCode).toBe(400);
     expect(body(r).errors[0].path).toBe('contactId');
@@ -79,9 +165,19 @@ describe('http-api handler', () => {
 
   it('an oversized body is a 413, a non-JSON content type a 415', async () => {
     const { handler } = setup();
-    const big = await handler(event('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', externalContactId: 'x'.repeat(5000) }) as never, context);
+    const big = await handler(
+      event('POST', '/v1/contacts', {
+        channel: 'agent',
+        callType: 'CLOSE_ACCOUNT',
+        externalContactId: 'x'.repeat(5000),
+      }) as never,
+      context,
+    );
     expect(big.statusCode).toBe(413);
-    const xml = await handler(event('POST', '/v1/contacts', '<a/>', { 'content-type': 'application/xml' }) as never, context);
+    const xml = await handler(
+      event('POST', '/v1/contacts', '<a/>', { 'content-type': 'application/xml' }) as never,
+      context,
+    );
     expect(xml.statusCode).toBe(415);
   });
 
@@ -106,18 +202,33 @@ describe('http-api handler', () => {
   });
 
   it('a verification that locks answers 423 with the security route', async () => {
-    const locked = { ...contact, stage: 'LOCKED' as const, verification: { ...contact.verification, status: 'LOCKED' as const, attemptsLeft: 0 } };
+    const locked = {
+      ...contact,
+      stage: 'LOCKED' as const,
+      verification: { ...contact.verification, status: 'LOCKED' as const, attemptsLeft: 0 },
+    };
     const { handler } = setup({ outcome: 'ok', action: 'verify', contact: locked });
-    const r = await handler(event('POST', '/v1/contacts/{contactId}/verification', { last4: '0000', zip: '00000' }) as never, context);
+    const r = await handler(
+      event('POST', '/v1/contacts/{contactId}/verification', { last4: '0000', zip: '00000' }) as never,
+      context,
+    );
     expect(r.statusCode).toBe(423);
     expect(body(r)).toMatchObject({ stage: 'LOCKED', attemptsLeft: 0 });
   });
 
   it('a failed task (state machine fallback) is a 503 carrying the safe route', async () => {
-    const { handler } = setup({ outcome: 'fallback', failedAt: 'ChooseOffers', error: 'States.Timeout', route: { queue: 'RETENTION_SPECIALIST', priority: 1, reasons: ['x'], ruleId: 'SAFE_FALLBACK' } });
+    const { handler } = setup({
+      outcome: 'fallback',
+      failedAt: 'ChooseOffers',
+      error: 'States.Timeout',
+      route: { queue: 'RETENTION_SPECIALIST', priority: 1, reasons: ['x'], ruleId: 'SAFE_FALLBACK' },
+    });
     const r = await handler(event('GET', '/v1/contacts/{contactId}/offers', null) as never, context);
     expect(r.statusCode).toBe(503);
-    expect(body(r)).toMatchObject({ route: { queue: 'RETENTION_SPECIALIST' }, detail: expect.stringContaining('ChooseOffers') });
+    expect(body(r)).toMatchObject({
+      route: { queue: 'RETENTION_SPECIALIST' },
+      detail: expect.stringContaining('ChooseOffers'),
+    });
   });
 
   it('a runner that throws is a 503 with the safe route, never a stack trace', async () => {

@@ -12,7 +12,14 @@ import { fixedConfig, MemoryStores } from '../fakes/stores';
 
 const context = { functionName: 'task', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 2000 } as never;
 const account = makeAccount({
-  product: { code: 'PLATINUM_TRAVEL', name: 'Platinum Travel', family: 'PREMIUM_TRAVEL', annualFee: 550, apr: 0.2199, rewardsRate: 0.02 },
+  product: {
+    code: 'PLATINUM_TRAVEL',
+    name: 'Platinum Travel',
+    family: 'PREMIUM_TRAVEL',
+    annualFee: 550,
+    apr: 0.2199,
+    rewardsRate: 0.02,
+  },
   monthlySpend: Array(12).fill(5000),
   revenue12m: { interchange: 1200, interest: 0, fees: 550 },
   cost12m: { rewards: 600, servicing: 50 },
@@ -43,33 +50,70 @@ async function chain(state: TaskState, ...hs: unknown[]): Promise<Turn> {
 describe('task handlers (makeHandler with in-memory ports)', () => {
   it('start: LoadContact finds the account by caller number; segment, route and save store a VERIFY contact', async () => {
     const h = handlers();
-    const start: TaskState = { action: 'start', now: NOW, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', callerPhone: account.phone } };
+    const start: TaskState = {
+      action: 'start',
+      now: NOW,
+      request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', callerPhone: account.phone },
+    };
     const loaded = await call(h.load, start);
     expect(loaded).toMatchObject({ kind: 'proceed', isNew: true, account: { accountId: account.accountId } });
     expect(loaded.contact!.verification.callerMatched).toBe(true);
     const saved = await chain(start, h.load, h.segment, h.route, h.save);
     expect(saved.kind).toBe('saved');
-    expect(saved.contact).toMatchObject({ stage: 'VERIFY', version: 1, segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM' } });
+    expect(saved.contact).toMatchObject({
+      stage: 'VERIFY',
+      version: 1,
+      segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM' },
+    });
     expect(saved.contact!.route.queue).toBe('VIP_RETENTION');
     expect(h.stores.contacts.size).toBe(1);
   });
 
   it('start for an unknown caller is UNIDENTIFIED, routed to general service', async () => {
     const h = handlers();
-    const t = await chain({ action: 'start', now: NOW, request: { channel: 'chat', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550999' } }, h.load, h.segment, h.route, h.save);
+    const t = await chain(
+      {
+        action: 'start',
+        now: NOW,
+        request: { channel: 'chat', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550999' },
+      },
+      h.load,
+      h.segment,
+      h.route,
+      h.save,
+    );
     expect(t.contact).toMatchObject({ stage: 'UNIDENTIFIED', route: { queue: 'GENERAL_SERVICE' } });
     expect(t.contact!.accountId).toBeUndefined();
   });
 
   it('a fraud report is ROUTED to fraud at once', async () => {
     const h = handlers();
-    const t = await chain({ action: 'start', now: NOW, request: { channel: 'voice', callType: 'FRAUD_REPORT', accountId: account.accountId } }, h.load, h.segment, h.route, h.save);
+    const t = await chain(
+      {
+        action: 'start',
+        now: NOW,
+        request: { channel: 'voice', callType: 'FRAUD_REPORT', accountId: account.accountId },
+      },
+      h.load,
+      h.segment,
+      h.route,
+      h.save,
+    );
     expect(t.contact).toMatchObject({ stage: 'ROUTED', route: { queue: 'FRAUD' } });
   });
 
   it('a start repeated with the same externalContactId returns the same contact unchanged', async () => {
     const h = handlers();
-    const start: TaskState = { action: 'start', now: NOW, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', callerPhone: account.phone, externalContactId: 'connect-123' } };
+    const start: TaskState = {
+      action: 'start',
+      now: NOW,
+      request: {
+        channel: 'voice',
+        callType: 'CLOSE_ACCOUNT',
+        callerPhone: account.phone,
+        externalContactId: 'connect-123',
+      },
+    };
     const first = await chain(start, h.load, h.segment, h.route, h.save);
     const again = await call(h.load, start);
     expect(again).toMatchObject({ kind: 'unchanged', contact: { contactId: first.contact!.contactId } });
@@ -77,42 +121,111 @@ describe('task handlers (makeHandler with in-memory ports)', () => {
 
   it('LoadContact rejects an unknown contact (404) and offers before verification (409)', async () => {
     const h = handlers();
-    const unknown = await call(h.load, { action: 'get', now: NOW, contactId: '00000000-0000-4000-8000-000000000000' });
+    const unknown = await call(h.load, {
+      action: 'get',
+      now: NOW,
+      contactId: '00000000-0000-4000-8000-000000000000',
+    });
     expect(unknown).toMatchObject({ kind: 'rejected', problem: { name: 'ContactNotFound', status: 404 } });
-    const t = await chain({ action: 'start', now: NOW, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId } }, h.load, h.segment, h.route, h.save);
+    const t = await chain(
+      {
+        action: 'start',
+        now: NOW,
+        request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId },
+      },
+      h.load,
+      h.segment,
+      h.route,
+      h.save,
+    );
     const early = await call(h.load, { action: 'offers', now: NOW, contactId: t.contact!.contactId });
     expect(early).toMatchObject({ kind: 'rejected', problem: { name: 'NotVerified', status: 409 } });
   });
 
   it('verify: wrong factors count a failure on the account; right ones verify and move to OFFER', async () => {
     const h = handlers();
-    const t = await chain({ action: 'start', now: NOW, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId } }, h.load, h.segment, h.route, h.save);
+    const t = await chain(
+      {
+        action: 'start',
+        now: NOW,
+        request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId },
+      },
+      h.load,
+      h.segment,
+      h.route,
+      h.save,
+    );
     const id = t.contact!.contactId;
-    const wrong = await chain({ action: 'verify', now: NOW, contactId: id, request: { last4: '0000', zip: FACTORS.zip } }, h.load, h.verify, h.route, h.save);
-    expect(wrong.contact).toMatchObject({ stage: 'VERIFY', verification: { attemptsLeft: 2, lastResult: 'WRONG_FACTORS' } });
+    const wrong = await chain(
+      { action: 'verify', now: NOW, contactId: id, request: { last4: '0000', zip: FACTORS.zip } },
+      h.load,
+      h.verify,
+      h.route,
+      h.save,
+    );
+    expect(wrong.contact).toMatchObject({
+      stage: 'VERIFY',
+      verification: { attemptsLeft: 2, lastResult: 'WRONG_FACTORS' },
+    });
     expect(h.stores.accounts.get(account.accountId)!.verification.failures).toBe(1);
-    const right = await chain({ action: 'verify', now: NOW, contactId: id, request: { last4: FACTORS.last4, zip: FACTORS.zip } }, h.load, h.verify, h.route, h.save);
+    const right = await chain(
+      { action: 'verify', now: NOW, contactId: id, request: { last4: FACTORS.last4, zip: FACTORS.zip } },
+      h.load,
+      h.verify,
+      h.route,
+      h.save,
+    );
     expect(right.contact).toMatchObject({ stage: 'OFFER', verification: { status: 'VERIFIED' } });
     expect(h.stores.accounts.get(account.accountId)!.verification.failures).toBe(0);
   });
 
   it('offers then a decline: ChooseOffers presents, RecordAnswer records and says what comes next', async () => {
     const h = handlers();
-    const t = await chain({ action: 'start', now: NOW, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId } }, h.load, h.segment, h.route, h.save);
+    const t = await chain(
+      {
+        action: 'start',
+        now: NOW,
+        request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId },
+      },
+      h.load,
+      h.segment,
+      h.route,
+      h.save,
+    );
     const id = t.contact!.contactId;
-    await chain({ action: 'verify', now: NOW, contactId: id, request: { last4: FACTORS.last4, dob: FACTORS.dob } }, h.load, h.verify, h.route, h.save);
+    await chain(
+      { action: 'verify', now: NOW, contactId: id, request: { last4: FACTORS.last4, dob: FACTORS.dob } },
+      h.load,
+      h.verify,
+      h.route,
+      h.save,
+    );
     const offered = await chain({ action: 'offers', now: NOW, contactId: id }, h.load, h.choose, h.save);
     expect(offered.contact!.current.length).toBeGreaterThan(0);
     expect(h.stores.log.filter((e) => e.event === 'PRESENTED')).toHaveLength(offered.contact!.current.length);
     const first = offered.contact!.current[0]!;
-    const state: TaskState = { action: 'respond', now: NOW, contactId: id, request: { offerId: first, response: 'DECLINED' } };
+    const state: TaskState = {
+      action: 'respond',
+      now: NOW,
+      contactId: id,
+      request: { offerId: first, response: 'DECLINED' },
+    };
     const answered = await chain(state, h.load, h.answer);
     expect(answered.next).toBe(offered.contact!.current.length > 1 ? 'NONE' : 'OFFER');
   });
 
   it('SaveTurn reports a concurrent change as a 409 rejection and writes nothing', async () => {
     const h = handlers();
-    const start: TaskState = { action: 'start', now: NOW, request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId, externalContactId: 'dup-1' } };
+    const start: TaskState = {
+      action: 'start',
+      now: NOW,
+      request: {
+        channel: 'voice',
+        callType: 'CLOSE_ACCOUNT',
+        accountId: account.accountId,
+        externalContactId: 'dup-1',
+      },
+    };
     const a = await chain(start, h.load, h.segment, h.route);
     const b = await chain(start, h.load, h.segment, h.route);
     expect((await call(h.save, { ...start, turn: a })).kind).toBe('saved');
@@ -123,6 +236,13 @@ describe('task handlers (makeHandler with in-memory ports)', () => {
 
   it('a stage task reached without an admitted turn fails (the state machine then routes to an agent)', async () => {
     const h = handlers();
-    await expect(call(h.choose, { action: 'offers', now: NOW, contactId: '00000000-0000-4000-8000-000000000000', turn: { kind: 'rejected' } })).rejects.toThrow(/turn rejected/);
+    await expect(
+      call(h.choose, {
+        action: 'offers',
+        now: NOW,
+        contactId: '00000000-0000-4000-8000-000000000000',
+        turn: { kind: 'rejected' },
+      }),
+    ).rejects.toThrow(/turn rejected/);
   });
 });

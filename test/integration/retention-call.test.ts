@@ -1,11 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import validator from 'asl-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalRunner } from '../../infra/local/runner';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import type { TurnOutput, TurnRunner } from '../../shared/ports';
 import type { TurnInput } from '../../shared/schemas/api';
 import type { Contact } from '../../shared/schemas/contact';
-import { createLocalRunner } from '../../infra/local/runner';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 
 /**
  * The synthesized state machine, executed in-process with the real handlers against DynamoDB
@@ -18,7 +18,9 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 const now = () => new Date().toISOString();
-const persona = (pred: (e: { customerSegment: string; cardSegment: string; routeQueue: string }) => boolean) => {
+const persona = (
+  pred: (e: { customerSegment: string; cardSegment: string; routeQueue: string }) => boolean,
+) => {
   const p = stack.personas.find((x) => pred(x.persona.expect));
   if (!p) throw new Error('no such persona');
   return p.persona;
@@ -33,11 +35,24 @@ async function ok(runner: TurnRunner, input: WithoutNow<TurnInput>): Promise<Con
 const start = (r: TurnRunner, phone: string, callType: Contact['callType'] = 'CLOSE_ACCOUNT') =>
   ok(r, { action: 'start', request: { channel: 'agent', callType, callerPhone: phone } });
 const log = async (contactId: string) =>
-  ((await stack.db.send(new QueryCommand({ TableName: stack.env.OFFER_LOG_TABLE!, KeyConditionExpression: 'contactId = :c', ExpressionAttributeValues: { ':c': contactId } }))).Items ?? []).map((i) => i.event as string);
+  (
+    (
+      await stack.db.send(
+        new QueryCommand({
+          TableName: stack.env.OFFER_LOG_TABLE!,
+          KeyConditionExpression: 'contactId = :c',
+          ExpressionAttributeValues: { ':c': contactId },
+        }),
+      )
+    ).Items ?? []
+  ).map((i) => i.event as string);
 
 describe('retention call state machine (synthesized definition, real handlers, DynamoDB Local)', () => {
   it('the definition taken from the template is valid ASL', () => {
-    const r = validator(structuredClone(stack.definition.stateMachine.definition), { checkArn: true, checkPaths: true });
+    const r = validator(structuredClone(stack.definition.stateMachine.definition), {
+      checkArn: true,
+      checkPaths: true,
+    });
     expect(r.isValid, JSON.stringify(r.errors)).toBe(true);
   });
 
@@ -45,11 +60,19 @@ describe('retention call state machine (synthesized definition, real handlers, D
     const p = persona((e) => e.customerSegment === 'PREMIUM_TRANSACTOR');
     const c = await start(stack.runner, p.phone);
     expect(c.stage).toBe('VERIFY');
-    const v = await ok(stack.runner, { action: 'verify', contactId: c.contactId, request: { last4: p.last4, zip: p.zip } });
+    const v = await ok(stack.runner, {
+      action: 'verify',
+      contactId: c.contactId,
+      request: { last4: p.last4, zip: p.zip },
+    });
     expect(v).toMatchObject({ stage: 'OFFER', verification: { status: 'VERIFIED' } });
     const o = await ok(stack.runner, { action: 'offers', contactId: c.contactId });
     expect(o.current.length).toBeGreaterThan(0);
-    const a = await ok(stack.runner, { action: 'respond', contactId: c.contactId, request: { offerId: o.current[0]!, response: 'ACCEPTED' } });
+    const a = await ok(stack.runner, {
+      action: 'respond',
+      contactId: c.contactId,
+      request: { offerId: o.current[0]!, response: 'ACCEPTED' },
+    });
     expect(a).toMatchObject({ stage: 'RETAINED', outcome: 'SAVED' });
     expect(await log(c.contactId)).toEqual([...o.current.map(() => 'PRESENTED'), 'ACCEPTED']);
   });
@@ -57,25 +80,56 @@ describe('retention call state machine (synthesized definition, real handlers, D
   it('wrong factors leave the call in VERIFY with fewer attempts; three lock it and route to security', async () => {
     const p = persona((e) => e.customerSegment === 'PROFITABLE_REVOLVER');
     const c = await start(stack.runner, p.phone);
-    const wrong = { action: 'verify' as const, contactId: c.contactId, request: { last4: p.last4 === '0000' ? '1111' : '0000', zip: p.zip } };
-    expect(await ok(stack.runner, wrong)).toMatchObject({ stage: 'VERIFY', verification: { attemptsLeft: 2 } });
-    expect(await ok(stack.runner, wrong)).toMatchObject({ stage: 'VERIFY', verification: { attemptsLeft: 1 } });
+    const wrong = {
+      action: 'verify' as const,
+      contactId: c.contactId,
+      request: { last4: p.last4 === '0000' ? '1111' : '0000', zip: p.zip },
+    };
+    expect(await ok(stack.runner, wrong)).toMatchObject({
+      stage: 'VERIFY',
+      verification: { attemptsLeft: 2 },
+    });
+    expect(await ok(stack.runner, wrong)).toMatchObject({
+      stage: 'VERIFY',
+      verification: { attemptsLeft: 1 },
+    });
     const locked = await ok(stack.runner, wrong);
-    expect(locked).toMatchObject({ stage: 'LOCKED', route: { queue: 'SECURITY' }, verification: { status: 'LOCKED', attemptsLeft: 0 } });
-    const again = await stack.runner.run({ now: now(), action: 'verify', contactId: c.contactId, request: { last4: p.last4, zip: p.zip } });
-    expect(again).toMatchObject({ outcome: 'rejected', problem: { name: 'VerificationLocked', status: 423 } });
+    expect(locked).toMatchObject({
+      stage: 'LOCKED',
+      route: { queue: 'SECURITY' },
+      verification: { status: 'LOCKED', attemptsLeft: 0 },
+    });
+    const again = await stack.runner.run({
+      now: now(),
+      action: 'verify',
+      contactId: c.contactId,
+      request: { last4: p.last4, zip: p.zip },
+    });
+    expect(again).toMatchObject({
+      outcome: 'rejected',
+      problem: { name: 'VerificationLocked', status: 423 },
+    });
     // The lock is on the account: a new call from the same number is LOCKED from the start.
     const next = await start(stack.runner, p.phone);
     expect(next).toMatchObject({ stage: 'LOCKED', route: { queue: 'SECURITY' } });
   });
 
   it('decline → next offer → cross-sell → closed, each step stored and logged', async () => {
-    const p = persona((e) => e.customerSegment === 'PREMIUM_TRANSACTOR');
+    // The frequent traveller: retention offers on a fee card, and a travel card that suits his spend.
+    const p = stack.personas.find((x) => x.persona.name.startsWith('Hiro'))!.persona;
     const c = await start(stack.runner, p.phone);
-    await ok(stack.runner, { action: 'verify', contactId: c.contactId, request: { last4: p.last4, dob: p.dob } });
+    await ok(stack.runner, {
+      action: 'verify',
+      contactId: c.contactId,
+      request: { last4: p.last4, dob: p.dob },
+    });
     let cur = await ok(stack.runner, { action: 'offers', contactId: c.contactId });
     for (let i = 0; i < 12 && cur.current.length > 0; i++)
-      cur = await ok(stack.runner, { action: 'respond', contactId: c.contactId, request: { offerId: cur.current[0]!, response: 'DECLINED' } });
+      cur = await ok(stack.runner, {
+        action: 'respond',
+        contactId: c.contactId,
+        request: { offerId: cur.current[0]!, response: 'DECLINED' },
+      });
     expect(cur).toMatchObject({ stage: 'CLOSED', outcome: 'CLOSURE_REQUESTED' });
     expect(cur.history.map((h) => h.stage)).toEqual(['VERIFY', 'OFFER', 'CROSS_SELL', 'CLOSED']);
     const kinds = cur.offers.map((o) => o.kind);
@@ -108,7 +162,11 @@ describe('retention call state machine (synthesized definition, real handlers, D
   });
 
   it('an unknown contact is rejected with a 404 problem', async () => {
-    const r = await stack.runner.run({ now: now(), action: 'get', contactId: '00000000-0000-4000-8000-00000000dead' });
+    const r = await stack.runner.run({
+      now: now(),
+      action: 'get',
+      contactId: '00000000-0000-4000-8000-00000000dead',
+    });
     expect(r).toMatchObject({ outcome: 'rejected', problem: { name: 'ContactNotFound', status: 404 } });
   });
 
@@ -122,7 +180,11 @@ describe('retention call state machine (synthesized definition, real handlers, D
     const c = await start(broken, p.phone);
     await ok(broken, { action: 'verify', contactId: c.contactId, request: { last4: p.last4, zip: p.zip } });
     const r = await broken.run({ now: now(), action: 'offers', contactId: c.contactId });
-    expect(r).toMatchObject({ outcome: 'fallback', failedAt: 'ChooseOffers', route: { queue: 'RETENTION_SPECIALIST', ruleId: 'SAFE_FALLBACK' } });
+    expect(r).toMatchObject({
+      outcome: 'fallback',
+      failedAt: 'ChooseOffers',
+      route: { queue: 'RETENTION_SPECIALIST', ruleId: 'SAFE_FALLBACK' },
+    });
     expect((r as { route: { reasons: string[] } }).route.reasons[0]).toContain('ChooseOffers');
     // Nothing was stored by the failed turn.
     expect((await ok(stack.runner, { action: 'get', contactId: c.contactId })).current).toEqual([]);
@@ -132,7 +194,11 @@ describe('retention call state machine (synthesized definition, real handlers, D
     const slow = await createLocalRunner(stack.definition.stateMachine, {
       LoadContact: () => new Promise(() => undefined),
     });
-    const r = await slow.run({ now: now(), action: 'get', contactId: '00000000-0000-4000-8000-00000000beef' });
+    const r = await slow.run({
+      now: now(),
+      action: 'get',
+      contactId: '00000000-0000-4000-8000-00000000beef',
+    });
     expect(r).toMatchObject({ outcome: 'fallback', failedAt: 'LoadContact', error: 'States.Timeout' });
   });
 
@@ -150,7 +216,11 @@ describe('retention call state machine (synthesized definition, real handlers, D
         return real(event);
       },
     });
-    const r = await flaky.run({ now: now(), action: 'get', contactId: '00000000-0000-4000-8000-00000000f00d' });
+    const r = await flaky.run({
+      now: now(),
+      action: 'get',
+      contactId: '00000000-0000-4000-8000-00000000f00d',
+    });
     expect(r).toMatchObject({ outcome: 'rejected', problem: { name: 'ContactNotFound' } });
     expect(calls).toBe(2);
   });
@@ -163,8 +233,16 @@ describe('retention call state machine (synthesized definition, real handlers, D
         throw new Error('disk on fire');
       },
     });
-    const r = await noSave.run({ now: now(), action: 'verify', contactId: c.contactId, request: { last4: p.last4, zip: p.zip } });
+    const r = await noSave.run({
+      now: now(),
+      action: 'verify',
+      contactId: c.contactId,
+      request: { last4: p.last4, zip: p.zip },
+    });
     expect(r).toMatchObject({ outcome: 'fallback', failedAt: 'SaveTurn' });
-    expect(await ok(stack.runner, { action: 'get', contactId: c.contactId })).toMatchObject({ stage: 'VERIFY', version: 1 });
+    expect(await ok(stack.runner, { action: 'get', contactId: c.contactId })).toMatchObject({
+      stage: 'VERIFY',
+      version: 1,
+    });
   });
 });

@@ -20,9 +20,12 @@ describe('architecture', () => {
     }
     expect(text).not.toMatch(/process\.env|Date\.now\(|Math\.random\(|new Date\(\)/);
   });
-  it.each([...files('shared/application'), ...files('shared/ports')])('%s imports no AWS SDK (adapters do)', (f) => {
-    for (const i of imports(f)) expect(i).not.toMatch(/^@aws-sdk|adapters/);
-  });
+  it.each([...files('shared/application'), ...files('shared/ports')])(
+    '%s imports no AWS SDK (adapters do)',
+    (f) => {
+      for (const i of imports(f)) expect(i).not.toMatch(/^@aws-sdk|adapters/);
+    },
+  );
   it.each(files('functions'))('%s is an entry point exporting makeHandler and handler', (f) => {
     const text = readFileSync(join(ROOT, f), 'utf8');
     expect(text).toMatch(/export const makeHandler/);

@@ -9,7 +9,14 @@ import { config, makeAccount, NOW } from '../fakes/accounts';
 const ID = '5ca32fbd-8f92-46af-92a5-6b0f970f0efe';
 const catalog = compileCatalog(config);
 const premium = makeAccount({
-  product: { code: 'PLATINUM_TRAVEL', name: 'Platinum Travel', family: 'PREMIUM_TRAVEL', annualFee: 550, apr: 0.2199, rewardsRate: 0.02 },
+  product: {
+    code: 'PLATINUM_TRAVEL',
+    name: 'Platinum Travel',
+    family: 'PREMIUM_TRAVEL',
+    annualFee: 550,
+    apr: 0.2199,
+    rewardsRate: 0.02,
+  },
   monthlySpend: Array(12).fill(5000),
   spendByCategory: { travel: 24000, dining: 12000, groceries: 8000, fuel: 4000, online: 8000, other: 4000 },
   revenue12m: { interchange: 1200, interest: 0, fees: 550 },
@@ -17,7 +24,14 @@ const premium = makeAccount({
 });
 
 function verifiedContact(callType: Contact['callType'] = 'CLOSE_ACCOUNT'): Contact {
-  const c = newContact({ contactId: ID, request: { channel: 'voice', callType, accountId: premium.accountId }, now: NOW, accountId: premium.accountId, callerMatched: false, config });
+  const c = newContact({
+    contactId: ID,
+    request: { channel: 'voice', callType, accountId: premium.accountId },
+    now: NOW,
+    accountId: premium.accountId,
+    callerMatched: false,
+    config,
+  });
   return {
     ...c,
     stage: 'OFFER',
@@ -35,18 +49,72 @@ const respond = (offerId: string, response: 'ACCEPTED' | 'DECLINED', idempotency
 });
 
 describe('admission by stage', () => {
-  const at = (stage: Contact['stage'], over: Partial<Contact> = {}) => ({ ...verifiedContact(), stage, ...over });
+  const at = (stage: Contact['stage'], over: Partial<Contact> = {}) => ({
+    ...verifiedContact(),
+    stage,
+    ...over,
+  });
   it.each<[string, TurnInput, Contact, string, string?]>([
-    ['verify in VERIFY', { action: 'verify', now: NOW, contactId: ID, request: { zip: '1' } }, at('VERIFY'), 'proceed'],
-    ['verify when LOCKED', { action: 'verify', now: NOW, contactId: ID, request: { zip: '1' } }, at('LOCKED'), 'rejected', 'VerificationLocked'],
-    ['verify twice', { action: 'verify', now: NOW, contactId: ID, request: { zip: '1' } }, at('OFFER'), 'rejected', 'StageConflict'],
-    ['offers before verification', { action: 'offers', now: NOW, contactId: ID }, at('VERIFY'), 'rejected', 'NotVerified'],
+    [
+      'verify in VERIFY',
+      { action: 'verify', now: NOW, contactId: ID, request: { zip: '1' } },
+      at('VERIFY'),
+      'proceed',
+    ],
+    [
+      'verify when LOCKED',
+      { action: 'verify', now: NOW, contactId: ID, request: { zip: '1' } },
+      at('LOCKED'),
+      'rejected',
+      'VerificationLocked',
+    ],
+    [
+      'verify twice',
+      { action: 'verify', now: NOW, contactId: ID, request: { zip: '1' } },
+      at('OFFER'),
+      'rejected',
+      'StageConflict',
+    ],
+    [
+      'offers before verification',
+      { action: 'offers', now: NOW, contactId: ID },
+      at('VERIFY'),
+      'rejected',
+      'NotVerified',
+    ],
     ['offers on a ROUTED contact', { action: 'offers', now: NOW, contactId: ID }, at('ROUTED'), 'unchanged'],
-    ['offers in OFFER with none on the table', { action: 'offers', now: NOW, contactId: ID }, at('OFFER'), 'proceed'],
-    ['offers in OFFER with offers on the table', { action: 'offers', now: NOW, contactId: ID }, at('OFFER', { current: ['x'] }), 'unchanged'],
-    ['answer to an offer never presented', respond('apr-cut-6m', 'ACCEPTED'), at('OFFER', { current: ['annual-fee-waiver'] }), 'rejected', 'OfferNotPresented'],
-    ['answer before verification', respond('apr-cut-6m', 'ACCEPTED'), at('VERIFY'), 'rejected', 'NotVerified'],
-    ['answer on the table', respond('annual-fee-waiver', 'ACCEPTED'), at('OFFER', { current: ['annual-fee-waiver'] }), 'proceed'],
+    [
+      'offers in OFFER with none on the table',
+      { action: 'offers', now: NOW, contactId: ID },
+      at('OFFER'),
+      'proceed',
+    ],
+    [
+      'offers in OFFER with offers on the table',
+      { action: 'offers', now: NOW, contactId: ID },
+      at('OFFER', { current: ['x'] }),
+      'unchanged',
+    ],
+    [
+      'answer to an offer never presented',
+      respond('apr-cut-6m', 'ACCEPTED'),
+      at('OFFER', { current: ['annual-fee-waiver'] }),
+      'rejected',
+      'OfferNotPresented',
+    ],
+    [
+      'answer before verification',
+      respond('apr-cut-6m', 'ACCEPTED'),
+      at('VERIFY'),
+      'rejected',
+      'NotVerified',
+    ],
+    [
+      'answer on the table',
+      respond('annual-fee-waiver', 'ACCEPTED'),
+      at('OFFER', { current: ['annual-fee-waiver'] }),
+      'proceed',
+    ],
     ['get in any stage', { action: 'get', now: NOW, contactId: ID }, at('CLOSED'), 'unchanged'],
   ])('%s → %s', (_n, input, contact, kind, name) => {
     const a = admitTurn(input, contact);
@@ -57,7 +125,14 @@ describe('admission by stage', () => {
   it('a repeated identical answer is unchanged; a different second answer conflicts', () => {
     const answered: Contact = {
       ...verifiedContact(),
-      answers: [{ offerId: 'annual-fee-waiver', response: 'DECLINED', at: NOW, result: { stage: 'OFFER', offerIds: [] } }],
+      answers: [
+        {
+          offerId: 'annual-fee-waiver',
+          response: 'DECLINED',
+          at: NOW,
+          result: { stage: 'OFFER', offerIds: [] },
+        },
+      ],
     };
     expect(admitTurn(respond('annual-fee-waiver', 'DECLINED'), answered).kind).toBe('unchanged');
     const r = admitTurn(respond('annual-fee-waiver', 'ACCEPTED'), answered);
@@ -68,7 +143,15 @@ describe('admission by stage', () => {
     const answered: Contact = {
       ...verifiedContact(),
       current: ['half-fee-credit'],
-      answers: [{ offerId: 'annual-fee-waiver', response: 'DECLINED', at: NOW, idempotencyKey: 'key-00001', result: { stage: 'OFFER', offerIds: [] } }],
+      answers: [
+        {
+          offerId: 'annual-fee-waiver',
+          response: 'DECLINED',
+          at: NOW,
+          idempotencyKey: 'key-00001',
+          result: { stage: 'OFFER', offerIds: [] },
+        },
+      ],
     };
     const r = admitTurn(respond('half-fee-credit', 'DECLINED', 'key-00001'), answered);
     expect(r.kind === 'rejected' && r.problem.name).toBe('IdempotencyKeyReused');
@@ -106,10 +189,15 @@ describe('offers, declines, cross-sell and closure', () => {
       const id = c.current[0]!;
       seen.push(id);
       const r = applyAnswer({ contact: c, offerId: id, response: 'DECLINED', config, now: NOW });
-      c = r.next === 'OFFER' || r.next === 'CROSS_SELL' ? presentOffers(r.contact, catalog, config, NOW).contact : r.contact;
+      c =
+        r.next === 'OFFER' || r.next === 'CROSS_SELL'
+          ? presentOffers(r.contact, catalog, config, NOW).contact
+          : r.contact;
     }
     const kinds = c.offers.map((o) => o.kind);
-    expect(kinds.filter((k) => k === 'RETENTION').length).toBeLessThanOrEqual(config.limits.maxRetentionOffers);
+    expect(kinds.filter((k) => k === 'RETENTION').length).toBeLessThanOrEqual(
+      config.limits.maxRetentionOffers,
+    );
     expect(kinds.indexOf('CROSS_SELL')).toBeGreaterThan(kinds.lastIndexOf('RETENTION'));
     expect(new Set(seen).size).toBe(seen.length);
     expect(c).toMatchObject({ stage: 'CLOSED', outcome: 'CLOSURE_REQUESTED' });
@@ -126,7 +214,17 @@ describe('offers, declines, cross-sell and closure', () => {
   });
 
   it('with nothing to offer the call closes at once', () => {
-    const c: Contact = { ...verifiedContact(), facts: { ...verifiedContact().facts!, lifetimeValue: -100, travelShare: 0, groceriesShare: 0, fullPayRatio: 0, revolvingBalance: 0 } };
+    const c: Contact = {
+      ...verifiedContact(),
+      facts: {
+        ...verifiedContact().facts!,
+        lifetimeValue: -100,
+        travelShare: 0,
+        groceriesShare: 0,
+        fullPayRatio: 0,
+        revolvingBalance: 0,
+      },
+    };
     const r = presentOffers(c, catalog, config, NOW);
     expect(r.contact).toMatchObject({ stage: 'CLOSED', outcome: 'CLOSURE_REQUESTED', offers: [] });
     expect(r.log.map((e) => e.event)).toEqual(['CLOSURE_REQUESTED']);

@@ -21,7 +21,12 @@ describe('customer value', () => {
     expect(v.annualProfit).toBe(415 - 270 - 40 - 425);
   });
   it('lifetime value discounts the yearly profit over the horizon with the retention curve', () => {
-    const f = annuityFactor({ lossGivenDefault: 0.85, horizonYears: 3, discountRate: 0.1, retentionRate: 0.85 });
+    const f = annuityFactor({
+      lossGivenDefault: 0.85,
+      horizonYears: 3,
+      discountRate: 0.1,
+      retentionRate: 0.85,
+    });
     expect(f).toBeCloseTo(1 / 1.1 + 0.85 / 1.21 + 0.7225 / 1.331, 10);
     const v = customerValue(makeAccount(), config.value);
     expect(v.lifetimeValue).toBeCloseTo(v.annualProfit * f, 1);
@@ -35,7 +40,20 @@ describe('computeFacts', () => {
   it('reads payment history, usage and spend mix from the account', () => {
     const f = computeFacts(
       makeAccount({
-        payments: ['FULL', 'FULL', 'LATE', 'MISSED', 'NO_BALANCE', 'MINIMUM', 'FULL', 'FULL', 'FULL', 'FULL', 'PARTIAL', 'FULL'],
+        payments: [
+          'FULL',
+          'FULL',
+          'LATE',
+          'MISSED',
+          'NO_BALANCE',
+          'MINIMUM',
+          'FULL',
+          'FULL',
+          'FULL',
+          'FULL',
+          'PARTIAL',
+          'FULL',
+        ],
         monthlySpend: [900, 900, 900, 900, 900, 900, 900, 900, 900, 0, 0, 300],
         balance: 6000,
         creditLimit: 12000,

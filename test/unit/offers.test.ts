@@ -11,12 +11,24 @@ const customer = compileSegmentTable(config.customerSegments);
 const card = compileSegmentTable(config.cardSegments);
 function ctx(a: Account, callType: CallType = 'CLOSE_ACCOUNT'): DecisionContext {
   const facts = computeFacts(a, NOW, config.value);
-  return { facts, customerSegment: customer.classify(facts).segment, cardSegment: card.classify(facts).segment, callType };
+  return {
+    facts,
+    customerSegment: customer.classify(facts).segment,
+    cardSegment: card.classify(facts).segment,
+    callType,
+  };
 }
 const ids = (xs: { offer: { offerId: string } }[]) => xs.map((x) => x.offer.offerId);
 
 const premium = makeAccount({
-  product: { code: 'PLATINUM_TRAVEL', name: 'Platinum Travel', family: 'PREMIUM_TRAVEL', annualFee: 550, apr: 0.2199, rewardsRate: 0.02 },
+  product: {
+    code: 'PLATINUM_TRAVEL',
+    name: 'Platinum Travel',
+    family: 'PREMIUM_TRAVEL',
+    annualFee: 550,
+    apr: 0.2199,
+    rewardsRate: 0.02,
+  },
   monthlySpend: Array(12).fill(5000),
   spendByCategory: { travel: 24000, dining: 12000, groceries: 8000, fuel: 4000, online: 8000, other: 4000 },
   revenue12m: { interchange: 1200, interest: 0, fees: 550 },
@@ -45,7 +57,10 @@ describe('offer arbitration', () => {
 
   it('never shows an offer that costs more than the value it keeps (profit guard)', () => {
     // A barely profitable customer on a fee card: the fee waiver costs more than the customer is worth.
-    const thin = makeAccount({ revenue12m: { interchange: 40, interest: 0, fees: 95 }, cost12m: { rewards: 30, servicing: 60 } });
+    const thin = makeAccount({
+      revenue12m: { interchange: 40, interest: 0, fees: 95 },
+      cost12m: { rewards: 30, servicing: 60 },
+    });
     const c = ctx(thin);
     expect(c.facts.lifetimeValue * 0.9).toBeLessThan(95);
     const r = catalog.rank('RETENTION', c);
@@ -64,18 +79,27 @@ describe('offer arbitration', () => {
     const revenue12m = { interchange: 900, interest: 0, fees: 95 };
     const user = makeAccount({ balance: 9000, creditLimit: 12000, revenue12m });
     expect(ids(catalog.rank('RETENTION', ctx(user)))).toContain('credit-line-increase');
-    const late = makeAccount({ balance: 9000, creditLimit: 12000, revenue12m, payments: [...Array(11).fill('FULL'), 'LATE'] });
+    const late = makeAccount({
+      balance: 9000,
+      creditLimit: 12000,
+      revenue12m,
+      payments: [...Array(11).fill('FULL'), 'LATE'],
+    });
     expect(ids(catalog.rank('RETENTION', ctx(late)))).not.toContain('credit-line-increase');
   });
 
   it('cross-sells only what the usage calls for, and never a product already held', () => {
-    const traveller = makeAccount({ spendByCategory: { travel: 9000, dining: 3000, groceries: 2000, fuel: 1000, online: 2000, other: 1000 } });
+    const traveller = makeAccount({
+      spendByCategory: { travel: 9000, dining: 3000, groceries: 2000, fuel: 1000, online: 2000, other: 1000 },
+    });
     expect(ids(catalog.rank('CROSS_SELL', ctx(traveller)))).toContain('travel-card');
     // A premium travel card already does what the travel card would.
     expect(ids(catalog.rank('CROSS_SELL', ctx(premium)))).not.toContain('travel-card');
     const holder = { ...traveller, productsHeld: ['TRAVEL_CARD' as const] };
     expect(ids(catalog.rank('CROSS_SELL', ctx(holder)))).not.toContain('travel-card');
-    const noTravel = makeAccount({ spendByCategory: { travel: 0, dining: 1, groceries: 1, fuel: 1, online: 1, other: 1 } });
+    const noTravel = makeAccount({
+      spendByCategory: { travel: 0, dining: 1, groceries: 1, fuel: 1, online: 1, other: 1 },
+    });
     expect(ids(catalog.rank('CROSS_SELL', ctx(noTravel)))).not.toContain('travel-card');
   });
 

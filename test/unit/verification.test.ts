@@ -4,8 +4,12 @@ import { config, FACTORS, makeAccount, NOW, SALT } from '../fakes/accounts';
 
 const secrets = makeAccount().verification;
 const policy = config.verification;
-const run = (given: Record<string, string>, over: Partial<typeof secrets> = {}, callerMatched = false, now = NOW) =>
-  verifyFactors({ secrets: { ...secrets, ...over }, given, callerMatched, policy, now });
+const run = (
+  given: Record<string, string>,
+  over: Partial<typeof secrets> = {},
+  callerMatched = false,
+  now = NOW,
+) => verifyFactors({ secrets: { ...secrets, ...over }, given, callerMatched, policy, now });
 
 describe('verification', () => {
   it('hashes are salted: the same value under two salts differs, and never equals the clear value', () => {
@@ -32,7 +36,15 @@ describe('verification', () => {
   });
   it('a PIN given for an account without one is wrong', () => {
     const { pinHash: _p, ...noPin } = secrets;
-    expect(verifyFactors({ secrets: noPin, given: { pin: '1234', zip: FACTORS.zip }, callerMatched: true, policy, now: NOW }).kind).toBe('failed');
+    expect(
+      verifyFactors({
+        secrets: noPin,
+        given: { pin: '1234', zip: FACTORS.zip },
+        callerMatched: true,
+        policy,
+        now: NOW,
+      }).kind,
+    ).toBe('failed');
   });
   it('the third failure locks for 30 minutes', () => {
     const r = run({ last4: '0000' }, { failures: 2 });
@@ -50,7 +62,9 @@ describe('verification', () => {
   });
   it('after the lock runs out the count starts afresh', () => {
     const past = new Date(Date.parse(NOW) - 1000).toISOString();
-    expect(run({ last4: FACTORS.last4, zip: FACTORS.zip }, { failures: 3, lockedUntil: past }).kind).toBe('verified');
+    expect(run({ last4: FACTORS.last4, zip: FACTORS.zip }, { failures: 3, lockedUntil: past }).kind).toBe(
+      'verified',
+    );
     const r = run({ last4: '0000' }, { failures: 3, lockedUntil: past });
     expect(r).toMatchObject({ kind: 'failed', attemptsLeft: 2 });
     if (r.kind === 'failed') expect(r.secrets.lockedUntil).toBeUndefined();

@@ -1,0 +1,122 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type TableAccess = 'RO' | 'RW' | 'WO';
+
+export interface RetentionFunctionProps {
+  /** The entry is `functions/<name>.ts`. */
+  name: string;
+  memorySize?: number;
+  timeout?: Duration;
+  environment?: Record<string, string>;
+}
+
+/**
+ * Every Lambda of the project, with the defaults fixed once: nodejs24.x on arm64, ESM bundle
+ * with source maps, active tracing, its own log group, and its own role (which may write to that
+ * log group only, plus what `bindTable*` grants).
+ */
+export class RetentionFunction extends NodejsFunction {
+  /** `functions/<entryName>.ts`: the local runtime maps the synthesized function back to its file with it. */
+  readonly entryName: string;
+
+  constructor(scope: Construct, id: string, props: RetentionFunctionProps) {
+    // Created beside the function (not under it) because the function's props need them.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole, which may write to every log group (cdk-nag IAM4).
+    // X-Ray's actions take no resource but "*": they live in the role's inline policy, which alone is
+    // acknowledged below, so a wildcard that ever reaches the grants (DefaultPolicy) still fails synth.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs functions/${props.name}.ts`,
+      inlinePolicies: {
+        Tracing: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+              resources: ['*'],
+            }),
+          ],
+        }),
+      },
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: resolve(ROOT, 'functions', `${props.name}.ts`),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: resolve(ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(3),
+      logGroup,
+      role,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'retention-desk',
+        LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies call require(), which an ES module does not have.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    this.entryName = props.name;
+    // Set on the resource rather than through `tracing`, which would add the X-Ray statement to DefaultPolicy.
+    (this.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+
+    Validations.of(role.node.defaultChild as iam.CfnRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*".',
+    });
+  }
+
+  /** Gives the function one table: its name in `envVar`, and only the data actions `access` needs. */
+  bindTable(table: dynamodb.ITableV2, envVar: string, access: TableAccess): void {
+    this.addEnvironment(envVar, table.tableName);
+    if (access === 'RO') table.grantReadData(this);
+    else if (access === 'RW') table.grantReadWriteData(this);
+    else table.grantWriteData(this);
+  }
+
+  /**
+   * Gives the function one table with exactly `actions` on the table itself (no index): for a function
+   * that needs less than RO/RW/WO, such as a writer to an append-only log that only ever puts.
+   */
+  bindTableActions(table: dynamodb.ITableV2, envVar: string, actions: string[]): void {
+    this.addEnvironment(envVar, table.tableName);
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+    table.encryptionKey?.grantEncryptDecrypt(this);
+  }
+
+  /** Lets the function Query one index of a table it is bound to (that index only, not `index/*`). */
+  allowIndexQuery(table: dynamodb.ITableV2, indexName: string): void {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${indexName}`],
+      }),
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { PHONE_INDEX } from '../../shared/adapters/dynamo';
+
+/** The stateful stack: the tables, kept apart from the functions so a redeploy of code never touches data. */
+export class DataStack extends Stack {
+  readonly accounts: dynamodb.TableV2;
+  readonly contacts: dynamodb.TableV2;
+  /** Append-only by convention: writers only put, with `attribute_not_exists`. */
+  readonly offerLog: dynamodb.TableV2;
+  /** Offers, segment definitions, routing tables, strategies: versioned configuration records. */
+  readonly catalog: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const S = dynamodb.AttributeType.STRING;
+    const N = dynamodb.AttributeType.NUMBER;
+    const table = (
+      name: string,
+      p: Pick<
+        dynamodb.TablePropsV2,
+        'partitionKey' | 'sortKey' | 'globalSecondaryIndexes' | 'timeToLiveAttribute'
+      >,
+    ) =>
+      new dynamodb.TableV2(this, name, {
+        ...p,
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+
+    this.accounts = table('Accounts', {
+      partitionKey: { name: 'accountId', type: S },
+      globalSecondaryIndexes: [
+        {
+          indexName: PHONE_INDEX,
+          partitionKey: { name: 'phone', type: S },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+    });
+    this.contacts = table('Contacts', {
+      partitionKey: { name: 'contactId', type: S },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.offerLog = table('OfferLog', {
+      partitionKey: { name: 'contactId', type: S },
+      sortKey: { name: 'seq', type: N },
+      globalSecondaryIndexes: [
+        {
+          indexName: 'byAccount',
+          partitionKey: { name: 'accountId', type: S },
+          sortKey: { name: 'at', type: S },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+    });
+    this.catalog = table('Catalog', {
+      partitionKey: { name: 'pk', type: S },
+      sortKey: { name: 'sk', type: S },
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { PHONE_INDEX } from '../../shared/adapters/dynamo';
+import { RetentionApi } from '../constructs/retention-api';
+import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
+import { RetentionFunction } from '../constructs/retention-function';
+import type { DataStack } from './data-stack';
+
+export interface ServiceStackProps extends StackProps {
+  data: DataStack;
+}
+
+/** The stateless stack: functions, the retention-call state machine and the REST API. */
+export class ServiceStack extends Stack {
+  readonly api: RetentionApi;
+  readonly retentionCall: RetentionCall;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { accounts, contacts, offerLog, catalog } = props.data;
+
+    const loadContact = new RetentionFunction(this, 'LoadContact', { name: 'load-contact' });
+    loadContact.bindTable(contacts, 'CONTACTS_TABLE', 'RO');
+    // Accounts hold verification hashes: one account by key or by phone, never a Scan (so not RO).
+    loadContact.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
+    loadContact.allowIndexQuery(accounts, PHONE_INDEX);
+    loadContact.bindTable(catalog, 'CATALOG_TABLE', 'RO');
+
+    const catalogReader = (id: string, name: string) => {
+      const fn = new RetentionFunction(this, id, { name });
+      fn.bindTable(catalog, 'CATALOG_TABLE', 'RO');
+      return fn;
+    };
+    const segmentCustomer = catalogReader('SegmentCustomer', 'segment-customer');
+    const routeContact = catalogReader('RouteContact', 'route-contact');
+    const verifyCaller = catalogReader('VerifyCaller', 'verify-caller');
+    const chooseOffers = catalogReader('ChooseOffers', 'choose-offers');
+    const recordAnswer = catalogReader('RecordAnswer', 'record-answer');
+
+    const saveTurn = new RetentionFunction(this, 'SaveTurn', { name: 'save-turn' });
+    saveTurn.bindTable(contacts, 'CONTACTS_TABLE', 'RW');
+    // Its one transaction puts the contact, appends to the offer log, and updates the verification
+    // counters on the account: so nothing but PutItem on the log and UpdateItem on accounts.
+    saveTurn.bindTableActions(offerLog, 'OFFER_LOG_TABLE', ['dynamodb:PutItem']);
+    saveTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:UpdateItem']);
+
+    this.retentionCall = new RetentionCall(this, 'RetentionCall', {
+      functions: {
+        loadContact,
+        segmentCustomer,
+        routeContact,
+        verifyCaller,
+        chooseOffers,
+        recordAnswer,
+        saveTurn,
+      },
+    });
+    const { stateMachine } = this.retentionCall;
+
+    const httpApi = new RetentionFunction(this, 'HttpApi', {
+      name: 'http-api',
+      // Waits for the synchronous run, which the state machine itself ends after RUN_TIMEOUT_SECONDS.
+      timeout: Duration.seconds(RUN_TIMEOUT_SECONDS + 3),
+      environment: { STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+    });
+    stateMachine.grantStartSyncExecution(httpApi);
+
+    this.api = new RetentionApi(this, 'Api', { handler: httpApi });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.restApi.url,
+      description: 'REST API v1 base URL (SigV4-signed)',
+    });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+  }
+}

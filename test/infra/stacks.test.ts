@@ -1,0 +1,429 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app';
+import { RetentionFunction } from '../../infra/constructs/retention-function';
+import type { ServiceStack } from '../../infra/stacks/service-stack';
+import { ROUTES } from '../../shared/schemas/api';
+
+// Template JSON, read field by field in the assertions.
+type Json = Record<string, any>;
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Synthesizes without failing on findings, and returns the AwsSolutions findings nobody acknowledged. */
+function nagFindings(app: App): Array<{ rule: string; severity: string; paths: string[] }> {
+  const assembly = app.synth();
+  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+  return (report.pluginReports as Json[])
+    .filter((p) => p.pluginName === 'AwsSolutions')
+    .flatMap((p) => p.violations as Json[])
+    .map((v) => ({
+      rule: v.ruleName,
+      severity: v.severity,
+      paths: v.violatingConstructs.map((c: Json) => c.constructPath),
+    }));
+}
+/** Report findings instead of throwing, so a test can read them. */
+const lenient = { '@aws-cdk/core:failSynthOnValidationErrors': false };
+
+// Lenient so a cdk-nag finding fails its own test below instead of every test of the file.
+const { data, service } = buildApp({ bundling: false, context: lenient });
+const dataTpl = Template.fromStack(data);
+const svcTpl = Template.fromStack(service);
+
+const logicalId = (c: IConstruct) => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+const tableId = (t: dynamodb.TableV2) => logicalId(t);
+/** A table ARN reaches the service stack as an import whose name embeds the table's logical id. */
+const refersTo = (resource: unknown, id: string) => JSON.stringify(resource).includes(id);
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+function tableResources(tpl: Template): Record<string, Json> {
+  return tpl.findResources('AWS::DynamoDB::GlobalTable');
+}
+
+/** What makes a table unfit to hold customer data; empty for a good one. */
+function tableDefects(resources: Record<string, Json>): string[] {
+  return Object.entries(resources).flatMap(([id, r]) => {
+    const p = r.Properties;
+    const replica = p.Replicas?.[0] ?? {};
+    return [
+      replica.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled === true ? [] : [`${id}: no PITR`],
+      p.SSESpecification?.SSEEnabled === true ? [] : [`${id}: no SSE`],
+      replica.DeletionProtectionEnabled === true ? [] : [`${id}: no deletion protection`],
+      r.DeletionPolicy === 'Retain' ? [] : [`${id}: not retained`],
+      p.BillingMode === 'PAY_PER_REQUEST' ? [] : [`${id}: not on-demand`],
+      p.TableName === undefined ? [] : [`${id}: hard-coded name`],
+    ].flat();
+  });
+}
+
+function functionsByEntry(stack: ServiceStack): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const c of stack.node.findAll()) if (c instanceof RetentionFunction) m.set(c.entryName, logicalId(c));
+  return m;
+}
+const fnIds = functionsByEntry(service);
+
+/** Every statement the function's role carries: inline policies, attached policies, and no managed policy. */
+function statementsOf(entry: string): Statement[] {
+  const fnId = fnIds.get(entry);
+  if (!fnId) throw new Error(`no function ${entry}`);
+  const fn = svcTpl.findResources('AWS::Lambda::Function')[fnId] as Json;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const role = svcTpl.findResources('AWS::IAM::Role')[roleId] as Json;
+  expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
+  const inline = (role.Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement);
+  const attached = Object.values(svcTpl.findResources('AWS::IAM::Policy'))
+    .filter((p: Json) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
+    .flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
+  return [...inline, ...attached];
+}
+const actionsOn = (entry: string, id: string) =>
+  statementsOf(entry)
+    .filter((s) => resourcesOf(s).some((r) => refersTo(r, id)))
+    .flatMap(actionsOf);
+
+const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+describe('data stack', () => {
+  const tables = tableResources(dataTpl);
+
+  it('has exactly the four tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
+    expect(Object.keys(tables)).toHaveLength(4);
+    expect(tableDefects(tables)).toEqual([]);
+  });
+
+  // cdk-nag's DDB3 (PITR) looks at AWS::DynamoDB::Table only, not the GlobalTable that TableV2 makes: this check is ours.
+  it('flags a table without PITR (so the check above can fail)', () => {
+    const { data: d } = buildApp({ bundling: false, context: lenient });
+    new dynamodb.TableV2(d, 'Careless', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    });
+    const defects = tableDefects(tableResources(Template.fromStack(d)));
+    expect(defects.some((x) => /^Careless.*: no PITR$/.test(x))).toBe(true);
+  });
+
+  it.each([
+    {
+      name: 'accounts',
+      table: data.accounts,
+      keys: [{ AttributeName: 'accountId', KeyType: 'HASH' }],
+      gsis: [
+        {
+          IndexName: 'byPhone',
+          KeySchema: [{ AttributeName: 'phone', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    },
+    {
+      name: 'contacts',
+      table: data.contacts,
+      keys: [{ AttributeName: 'contactId', KeyType: 'HASH' }],
+      gsis: undefined,
+    },
+    {
+      name: 'offerLog',
+      table: data.offerLog,
+      keys: [
+        { AttributeName: 'contactId', KeyType: 'HASH' },
+        { AttributeName: 'seq', KeyType: 'RANGE' },
+      ],
+      gsis: [
+        {
+          IndexName: 'byAccount',
+          KeySchema: [
+            { AttributeName: 'accountId', KeyType: 'HASH' },
+            { AttributeName: 'at', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    },
+    {
+      name: 'catalog',
+      table: data.catalog,
+      keys: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      gsis: undefined,
+    },
+  ])('$name has its keys and indexes', ({ table, keys, gsis }) => {
+    const p = tables[tableId(table)]?.Properties as Json;
+    expect(p.KeySchema).toEqual(keys);
+    expect(p.GlobalSecondaryIndexes).toEqual(gsis);
+  });
+
+  it('types the key attributes (seq is a number, the rest strings)', () => {
+    const defs = Object.values(tables).flatMap((t: Json) => t.Properties.AttributeDefinitions as Json[]);
+    expect(defs).toContainEqual({ AttributeName: 'seq', AttributeType: 'N' });
+    expect(defs.filter((d) => d.AttributeName !== 'seq').every((d) => d.AttributeType === 'S')).toBe(true);
+  });
+
+  it('expires contacts on expiresAt, and only contacts', () => {
+    const withTtl = Object.entries(tables).filter(([, t]) => (t as Json).Properties.TimeToLiveSpecification);
+    expect(withTtl.map(([id]) => id)).toEqual([tableId(data.contacts)]);
+    expect((withTtl[0]![1] as Json).Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+  });
+});
+
+describe('functions', () => {
+  const fns = svcTpl.findResources('AWS::Lambda::Function');
+  const expected = [
+    'load-contact',
+    'segment-customer',
+    'route-contact',
+    'verify-caller',
+    'choose-offers',
+    'record-answer',
+    'save-turn',
+    'http-api',
+  ];
+
+  it('are the eight entries, and every Lambda of the stack is one of them', () => {
+    expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
+    expect(Object.keys(fns).sort()).toEqual([...fnIds.values()].sort());
+  });
+
+  it.each(expected)('%s runs nodejs24.x on arm64, traced, logging to its own retained log group', (entry) => {
+    const p = (fns[fnIds.get(entry)!] as Json).Properties;
+    expect(p.Runtime).toBe('nodejs24.x');
+    expect(p.Architectures).toEqual(['arm64']);
+    expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+    const groupId = p.LoggingConfig?.LogGroup?.Ref as string;
+    expect(svcTpl.findResources('AWS::Logs::LogGroup')[groupId]?.Properties.RetentionInDays).toBe(30);
+    expect(p.Environment.Variables).toMatchObject({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'retention-desk',
+      LOG_LEVEL: 'INFO',
+    });
+  });
+
+  it.each([
+    ['load-contact', ['CONTACTS_TABLE', 'ACCOUNTS_TABLE', 'CATALOG_TABLE']],
+    ['segment-customer', ['CATALOG_TABLE']],
+    ['route-contact', ['CATALOG_TABLE']],
+    ['verify-caller', ['CATALOG_TABLE']],
+    ['choose-offers', ['CATALOG_TABLE']],
+    ['record-answer', ['CATALOG_TABLE']],
+    ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE']],
+    ['http-api', ['STATE_MACHINE_ARN']],
+  ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
+    const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
+    const own = Object.keys(env).filter(
+      (k) =>
+        ![
+          'NODE_OPTIONS',
+          'POWERTOOLS_SERVICE_NAME',
+          'LOG_LEVEL',
+          'AWS_NODEJS_CONNECTION_REUSE_ENABLED',
+        ].includes(k),
+    );
+    expect(own.sort()).toEqual([...vars].sort());
+  });
+
+  it('http-api outlives the synchronous run it waits for', () => {
+    const sm = Object.values(svcTpl.findResources('AWS::StepFunctions::StateMachine'))[0] as Json;
+    // The definition is a Fn::Join around function ARNs: stand in for those to read the run's own timeout.
+    const parts = sm.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+    const runTimeout = JSON.parse(parts.map((x) => (typeof x === 'string' ? x : 'arn')).join(''))
+      .TimeoutSeconds as number;
+    expect(runTimeout).toBeGreaterThan(0);
+    expect((fns[fnIds.get('http-api')!] as Json).Properties.Timeout).toBeGreaterThan(runTimeout);
+  });
+});
+
+describe('IAM', () => {
+  const smId = Object.keys(svcTpl.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+  const accounts = tableId(data.accounts);
+  const contacts = tableId(data.contacts);
+  const offerLog = tableId(data.offerLog);
+  const catalog = tableId(data.catalog);
+
+  it('http-api may only start synchronous runs of the state machine (besides its logs and traces)', () => {
+    const statements = statementsOf('http-api').filter(
+      (s) => !actionsOf(s).every((a) => /^(logs|xray):/.test(a)),
+    );
+    expect(statements).toEqual([
+      { Action: 'states:StartSyncExecution', Effect: 'Allow', Resource: { Ref: smId } },
+    ]);
+  });
+
+  it('every function writes logs only to its own log group, and X-Ray is the only "*" resource', () => {
+    for (const [entry, fnId] of fnIds) {
+      const fn = svcTpl.findResources('AWS::Lambda::Function')[fnId] as Json;
+      const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+      const statements = statementsOf(entry);
+      for (const s of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('logs:'))))
+        expect(s.Resource, entry).toEqual({ 'Fn::GetAtt': [groupId, 'Arn'] });
+      for (const s of statements.filter((x) => resourcesOf(x).includes('*')))
+        expect(
+          actionsOf(s).every((a) => a.startsWith('xray:')),
+          entry,
+        ).toBe(true);
+    }
+  });
+
+  it('load-contact cannot write anything', () => {
+    const actions = statementsOf('load-contact').flatMap(actionsOf);
+    expect(actions.filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
+  });
+
+  it('load-contact reads one account by key or through the phone index only (no Scan of accounts)', () => {
+    const onAccounts = statementsOf('load-contact').filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, accounts)),
+    );
+    expect(onAccounts.map((s) => [actionsOf(s), JSON.stringify(s.Resource).includes('/index/')])).toEqual([
+      [['dynamodb:GetItem'], false],
+      [['dynamodb:Query'], true],
+    ]);
+    expect(JSON.stringify(onAccounts[1]?.Resource)).toContain('/index/byPhone');
+    expect(actionsOn('load-contact', contacts)).toContain('dynamodb:GetItem');
+    expect(actionsOn('load-contact', catalog)).toContain('dynamodb:GetItem');
+  });
+
+  it('save-turn writes the contact, only appends to the offer log, only updates accounts', () => {
+    expect(actionsOn('save-turn', contacts)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    );
+    expect(actionsOn('save-turn', offerLog)).toEqual(['dynamodb:PutItem']);
+    expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOn('save-turn', catalog)).toEqual([]);
+  });
+
+  it.each(['segment-customer', 'route-contact', 'verify-caller', 'choose-offers', 'record-answer'])(
+    '%s only reads the catalog',
+    (entry) => {
+      for (const id of [accounts, contacts, offerLog]) expect(actionsOn(entry, id)).toEqual([]);
+      const onCatalog = actionsOn(entry, catalog);
+      expect(onCatalog).toContain('dynamodb:GetItem');
+      expect(onCatalog.filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
+    },
+  );
+});
+
+describe('REST API', () => {
+  it('has one method per route, each signed with IAM, validated, and proxied to http-api', () => {
+    const methods = Object.values(svcTpl.findResources('AWS::ApiGateway::Method')) as Json[];
+    expect(methods).toHaveLength(ROUTES.length);
+    const httpApi = fnIds.get('http-api')!;
+    for (const m of methods) {
+      expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(m.Properties.RequestValidatorId).toBeDefined();
+      expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(m.Properties.Integration.Uri)).toContain(httpApi);
+    }
+    const served = service.api.restApi.methods.map((m) => `${m.httpMethod} ${m.resource.path}`);
+    expect(served.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.resource}`).sort());
+  });
+
+  it('validates request parameters and bodies', () => {
+    svcTpl.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+  });
+
+  it('deploys stage prod throttled, traced, access-logged as JSON, with execution logs that carry no bodies', () => {
+    const stages = Object.values(svcTpl.findResources('AWS::ApiGateway::Stage')) as Json[];
+    expect(stages).toHaveLength(1);
+    const p = stages[0]?.Properties;
+    expect(p.StageName).toBe('prod');
+    expect(p.TracingEnabled).toBe(true);
+    expect(p.AccessLogSetting.DestinationArn['Fn::GetAtt'][1]).toBe('Arn');
+    expect(JSON.parse(p.AccessLogSetting.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+    });
+    expect(p.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 100,
+        ThrottlingBurstLimit: 200,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      }),
+    ]);
+    svcTpl.resourceCountIs('AWS::ApiGateway::Account', 1);
+  });
+
+  it.each(['DEFAULT_4XX', 'DEFAULT_5XX', 'THROTTLED', 'ACCESS_DENIED'])(
+    'answers its own %s errors as problem+json',
+    (type) => {
+      const responses = Object.values(svcTpl.findResources('AWS::ApiGateway::GatewayResponse')) as Json[];
+      const r = responses.find((x) => x.Properties.ResponseType === type)?.Properties as Json;
+      expect(r.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      const template = r.ResponseTemplates['application/json'] as string;
+      // Substitute what API Gateway would, then it must be a problem document.
+      const doc = JSON.parse(template.replace('$context.error.messageString', '"Forbidden"'));
+      expect(doc).toMatchObject({
+        type: expect.stringMatching(/^https:\/\//),
+        title: expect.any(String),
+        detail: 'Forbidden',
+      });
+      if (r.StatusCode) expect(doc.status).toBe(Number(r.StatusCode));
+    },
+  );
+
+  it('outputs the API URL and the state machine ARN', () => {
+    svcTpl.hasOutput('ApiUrl', {});
+    svcTpl.hasOutput('StateMachineArn', {});
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged, errors or warnings', () => {
+    expect(nagFindings(buildApp({ bundling: false, context: lenient }).app)).toEqual([]);
+  });
+
+  it('catches a wildcard grant slipped into a function role (acknowledgements stay narrow)', () => {
+    const { app, service: s } = buildApp({ bundling: false, context: lenient });
+    const fn = s.node
+      .findAll()
+      .find((c): c is RetentionFunction => c instanceof RetentionFunction && c.entryName === 'load-contact')!;
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }));
+    expect(nagFindings(app)).toContainEqual({
+      rule: 'AwsSolutions-IAM5[Resource::*]',
+      severity: 'error',
+      paths: ['RetentionDesk-Service/LoadContactRole/DefaultPolicy/Resource'],
+    });
+  });
+
+  it('catches an outdated Lambda runtime', () => {
+    const { app, service: s } = buildApp({ bundling: false, context: lenient });
+    new lambda.Function(s, 'Old', {
+      runtime: lambda.Runtime.NODEJS_20_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    expect(nagFindings(app).map((f) => f.rule)).toContain('AwsSolutions-L1');
+  });
+
+  // In-process synth (tests, infra/local) throws; the cdk CLI prints the same report and exits 1.
+  it('makes synth fail on an unacknowledged error, with the default settings', () => {
+    const { app, service: s } = buildApp({
+      bundling: false,
+      context: { '@aws-cdk/core:appMode': 'inmemory' },
+    });
+    const fn = s.node.findAll().find((c): c is RetentionFunction => c instanceof RetentionFunction)!;
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+  });
+});
