@@ -3,15 +3,13 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PROBLEM_BASE } from '../../shared/application/http';
 import { ROUTES } from '../../shared/schemas/api';
 
 export interface RetentionApiProps {
   /** The http-api function: one Lambda proxy behind every route. */
   handler: lambda.IFunction;
 }
-
-/** Same `type` base as the problems the http-api function writes (shared/application/http.ts). */
-const PROBLEM_BASE = 'https://retention-desk.example/problems/';
 
 /**
  * Errors API Gateway answers itself (before the function), as problem documents like the function's own.

@@ -3,22 +3,14 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { CALL_TYPES } from '../../shared/schemas/config';
+import type { Persona } from './personas';
 
 /**
  * `npm run call`: walks one retention call in the terminal against the local stack, the way an
  * agent desktop would use the API. Interactive by default; every choice can also be given as a flag:
  *   npm run call -- --persona 1 --call-type CLOSE_ACCOUNT --factors correct --answers decline,accept
  */
-interface PersonaJson {
-  name: string;
-  accountId: string;
-  phone: string;
-  last4: string;
-  zip: string;
-  dob: string;
-  pin?: string;
-  story: string;
-}
+type PersonaJson = Omit<Persona, 'expect'>;
 
 const { values } = parseArgs({
   options: {

@@ -30,7 +30,7 @@ export interface HttpResponse {
   body: string;
 }
 
-const PROBLEM_BASE = 'https://retention-desk.example/problems/';
+export const PROBLEM_BASE = 'https://retention-desk.example/problems/';
 
 export function json(
   statusCode: number,

@@ -44,4 +44,23 @@ export function makeAccount(over: Partial<Account> = {}): Account {
   };
 }
 
+/** A loyal, profitable premium transactor: retention offers on a 550-fee card. */
+export function premiumAccount(over: Partial<Account> = {}): Account {
+  return makeAccount({
+    product: {
+      code: 'PLATINUM_TRAVEL',
+      name: 'Platinum Travel',
+      family: 'PREMIUM_TRAVEL',
+      annualFee: 550,
+      apr: 0.2199,
+      rewardsRate: 0.02,
+    },
+    monthlySpend: Array(12).fill(5000),
+    spendByCategory: { travel: 24000, dining: 12000, groceries: 8000, fuel: 4000, online: 8000, other: 4000 },
+    revenue12m: { interchange: 1200, interest: 0, fees: 550 },
+    cost12m: { rewards: 600, servicing: 50 },
+    ...over,
+  });
+}
+
 export const config = DEFAULT_CONFIG;

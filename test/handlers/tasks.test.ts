@@ -7,23 +7,11 @@ import { makeHandler as saveTurn } from '../../functions/save-turn';
 import { makeHandler as segmentCustomer } from '../../functions/segment-customer';
 import { makeHandler as verifyCaller } from '../../functions/verify-caller';
 import type { TaskState, Turn } from '../../shared/application/turn-state';
-import { FACTORS, makeAccount, NOW } from '../fakes/accounts';
+import { FACTORS, makeAccount, NOW, premiumAccount } from '../fakes/accounts';
 import { fixedConfig, MemoryStores } from '../fakes/stores';
 
 const context = { functionName: 'task', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 2000 } as never;
-const account = makeAccount({
-  product: {
-    code: 'PLATINUM_TRAVEL',
-    name: 'Platinum Travel',
-    family: 'PREMIUM_TRAVEL',
-    annualFee: 550,
-    apr: 0.2199,
-    rewardsRate: 0.02,
-  },
-  monthlySpend: Array(12).fill(5000),
-  revenue12m: { interchange: 1200, interest: 0, fees: 550 },
-  cost12m: { rewards: 600, servicing: 50 },
-});
+const account = premiumAccount();
 
 function handlers(stores = new MemoryStores([account])) {
   const config = fixedConfig();

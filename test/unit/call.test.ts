@@ -4,24 +4,11 @@ import { computeFacts } from '../../shared/domain/facts';
 import { compileCatalog } from '../../shared/domain/offers';
 import type { TurnInput } from '../../shared/schemas/api';
 import type { Contact } from '../../shared/schemas/contact';
-import { config, makeAccount, NOW } from '../fakes/accounts';
+import { config, makeAccount, NOW, premiumAccount } from '../fakes/accounts';
 
 const ID = '5ca32fbd-8f92-46af-92a5-6b0f970f0efe';
 const catalog = compileCatalog(config);
-const premium = makeAccount({
-  product: {
-    code: 'PLATINUM_TRAVEL',
-    name: 'Platinum Travel',
-    family: 'PREMIUM_TRAVEL',
-    annualFee: 550,
-    apr: 0.2199,
-    rewardsRate: 0.02,
-  },
-  monthlySpend: Array(12).fill(5000),
-  spendByCategory: { travel: 24000, dining: 12000, groceries: 8000, fuel: 4000, online: 8000, other: 4000 },
-  revenue12m: { interchange: 1200, interest: 0, fees: 550 },
-  cost12m: { rewards: 600, servicing: 50 },
-});
+const premium = premiumAccount();
 
 function verifiedContact(callType: Contact['callType'] = 'CLOSE_ACCOUNT'): Contact {
   const c = newContact({

@@ -4,7 +4,7 @@ import { compileCatalog, type DecisionContext } from '../../shared/domain/offers
 import { compileSegmentTable } from '../../shared/domain/segments';
 import type { Account } from '../../shared/schemas/account';
 import { CALL_TYPES, type CallType } from '../../shared/schemas/config';
-import { config, makeAccount, NOW } from '../fakes/accounts';
+import { config, makeAccount, NOW, premiumAccount } from '../fakes/accounts';
 
 const catalog = compileCatalog(config);
 const customer = compileSegmentTable(config.customerSegments);
@@ -20,20 +20,7 @@ function ctx(a: Account, callType: CallType = 'CLOSE_ACCOUNT'): DecisionContext 
 }
 const ids = (xs: { offer: { offerId: string } }[]) => xs.map((x) => x.offer.offerId);
 
-const premium = makeAccount({
-  product: {
-    code: 'PLATINUM_TRAVEL',
-    name: 'Platinum Travel',
-    family: 'PREMIUM_TRAVEL',
-    annualFee: 550,
-    apr: 0.2199,
-    rewardsRate: 0.02,
-  },
-  monthlySpend: Array(12).fill(5000),
-  spendByCategory: { travel: 24000, dining: 12000, groceries: 8000, fuel: 4000, online: 8000, other: 4000 },
-  revenue12m: { interchange: 1200, interest: 0, fees: 550 },
-  cost12m: { rewards: 600, servicing: 50 },
-});
+const premium = premiumAccount();
 
 describe('offer arbitration', () => {
   it('ranks eligible retention offers by expected net value, best first, with economics and reasons', () => {
