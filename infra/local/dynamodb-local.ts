@@ -61,7 +61,13 @@ export async function startDynamoLocal(opts: { dataDir?: string; port?: number }
   // Started directly (not through the package's spawn) to pass -disableTelemetry: this machine has no
   // network, and DynamoDB Local would otherwise try to send usage data.
   const { dir, jar } = dynamoLocalJar();
-  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', jar, '-sharedDb', '-disableTelemetry'];
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    jar,
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
   args.push('-port', String(port), ...(path ? ['-dbPath', path] : ['-inMemory']));
   const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: 'pipe' });
   let exited: string | undefined;

@@ -169,7 +169,13 @@ async function benchStack(calls: number) {
   };
   // Warm-up: the JIT of both Node and the Java emulator.
   for (let i = 0; i < 20; i++) await oneCall(i);
-  await Promise.all(Array.from({ length: 10 }, (_, k) => (async () => { for (let i = 0; i < 20; i++) await oneCall(k * 20 + i); })()));
+  await Promise.all(
+    Array.from({ length: 10 }, (_, k) =>
+      (async () => {
+        for (let i = 0; i < 20; i++) await oneCall(k * 20 + i);
+      })(),
+    ),
+  );
   callLatency.length = 0;
   turnLatency.length = 0;
   turns = 0;
