@@ -7,7 +7,7 @@ import { makeHandler as saveTurn } from '../../functions/save-turn';
 import { makeHandler as segmentCustomer } from '../../functions/segment-customer';
 import { makeHandler as verifyCaller } from '../../functions/verify-caller';
 import type { TaskState, Turn } from '../../shared/application/turn-state';
-import { FACTORS, makeAccount, NOW, premiumAccount } from '../fakes/accounts';
+import { FACTORS, NOW, premiumAccount } from '../fakes/accounts';
 import { fixedConfig, MemoryStores } from '../fakes/stores';
 
 const context = { functionName: 'task', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 2000 } as never;

@@ -4,7 +4,7 @@ import { computeFacts } from '../../shared/domain/facts';
 import { compileCatalog } from '../../shared/domain/offers';
 import type { TurnInput } from '../../shared/schemas/api';
 import type { Contact } from '../../shared/schemas/contact';
-import { config, makeAccount, NOW, premiumAccount } from '../fakes/accounts';
+import { config, NOW, premiumAccount } from '../fakes/accounts';
 
 const ID = '5ca32fbd-8f92-46af-92a5-6b0f970f0efe';
 const catalog = compileCatalog(config);
