@@ -3,14 +3,6 @@ import type { Facts } from '../schemas/contact';
 
 export type Predicate = (facts: Facts) => boolean;
 
-const NUMERIC: Record<string, (a: number, b: number) => boolean> = {
-  lt: (a, b) => a < b,
-  lte: (a, b) => a <= b,
-  gt: (a, b) => a > b,
-  gte: (a, b) => a >= b,
-  eq: (a, b) => a === b,
-  neq: (a, b) => a !== b,
-};
 const SYMBOL: Record<string, string> = { lt: '<', lte: '≤', gt: '>', gte: '≥', eq: '=', neq: '≠' };
 
 /** Compiles one condition into a closure once, so a decision never interprets rule data. */
@@ -25,9 +17,22 @@ export function compileCondition(c: Condition): Predicate {
         ? (f) => f.productsHeld.includes(c.value)
         : (f) => !f.productsHeld.includes(c.value);
     default: {
-      const cmp = NUMERIC[c.op]!;
+      // One closure per operator: no operator lookup or indirect call per evaluation.
       const { fact, value } = c;
-      return (f) => cmp(f[fact], value);
+      switch (c.op) {
+        case 'lt':
+          return (f) => f[fact] < value;
+        case 'lte':
+          return (f) => f[fact] <= value;
+        case 'gt':
+          return (f) => f[fact] > value;
+        case 'gte':
+          return (f) => f[fact] >= value;
+        case 'eq':
+          return (f) => f[fact] === value;
+        case 'neq':
+          return (f) => f[fact] !== value;
+      }
     }
   }
 }

@@ -18,14 +18,15 @@ export interface DecisionContext {
 
 interface CompiledOffer {
   offer: Offer;
-  callTypes: ReadonlySet<string>;
   customerSegments?: ReadonlySet<string>;
   cardSegments?: ReadonlySet<string>;
   suitable: Predicate;
 }
 
 export interface CompiledCatalog {
-  /** Offers of that kind that pass every filter and leave the issuer a positive net value, best first. */
+  /** Offers of that kind that pass applicability, eligibility and suitability, in catalog order. */
+  eligible(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): Offer[];
+  /** Eligible offers that leave the issuer a positive net value, best first. */
   rank(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): RankedOffer[];
 }
 
@@ -51,30 +52,45 @@ export function offerCost(offer: Offer, f: Facts): number {
 export function compileCatalog(config: DecisionConfig): CompiledCatalog {
   const compiled: CompiledOffer[] = config.offers.map((offer) => ({
     offer,
-    callTypes: new Set(offer.callTypes),
     customerSegments: offer.customerSegments && new Set(offer.customerSegments),
     cardSegments: offer.cardSegments && new Set(offer.cardSegments),
     suitable: compileAll(offer.conditions),
   }));
   const annuity = annuityFactor(config.value);
 
+  // Indexed by kind and call type at compile time: a decision only visits offers that apply to the call.
+  const index = new Map<string, CompiledOffer[]>();
+  for (const c of compiled)
+    for (const t of c.offer.callTypes) {
+      const key = `${c.offer.kind}:${t}`;
+      index.set(key, [...(index.get(key) ?? []), c]);
+    }
+
+  function eligible(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): Offer[] {
+    if (!config.callTypes[ctx.callType]?.salesAllowed) return [];
+    const out: Offer[] = [];
+    for (const c of index.get(`${kind}:${ctx.callType}`) ?? []) {
+      const o = c.offer;
+      if (exclude?.has(o.offerId)) continue;
+      if (c.customerSegments && !c.customerSegments.has(ctx.customerSegment)) continue;
+      if (c.cardSegments && !c.cardSegments.has(ctx.cardSegment)) continue;
+      if (o.product && ctx.facts.productsHeld.includes(o.product)) continue;
+      if (!c.suitable(ctx.facts)) continue;
+      out.push(o);
+    }
+    return out;
+  }
+
   return {
+    eligible,
     rank(kind, ctx, exclude) {
-      const policy = config.callTypes[ctx.callType];
-      if (!policy?.salesAllowed) return [];
+      const churnRisk = config.callTypes[ctx.callType]?.churnRisk ?? 0;
       const out: RankedOffer[] = [];
-      for (const c of compiled) {
-        const o = c.offer;
-        if (o.kind !== kind || exclude?.has(o.offerId)) continue;
-        if (!c.callTypes.has(ctx.callType)) continue;
-        if (c.customerSegments && !c.customerSegments.has(ctx.customerSegment)) continue;
-        if (c.cardSegments && !c.cardSegments.has(ctx.cardSegment)) continue;
-        if (o.product && ctx.facts.productsHeld.includes(o.product)) continue;
-        if (!c.suitable(ctx.facts)) continue;
+      for (const o of eligible(kind, ctx, exclude)) {
         const cost = offerCost(o, ctx.facts);
         const value =
           o.kind === 'RETENTION'
-            ? round2(ctx.facts.lifetimeValue * policy.churnRisk)
+            ? round2(ctx.facts.lifetimeValue * churnRisk)
             : round2((o.annualMargin ?? 0) * annuity);
         const net = value - cost;
         if (!(net > 0)) continue;
