@@ -11,6 +11,8 @@ export class DataStack extends Stack {
   readonly offerLog: dynamodb.TableV2;
   /** Offers, segment definitions, routing tables, strategies: versioned configuration records. */
   readonly catalog: dynamodb.TableV2;
+  /** Budget counters per offer and period (exact caps under concurrency), forgotten by TTL. */
+  readonly counters: dynamodb.TableV2;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -61,6 +63,10 @@ export class DataStack extends Stack {
     this.catalog = table('Catalog', {
       partitionKey: { name: 'pk', type: S },
       sortKey: { name: 'sk', type: S },
+    });
+    this.counters = table('Counters', {
+      partitionKey: { name: 'pk', type: S },
+      timeToLiveAttribute: 'expiresAt',
     });
   }
 }

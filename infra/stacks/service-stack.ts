@@ -17,7 +17,7 @@ export class ServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { accounts, contacts, offerLog, catalog } = props.data;
+    const { accounts, contacts, offerLog, catalog, counters } = props.data;
 
     const loadContact = new RetentionFunction(this, 'LoadContact', { name: 'load-contact' });
     loadContact.bindTable(contacts, 'CONTACTS_TABLE', 'RO');
@@ -36,6 +36,8 @@ export class ServiceStack extends Stack {
     const verifyCaller = catalogReader('VerifyCaller', 'verify-caller');
     const chooseOffers = catalogReader('ChooseOffers', 'choose-offers');
     const recordAnswer = catalogReader('RecordAnswer', 'record-answer');
+    // Reads budget counters (to leave out offers whose budget is spent); never writes them.
+    chooseOffers.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:BatchGetItem']);
 
     const saveTurn = new RetentionFunction(this, 'SaveTurn', { name: 'save-turn' });
     saveTurn.bindTable(contacts, 'CONTACTS_TABLE', 'RW');
@@ -43,6 +45,8 @@ export class ServiceStack extends Stack {
     // counters on the account: so nothing but PutItem on the log and UpdateItem on accounts.
     saveTurn.bindTableActions(offerLog, 'OFFER_LOG_TABLE', ['dynamodb:PutItem']);
     saveTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:UpdateItem']);
+    // An accept adds to its offer's budget counter, conditionally, in the same transaction.
+    saveTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
 
     this.retentionCall = new RetentionCall(this, 'RetentionCall', {
       functions: {

@@ -1,6 +1,7 @@
-import type { AccountStore, ConfigSource, ContactStore, TurnStore } from '../ports';
+import type { AccountStore, BudgetStore, ConfigSource, ContactStore, TurnStore } from '../ports';
 import {
   DynamoAccountStore,
+  DynamoBudgetStore,
   DynamoConfigSource,
   DynamoContactStore,
   DynamoTurnStore,
@@ -29,10 +30,17 @@ export const turnStore = (): TurnStore =>
     contacts: requireEnv('CONTACTS_TABLE'),
     offerLog: requireEnv('OFFER_LOG_TABLE'),
     accounts: requireEnv('ACCOUNTS_TABLE'),
+    counters: requireEnv('COUNTERS_TABLE'),
   });
+let budgets: BudgetStore | undefined;
+export const budgetStore = (): BudgetStore => {
+  budgets ??= new DynamoBudgetStore(client(), requireEnv('COUNTERS_TABLE'));
+  return budgets;
+};
 
 /** Resets memoised clients (tests and the local runtime call it after changing the env). */
 export function resetComposition(): void {
   db = undefined;
   config = undefined;
+  budgets = undefined;
 }

@@ -4,12 +4,14 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AccountStore, ConfigSource, ContactStore, TurnStore, TurnWrite } from '../ports';
+import type { BudgetUsage } from '../domain/budget';
+import type { AccountStore, BudgetStore, ConfigSource, ContactStore, TurnStore, TurnWrite } from '../ports';
 import { type Account, AccountSchema } from '../schemas/account';
 import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
 import { type Contact, ContactSchema } from '../schemas/contact';
@@ -107,13 +109,47 @@ export class DynamoConfigSource implements ConfigSource {
   }
 }
 
+/**
+ * Budget counters, one item per offer and period: `{ pk, accepts, cost, expiresAt }`. Reads are
+ * cached for `ttlMs` (they only decide what is shown; an accept is checked exactly in its transaction).
+ */
+export class DynamoBudgetStore implements BudgetStore {
+  private cached?: { at: number; keys: string; usage: Map<string, BudgetUsage> };
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly ttlMs = 5_000,
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+  async usage(keys: readonly string[]): Promise<Map<string, BudgetUsage>> {
+    const now = this.clock();
+    const sig = keys.join('|');
+    if (this.cached && this.cached.keys === sig && now - this.cached.at < this.ttlMs)
+      return this.cached.usage;
+    const usage = new Map<string, BudgetUsage>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.table]: { Keys: keys.slice(i, i + 100).map((pk) => ({ pk })) },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
+        const r = await guard(() => this.db.send(new BatchGetCommand({ RequestItems: request })));
+        for (const item of r.Responses?.[this.table] ?? [])
+          usage.set(item.pk as string, { accepts: Number(item.accepts ?? 0), cost: Number(item.cost ?? 0) });
+        request = r.UnprocessedKeys as typeof request;
+      }
+    }
+    this.cached = { at: now, keys: sig, usage };
+    return usage;
+  }
+}
+
 export class DynamoTurnStore implements TurnStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { contacts: string; offerLog: string; accounts: string },
+    private readonly tables: { contacts: string; offerLog: string; accounts: string; counters?: string },
   ) {}
 
-  async save(w: TurnWrite): Promise<'saved' | 'conflict'> {
+  async save(w: TurnWrite): Promise<'saved' | 'conflict' | 'budget-exhausted'> {
     const contactPut =
       w.expectedVersion === undefined
         ? { ConditionExpression: 'attribute_not_exists(contactId)' }
@@ -152,10 +188,43 @@ export class DynamoTurnStore implements TurnStore {
         },
       });
     }
+    if (w.budget) {
+      if (!this.tables.counters) throw new Error('A budget charge needs the counters table');
+      const b = w.budget;
+      // The cap holds whatever the concurrency: the counter moves only if it stays within it.
+      const conds = [
+        ...(b.maxAccepts !== undefined ? ['(attribute_not_exists(accepts) OR accepts < :maxAccepts)'] : []),
+        ...(b.maxCost !== undefined ? ['(attribute_not_exists(#c) OR #c <= :costRoom)'] : []),
+      ];
+      items.push({
+        Update: {
+          TableName: this.tables.counters,
+          Key: { pk: b.key },
+          UpdateExpression: 'ADD accepts :one, #c :cost SET expiresAt = :exp',
+          ExpressionAttributeNames: { '#c': 'cost' },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':cost': b.cost,
+            ':exp': b.expiresAt,
+            ...(b.maxAccepts !== undefined ? { ':maxAccepts': b.maxAccepts } : {}),
+            ...(b.maxCost !== undefined ? { ':costRoom': b.maxCost - b.cost } : {}),
+          },
+          ...(conds.length ? { ConditionExpression: conds.join(' AND ') } : {}),
+        },
+      });
+      if (b.maxCost !== undefined && b.cost > b.maxCost) return 'budget-exhausted';
+    }
     try {
       await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       return 'saved';
     } catch (e) {
+      if (
+        w.budget &&
+        e instanceof TransactionCanceledException &&
+        e.CancellationReasons?.at(-1)?.Code === 'ConditionalCheckFailed' &&
+        !e.CancellationReasons.slice(0, -1).some((r) => r.Code === 'ConditionalCheckFailed')
+      )
+        return 'budget-exhausted';
       if (
         e instanceof TransactionCanceledException &&
         e.CancellationReasons?.some(

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { budgetKey } from '../domain/budget';
 import {
   admitTurn,
   applyAnswer,
@@ -14,7 +15,7 @@ import { problem } from '../domain/problems';
 import { routeContact } from '../domain/routing';
 import { type CompiledSegmentTable, compileSegmentTable } from '../domain/segments';
 import { verifyFactors } from '../domain/verification';
-import type { AccountStore, ConfigSource, ContactStore, TurnStore } from '../ports';
+import type { AccountStore, BudgetStore, ConfigSource, ContactStore, TurnStore } from '../ports';
 import type { DecisionConfig } from '../schemas/config';
 import { proceeding, type TaskState, type Turn } from './turn-state';
 
@@ -185,9 +186,17 @@ export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
 }
 
 /** ChooseOffers / OfferCrossSell: the next offers for the stage, best first, logged as presented. */
-export function chooseOffersTurn(state: TaskState, compiled: Compiled): Turn {
+export async function chooseOffersTurn(
+  state: TaskState,
+  compiled: Compiled,
+  budgets: BudgetStore,
+): Promise<Turn> {
   const turn = proceeding(state);
-  const r = presentOffers(turn.contact, compiled.catalog, compiled.config, state.now);
+  const keys = compiled.config.offers.flatMap((o) =>
+    o.budget ? [budgetKey(o.offerId, o.budget, state.now)] : [],
+  );
+  const usage = keys.length > 0 ? await budgets.usage(keys) : new Map();
+  const r = presentOffers(turn.contact, compiled.catalog, compiled.config, state.now, usage);
   return { ...turn, contact: r.contact, log: [...(turn.log ?? []), ...r.log] };
 }
 
@@ -203,7 +212,13 @@ export function answerTurn(state: TaskState, compiled: Compiled): Turn {
     config: compiled.config,
     now: state.now,
   });
-  return { ...turn, contact: r.contact, log: [...(turn.log ?? []), ...r.log], next: r.next };
+  return {
+    ...turn,
+    contact: r.contact,
+    log: [...(turn.log ?? []), ...r.log],
+    next: r.next,
+    ...(r.budget ? { budget: r.budget } : {}),
+  };
 }
 
 /** SaveTurn: the one write of the turn, atomic and conditional on the version that was read. */
@@ -215,7 +230,18 @@ export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn
     ...(turn.isNew ? {} : { expectedVersion: turn.contact.version }),
     log: turn.log ?? [],
     ...(turn.accountUpdate ? { account: turn.accountUpdate } : {}),
+    ...(turn.budget ? { budget: turn.budget } : {}),
   });
+  if (outcome === 'budget-exhausted') {
+    const offerId = state.action === 'respond' ? state.request.offerId : 'this offer';
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'BudgetExhausted',
+        `The budget of ${offerId} for this period is spent: decline it and the next offer follows.`,
+      ),
+    };
+  }
   if (outcome === 'conflict') {
     return {
       kind: 'rejected',

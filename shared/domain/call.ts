@@ -1,6 +1,7 @@
 import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { DecisionConfig, Stage } from '../schemas/config';
 import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
+import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
 import type { RoutingDecision } from './routing';
@@ -222,6 +223,7 @@ export function presentOffers(
   catalog: CompiledCatalog,
   config: DecisionConfig,
   now: string,
+  budgetUsage: ReadonlyMap<string, BudgetUsage> = new Map(),
 ): Stepped {
   let c = c0;
   const log: OfferLogEvent[] = [];
@@ -230,7 +232,14 @@ export function presentOffers(
   const presented = new Set(c.offers.map((o) => o.offerId));
   const present = (kind: PresentedOffer['kind'], max: number): boolean => {
     if (!ctx || max <= 0) return false;
-    const picks = catalog.rank(kind, ctx, presented).slice(0, max);
+    // An offer whose budget for the period is spent is not shown (the accept itself is checked exactly).
+    const affordable = catalog.rank(kind, ctx, presented).filter((p) => {
+      const b = p.offer.budget;
+      if (!b) return true;
+      const used = budgetUsage.get(budgetKey(p.offer.offerId, b, now)) ?? { accepts: 0, cost: 0 };
+      return withinBudget(b, used, p.economics.cost);
+    });
+    const picks = affordable.slice(0, max);
     if (picks.length === 0) return false;
     const shown: PresentedOffer[] = picks.map((p) => ({
       offerId: p.offer.offerId,
@@ -263,6 +272,15 @@ export function presentOffers(
 
 export type AnswerNext = 'OFFER' | 'CROSS_SELL' | 'NONE';
 
+/** What an accept adds to its offer's budget counter; the store refuses it past the cap. */
+export interface BudgetCharge {
+  key: string;
+  cost: number;
+  maxAccepts?: number;
+  maxCost?: number;
+  expiresAt: number;
+}
+
 /**
  * Records an answer (admission has checked it is on the table). Accepting a retention offer keeps
  * the customer; accepting a cross-sell sells the product (and a closing call still records its
@@ -275,7 +293,7 @@ export function applyAnswer(args: {
   idempotencyKey?: string;
   config: DecisionConfig;
   now: string;
-}): Stepped & { next: AnswerNext } {
+}): Stepped & { next: AnswerNext; budget?: BudgetCharge } {
   const { offerId, response, config, now } = args;
   const closing = config.callTypes[args.contact.callType]?.closing ?? false;
   const offer = args.contact.offers.find((o) => o.offerId === offerId)!;
@@ -300,6 +318,14 @@ export function applyAnswer(args: {
   log.push(l.event);
 
   if (response === 'ACCEPTED') {
+    const budget = config.offers.find((o) => o.offerId === offerId)?.budget;
+    const charge: BudgetCharge | undefined = budget && {
+      key: budgetKey(offerId, budget, now),
+      cost: offer.economics.cost,
+      ...(budget.maxAccepts !== undefined ? { maxAccepts: budget.maxAccepts } : {}),
+      ...(budget.maxCost !== undefined ? { maxCost: budget.maxCost } : {}),
+      expiresAt: budgetExpiry(budget, now),
+    };
     if (offer.kind === 'RETENTION') {
       c = setStage(
         { ...c, current: [], outcome: closing ? 'SAVED' : 'RESOLVED' },
@@ -314,7 +340,7 @@ export function applyAnswer(args: {
         log.push(cl.event);
       }
     }
-    return { contact: c, log, next: 'NONE' };
+    return { contact: c, log, next: 'NONE', ...(charge ? { budget: charge } : {}) };
   }
   if (c.current.length > 0) return { contact: c, log, next: 'NONE' };
   if (c.stage === 'OFFER') {

@@ -37,6 +37,7 @@ const retention: Offer[] = [
     ],
     cost: { ...noCost, annualFeeShare: 1 },
     acceptProbability: 0.55,
+    budget: { period: 'MONTH', maxCost: 250_000 },
     scripts: {
       voice: 'Because you are a valued customer, we can waive this year’s annual fee. Would you like that?',
       chat: 'As a valued customer, we can waive this year’s annual fee on your card. Shall we do that?',
@@ -134,6 +135,7 @@ const retention: Offer[] = [
     ],
     cost: { ...noCost, fixed: 40 },
     acceptProbability: 0.35,
+    budget: { period: 'DAY', maxAccepts: 200 },
     scripts: {
       voice: 'You qualify for a higher credit line. Would you like us to raise it?',
       chat: 'You qualify for a higher credit line. Shall we raise it?',

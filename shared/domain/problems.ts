@@ -15,6 +15,7 @@ export const PROBLEMS = {
   OfferNotPresented: { status: 409, title: 'Offer not presented' },
   AnswerConflict: { status: 409, title: 'Offer already answered differently' },
   ConcurrentUpdate: { status: 409, title: 'Contact changed concurrently' },
+  BudgetExhausted: { status: 409, title: 'Offer no longer available' },
   IdempotencyKeyReused: { status: 422, title: 'Idempotency key reused for a different request' },
   VerificationLocked: { status: 423, title: 'Verification locked' },
 } as const satisfies Record<string, { status: number; title: string }>;

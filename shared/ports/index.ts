@@ -1,3 +1,5 @@
+import type { BudgetUsage } from '../domain/budget';
+import type { BudgetCharge } from '../domain/call';
 import type { Problem } from '../domain/problems';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
@@ -27,15 +29,22 @@ export interface AccountVerificationUpdate {
 
 export interface TurnWrite {
   contact: Contact;
+  /** An accepted offer's charge to its budget counter: the write fails whole if it would pass the cap. */
+  budget?: BudgetCharge;
   /** The version the stored contact must still have; undefined for a new contact. */
   expectedVersion?: number;
   log: OfferLogEvent[];
   account?: AccountVerificationUpdate;
 }
 
-/** Stores one turn atomically: all of it, or nothing and 'conflict'. */
+/** Stores one turn atomically: all of it, or nothing and why ('conflict': the contact or account changed). */
 export interface TurnStore {
-  save(write: TurnWrite): Promise<'saved' | 'conflict'>;
+  save(write: TurnWrite): Promise<'saved' | 'conflict' | 'budget-exhausted'>;
+}
+
+/** Budget counters as they stand (implementations may cache briefly: presentation only, accepts are exact). */
+export interface BudgetStore {
+  usage(keys: readonly string[]): Promise<Map<string, BudgetUsage>>;
 }
 
 export type TurnOutput =

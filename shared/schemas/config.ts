@@ -129,6 +129,18 @@ export const OfferSchema = z
     acceptProbability: z.number().gt(0).lt(1),
     /** Cross-sell: the new product's expected annual margin for the issuer. */
     annualMargin: z.number().nonnegative().optional(),
+    /** Budget cap per period (UTC day or month): accepts and/or money; never exceeded, even under concurrency. */
+    budget: z
+      .object({
+        period: z.enum(['DAY', 'MONTH']),
+        maxAccepts: z.number().int().positive().optional(),
+        maxCost: z.number().positive().optional(),
+      })
+      .strict()
+      .refine((b) => b.maxAccepts !== undefined || b.maxCost !== undefined, {
+        message: 'give maxAccepts or maxCost (or both)',
+      })
+      .optional(),
     scripts: z
       .object({
         voice: z.string().min(1).max(600),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
   DynamoAccountStore,
+  DynamoBudgetStore,
   DynamoConfigSource,
   DynamoContactStore,
   DynamoTurnStore,
@@ -13,7 +14,7 @@ import type { OfferLogEvent } from '../../shared/schemas/contact';
 import { config, makeAccount, NOW } from '../fakes/accounts';
 
 let stack: LocalStack;
-let tables: { contacts: string; accounts: string; offerLog: string; catalog: string };
+let tables: { contacts: string; accounts: string; offerLog: string; catalog: string; counters: string };
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, accounts: 50 });
   tables = {
@@ -21,6 +22,7 @@ beforeAll(async () => {
     accounts: stack.env.ACCOUNTS_TABLE!,
     offerLog: stack.env.OFFER_LOG_TABLE!,
     catalog: stack.env.CATALOG_TABLE!,
+    counters: stack.env.COUNTERS_TABLE!,
   };
 });
 afterAll(async () => stack?.stop());
@@ -188,5 +190,51 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
         Item: { pk: 'DECISION_CONFIG', sk: 'ACTIVE', version: config.version, config },
       }),
     );
+  });
+
+  it.each([
+    ['a count cap of 5', { maxAccepts: 5 }, 100, 5],
+    ['a money cap of 1,000 at 300 an accept', { maxCost: 1000 }, 300, 3],
+    ['both caps, money binding first', { maxAccepts: 5, maxCost: 700 }, 300, 2],
+  ])(
+    '20 concurrent accepts against %s: exactly the cap is granted, never more',
+    async (_n, caps, cost, granted) => {
+      const store = new DynamoTurnStore(stack.db, tables);
+      const key = `BUDGET#test-${++n}#2026-11`;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const id = uuid();
+          const write = {
+            contact: { ...draft(id), version: 1 },
+            log: [event(id, 0)],
+            budget: { key, cost, ...caps, expiresAt: 1_900_000_000 },
+          };
+          // A transaction cancelled by another in flight on the same counter is 'conflict': the client retries.
+          let r = await store.save(write);
+          for (let i = 0; i < 10 && r === 'conflict'; i++) r = await store.save(write);
+          return r;
+        }),
+      );
+      expect(results.filter((r) => r === 'saved')).toHaveLength(granted);
+      expect(results.filter((r) => r === 'budget-exhausted')).toHaveLength(20 - granted);
+      const usage = await new DynamoBudgetStore(stack.db, tables.counters).usage([key]);
+      expect(usage.get(key)).toEqual({ accepts: granted, cost: granted * cost });
+    },
+  );
+
+  it('a refused accept writes nothing else of its turn', async () => {
+    const store = new DynamoTurnStore(stack.db, tables);
+    const key = `BUDGET#test-${++n}#2026-11-23`;
+    const a = uuid();
+    const b = uuid();
+    const charge = { key, cost: 10, maxAccepts: 1, expiresAt: 1_900_000_000 };
+    expect(
+      await store.save({ contact: { ...draft(a), version: 1 }, log: [event(a, 0)], budget: charge }),
+    ).toBe('saved');
+    expect(
+      await store.save({ contact: { ...draft(b), version: 1 }, log: [event(b, 0)], budget: charge }),
+    ).toBe('budget-exhausted');
+    expect(await new DynamoContactStore(stack.db, tables.contacts).get(b)).toBeUndefined();
+    expect(await logCount(b)).toBe(0);
   });
 });

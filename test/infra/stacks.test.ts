@@ -100,8 +100,8 @@ const WRITE_ACTIONS = [
 describe('data stack', () => {
   const tables = tableResources(dataTpl);
 
-  it('has exactly the four tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
-    expect(Object.keys(tables)).toHaveLength(4);
+  it('has exactly the five tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
+    expect(Object.keys(tables)).toHaveLength(5);
     expect(tableDefects(tables)).toEqual([]);
   });
 
@@ -173,13 +173,14 @@ describe('data stack', () => {
     expect(defs.filter((d) => d.AttributeName !== 'seq').every((d) => d.AttributeType === 'S')).toBe(true);
   });
 
-  it('expires contacts on expiresAt, and only contacts', () => {
+  it('expires contacts and budget counters on expiresAt, and nothing else', () => {
     const withTtl = Object.entries(tables).filter(([, t]) => (t as Json).Properties.TimeToLiveSpecification);
-    expect(withTtl.map(([id]) => id)).toEqual([tableId(data.contacts)]);
-    expect((withTtl[0]![1] as Json).Properties.TimeToLiveSpecification).toEqual({
-      AttributeName: 'expiresAt',
-      Enabled: true,
-    });
+    expect(withTtl.map(([id]) => id).sort()).toEqual([tableId(data.contacts), tableId(data.counters)].sort());
+    for (const [, t] of withTtl)
+      expect((t as Json).Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expiresAt',
+        Enabled: true,
+      });
   });
 });
 
@@ -220,9 +221,9 @@ describe('functions', () => {
     ['segment-customer', ['CATALOG_TABLE']],
     ['route-contact', ['CATALOG_TABLE']],
     ['verify-caller', ['CATALOG_TABLE']],
-    ['choose-offers', ['CATALOG_TABLE']],
+    ['choose-offers', ['CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['record-answer', ['CATALOG_TABLE']],
-    ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE']],
+    ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
