@@ -4,11 +4,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROBLEM_BASE } from '../../shared/application/http';
+import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 
 export interface RetentionApiProps {
-  /** The http-api function: one Lambda proxy behind every route. */
+  /** The http-api function: one Lambda proxy behind every call route. */
   handler: lambda.IFunction;
+  /** The admin-api function: configuration versions and dry-runs. */
+  adminHandler: lambda.IFunction;
 }
 
 /**
@@ -108,11 +111,15 @@ export class RetentionApi extends Construct {
       validateRequestParameters: true,
     });
     const integration = new apigateway.LambdaIntegration(props.handler, { allowTestInvoke: false });
+    const adminIntegration = new apigateway.LambdaIntegration(props.adminHandler, { allowTestInvoke: false });
 
-    for (const route of ROUTES) {
+    for (const route of [...ROUTES, ...ADMIN_ROUTES]) {
       const resource = this.restApi.root.resourceForPath(route.resource);
       const pathParams = [...route.resource.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      const method = resource.addMethod(route.method, integration, {
+      const target = (ADMIN_ROUTES as readonly { resource: string }[]).includes(route)
+        ? adminIntegration
+        : integration;
+      const method = resource.addMethod(route.method, target, {
         operationName: route.action,
         authorizationType: apigateway.AuthorizationType.IAM,
         requestValidator: validator,

@@ -1,18 +1,22 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HttpRequest, type HttpResponse, problemResponse } from '../../shared/application/http';
+import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { fakeContext } from './runner';
 
 type ApiHandler = (event: never, context: never) => Promise<HttpResponse>;
 
-/** Stop reading a body past this; the API itself answers 413 above its own, smaller limit. */
-const READ_LIMIT = 64 * 1024;
+/** Stop reading a body past this; the APIs answer 413 above their own, smaller limits. */
+const READ_LIMIT = 1024 * 1024;
 
-const MATCHERS = ROUTES.map((r) => ({
+const MATCHERS = [...ROUTES, ...ADMIN_ROUTES].map((r) => ({
   ...r,
+  admin: (ADMIN_ROUTES as readonly { resource: string }[]).includes(r),
   regex: new RegExp(`^${r.resource.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}/?$`),
 }));
+/** Whether API Gateway would send this resource to the admin function. */
+const isAdmin = (resource: string) => MATCHERS.some((m) => m.admin && m.resource === resource);
 
 /** Maps a request to the API Gateway proxy event API Gateway would send for the same route. */
 export function toApiEvent(
@@ -69,7 +73,7 @@ function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
 
 /** An HTTP server on loopback only, serving the same /v1 routes through the same API handler. */
 export async function startHttpServer(
-  api: ApiHandler,
+  handlers: { api: ApiHandler; admin: ApiHandler },
   opts: { port: number; host?: string; index?: unknown },
 ) {
   const server: Server = createServer(async (req, res) => {
@@ -93,9 +97,11 @@ export async function startHttpServer(
         const headers = Object.fromEntries(
           Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
         );
-        out = await api(
-          toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body) as never,
-          fakeContext('http-api') as never,
+        const event = toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body);
+        const admin = isAdmin(event.resource);
+        out = await (admin ? handlers.admin : handlers.api)(
+          event as never,
+          fakeContext(admin ? 'admin-api' : 'http-api') as never,
         );
       }
     } catch {

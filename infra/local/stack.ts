@@ -13,12 +13,13 @@ import {
 import { CONFIG_KEY, documentClient } from '../../shared/adapters/dynamo';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { Account } from '../../shared/schemas/account';
+import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { startDynamoLocal } from './dynamodb-local';
 import { buildPersonas } from './personas';
 import { generatePortfolio } from './portfolio';
-import { createLocalRunner, type LambdaLike, type LocalRunner } from './runner';
+import { createLocalRunner, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
 import { type LocalDefinition, readLocalDefinition } from './template';
 
@@ -178,18 +179,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       '../../functions/http-api'
     )) as typeof import('../../functions/http-api');
     const api = makeHandler({ runner });
-    const server = await startHttpServer(api as never, {
-      port: opts.port ?? 3000,
-      index: {
-        name: 'Retention Desk (local)',
-        routes: ROUTES.map((r) => `${r.method} ${r.resource}`),
-        personas: personas.map((p) => ({
-          name: p.persona.name,
-          accountId: p.persona.accountId,
-          phone: p.persona.phone,
-        })),
+    const admin = await importHandler('admin-api');
+    const server = await startHttpServer(
+      { api: api as never, admin: admin as never },
+      {
+        port: opts.port ?? 3000,
+        index: {
+          name: 'Retention Desk (local)',
+          routes: [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`),
+          personas: personas.map((p) => ({
+            name: p.persona.name,
+            accountId: p.persona.accountId,
+            phone: p.persona.phone,
+          })),
+        },
       },
-    });
+    );
     cleanup.push(() => server.close());
     return { url: server.url, endpoint: dynamo.endpoint, env, db, runner, definition: def, personas, stop };
   } catch (e) {

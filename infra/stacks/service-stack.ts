@@ -69,7 +69,17 @@ export class ServiceStack extends Stack {
     });
     stateMachine.grantStartSyncExecution(httpApi);
 
-    this.api = new RetentionApi(this, 'Api', { handler: httpApi });
+    // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
+    const adminApi = new RetentionFunction(this, 'AdminApi', { name: 'admin-api' });
+    adminApi.bindTableActions(catalog, 'CATALOG_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:ConditionCheckItem',
+    ]);
+    adminApi.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
+
+    this.api = new RetentionApi(this, 'Api', { handler: httpApi, adminHandler: adminApi });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.restApi.url,

@@ -1,7 +1,8 @@
-import type { AccountStore, BudgetStore, ConfigSource, ContactStore, TurnStore } from '../ports';
+import type { AccountStore, BudgetStore, ConfigAdmin, ConfigSource, ContactStore, TurnStore } from '../ports';
 import {
   DynamoAccountStore,
   DynamoBudgetStore,
+  DynamoConfigAdmin,
   DynamoConfigSource,
   DynamoContactStore,
   DynamoTurnStore,
@@ -21,10 +22,16 @@ export const contactStore = (): ContactStore =>
 export const accountStore = (): AccountStore =>
   new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'));
 let config: ConfigSource | undefined;
+/** Cached per container: 30 s by default (CONFIG_CACHE_MS), so an activation reaches every function within it. */
 export const configSource = (): ConfigSource => {
-  config ??= new DynamoConfigSource(client(), requireEnv('CATALOG_TABLE'));
+  config ??= new DynamoConfigSource(
+    client(),
+    requireEnv('CATALOG_TABLE'),
+    Number(process.env.CONFIG_CACHE_MS ?? 30_000),
+  );
   return config;
 };
+export const configAdmin = (): ConfigAdmin => new DynamoConfigAdmin(client(), requireEnv('CATALOG_TABLE'));
 export const turnStore = (): TurnStore =>
   new DynamoTurnStore(client(), {
     contacts: requireEnv('CONTACTS_TABLE'),

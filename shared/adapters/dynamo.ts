@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   type DynamoDBClientConfig,
   TransactionCanceledException,
@@ -7,11 +8,21 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BudgetUsage } from '../domain/budget';
-import type { AccountStore, BudgetStore, ConfigSource, ContactStore, TurnStore, TurnWrite } from '../ports';
+import type {
+  AccountStore,
+  BudgetStore,
+  ConfigAdmin,
+  ConfigSource,
+  ConfigVersionSummary,
+  ContactStore,
+  TurnStore,
+  TurnWrite,
+} from '../ports';
 import { type Account, AccountSchema } from '../schemas/account';
 import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
 import { type Contact, ContactSchema } from '../schemas/contact';
@@ -232,6 +243,107 @@ export class DynamoTurnStore implements TurnStore {
         )
       )
         return 'conflict';
+      throw e;
+    }
+  }
+}
+
+const versionKey = (version: string) => ({ pk: CONFIG_KEY.pk, sk: `v#${version}` });
+
+export class DynamoConfigAdmin implements ConfigAdmin {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+  async active() {
+    const r = await guard(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: CONFIG_KEY, ConsistentRead: true })),
+    );
+    if (!r.Item) return undefined;
+    return {
+      version: String(r.Item.version),
+      activatedAt: String(r.Item.activatedAt ?? ''),
+      config: DecisionConfigSchema.parse(r.Item.config),
+    };
+  }
+  async list(): Promise<ConfigVersionSummary[]> {
+    const out: ConfigVersionSummary[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await guard(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+            ExpressionAttributeValues: { ':pk': CONFIG_KEY.pk, ':v': 'v#' },
+            ProjectionExpression: 'version, createdAt',
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const i of r.Items ?? [])
+        out.push({ version: String(i.version), createdAt: String(i.createdAt ?? '') });
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+  async get(version: string) {
+    const r = await guard(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: versionKey(version), ConsistentRead: true })),
+    );
+    if (!r.Item) return undefined;
+    return {
+      version: String(r.Item.version),
+      createdAt: String(r.Item.createdAt ?? ''),
+      config: DecisionConfigSchema.parse(r.Item.config),
+    };
+  }
+  async create(config: DecisionConfig, now: string): Promise<'created' | 'exists'> {
+    try {
+      await guard(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...versionKey(config.version), version: config.version, createdAt: now, config },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return 'created';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'exists';
+      throw e;
+    }
+  }
+  async activate(version: string, now: string): Promise<'activated' | 'missing'> {
+    const stored = await this.get(version);
+    if (!stored) return 'missing';
+    // Versions never change once created, so the copy is the version; the check guards a deletion in between.
+    try {
+      await guard(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.table,
+                  Key: versionKey(version),
+                  ConditionExpression: 'attribute_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...CONFIG_KEY, version, activatedAt: now, config: stored.config },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return 'activated';
+    } catch (e) {
+      if (e instanceof TransactionCanceledException) return 'missing';
       throw e;
     }
   }

@@ -66,7 +66,7 @@ export function domainProblem(p: Problem): HttpResponse {
 
 export type ValidationError = { path: string; message: string };
 
-function zodErrors(error: z.ZodError, prefix: string): ValidationError[] {
+export function zodErrors(error: z.ZodError, prefix: string): ValidationError[] {
   return error.issues.flatMap((i): ValidationError[] => {
     const base = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
     if (i.code === 'unrecognized_keys')
@@ -75,7 +75,7 @@ function zodErrors(error: z.ZodError, prefix: string): ValidationError[] {
   });
 }
 
-function invalid(errors: ValidationError[], detail?: string): HttpResponse {
+export function invalid(errors: ValidationError[], detail?: string): HttpResponse {
   return problemResponse(
     400,
     'validation',
@@ -85,26 +85,27 @@ function invalid(errors: ValidationError[], detail?: string): HttpResponse {
   );
 }
 
-function header(req: HttpRequest, name: string): string | undefined {
+export function header(req: HttpRequest, name: string): string | undefined {
   if (!req.headers) return undefined;
   const key = Object.keys(req.headers).find((k) => k.toLowerCase() === name);
   return key === undefined ? undefined : req.headers[key];
 }
 
-function parseBody<S extends z.ZodType>(
+export function parseBody<S extends z.ZodType>(
   req: HttpRequest,
   schema: S,
+  maxBytes = MAX_BODY_BYTES,
 ): { ok: true; value: z.infer<S> } | { ok: false; response: HttpResponse } {
   const raw = req.body ?? '';
   const text = req.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES)
+  if (Buffer.byteLength(text, 'utf8') > maxBytes)
     return {
       ok: false,
       response: problemResponse(
         413,
         'body-too-large',
         'Request body too large',
-        `The body may be at most ${MAX_BODY_BYTES} bytes.`,
+        `The body may be at most ${maxBytes} bytes.`,
       ),
     };
   const type = header(req, 'content-type');

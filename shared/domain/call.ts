@@ -225,9 +225,11 @@ export function presentOffers(
   now: string,
   budgetUsage: ReadonlyMap<string, BudgetUsage> = new Map(),
 ): Stepped {
-  let c = c0;
   const log: OfferLogEvent[] = [];
-  if (c.current.length > 0 || (c.stage !== 'OFFER' && c.stage !== 'CROSS_SELL')) return { contact: c, log };
+  if (c0.current.length > 0 || (c0.stage !== 'OFFER' && c0.stage !== 'CROSS_SELL'))
+    return { contact: c0, log };
+  // The decision about to be made records the configuration version it uses.
+  let c: Contact = { ...c0, configVersion: config.version };
   const ctx = decisionContext(c);
   const presented = new Set(c.offers.map((o) => o.offerId));
   const present = (kind: PresentedOffer['kind'], max: number): boolean => {

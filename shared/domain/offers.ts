@@ -28,6 +28,16 @@ export interface CompiledCatalog {
   eligible(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): Offer[];
   /** Eligible offers that leave the issuer a positive net value, best first. */
   rank(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): RankedOffer[];
+  /** Why each offer of that kind is shown or not (the decision trace; not on the hot path). */
+  trace(kind: Offer['kind'], ctx: DecisionContext): OfferTrace[];
+}
+
+export interface OfferTrace {
+  offerId: string;
+  shown: boolean;
+  /** The first filter it failed, or why it is shown. */
+  reason: string;
+  economics?: Economics;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -81,8 +91,37 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
     return out;
   }
 
-  return {
+  function filteredBecause(c: CompiledOffer, ctx: DecisionContext): string | undefined {
+    const o = c.offer;
+    if (!config.callTypes[ctx.callType]?.salesAllowed) return `no sales offer on ${ctx.callType}`;
+    if (!o.callTypes.includes(ctx.callType)) return `does not apply to ${ctx.callType}`;
+    if (c.customerSegments && !c.customerSegments.has(ctx.customerSegment))
+      return `customer segment ${ctx.customerSegment} not eligible`;
+    if (c.cardSegments && !c.cardSegments.has(ctx.cardSegment))
+      return `card segment ${ctx.cardSegment} not eligible`;
+    if (o.product && ctx.facts.productsHeld.includes(o.product)) return `already holds ${o.product}`;
+    const failed = o.conditions.find((cond) => !compileAll([cond])(ctx.facts));
+    return failed ? `not suitable: ${explainCondition(failed, ctx.facts)} fails` : undefined;
+  }
+
+  const api: CompiledCatalog = {
     eligible,
+    trace(kind, ctx) {
+      const ranked = new Map(api.rank(kind, ctx).map((r) => [r.offer.offerId, r]));
+      return compiled
+        .filter((c) => c.offer.kind === kind)
+        .map((c): OfferTrace => {
+          const id = c.offer.offerId;
+          const r = ranked.get(id);
+          if (r) return { offerId: id, shown: true, reason: r.reasons.at(-1)!, economics: r.economics };
+          const why = filteredBecause(c, ctx);
+          return {
+            offerId: id,
+            shown: false,
+            reason: why ?? 'costs the issuer more than the value it keeps (profit guard)',
+          };
+        });
+    },
     rank(kind, ctx, exclude) {
       const churnRisk = config.callTypes[ctx.callType]?.churnRisk ?? 0;
       const out: RankedOffer[] = [];
@@ -109,6 +148,7 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
       return out;
     },
   };
+  return api;
 }
 
 function reasonsFor(o: Offer, ctx: DecisionContext, cost: number, value: number): string[] {

@@ -56,3 +56,19 @@ export type TurnOutput =
 export interface TurnRunner {
   run(input: TurnInput): Promise<TurnOutput>;
 }
+
+export interface ConfigVersionSummary {
+  version: string;
+  createdAt: string;
+}
+
+/** Versioned configuration: versions are immutable once created; one is active (a copy, read per turn). */
+export interface ConfigAdmin {
+  active(): Promise<{ version: string; activatedAt: string; config: DecisionConfig } | undefined>;
+  list(): Promise<ConfigVersionSummary[]>;
+  get(version: string): Promise<(ConfigVersionSummary & { config: DecisionConfig }) | undefined>;
+  /** Stores a new version; 'exists' if that version id is taken (nothing is overwritten). */
+  create(config: DecisionConfig, now: string): Promise<'created' | 'exists'>;
+  /** Makes a stored version the active one, in one write; 'missing' if there is no such version. */
+  activate(version: string, now: string): Promise<'activated' | 'missing'>;
+}

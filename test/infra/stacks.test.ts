@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app';
 import { RetentionFunction } from '../../infra/constructs/retention-function';
 import type { ServiceStack } from '../../infra/stacks/service-stack';
+import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 
 // Template JSON, read field by field in the assertions.
@@ -195,9 +196,10 @@ describe('functions', () => {
     'record-answer',
     'save-turn',
     'http-api',
+    'admin-api',
   ];
 
-  it('are the eight entries, and every Lambda of the stack is one of them', () => {
+  it('are the nine entries, and every Lambda of the stack is one of them', () => {
     expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
     expect(Object.keys(fns).sort()).toEqual([...fnIds.values()].sort());
   });
@@ -225,6 +227,7 @@ describe('functions', () => {
     ['record-answer', ['CATALOG_TABLE']],
     ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
+    ['admin-api', ['CATALOG_TABLE', 'ACCOUNTS_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(
@@ -320,18 +323,26 @@ describe('IAM', () => {
 });
 
 describe('REST API', () => {
-  it('has one method per route, each signed with IAM, validated, and proxied to http-api', () => {
+  it('has one method per route, each signed with IAM, validated, and proxied: call routes to http-api, admin routes to admin-api', () => {
     const methods = Object.values(svcTpl.findResources('AWS::ApiGateway::Method')) as Json[];
-    expect(methods).toHaveLength(ROUTES.length);
+    expect(methods).toHaveLength(ROUTES.length + ADMIN_ROUTES.length);
     const httpApi = fnIds.get('http-api')!;
+    const adminApi = fnIds.get('admin-api')!;
+    const byTarget = { [httpApi]: 0, [adminApi]: 0 };
     for (const m of methods) {
       expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(m.Properties.RequestValidatorId).toBeDefined();
       expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
-      expect(JSON.stringify(m.Properties.Integration.Uri)).toContain(httpApi);
+      const uri = JSON.stringify(m.Properties.Integration.Uri);
+      const target = uri.includes(adminApi) ? adminApi : httpApi;
+      expect(uri).toContain(target);
+      byTarget[target]!++;
     }
+    expect(byTarget).toEqual({ [httpApi]: ROUTES.length, [adminApi]: ADMIN_ROUTES.length });
     const served = service.api.restApi.methods.map((m) => `${m.httpMethod} ${m.resource.path}`);
-    expect(served.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.resource}`).sort());
+    expect(served.sort()).toEqual(
+      [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`).sort(),
+    );
   });
 
   it('validates request parameters and bodies', () => {

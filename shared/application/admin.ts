@@ -1,0 +1,140 @@
+import { computeFacts } from '../domain/facts';
+import { routeContact } from '../domain/routing';
+import type { AccountStore, ConfigAdmin } from '../ports';
+import { ADMIN_ROUTES, DryRunBodySchema, MAX_ADMIN_BODY_BYTES, VersionParamSchema } from '../schemas/admin';
+import { DecisionConfigSchema } from '../schemas/config';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  invalid,
+  json,
+  parseBody,
+  problemResponse,
+  zodErrors,
+} from './http';
+import { compile } from './tasks';
+
+export interface AdminDeps {
+  configs: ConfigAdmin;
+  accounts: AccountStore;
+}
+
+const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
+
+/**
+ * The admin API: configuration versions (validated on write, immutable, activated in one write) and
+ * a dry-run of the decision for an account ("why this offer"). Bad input is a 4xx naming the field;
+ * an invalid configuration changes nothing.
+ */
+export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string): Promise<HttpResponse> {
+  const route = ADMIN_ROUTES.find(
+    (r) => r.resource === req.resource && r.method === req.httpMethod.toUpperCase(),
+  );
+  if (!route)
+    return problemResponse(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      `${req.httpMethod} is not served on ${req.resource}.`,
+    );
+  let version: string | undefined;
+  if (route.resource.includes('{version}')) {
+    const v = VersionParamSchema.safeParse(req.pathParameters?.version);
+    if (!v.success) return invalid(zodErrors(v.error, 'version'));
+    version = v.data;
+  }
+  switch (route.action) {
+    case 'getActive': {
+      const a = await deps.configs.active();
+      return a ? json(200, a) : notFound('No configuration is active yet.');
+    }
+    case 'listVersions': {
+      const [versions, active] = await Promise.all([deps.configs.list(), deps.configs.active()]);
+      return json(200, { active: active?.version ?? null, versions });
+    }
+    case 'getVersion': {
+      const v = await deps.configs.get(version!);
+      return v ? json(200, v) : notFound(`No configuration version ${version}.`);
+    }
+    case 'validate': {
+      const b = parseBody(req, DecisionConfigSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      return json(200, { valid: true, version: b.value.version, offers: b.value.offers.length });
+    }
+    case 'createVersion': {
+      const b = parseBody(req, DecisionConfigSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      const r = await deps.configs.create(b.value, now);
+      if (r === 'exists')
+        return problemResponse(
+          409,
+          'version-exists',
+          'Version exists',
+          `Version ${b.value.version} exists; versions never change: give a new version.`,
+        );
+      return json(
+        201,
+        { version: b.value.version, createdAt: now },
+        { location: `/v1/admin/config/versions/${b.value.version}` },
+      );
+    }
+    case 'activate': {
+      const r = await deps.configs.activate(version!, now);
+      return r === 'missing'
+        ? notFound(`No configuration version ${version}.`)
+        : json(200, { active: version, activatedAt: now });
+    }
+    case 'dryRun': {
+      const b = parseBody(req, DryRunBodySchema);
+      if (!b.ok) return b.response;
+      const [account, active] = await Promise.all([
+        deps.accounts.get(b.value.accountId),
+        deps.configs.active(),
+      ]);
+      if (!account) return notFound(`No account ${b.value.accountId}.`);
+      if (!active) return notFound('No configuration is active yet.');
+      return json(200, dryRun(account, b.value.callType, active.config, now));
+    }
+  }
+}
+
+/** The whole decision for one account and call type, with every offer's verdict: no contact, no write. */
+export function dryRun(
+  account: Parameters<typeof computeFacts>[0],
+  callType: Parameters<typeof routeContact>[1]['callType'],
+  config: Parameters<typeof compile>[0],
+  now: string,
+) {
+  const c = compile(config);
+  const facts = computeFacts(account, now, config.value);
+  const customer = c.customerSegments.classify(facts);
+  const card = c.cardSegments.classify(facts);
+  const ctx = { facts, customerSegment: customer.segment, cardSegment: card.segment, callType };
+  const route = routeContact(config.routing, {
+    identified: true,
+    verification: 'VERIFIED',
+    callType,
+    customerSegment: customer.segment,
+    flags: account.flags,
+    annualProfit: facts.annualProfit,
+  });
+  return {
+    configVersion: config.version,
+    accountId: account.accountId,
+    callType,
+    value: {
+      annualRevenue: facts.annualRevenue,
+      expectedLoss: facts.expectedLoss,
+      annualProfit: facts.annualProfit,
+      lifetimeValue: facts.lifetimeValue,
+    },
+    facts,
+    segment: {
+      customer: customer.segment,
+      card: card.segment,
+      reasons: [...customer.reasons, ...card.reasons],
+    },
+    routeIfVerified: { ...route.route, disposition: route.disposition },
+    offers: { retention: c.catalog.trace('RETENTION', ctx), crossSell: c.catalog.trace('CROSS_SELL', ctx) },
+  };
+}

@@ -1,0 +1,26 @@
+import * as z from 'zod';
+import { CallTypeSchema } from './config';
+
+/** The admin API (product owner, ops): configuration versions and decision dry-runs. */
+export const ADMIN_ROUTES = [
+  { method: 'GET', resource: '/v1/admin/config', action: 'getActive' },
+  { method: 'POST', resource: '/v1/admin/config/validate', action: 'validate' },
+  { method: 'GET', resource: '/v1/admin/config/versions', action: 'listVersions' },
+  { method: 'POST', resource: '/v1/admin/config/versions', action: 'createVersion' },
+  { method: 'GET', resource: '/v1/admin/config/versions/{version}', action: 'getVersion' },
+  { method: 'POST', resource: '/v1/admin/config/versions/{version}/activate', action: 'activate' },
+  { method: 'POST', resource: '/v1/admin/decisions/dry-run', action: 'dryRun' },
+] as const;
+export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
+
+/** A configuration document may be large (a catalog of hundreds of offers); DynamoDB items stop at 400 KB. */
+export const MAX_ADMIN_BODY_BYTES = 300 * 1024;
+
+export const VersionParamSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits or . _ -');
+
+export const DryRunBodySchema = z.strictObject({
+  accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+  callType: CallTypeSchema,
+});
