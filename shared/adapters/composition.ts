@@ -1,10 +1,17 @@
-import type { AccountStore, BudgetStore, ConfigAdmin, ConfigSource, ContactStore, TurnStore } from '../ports';
+import type {
+  AccountStore,
+  ConfigAdmin,
+  ConfigSource,
+  ContactStore,
+  CounterStore,
+  TurnStore,
+} from '../ports';
 import {
   DynamoAccountStore,
-  DynamoBudgetStore,
   DynamoConfigAdmin,
   DynamoConfigSource,
   DynamoContactStore,
+  DynamoCounterStore,
   DynamoTurnStore,
   documentClient,
 } from './dynamo';
@@ -39,15 +46,15 @@ export const turnStore = (): TurnStore =>
     accounts: requireEnv('ACCOUNTS_TABLE'),
     counters: requireEnv('COUNTERS_TABLE'),
   });
-let budgets: BudgetStore | undefined;
-export const budgetStore = (): BudgetStore => {
-  budgets ??= new DynamoBudgetStore(client(), requireEnv('COUNTERS_TABLE'));
-  return budgets;
+let counters: CounterStore | undefined;
+export const counterStore = (): CounterStore => {
+  counters ??= new DynamoCounterStore(client(), requireEnv('COUNTERS_TABLE'));
+  return counters;
 };
 
 /** Resets memoised clients (tests and the local runtime call it after changing the env). */
 export function resetComposition(): void {
   db = undefined;
   config = undefined;
-  budgets = undefined;
+  counters = undefined;
 }

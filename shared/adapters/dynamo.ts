@@ -12,14 +12,14 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { BudgetUsage } from '../domain/budget';
 import type {
   AccountStore,
-  BudgetStore,
   ConfigAdmin,
   ConfigSource,
   ConfigVersionSummary,
   ContactStore,
+  Counter,
+  CounterStore,
   TurnStore,
   TurnWrite,
 } from '../ports';
@@ -121,23 +121,24 @@ export class DynamoConfigSource implements ConfigSource {
 }
 
 /**
- * Budget counters, one item per offer and period: `{ pk, accepts, cost, expiresAt }`. Reads are
- * cached for `ttlMs` (they only decide what is shown; an accept is checked exactly in its transaction).
+ * Counters, one item per key: budgets (`BUDGET#offer#period`: accepts, cost) and learning
+ * (`LEARN#offer#segment#callType`: accepts, declines). Reads are cached for `ttlMs`: they decide
+ * what is shown and how it ranks; a budget accept is checked exactly in its transaction.
  */
-export class DynamoBudgetStore implements BudgetStore {
-  private cached?: { at: number; keys: string; usage: Map<string, BudgetUsage> };
+export class DynamoCounterStore implements CounterStore {
+  private cached?: { at: number; keys: string; usage: Map<string, Counter> };
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly ttlMs = 5_000,
     private readonly clock: () => number = () => Date.now(),
   ) {}
-  async usage(keys: readonly string[]): Promise<Map<string, BudgetUsage>> {
+  async read(keys: readonly string[]): Promise<Map<string, Counter>> {
     const now = this.clock();
     const sig = keys.join('|');
     if (this.cached && this.cached.keys === sig && now - this.cached.at < this.ttlMs)
       return this.cached.usage;
-    const usage = new Map<string, BudgetUsage>();
+    const usage = new Map<string, Counter>();
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
         [this.table]: { Keys: keys.slice(i, i + 100).map((pk) => ({ pk })) },
@@ -145,7 +146,11 @@ export class DynamoBudgetStore implements BudgetStore {
       for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
         const r = await guard(() => this.db.send(new BatchGetCommand({ RequestItems: request })));
         for (const item of r.Responses?.[this.table] ?? [])
-          usage.set(item.pk as string, { accepts: Number(item.accepts ?? 0), cost: Number(item.cost ?? 0) });
+          usage.set(item.pk as string, {
+            accepts: Number(item.accepts ?? 0),
+            declines: Number(item.declines ?? 0),
+            cost: Number(item.cost ?? 0),
+          });
         request = r.UnprocessedKeys as typeof request;
       }
     }
@@ -225,6 +230,19 @@ export class DynamoTurnStore implements TurnStore {
       });
       if (b.maxCost !== undefined && b.cost > b.maxCost) return 'budget-exhausted';
     }
+    if (w.learn) {
+      if (!this.tables.counters) throw new Error('Learning needs the counters table');
+      items.push({
+        Update: {
+          TableName: this.tables.counters,
+          Key: { pk: w.learn.key },
+          UpdateExpression: w.learn.accepted ? 'ADD accepts :one' : 'ADD declines :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      });
+    }
+    // The budget item goes last: a cancellation reason at its index means the cap, nothing else.
+    const budgetIndex = items.length - 1 - (w.learn ? 1 : 0);
     try {
       await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       return 'saved';
@@ -232,17 +250,17 @@ export class DynamoTurnStore implements TurnStore {
       if (
         w.budget &&
         e instanceof TransactionCanceledException &&
-        e.CancellationReasons?.at(-1)?.Code === 'ConditionalCheckFailed' &&
-        !e.CancellationReasons.slice(0, -1).some((r) => r.Code === 'ConditionalCheckFailed')
+        e.CancellationReasons?.[budgetIndex]?.Code === 'ConditionalCheckFailed' &&
+        !e.CancellationReasons.some((r, i) => i !== budgetIndex && r.Code === 'ConditionalCheckFailed')
       )
         return 'budget-exhausted';
-      if (
-        e instanceof TransactionCanceledException &&
-        e.CancellationReasons?.some(
-          (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
-        )
-      )
-        return 'conflict';
+      if (e instanceof TransactionCanceledException) {
+        if (e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return 'conflict';
+        // Another transaction was writing the same item (a shared counter, most likely): nothing was
+        // written, so the whole turn can safely be tried again; the state machine's Retry does it.
+        if (e.CancellationReasons?.some((r) => r.Code === 'TransactionConflict'))
+          throw new TransientStorageError(`TransactionConflict: ${e.message}`);
+      }
       throw e;
     }
   }

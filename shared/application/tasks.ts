@@ -10,12 +10,13 @@ import {
   presentOffers,
 } from '../domain/call';
 import { computeFacts } from '../domain/facts';
+import { acceptanceFor, statsKey } from '../domain/learning';
 import { type CompiledCatalog, compileCatalog } from '../domain/offers';
 import { problem } from '../domain/problems';
 import { routeContact } from '../domain/routing';
 import { type CompiledSegmentTable, compileSegmentTable } from '../domain/segments';
 import { verifyFactors } from '../domain/verification';
-import type { AccountStore, BudgetStore, ConfigSource, ContactStore, TurnStore } from '../ports';
+import type { AccountStore, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import type { DecisionConfig } from '../schemas/config';
 import { proceeding, type TaskState, type Turn } from './turn-state';
 
@@ -185,18 +186,37 @@ export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
   };
 }
 
-/** ChooseOffers / OfferCrossSell: the next offers for the stage, best first, logged as presented. */
+/**
+ * ChooseOffers / OfferCrossSell: the next offers for the stage, best first, logged as presented.
+ * Reads the counters once (budgets used this period, answers learned for this segment and call
+ * type) and ranks with the learned acceptance, or the priors for the control group.
+ */
 export async function chooseOffersTurn(
   state: TaskState,
   compiled: Compiled,
-  budgets: BudgetStore,
+  counters: CounterStore,
 ): Promise<Turn> {
   const turn = proceeding(state);
-  const keys = compiled.config.offers.flatMap((o) =>
+  const { config } = compiled;
+  const c = turn.contact;
+  const segment = c.segment?.customer;
+  const budgetKeys = config.offers.flatMap((o) =>
     o.budget ? [budgetKey(o.offerId, o.budget, state.now)] : [],
   );
-  const usage = keys.length > 0 ? await budgets.usage(keys) : new Map();
-  const r = presentOffers(turn.contact, compiled.catalog, compiled.config, state.now, usage);
+  const learnKeys = segment ? config.offers.map((o) => statsKey(o.offerId, segment, c.callType)) : [];
+  const keys = [...budgetKeys, ...learnKeys];
+  const read = keys.length > 0 ? await counters.read(keys) : new Map();
+  const acceptance = segment
+    ? acceptanceFor({
+        config,
+        policy: c.policy ?? 'LEARNING',
+        segment,
+        callType: c.callType,
+        stats: read,
+        seed: `${c.contactId}:${c.logSeq}`,
+      })
+    : undefined;
+  const r = presentOffers(c, compiled.catalog, config, state.now, read, acceptance);
   return { ...turn, contact: r.contact, log: [...(turn.log ?? []), ...r.log] };
 }
 
@@ -218,6 +238,7 @@ export function answerTurn(state: TaskState, compiled: Compiled): Turn {
     log: [...(turn.log ?? []), ...r.log],
     next: r.next,
     ...(r.budget ? { budget: r.budget } : {}),
+    ...(r.learn ? { learn: r.learn } : {}),
   };
 }
 
@@ -231,6 +252,7 @@ export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn
     log: turn.log ?? [],
     ...(turn.accountUpdate ? { account: turn.accountUpdate } : {}),
     ...(turn.budget ? { budget: turn.budget } : {}),
+    ...(turn.learn ? { learn: turn.learn } : {}),
   });
   if (outcome === 'budget-exhausted') {
     const offerId = state.action === 'respond' ? state.request.offerId : 'this offer';

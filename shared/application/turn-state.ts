@@ -1,4 +1,4 @@
-import type { AnswerNext, BudgetCharge } from '../domain/call';
+import type { AnswerNext, BudgetCharge, LearnCount } from '../domain/call';
 import type { Problem } from '../domain/problems';
 import type { AccountVerificationUpdate } from '../ports';
 import type { Account } from '../schemas/account';
@@ -19,6 +19,7 @@ export interface Turn {
   accountUpdate?: AccountVerificationUpdate;
   next?: AnswerNext;
   budget?: BudgetCharge;
+  learn?: LearnCount;
 }
 
 /** The state machine's state as a task sees it: the turn's input plus the turn so far. */

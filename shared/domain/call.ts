@@ -1,7 +1,8 @@
 import type { StartContactBody, TurnInput } from '../schemas/api';
-import type { DecisionConfig, Stage } from '../schemas/config';
+import type { DecisionConfig, Offer, Stage } from '../schemas/config';
 import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
 import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
+import { policyFor, statsKey } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
 import type { RoutingDecision } from './routing';
@@ -52,6 +53,7 @@ export function newContact(args: {
     answers: [],
     history: [{ stage: 'VERIFY', at: now }],
     configVersion: config.version,
+    ...(args.accountId ? { policy: policyFor(args.accountId, config) } : {}),
     logSeq: 0,
   };
 }
@@ -180,6 +182,7 @@ function logEvent(
     channel: c.channel,
     stage: c.stage,
     configVersion: c.configVersion,
+    ...(c.policy ? { policy: c.policy } : {}),
     ...(c.segment ? { customerSegment: c.segment.customer, cardSegment: c.segment.card } : {}),
     ...(offer ? { offerId: offer.offerId, kind: offer.kind, economics: offer.economics } : {}),
   };
@@ -224,6 +227,7 @@ export function presentOffers(
   config: DecisionConfig,
   now: string,
   budgetUsage: ReadonlyMap<string, BudgetUsage> = new Map(),
+  acceptance?: (offer: Offer) => number,
 ): Stepped {
   const log: OfferLogEvent[] = [];
   if (c0.current.length > 0 || (c0.stage !== 'OFFER' && c0.stage !== 'CROSS_SELL'))
@@ -235,7 +239,7 @@ export function presentOffers(
   const present = (kind: PresentedOffer['kind'], max: number): boolean => {
     if (!ctx || max <= 0) return false;
     // An offer whose budget for the period is spent is not shown (the accept itself is checked exactly).
-    const affordable = catalog.rank(kind, ctx, presented).filter((p) => {
+    const affordable = catalog.rank(kind, ctx, presented, acceptance).filter((p) => {
       const b = p.offer.budget;
       if (!b) return true;
       const used = budgetUsage.get(budgetKey(p.offer.offerId, b, now)) ?? { accepts: 0, cost: 0 };
@@ -274,6 +278,12 @@ export function presentOffers(
 
 export type AnswerNext = 'OFFER' | 'CROSS_SELL' | 'NONE';
 
+/** One answer counted for learning: the offer × segment × call type's accepts or declines. */
+export interface LearnCount {
+  key: string;
+  accepted: boolean;
+}
+
 /** What an accept adds to its offer's budget counter; the store refuses it past the cap. */
 export interface BudgetCharge {
   key: string;
@@ -295,7 +305,7 @@ export function applyAnswer(args: {
   idempotencyKey?: string;
   config: DecisionConfig;
   now: string;
-}): Stepped & { next: AnswerNext; budget?: BudgetCharge } {
+}): Stepped & { next: AnswerNext; budget?: BudgetCharge; learn?: LearnCount } {
   const { offerId, response, config, now } = args;
   const closing = config.callTypes[args.contact.callType]?.closing ?? false;
   const offer = args.contact.offers.find((o) => o.offerId === offerId)!;
@@ -315,6 +325,10 @@ export function applyAnswer(args: {
     ],
   };
   const log: OfferLogEvent[] = [];
+  const segment = args.contact.segment?.customer;
+  const learn: { learn?: LearnCount } = segment
+    ? { learn: { key: statsKey(offerId, segment, args.contact.callType), accepted: response === 'ACCEPTED' } }
+    : {};
   const l = logEvent(c, now, response, { ...offer, response });
   c = l.contact;
   log.push(l.event);
@@ -342,16 +356,16 @@ export function applyAnswer(args: {
         log.push(cl.event);
       }
     }
-    return { contact: c, log, next: 'NONE', ...(charge ? { budget: charge } : {}) };
+    return { contact: c, log, next: 'NONE', ...(charge ? { budget: charge } : {}), ...learn };
   }
-  if (c.current.length > 0) return { contact: c, log, next: 'NONE' };
+  if (c.current.length > 0) return { contact: c, log, next: 'NONE', ...learn };
   if (c.stage === 'OFFER') {
     const used = c.offers.filter((o) => o.kind === 'RETENTION').length;
-    if (used < config.limits.maxRetentionOffers) return { contact: c, log, next: 'OFFER' };
-    return { contact: setStage(c, 'CROSS_SELL', now), log, next: 'CROSS_SELL' };
+    if (used < config.limits.maxRetentionOffers) return { contact: c, log, next: 'OFFER', ...learn };
+    return { contact: setStage(c, 'CROSS_SELL', now), log, next: 'CROSS_SELL', ...learn };
   }
   const closed = closeContact(c, config, now, log);
-  return { ...closed, next: 'NONE' };
+  return { ...closed, next: 'NONE', ...learn };
 }
 
 /** Before storing: stamp the turn, and give the answer just taken the result it produced. */

@@ -27,7 +27,12 @@ export interface CompiledCatalog {
   /** Offers of that kind that pass applicability, eligibility and suitability, in catalog order. */
   eligible(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): Offer[];
   /** Eligible offers that leave the issuer a positive net value, best first. */
-  rank(kind: Offer['kind'], ctx: DecisionContext, exclude?: ReadonlySet<string>): RankedOffer[];
+  rank(
+    kind: Offer['kind'],
+    ctx: DecisionContext,
+    exclude?: ReadonlySet<string>,
+    acceptance?: (offer: Offer) => number,
+  ): RankedOffer[];
   /** Why each offer of that kind is shown or not (the decision trace; not on the hot path). */
   trace(kind: Offer['kind'], ctx: DecisionContext): OfferTrace[];
 }
@@ -122,7 +127,7 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
           };
         });
     },
-    rank(kind, ctx, exclude) {
+    rank(kind, ctx, exclude, acceptance) {
       const churnRisk = config.callTypes[ctx.callType]?.churnRisk ?? 0;
       const out: RankedOffer[] = [];
       for (const o of eligible(kind, ctx, exclude)) {
@@ -133,7 +138,7 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
             : round2((o.annualMargin ?? 0) * annuity);
         const net = value - cost;
         if (!(net > 0)) continue;
-        const p = o.acceptProbability;
+        const p = acceptance ? Math.round(acceptance(o) * 10_000) / 10_000 : o.acceptProbability;
         out.push({
           offer: o,
           economics: { cost, customerValue: value, acceptProbability: p, expectedNetValue: round2(p * net) },

@@ -1,5 +1,4 @@
-import type { BudgetUsage } from '../domain/budget';
-import type { BudgetCharge } from '../domain/call';
+import type { BudgetCharge, LearnCount } from '../domain/call';
 import type { Problem } from '../domain/problems';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
@@ -31,6 +30,8 @@ export interface TurnWrite {
   contact: Contact;
   /** An accepted offer's charge to its budget counter: the write fails whole if it would pass the cap. */
   budget?: BudgetCharge;
+  /** The answer counted for learning (offer × segment × call type), in the same transaction. */
+  learn?: LearnCount;
   /** The version the stored contact must still have; undefined for a new contact. */
   expectedVersion?: number;
   log: OfferLogEvent[];
@@ -42,9 +43,19 @@ export interface TurnStore {
   save(write: TurnWrite): Promise<'saved' | 'conflict' | 'budget-exhausted'>;
 }
 
-/** Budget counters as they stand (implementations may cache briefly: presentation only, accepts are exact). */
-export interface BudgetStore {
-  usage(keys: readonly string[]): Promise<Map<string, BudgetUsage>>;
+/** A counter item: budget use (accepts, cost) or learning (accepts, declines). */
+export interface Counter {
+  accepts: number;
+  declines: number;
+  cost: number;
+}
+
+/**
+ * Budget and learning counters as they stand. Implementations may cache briefly: they decide what
+ * is shown and how it ranks; budget accepts are checked exactly in the turn's transaction.
+ */
+export interface CounterStore {
+  read(keys: readonly string[]): Promise<Map<string, Counter>>;
 }
 
 export type TurnOutput =

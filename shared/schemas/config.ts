@@ -245,6 +245,18 @@ export const DecisionConfigSchema = z
       })
       .strict(),
     offers: z.array(OfferSchema),
+    /** Learning acceptance from answers (absent: the defaults of shared/domain/learning.ts). */
+    learning: z
+      .object({
+        /** How many observations the catalog's prior is worth. */
+        priorStrength: z.number().positive().max(10_000),
+        /** Share of decisions that sample the posterior (Thompson) instead of using its mean. */
+        explorationShare: z.number().min(0).max(0.5),
+        /** Share of accounts, sticky, decided on the catalog priors only (the control group). */
+        controlShare: z.number().min(0).max(0.5),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

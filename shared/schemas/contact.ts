@@ -105,6 +105,8 @@ export const ContactSchema = z
     outcome: OutcomeSchema.optional(),
     history: z.array(z.object({ stage: StageSchema, at: IsoDateTimeSchema }).strict()),
     configVersion: z.string(),
+    /** Learning group of the account: decided on learned acceptance, or on priors only (control). */
+    policy: z.enum(['LEARNING', 'CONTROL']).optional(),
     /** Offer-log events written so far; the next event's sequence number. */
     logSeq: z.number().int().nonnegative(),
   })
@@ -127,6 +129,7 @@ export const OfferLogEventSchema = z
     customerSegment: z.string().optional(),
     cardSegment: z.string().optional(),
     configVersion: z.string(),
+    policy: z.enum(['LEARNING', 'CONTROL']).optional(),
   })
   .strict();
 export type OfferLogEvent = z.infer<typeof OfferLogEventSchema>;

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
   DynamoAccountStore,
-  DynamoBudgetStore,
   DynamoConfigSource,
   DynamoContactStore,
+  DynamoCounterStore,
   DynamoTurnStore,
+  TransientStorageError,
 } from '../../shared/adapters/dynamo';
 import { newContact } from '../../shared/domain/call';
 import type { TurnWrite } from '../../shared/ports';
@@ -41,6 +42,16 @@ const event = (contactId: string, seq: number): OfferLogEvent => ({
   offerId: 'annual-fee-waiver',
   configVersion: config.version,
 });
+async function saveRetrying(store: DynamoTurnStore, write: TurnWrite) {
+  for (let i = 0; ; i++) {
+    try {
+      return await store.save(write);
+    } catch (e) {
+      if (!(e instanceof TransientStorageError) || i >= 20) throw e;
+      await new Promise((ok) => setTimeout(ok, 5 + Math.random() * 20));
+    }
+  }
+}
 const draft = (contactId: string) =>
   newContact({
     contactId,
@@ -124,7 +135,7 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     await store.save({ contact: { ...draft(id), version: 1 }, log: [] });
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        store.save({
+        saveRetrying(store, {
           contact: { ...draft(id), version: 2, logSeq: 1 },
           expectedVersion: 1,
           log: [event(id, 0)].map((e) => ({ ...e, at: `${NOW.slice(0, 20)}${String(i).padStart(3, '0')}Z` })),
@@ -209,16 +220,15 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
             log: [event(id, 0)],
             budget: { key, cost, ...caps, expiresAt: 1_900_000_000 },
           };
-          // A transaction cancelled by another in flight on the same counter is 'conflict': the client retries.
-          let r = await store.save(write);
-          for (let i = 0; i < 10 && r === 'conflict'; i++) r = await store.save(write);
-          return r;
+          // A transaction cancelled by another in flight on the same counter throws TransientStorageError,
+          // which the state machine retries: so does this test.
+          return saveRetrying(store, write);
         }),
       );
       expect(results.filter((r) => r === 'saved')).toHaveLength(granted);
       expect(results.filter((r) => r === 'budget-exhausted')).toHaveLength(20 - granted);
-      const usage = await new DynamoBudgetStore(stack.db, tables.counters).usage([key]);
-      expect(usage.get(key)).toEqual({ accepts: granted, cost: granted * cost });
+      const usage = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
+      expect(usage.get(key)).toEqual({ accepts: granted, declines: 0, cost: granted * cost });
     },
   );
 
@@ -236,5 +246,31 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     ).toBe('budget-exhausted');
     expect(await new DynamoContactStore(stack.db, tables.contacts).get(b)).toBeUndefined();
     expect(await logCount(b)).toBe(0);
+  });
+
+  it('answers are counted for learning exactly once per turn, in the same transaction', async () => {
+    const store = new DynamoTurnStore(stack.db, tables);
+    const key = `LEARN#test-${++n}#TRANSACTOR#CLOSE_ACCOUNT`;
+    const ids = Array.from({ length: 6 }, uuid);
+    const results = await Promise.all(
+      ids.map((id, i) =>
+        saveRetrying(store, {
+          contact: { ...draft(id), version: 1 },
+          log: [],
+          learn: { key, accepted: i % 3 === 0 },
+        }),
+      ),
+    );
+    expect(results.every((r) => r === 'saved')).toBe(true);
+    // The same turn stored again (a retried write) is refused whole: nothing is counted twice.
+    expect(
+      await store.save({
+        contact: { ...draft(ids[0]!), version: 1 },
+        log: [],
+        learn: { key, accepted: true },
+      }),
+    ).toBe('conflict');
+    const c = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
+    expect(c.get(key)).toEqual({ accepts: 2, declines: 4, cost: 0 });
   });
 });

@@ -21,7 +21,7 @@ function handlers(stores = new MemoryStores([account])) {
     segment: segmentCustomer({ config }),
     route: routeContact({ config }),
     verify: verifyCaller({ config }),
-    choose: chooseOffers({ config, budgets: { usage: async () => new Map() } }),
+    choose: chooseOffers({ config, counters: { read: async () => new Map() } }),
     answer: recordAnswer({ config }),
     save: saveTurn({ store: stores }),
   };
