@@ -1,0 +1,279 @@
+/**
+ * `npm run simulate`: replays a deterministic stream of retention contacts over the synthetic
+ * portfolio and compares offer policies against a hidden ground truth (./ground-truth.ts):
+ *   learning  the engine, learning acceptance online from answers (Thompson share as configured);
+ *   priors    the engine on the catalog's priors only (the control group's policy);
+ *   static    the best static rule table: per customer segment × card segment × call type, the one
+ *             offer order with the highest true net value on average (built with the truth: an upper
+ *             bound for any fixed table);
+ *   random    a random order of the eligible offers;
+ *   oracle    the eligible offers ranked by the true acceptance (the best any policy could do).
+ * Each contact hears the policy's first offer (--offers N: up to N, in order, until one is accepted);
+ * the customer answers each with the true probability. Every policy sees the same
+ * contacts and the same customer draws. Prints a table and writes an SVG chart of net value per contact.
+ * Flags: --contacts 20000 --accounts 5000 --seed 7 --offers 1 --out test/bench/results/simulation.svg
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generatePortfolio } from '../../infra/local/portfolio';
+import { compile } from '../../shared/application/tasks';
+import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import { computeFacts } from '../../shared/domain/facts';
+import { acceptanceFor, type OfferStats, seededRandom, statsKey } from '../../shared/domain/learning';
+import type { DecisionContext, RankedOffer } from '../../shared/domain/offers';
+import type { CallType } from '../../shared/schemas/config';
+import { trueAcceptance } from './ground-truth';
+
+const config = DEFAULT_CONFIG;
+const compiled = compile(config);
+const asOf = '2026-11-23T12:00:00.000Z';
+
+const CALL_MIX: Array<[CallType, number]> = [
+  ['CLOSE_ACCOUNT', 0.45],
+  ['FEE_COMPLAINT', 0.15],
+  ['COMPETITOR_OFFER', 0.15],
+  ['RATE_COMPLAINT', 0.1],
+  ['REWARDS_DISSATISFACTION', 0.1],
+  ['BILLING_DISPUTE', 0.05],
+];
+
+interface SimContact {
+  ctx: DecisionContext;
+  id: string;
+  /** The customer's uniform draws, one per offer position: the same for every policy. */
+  draws: number[];
+}
+
+export interface SimOptions {
+  contacts: number;
+  accounts: number;
+  seed: number;
+  /** Offers a caller hears before deciding: 1 makes the choice of the first offer everything. */
+  offers: number;
+}
+
+function buildContacts(o: SimOptions): SimContact[] {
+  const accounts = generatePortfolio({ count: o.accounts, asOf: asOf.slice(0, 10), seed: o.seed });
+  const people = accounts.flatMap((a) => {
+    const facts = computeFacts(a, asOf, config.value);
+    const customerSegment = compiled.customerSegments.classify(facts).segment;
+    const f = a.flags;
+    // Those routed away (fraud, collections, ...) never reach an offer under any policy: left out.
+    if (
+      f.fraudHold ||
+      f.collections ||
+      f.bankruptcy ||
+      f.deceased ||
+      f.closed ||
+      customerSegment === 'DELINQUENT'
+    )
+      return [];
+    return [{ facts, customerSegment, cardSegment: compiled.cardSegments.classify(facts).segment }];
+  });
+  const rng = seededRandom(`contacts:${o.seed}`);
+  return Array.from({ length: o.contacts }, (_, i) => {
+    const p = people[Math.floor(rng() * people.length)]!;
+    let u = rng();
+    let callType: CallType = 'CLOSE_ACCOUNT';
+    for (const [t, w] of CALL_MIX) {
+      if (u < w) {
+        callType = t;
+        break;
+      }
+      u -= w;
+    }
+    return { ctx: { ...p, callType }, id: `sim-${i}`, draws: Array.from({ length: o.offers }, () => rng()) };
+  });
+}
+
+type Policy = (c: SimContact) => RankedOffer[];
+export interface Result {
+  name: string;
+  net: number;
+  spend: number;
+  saves: number;
+  closers: number;
+  offered: number;
+  curve: number[];
+}
+
+function run(
+  name: string,
+  contacts: SimContact[],
+  maxOffers: number,
+  policy: Policy,
+  learn?: (c: SimContact, offerId: string, accepted: boolean) => void,
+): Result {
+  const r: Result = { name, net: 0, spend: 0, saves: 0, closers: 0, offered: 0, curve: [] };
+  let windowNet = 0;
+  contacts.forEach((c, i) => {
+    if (c.ctx.callType === 'CLOSE_ACCOUNT') r.closers++;
+    const order = policy(c).slice(0, maxOffers);
+    if (order.length) r.offered++;
+    for (const [k, o] of order.entries()) {
+      const accepted =
+        c.draws[k]! < trueAcceptance(o.offer, c.ctx.facts, c.ctx.customerSegment, c.ctx.callType);
+      learn?.(c, o.offer.offerId, accepted);
+      if (accepted) {
+        const net = o.economics.customerValue - o.economics.cost;
+        r.net += net;
+        windowNet += net;
+        r.spend += o.economics.cost;
+        if (c.ctx.callType === 'CLOSE_ACCOUNT') r.saves++;
+        break;
+      }
+    }
+    if ((i + 1) % 500 === 0) {
+      r.curve.push(windowNet / 500);
+      windowNet = 0;
+    }
+  });
+  return r;
+}
+
+/** Runs every policy over the same contacts and customer draws. Deterministic for given options. */
+export function simulate(o: SimOptions): { contacts: number; results: Result[] } {
+  const contacts = buildContacts(o);
+  const engine =
+    (acceptance?: (c: SimContact) => Parameters<typeof compiled.catalog.rank>[3]): Policy =>
+    (c) =>
+      compiled.catalog.rank('RETENTION', c.ctx, undefined, acceptance?.(c));
+
+  // Learning online: the answers of earlier contacts update the counts the next decisions read.
+  const stats = new Map<string, OfferStats>();
+  const learning = run(
+    'learning (Thompson, online)',
+    contacts,
+    o.offers,
+    engine((c) =>
+      acceptanceFor({
+        config,
+        policy: 'LEARNING',
+        segment: c.ctx.customerSegment,
+        callType: c.ctx.callType,
+        stats,
+        seed: c.id,
+      }),
+    ),
+    (c, offerId, accepted) => {
+      const key = statsKey(offerId, c.ctx.customerSegment, c.ctx.callType);
+      const s = stats.get(key) ?? { accepts: 0, declines: 0 };
+      stats.set(key, accepted ? { ...s, accepts: s.accepts + 1 } : { ...s, declines: s.declines + 1 });
+    },
+  );
+  const priors = run('priors only (control)', contacts, o.offers, engine());
+
+  // The best static table: per cell, eligible offers ordered by their mean true net value over the cell.
+  const cells = new Map<string, Map<string, { sum: number; n: number }>>();
+  const cellOf = (c: SimContact) => `${c.ctx.customerSegment}|${c.ctx.cardSegment}|${c.ctx.callType}`;
+  for (const c of contacts) {
+    const cell = cells.get(cellOf(c)) ?? new Map();
+    for (const o of compiled.catalog.rank('RETENTION', c.ctx)) {
+      const p = trueAcceptance(o.offer, c.ctx.facts, c.ctx.customerSegment, c.ctx.callType);
+      const e = cell.get(o.offer.offerId) ?? { sum: 0, n: 0 };
+      cell.set(o.offer.offerId, {
+        sum: e.sum + p * (o.economics.customerValue - o.economics.cost),
+        n: e.n + 1,
+      });
+    }
+    cells.set(cellOf(c), cell);
+  }
+  const staticOrder = new Map(
+    [...cells].map(([k, m]) => [
+      k,
+      [...m].sort((a, b) => b[1].sum / b[1].n - a[1].sum / a[1].n).map(([id]) => id),
+    ]),
+  );
+  const fixed = run('best static table', contacts, o.offers, (c) => {
+    const eligible = new Map(compiled.catalog.rank('RETENTION', c.ctx).map((o) => [o.offer.offerId, o]));
+    return (staticOrder.get(cellOf(c)) ?? []).flatMap((id) => (eligible.has(id) ? [eligible.get(id)!] : []));
+  });
+  const shuffle = seededRandom(`random:${o.seed}`);
+  const random = run('random eligible', contacts, o.offers, (c) =>
+    compiled.catalog
+      .rank('RETENTION', c.ctx)
+      .map((o) => [shuffle(), o] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, o]) => o),
+  );
+  const oracle = run('oracle (knows the truth)', contacts, o.offers, (c) =>
+    compiled.catalog.rank('RETENTION', c.ctx, undefined, (o) =>
+      trueAcceptance(o, c.ctx.facts, c.ctx.customerSegment, c.ctx.callType),
+    ),
+  );
+
+  return { contacts: contacts.length, results: [learning, priors, fixed, random, oracle] };
+}
+
+function main() {
+  const { values } = parseArgs({
+    options: {
+      contacts: { type: 'string', default: '20000' },
+      accounts: { type: 'string', default: '5000' },
+      seed: { type: 'string', default: '7' },
+      offers: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'test/bench/results/simulation.svg' },
+    },
+  });
+  const opts = {
+    contacts: Number(values.contacts),
+    accounts: Number(values.accounts),
+    seed: Number(values.seed),
+    offers: Number(values.offers),
+  };
+  const { contacts: n, results } = simulate(opts);
+  const [learning, , fixed, , oracle] = results as [Result, Result, Result, Result, Result];
+  const fmt = (x: number) => x.toFixed(2);
+  console.log(
+    `# Retention Desk simulation — ${n.toLocaleString('en-US')} contacts, ${opts.accounts} accounts, seed ${opts.seed}, ${opts.offers} offer(s) per contact, config ${config.version}`,
+  );
+  console.log(
+    '| policy | save rate (closers) | incentive spend / contact | net retained value / contact | regret vs oracle / contact |',
+  );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of results)
+    console.log(
+      `| ${r.name} | ${((100 * r.saves) / r.closers).toFixed(1)} % | ${fmt(r.spend / n)} | ${fmt(r.net / n)} | ${fmt((oracle.net - r.net) / n)} |`,
+    );
+  const lift = (learning.net / fixed.net - 1) * 100;
+  const gap = (1 - learning.net / oracle.net) * 100;
+  console.log(
+    `\nlearning vs best static table: ${lift >= 0 ? '+' : ''}${lift.toFixed(1)} % (aim ≥ +20 %); learning vs oracle: ${gap.toFixed(1)} % below (aim ≤ 10 %)`,
+  );
+  const lateLearning = learning.curve.slice(-10).reduce((a, b) => a + b, 0) / 10;
+  const lateOracle = oracle.curve.slice(-10).reduce((a, b) => a + b, 0) / 10;
+  console.log(
+    `last 5,000 contacts: learning ${fmt(lateLearning)} vs oracle ${fmt(lateOracle)} net value per contact`,
+  );
+
+  // SVG: net value per contact, averaged over windows of 500 contacts.
+  const W = 720;
+  const H = 320;
+  const pad = 40;
+  const max = Math.max(...results.flatMap((r) => r.curve)) * 1.1;
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#7f7f7f', '#d62728'];
+  const x = (i: number, len: number) => pad + (i / Math.max(1, len - 1)) * (W - 2 * pad);
+  const y = (v: number) => H - pad - (v / max) * (H - 2 * pad);
+  const lines = results
+    .map((r, k) => {
+      const pts = r.curve.map((v, i) => `${x(i, r.curve.length).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+      return `<polyline fill="none" stroke="${colors[k]}" stroke-width="2" points="${pts}"/><text x="${W - pad - 170}" y="${pad + 14 * k}" fill="${colors[k]}" font-size="12">${r.name}</text>`;
+    })
+    .join('\n');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+  <rect width="100%" height="100%" fill="white"/>
+  <text x="${pad}" y="20" font-size="14">Net retained value per contact (windows of 500 contacts)</text>
+  <line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>
+  <text x="${pad}" y="${H - 10}" font-size="11">0</text><text x="${W - pad - 40}" y="${H - 10}" font-size="11">${n.toLocaleString('en-US')} contacts</text>
+  <text x="4" y="${y(max / 1.1) + 4}" font-size="11">${(max / 1.1).toFixed(0)}</text>
+  ${lines}
+  </svg>
+  `;
+  const out = resolve(values.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, svg);
+  console.log(`chart: ${values.out}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../bench/simulate';
+
+describe('simulator', () => {
+  const opts = { contacts: 4000, accounts: 1000, seed: 3, offers: 1 };
+  const first = simulate(opts);
+  const by = (name: string) => first.results.find((r) => r.name.startsWith(name))!;
+
+  it('is deterministic: the same options give the same table', () => {
+    expect(simulate(opts)).toEqual(first);
+  });
+
+  it('learning from answers beats the priors it starts from and a random choice, and ends close to the oracle', () => {
+    expect(by('learning').net).toBeGreaterThan(by('priors').net * 1.1);
+    expect(by('learning').net).toBeGreaterThan(by('random').net * 1.1);
+    expect(by('learning').net).toBeGreaterThan(by('oracle').net * 0.9);
+  });
+
+  it('every policy spends only on accepted offers that kept more than they cost', () => {
+    for (const r of first.results) {
+      expect(r.spend).toBeGreaterThanOrEqual(0);
+      expect(r.net).toBeGreaterThan(0);
+      expect(r.saves).toBeLessThanOrEqual(r.closers);
+      expect(r.curve).toHaveLength(opts.contacts / 500);
+    }
+  });
+});
