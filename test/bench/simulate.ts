@@ -261,7 +261,8 @@ function main() {
       return `<polyline fill="none" stroke="${colors[k]}" stroke-width="2" points="${pts}"/><text x="${W - pad - 170}" y="${pad + 14 * k}" fill="${colors[k]}" font-size="12">${r.name}</text>`;
     })
     .join('\n');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img">
+<title>Net retained value per contact by policy, over ${n} simulated contacts</title>
   <rect width="100%" height="100%" fill="white"/>
   <text x="${pad}" y="20" font-size="14">Net retained value per contact (windows of 500 contacts)</text>
   <line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>
