@@ -109,7 +109,7 @@ export function dryRun(
   const facts = computeFacts(account, now, config.value);
   const customer = c.customerSegments.classify(facts);
   const card = c.cardSegments.classify(facts);
-  const ctx = { facts, customerSegment: customer.segment, cardSegment: card.segment, callType };
+  const ctx = { facts, customerSegment: customer.segment, cardSegment: card.segment, callType, today: now };
   const route = routeContact(config.routing, {
     identified: true,
     verification: 'VERIFIED',

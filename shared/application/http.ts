@@ -203,6 +203,7 @@ export function offerView(o: PresentedOffer, channel: Channel) {
     script: scriptFor(o, channel),
     reasons: o.reasons,
     economics: o.economics,
+    authority: o.authority ?? 'AGENT',
   };
 }
 

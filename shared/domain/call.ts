@@ -206,7 +206,7 @@ function closeContact(c: Contact, config: DecisionConfig, now: string, log: Offe
   return { contact, log: [...log, l.event] };
 }
 
-function decisionContext(c: Contact): DecisionContext | undefined {
+function decisionContext(c: Contact, now: string): DecisionContext | undefined {
   if (!c.facts || !c.segment) return undefined;
   return {
     facts: c.facts,
@@ -234,7 +234,7 @@ export function presentOffers(
     return { contact: c0, log };
   // The decision about to be made records the configuration version it uses.
   let c: Contact = { ...c0, configVersion: config.version };
-  const ctx = decisionContext(c);
+  const ctx = decisionContext(c, now);
   const presented = new Set(c.offers.map((o) => o.offerId));
   const present = (kind: PresentedOffer['kind'], max: number): boolean => {
     if (!ctx || max <= 0) return false;
@@ -254,6 +254,7 @@ export function presentOffers(
       scripts: p.offer.scripts,
       reasons: p.reasons,
       economics: p.economics,
+      authority: p.offer.authority ?? 'AGENT',
       presentedAt: now,
     }));
     c = { ...c, offers: [...c.offers, ...shown], current: shown.map((s) => s.offerId) };

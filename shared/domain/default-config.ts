@@ -37,6 +37,7 @@ const retention: Offer[] = [
     ],
     cost: { ...noCost, annualFeeShare: 1 },
     acceptProbability: 0.55,
+    authority: 'SPECIALIST',
     budget: { period: 'MONTH', maxCost: 250_000 },
     scripts: {
       voice: 'Because you are a valued customer, we can waive this year’s annual fee. Would you like that?',
@@ -135,6 +136,7 @@ const retention: Offer[] = [
     ],
     cost: { ...noCost, fixed: 40 },
     acceptProbability: 0.35,
+    authority: 'SUPERVISOR',
     budget: { period: 'DAY', maxAccepts: 200 },
     scripts: {
       voice: 'You qualify for a higher credit line. Would you like us to raise it?',

@@ -14,6 +14,8 @@ export interface DecisionContext {
   customerSegment: string;
   cardSegment: string;
   callType: CallType;
+  /** The decision's date (yyyy-mm-dd…) for validity windows; absent: windows are not checked. */
+  today?: string;
 }
 
 interface CompiledOffer {
@@ -87,6 +89,7 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
     for (const c of index.get(`${kind}:${ctx.callType}`) ?? []) {
       const o = c.offer;
       if (exclude?.has(o.offerId)) continue;
+      if (ctx.today && !withinWindow(o, ctx.today)) continue;
       if (c.customerSegments && !c.customerSegments.has(ctx.customerSegment)) continue;
       if (c.cardSegments && !c.cardSegments.has(ctx.cardSegment)) continue;
       if (o.product && ctx.facts.productsHeld.includes(o.product)) continue;
@@ -100,6 +103,8 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
     const o = c.offer;
     if (!config.callTypes[ctx.callType]?.salesAllowed) return `no sales offer on ${ctx.callType}`;
     if (!o.callTypes.includes(ctx.callType)) return `does not apply to ${ctx.callType}`;
+    if (ctx.today && !withinWindow(o, ctx.today))
+      return `valid ${o.validFrom ?? '…'} to ${o.validUntil ?? '…'}, not on ${ctx.today.slice(0, 10)}`;
     if (c.customerSegments && !c.customerSegments.has(ctx.customerSegment))
       return `customer segment ${ctx.customerSegment} not eligible`;
     if (c.cardSegments && !c.cardSegments.has(ctx.cardSegment))
@@ -139,9 +144,12 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
         const net = value - cost;
         if (!(net > 0)) continue;
         const p = acceptance ? Math.round(acceptance(o) * 10_000) / 10_000 : o.acceptProbability;
+        // The guard holds on the figures shown: an expected net value that rounds to zero is not shown.
+        const expectedNetValue = round2(p * net);
+        if (!(expectedNetValue > 0)) continue;
         out.push({
           offer: o,
-          economics: { cost, customerValue: value, acceptProbability: p, expectedNetValue: round2(p * net) },
+          economics: { cost, customerValue: value, acceptProbability: p, expectedNetValue },
           reasons: reasonsFor(o, ctx, cost, value),
         });
       }
@@ -154,6 +162,11 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
     },
   };
   return api;
+}
+
+function withinWindow(o: Offer, today: string): boolean {
+  const d = today.slice(0, 10);
+  return (!o.validFrom || o.validFrom <= d) && (!o.validUntil || d <= o.validUntil);
 }
 
 function reasonsFor(o: Offer, ctx: DecisionContext, cost: number, value: number): string[] {

@@ -129,6 +129,11 @@ export const OfferSchema = z
     acceptProbability: z.number().gt(0).lt(1),
     /** Cross-sell: the new product's expected annual margin for the issuer. */
     annualMargin: z.number().nonnegative().optional(),
+    /** Who may grant it: any agent (the default), a retention specialist, or a supervisor. */
+    authority: z.enum(['AGENT', 'SPECIALIST', 'SUPERVISOR']).optional(),
+    /** Validity window (UTC dates, inclusive); absent ends mean open. */
+    validFrom: z.iso.date().optional(),
+    validUntil: z.iso.date().optional(),
     /** Budget cap per period (UTC day or month): accepts and/or money; never exceeded, even under concurrency. */
     budget: z
       .object({
@@ -153,6 +158,10 @@ export const OfferSchema = z
   .refine((o) => o.kind === 'RETENTION' || (o.product !== undefined && o.annualMargin !== undefined), {
     message: 'a CROSS_SELL offer needs product and annualMargin',
     path: ['product'],
+  })
+  .refine((o) => !o.validFrom || !o.validUntil || o.validFrom <= o.validUntil, {
+    message: 'validUntil is before validFrom',
+    path: ['validUntil'],
   });
 export type Offer = z.infer<typeof OfferSchema>;
 

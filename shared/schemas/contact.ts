@@ -50,6 +50,7 @@ export const PresentedOfferSchema = z
     scripts: z.object({ voice: z.string(), chat: z.string(), agent: z.string() }).strict(),
     reasons: z.array(z.string()),
     economics: EconomicsSchema,
+    authority: z.enum(['AGENT', 'SPECIALIST', 'SUPERVISOR']).optional(),
     presentedAt: IsoDateTimeSchema,
     response: OfferResponseSchema.optional(),
   })

@@ -36,7 +36,7 @@ function benchDecision() {
   console.log('\n## Decision core (facts + customer/card segments + arbitration), one core');
   console.log('| catalog | contacts | p50 µs | p99 µs | contacts/s |');
   console.log('|---:|---:|---:|---:|---:|');
-  for (const n of [DEFAULT_CONFIG.offers.length, 200]) {
+  for (const n of [DEFAULT_CONFIG.offers.length, 10, 100, 200, 1000]) {
     const c = compile(n === DEFAULT_CONFIG.offers.length ? DEFAULT_CONFIG : catalogOf(n));
     const one = (i: number) => {
       const facts = computeFacts(accounts[i % accounts.length]!, asOf, c.config.value);
