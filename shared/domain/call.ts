@@ -213,6 +213,7 @@ function decisionContext(c: Contact, now: string): DecisionContext | undefined {
     customerSegment: c.segment.customer,
     cardSegment: c.segment.card,
     callType: c.callType,
+    today: now,
   };
 }
 

@@ -91,3 +91,39 @@ describe('budget caps', () => {
     expect(r.error!.issues[0]!.path).toEqual(['budget']);
   });
 });
+
+describe('validity windows in the live decision', () => {
+  it('an offer that expired yesterday is not presented on a call today', async () => {
+    const { presentOffers, newContact } = await import('../../shared/domain/call');
+    const { compileCatalog } = await import('../../shared/domain/offers');
+    const { computeFacts } = await import('../../shared/domain/facts');
+    const a = premiumAccount();
+    const expired = {
+      ...config,
+      offers: config.offers.map((o) =>
+        o.offerId === 'annual-fee-waiver' ? { ...o, validUntil: '2026-11-22' } : o,
+      ),
+    };
+    const c0 = newContact({
+      contactId: 'c-2',
+      request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
+      now: NOW,
+      accountId: a.accountId,
+      callerMatched: false,
+      config,
+    });
+    const c = {
+      ...c0,
+      stage: 'OFFER' as const,
+      facts: computeFacts(a, NOW, config.value),
+      segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM', reasons: [] },
+      verification: { ...c0.verification, status: 'VERIFIED' as const },
+    };
+    expect(presentOffers(c, compileCatalog(config), config, NOW).contact.current).toContain(
+      'annual-fee-waiver',
+    );
+    expect(presentOffers(c, compileCatalog(expired), expired, NOW).contact.current).not.toContain(
+      'annual-fee-waiver',
+    );
+  });
+});
