@@ -12,6 +12,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { historyUpdates } from '../domain/contact-policy';
 import type {
   AccountStore,
   ConfigAdmin,
@@ -126,36 +127,53 @@ export class DynamoConfigSource implements ConfigSource {
  * what is shown and how it ranks; a budget accept is checked exactly in its transaction.
  */
 export class DynamoCounterStore implements CounterStore {
-  private cached?: { at: number; keys: string; usage: Map<string, Counter> };
+  private readonly cache = new Map<string, { at: number; value: Counter | undefined }>();
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly ttlMs = 5_000,
     private readonly clock: () => number = () => Date.now(),
   ) {}
-  async read(keys: readonly string[]): Promise<Map<string, Counter>> {
+  async read(keys: readonly string[], maxAgeMs = this.ttlMs): Promise<Map<string, Counter>> {
     const now = this.clock();
-    const sig = keys.join('|');
-    if (this.cached && this.cached.keys === sig && now - this.cached.at < this.ttlMs)
-      return this.cached.usage;
-    const usage = new Map<string, Counter>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: keys.slice(i, i + 100).map((pk) => ({ pk })) },
-      };
-      for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
-        const r = await guard(() => this.db.send(new BatchGetCommand({ RequestItems: request })));
-        for (const item of r.Responses?.[this.table] ?? [])
-          usage.set(item.pk as string, {
-            accepts: Number(item.accepts ?? 0),
-            declines: Number(item.declines ?? 0),
-            cost: Number(item.cost ?? 0),
-          });
-        request = r.UnprocessedKeys as typeof request;
-      }
+    const out = new Map<string, Counter>();
+    const missing: string[] = [];
+    for (const k of keys) {
+      const c = this.cache.get(k);
+      if (c && now - c.at < maxAgeMs) {
+        if (c.value) out.set(k, c.value);
+      } else missing.push(k);
     }
-    this.cached = { at: now, keys: sig, usage };
-    return usage;
+    const chunks: string[][] = [];
+    for (let i = 0; i < missing.length; i += 100) chunks.push(missing.slice(i, i + 100));
+    // All chunks at once: one round trip however many keys.
+    await Promise.all(chunks.map((ks) => this.fetch(ks, out, maxAgeMs > 0 ? now : undefined)));
+    if (this.cache.size > 50_000) this.cache.clear();
+    return out;
+  }
+  private async fetch(keys: string[], out: Map<string, Counter>, cacheAt: number | undefined) {
+    const found = new Set<string>();
+    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+      [this.table]: { Keys: keys.map((pk) => ({ pk })) },
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
+      const r = await guard(() => this.db.send(new BatchGetCommand({ RequestItems: request })));
+      for (const item of r.Responses?.[this.table] ?? []) {
+        const c: Counter = {
+          accepts: Number(item.accepts ?? 0),
+          declines: Number(item.declines ?? 0),
+          cost: Number(item.cost ?? 0),
+          presentations: Number(item.presentations ?? 0),
+          ...(typeof item.lastDeclinedAt === 'string' ? { lastDeclinedAt: item.lastDeclinedAt } : {}),
+        };
+        out.set(item.pk as string, c);
+        found.add(item.pk as string);
+        if (cacheAt !== undefined) this.cache.set(item.pk as string, { at: cacheAt, value: c });
+      }
+      request = r.UnprocessedKeys as typeof request;
+    }
+    if (cacheAt !== undefined)
+      for (const k of keys) if (!found.has(k)) this.cache.set(k, { at: cacheAt, value: undefined });
   }
 }
 
@@ -204,6 +222,7 @@ export class DynamoTurnStore implements TurnStore {
         },
       });
     }
+    let budgetIndex = -1;
     if (w.budget) {
       if (!this.tables.counters) throw new Error('A budget charge needs the counters table');
       const b = w.budget;
@@ -212,6 +231,8 @@ export class DynamoTurnStore implements TurnStore {
         ...(b.maxAccepts !== undefined ? ['(attribute_not_exists(accepts) OR accepts < :maxAccepts)'] : []),
         ...(b.maxCost !== undefined ? ['(attribute_not_exists(#c) OR #c <= :costRoom)'] : []),
       ];
+      // A cancellation reason at this index, and only there, means the cap: nothing else failed.
+      budgetIndex = items.length;
       items.push({
         Update: {
           TableName: this.tables.counters,
@@ -230,6 +251,22 @@ export class DynamoTurnStore implements TurnStore {
       });
       if (b.maxCost !== undefined && b.cost > b.maxCost) return 'budget-exhausted';
     }
+    for (const h of historyUpdates(w.log)) {
+      if (!this.tables.counters) throw new Error('Contact policy needs the counters table');
+      items.push({
+        Update: {
+          TableName: this.tables.counters,
+          Key: { pk: h.key },
+          UpdateExpression: `ADD presentations :n SET expiresAt = :exp${h.declinedAt ? ', lastDeclinedAt = :d' : ''}`,
+          ExpressionAttributeValues: {
+            ':n': h.presented,
+            // Kept a year and a half after the last change: longer than any suppression window.
+            ':exp': Math.floor(Date.parse(w.contact.updatedAt) / 1000) + 550 * 86_400,
+            ...(h.declinedAt ? { ':d': h.declinedAt } : {}),
+          },
+        },
+      });
+    }
     if (w.learn) {
       if (!this.tables.counters) throw new Error('Learning needs the counters table');
       items.push({
@@ -241,8 +278,6 @@ export class DynamoTurnStore implements TurnStore {
         },
       });
     }
-    // The budget item goes last: a cancellation reason at its index means the cap, nothing else.
-    const budgetIndex = items.length - 1 - (w.learn ? 1 : 0);
     try {
       await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
       return 'saved';

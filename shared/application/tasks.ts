@@ -9,6 +9,7 @@ import {
   newContact,
   presentOffers,
 } from '../domain/call';
+import { historyKey } from '../domain/contact-policy';
 import { computeFacts } from '../domain/facts';
 import { acceptanceFor, statsKey } from '../domain/learning';
 import { type CompiledCatalog, compileCatalog } from '../domain/offers';
@@ -16,7 +17,7 @@ import { problem } from '../domain/problems';
 import { routeContact } from '../domain/routing';
 import { type CompiledSegmentTable, compileSegmentTable } from '../domain/segments';
 import { verifyFactors } from '../domain/verification';
-import type { AccountStore, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
+import type { AccountStore, ConfigSource, ContactStore, Counter, CounterStore, TurnStore } from '../ports';
 import type { DecisionConfig } from '../schemas/config';
 import { proceeding, type TaskState, type Turn } from './turn-state';
 
@@ -204,8 +205,13 @@ export async function chooseOffersTurn(
     o.budget ? [budgetKey(o.offerId, o.budget, state.now)] : [],
   );
   const learnKeys = segment ? config.offers.map((o) => statsKey(o.offerId, segment, c.callType)) : [];
-  const keys = [...budgetKeys, ...learnKeys];
-  const read = keys.length > 0 ? await counters.read(keys) : new Map();
+  const historyKeys = c.accountId ? config.offers.map((o) => historyKey(c.accountId!, o.offerId)) : [];
+  // One round trip: shared counters (may be a few seconds old) and this account's history (fresh).
+  const [shared, own] = await Promise.all([
+    counters.read([...budgetKeys, ...learnKeys]),
+    historyKeys.length > 0 ? counters.read(historyKeys, 0) : new Map<string, Counter>(),
+  ]);
+  const read = new Map([...shared, ...own]);
   const acceptance = segment
     ? acceptanceFor({
         config,

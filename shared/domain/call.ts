@@ -2,6 +2,7 @@ import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { DecisionConfig, Offer, Stage } from '../schemas/config';
 import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
 import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
+import { historyKey, type OfferHistory, suppressedBy } from './contact-policy';
 import { policyFor, statsKey } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
@@ -227,7 +228,8 @@ export function presentOffers(
   catalog: CompiledCatalog,
   config: DecisionConfig,
   now: string,
-  budgetUsage: ReadonlyMap<string, BudgetUsage> = new Map(),
+  /** Counters as read for this decision: budgets used this period, the account's offer history. */
+  counters: ReadonlyMap<string, Partial<BudgetUsage & OfferHistory>> = new Map(),
   acceptance?: (offer: Offer) => number,
 ): Stepped {
   const log: OfferLogEvent[] = [];
@@ -241,10 +243,15 @@ export function presentOffers(
     if (!ctx || max <= 0) return false;
     // An offer whose budget for the period is spent is not shown (the accept itself is checked exactly).
     const affordable = catalog.rank(kind, ctx, presented, acceptance).filter((p) => {
-      const b = p.offer.budget;
+      const o = p.offer;
+      if (c.accountId) {
+        const h = counters.get(historyKey(c.accountId, o.offerId));
+        if (h && suppressedBy(o, { presentations: h.presentations ?? 0, ...h }, config, now)) return false;
+      }
+      const b = o.budget;
       if (!b) return true;
-      const used = budgetUsage.get(budgetKey(p.offer.offerId, b, now)) ?? { accepts: 0, cost: 0 };
-      return withinBudget(b, used, p.economics.cost);
+      const used = counters.get(budgetKey(o.offerId, b, now));
+      return withinBudget(b, { accepts: used?.accepts ?? 0, cost: used?.cost ?? 0 }, p.economics.cost);
     });
     const picks = affordable.slice(0, max);
     if (picks.length === 0) return false;

@@ -48,6 +48,9 @@ export interface Counter {
   accepts: number;
   declines: number;
   cost: number;
+  /** Contact-policy history of one account and offer. */
+  presentations: number;
+  lastDeclinedAt?: string;
 }
 
 /**
@@ -55,7 +58,8 @@ export interface Counter {
  * is shown and how it ranks; budget accepts are checked exactly in the turn's transaction.
  */
 export interface CounterStore {
-  read(keys: readonly string[]): Promise<Map<string, Counter>>;
+  /** Counters by key; values read within `maxAgeMs` may come from a cache (0: always fresh). */
+  read(keys: readonly string[], maxAgeMs?: number): Promise<Map<string, Counter>>;
 }
 
 export type TurnOutput =

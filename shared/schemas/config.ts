@@ -134,6 +134,14 @@ export const OfferSchema = z
     /** Validity window (UTC dates, inclusive); absent ends mean open. */
     validFrom: z.iso.date().optional(),
     validUntil: z.iso.date().optional(),
+    /** Contact policy for this offer (overrides the configuration's default). */
+    contactPolicy: z
+      .object({
+        suppressDaysAfterDecline: z.number().int().min(0).max(3650),
+        maxPresentations: z.number().int().min(1).max(1000),
+      })
+      .strict()
+      .optional(),
     /** Budget cap per period (UTC day or month): accepts and/or money; never exceeded, even under concurrency. */
     budget: z
       .object({
@@ -254,6 +262,14 @@ export const DecisionConfigSchema = z
       })
       .strict(),
     offers: z.array(OfferSchema),
+    /** Default contact policy per account and offer: no repeat soon after a decline, no endless repeats. */
+    contactPolicy: z
+      .object({
+        suppressDaysAfterDecline: z.number().int().min(0).max(3650),
+        maxPresentations: z.number().int().min(1).max(1000),
+      })
+      .strict()
+      .optional(),
     /** Learning acceptance from answers (absent: the defaults of shared/domain/learning.ts). */
     learning: z
       .object({

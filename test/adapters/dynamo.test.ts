@@ -228,7 +228,7 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       expect(results.filter((r) => r === 'saved')).toHaveLength(granted);
       expect(results.filter((r) => r === 'budget-exhausted')).toHaveLength(20 - granted);
       const usage = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
-      expect(usage.get(key)).toEqual({ accepts: granted, declines: 0, cost: granted * cost });
+      expect(usage.get(key)).toMatchObject({ accepts: granted, declines: 0, cost: granted * cost });
     },
   );
 
@@ -271,6 +271,6 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       }),
     ).toBe('conflict');
     const c = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
-    expect(c.get(key)).toEqual({ accepts: 2, declines: 4, cost: 0 });
+    expect(c.get(key)).toMatchObject({ accepts: 2, declines: 4, cost: 0 });
   });
 });

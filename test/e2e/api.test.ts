@@ -1,7 +1,8 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PERSONAS from '../../infra/local/personas.json';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { FACTORS, premiumAccount } from '../fakes/accounts';
 
 /** The local stack driven over HTTP the way a client would: every persona, and every kind of bad input. */
 let stack: LocalStack;
@@ -52,6 +53,26 @@ async function startCall(phone: string, callType = 'CLOSE_ACCOUNT') {
   expect(r.status, JSON.stringify(r.json)).toBe(201);
   return r.json as { contactId: string; stage: string; route: Json };
 }
+/**
+ * A customer of its own for a test: a profitable premium transactor with no offer history (the
+ * personas' histories fill up as the suite declines their offers, and the contact policy then
+ * suppresses those offers for 30 days).
+ */
+let fresh = 0;
+async function freshCustomerCall() {
+  const n = ++fresh;
+  const phone = `+1555555019${n}`;
+  await stack.db.send(
+    new PutCommand({
+      TableName: stack.env.ACCOUNTS_TABLE!,
+      Item: premiumAccount({ accountId: `E2E-FRESH-${n}`, phone }),
+    }),
+  );
+  const c = await startCall(phone);
+  await http('POST', `/v1/contacts/${c.contactId}/verification`, { last4: FACTORS.last4, zip: FACTORS.zip });
+  return c;
+}
+
 async function verifiedCall(personaIndex = 0) {
   const p = stack.personas[personaIndex]!.persona;
   const c = await startCall(p.phone);
@@ -115,7 +136,7 @@ describe('every persona can be taken through a whole call over HTTP', () => {
 
 describe('answers', () => {
   it('a repeated identical answer returns the first result; a different second answer is a 409', async () => {
-    const c = await verifiedCall(0);
+    const c = await freshCustomerCall();
     const offers = await http('GET', `/v1/contacts/${c.contactId}/offers`);
     const id = offers.json.offers[0].offerId;
     const first = await http(
@@ -147,7 +168,7 @@ describe('answers', () => {
   });
 
   it('concurrent identical answers are recorded once', async () => {
-    const c = await verifiedCall(0);
+    const c = await freshCustomerCall();
     const offers = await http('GET', `/v1/contacts/${c.contactId}/offers`);
     const id = offers.json.offers[0].offerId;
     const rs = await Promise.all(
@@ -163,6 +184,26 @@ describe('answers', () => {
     expect(log).toHaveLength(1);
     const contact = await http('GET', `/v1/contacts/${c.contactId}`);
     expect(contact.json.answers).toHaveLength(1);
+  });
+
+  it('an offer declined on one call is not offered again on the next call of the same customer (contact policy)', async () => {
+    const first = await freshCustomerCall();
+    const offers = await http('GET', `/v1/contacts/${first.contactId}/offers`);
+    const declined = offers.json.offers[0].offerId;
+    await http('POST', `/v1/contacts/${first.contactId}/responses`, {
+      offerId: declined,
+      response: 'DECLINED',
+    });
+    // The same customer calls again.
+    const phone = `+1555555019${fresh}`;
+    const again = await startCall(phone);
+    await http('POST', `/v1/contacts/${again.contactId}/verification`, {
+      last4: FACTORS.last4,
+      zip: FACTORS.zip,
+    });
+    const next = await http('GET', `/v1/contacts/${again.contactId}/offers`);
+    expect(next.json.offers.length).toBeGreaterThan(0);
+    expect(next.json.offers.map((o: Json) => o.offerId)).not.toContain(declined);
   });
 
   it('offers before verification are a 409; an answer to an offer never presented is a 409', async () => {
