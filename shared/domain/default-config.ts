@@ -323,10 +323,8 @@ export const DEFAULT_CONFIG: DecisionConfig = {
       {
         segment: 'PREMIUM_TRANSACTOR',
         description: 'pays in full and spends a lot',
-        when: [
-          { fact: 'fullPayRatio', op: 'gte', value: 0.8 },
-          { fact: 'annualSpend', op: 'gte', value: 30000 },
-        ],
+        // Rules may be CEL expressions over the facts, or lists of conditions as below.
+        expression: 'fullPayRatio >= 0.8 && annualSpend >= 30000',
       },
       {
         segment: 'PROFITABLE_REVOLVER',

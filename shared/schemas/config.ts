@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { checkExpression } from '../domain/expressions';
 import { CardFamilySchema, HeldProductSchema } from './account';
 
 export const CALL_TYPES = [
@@ -79,9 +80,31 @@ export type Condition = z.infer<typeof ConditionSchema>;
 
 const SegmentName = z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE');
 
+/**
+ * A segment rule: its conditions as a list (`when`, all must hold) or as one CEL expression
+ * (`expression`, e.g. `fullPayRatio >= 0.8 && annualSpend >= 30000`), checked when the
+ * configuration is validated: a bad expression is refused with its position.
+ */
 export const SegmentRuleSchema = z
-  .object({ segment: SegmentName, description: z.string().min(1).max(200), when: z.array(ConditionSchema) })
-  .strict();
+  .object({
+    segment: SegmentName,
+    description: z.string().min(1).max(200),
+    when: z.array(ConditionSchema).optional(),
+    expression: z
+      .string()
+      .min(1)
+      .max(1000)
+      .superRefine((e, ctx) => {
+        const problem = checkExpression(e);
+        if (problem) ctx.addIssue({ code: 'custom', message: `invalid CEL: ${problem}` });
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((r) => (r.when === undefined) !== (r.expression === undefined), {
+    message: 'give either when (conditions) or expression (CEL), not both',
+    path: ['expression'],
+  });
 export type SegmentRule = z.infer<typeof SegmentRuleSchema>;
 
 /** Ordered rules: the first whose conditions all hold names the segment; `fallback` otherwise. */

@@ -67,6 +67,13 @@ describe('admin API: configuration versions', () => {
       'offers.0.budget',
     ],
     [
+      'a bad CEL segment expression',
+      (c: Json) => {
+        c.customerSegments.rules[0] = { segment: 'X', description: 'x', expression: 'annualSpend >= ' };
+      },
+      'customerSegments.rules.0.expression',
+    ],
+    [
       'an unknown field',
       (c: Json) => {
         c.colour = 'red';
