@@ -30,4 +30,7 @@ export const makeHandler = (deps: AdminDeps & { clock?: () => Date }) =>
       }
     });
 
-export const handler = lazyHandler(() => makeHandler({ configs: configAdmin(), accounts: accountStore() }));
+export const handler = lazyHandler(() => {
+  const accounts = accountStore();
+  return makeHandler({ configs: configAdmin(), accounts, tagger: accounts });
+});

@@ -77,7 +77,8 @@ export class ServiceStack extends Stack {
       'dynamodb:PutItem',
       'dynamodb:ConditionCheckItem',
     ]);
-    adminApi.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
+    // Dry-runs read one account; segment tags from other systems are set on it (UpdateItem, tags only).
+    adminApi.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
 
     this.api = new RetentionApi(this, 'Api', { handler: httpApi, adminHandler: adminApi });
 

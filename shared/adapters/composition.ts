@@ -1,11 +1,4 @@
-import type {
-  AccountStore,
-  ConfigAdmin,
-  ConfigSource,
-  ContactStore,
-  CounterStore,
-  TurnStore,
-} from '../ports';
+import type { ConfigAdmin, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import {
   DynamoAccountStore,
   DynamoConfigAdmin,
@@ -26,7 +19,7 @@ const client = () => {
 
 export const contactStore = (): ContactStore =>
   new DynamoContactStore(client(), requireEnv('CONTACTS_TABLE'));
-export const accountStore = (): AccountStore =>
+export const accountStore = (): DynamoAccountStore =>
   new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'));
 let config: ConfigSource | undefined;
 /** Cached per container: 30 s by default (CONFIG_CACHE_MS), so an activation reaches every function within it. */

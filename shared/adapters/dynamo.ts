@@ -11,10 +11,12 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { historyUpdates } from '../domain/contact-policy';
 import type {
   AccountStore,
+  AccountTagger,
   ConfigAdmin,
   ConfigSource,
   ConfigVersionSummary,
@@ -73,7 +75,7 @@ export class DynamoContactStore implements ContactStore {
   }
 }
 
-export class DynamoAccountStore implements AccountStore {
+export class DynamoAccountStore implements AccountStore, AccountTagger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -83,6 +85,26 @@ export class DynamoAccountStore implements AccountStore {
       this.db.send(new GetCommand({ TableName: this.table, Key: { accountId }, ConsistentRead: true })),
     );
     return r.Item ? AccountSchema.parse(r.Item) : undefined;
+  }
+  /** A string set: ADD and DELETE are idempotent; only an existing account is touched. */
+  async setTag(accountId: string, tag: string, present: boolean): Promise<'done' | 'unknown-account'> {
+    try {
+      await guard(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId },
+            UpdateExpression: present ? 'ADD tags :t' : 'DELETE tags :t',
+            ConditionExpression: 'attribute_exists(accountId)',
+            ExpressionAttributeValues: { ':t': new Set([tag]) },
+          }),
+        ),
+      );
+      return 'done';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'unknown-account';
+      throw e;
+    }
   }
   /** A number shared by several accounts identifies none of them: the caller is asked for the account. */
   async findByPhone(phone: string): Promise<Account | undefined> {

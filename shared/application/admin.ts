@@ -1,7 +1,13 @@
 import { computeFacts } from '../domain/facts';
 import { routeContact } from '../domain/routing';
-import type { AccountStore, ConfigAdmin } from '../ports';
-import { ADMIN_ROUTES, DryRunBodySchema, MAX_ADMIN_BODY_BYTES, VersionParamSchema } from '../schemas/admin';
+import type { AccountStore, AccountTagger, ConfigAdmin } from '../ports';
+import {
+  ADMIN_ROUTES,
+  DryRunBodySchema,
+  MAX_ADMIN_BODY_BYTES,
+  TagBodySchema,
+  VersionParamSchema,
+} from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
 import {
   type HttpRequest,
@@ -17,6 +23,7 @@ import { compile } from './tasks';
 export interface AdminDeps {
   configs: ConfigAdmin;
   accounts: AccountStore;
+  tagger: AccountTagger;
 }
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
@@ -83,6 +90,24 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       return r === 'missing'
         ? notFound(`No configuration version ${version}.`)
         : json(200, { active: version, activatedAt: now });
+    }
+    case 'tag': {
+      const b = parseBody(req, TagBodySchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      const { tag, accountIds, remove } = b.value;
+      const unknown: string[] = [];
+      let done = 0;
+      // A few updates in flight at a time; each is idempotent, so a retried request changes nothing more.
+      for (let i = 0; i < accountIds.length; i += 10) {
+        const rs = await Promise.all(
+          accountIds.slice(i, i + 10).map((id) => deps.tagger.setTag(id, tag, !remove)),
+        );
+        for (const [k, r] of rs.entries()) {
+          if (r === 'done') done++;
+          else unknown.push(accountIds[i + k]!);
+        }
+      }
+      return json(200, { tag, [remove ? 'untagged' : 'tagged']: done, unknownAccounts: unknown });
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

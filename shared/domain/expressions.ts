@@ -5,7 +5,8 @@ import type { Facts } from '../schemas/contact';
 /**
  * Segment definitions in CEL (Common Expression Language): no code execution, no loops, no I/O.
  * Expressions read the facts by name (`tenureMonths < 6 && annualSpend >= 30000`,
- * `cardFamily in ["STUDENT", "SECURED"]`, `"SAVINGS" in productsHeld`), are parsed and type-checked
+ * `cardFamily in ["STUDENT", "SECURED"]`, `"SAVINGS" in productsHeld`, `"WINBACK_Q4" in tags`), are
+ * parsed and type-checked
  * once, and evaluate to a bool.
  */
 let env: Environment | undefined;
@@ -13,7 +14,10 @@ function environment(): Environment {
   if (!env) {
     let e = new Environment();
     for (const f of NUMERIC_FACTS) e = e.registerVariable(f, 'double');
-    env = e.registerVariable('cardFamily', 'string').registerVariable('productsHeld', 'list');
+    env = e
+      .registerVariable('cardFamily', 'string')
+      .registerVariable('productsHeld', 'list')
+      .registerVariable('tags', 'list');
   }
   return env;
 }
@@ -34,5 +38,5 @@ export function checkExpression(expression: string): string | undefined {
 /** Compiles a checked expression once into a predicate over the facts. */
 export function compileExpression(expression: string): (facts: Facts) => boolean {
   const fn = environment().parse(expression);
-  return (facts) => fn(facts as unknown as Record<string, unknown>) === true;
+  return (facts) => fn({ tags: [], ...facts } as unknown as Record<string, unknown>) === true;
 }

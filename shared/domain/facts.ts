@@ -80,5 +80,6 @@ export function computeFacts(account: Account, asOf: string, value: DecisionConf
     onlineShare: share(cats.online),
     cardFamily: account.product.family,
     productsHeld: [...account.productsHeld],
+    tags: [...(account.tags ?? [])],
   };
 }

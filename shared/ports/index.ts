@@ -87,3 +87,8 @@ export interface ConfigAdmin {
   /** Makes a stored version the active one, in one write; 'missing' if there is no such version. */
   activate(version: string, now: string): Promise<'activated' | 'missing'>;
 }
+
+/** Segment tags set by other systems: adding a tag twice, or removing one that is absent, changes nothing. */
+export interface AccountTagger {
+  setTag(accountId: string, tag: string, present: boolean): Promise<'done' | 'unknown-account'>;
+}

@@ -72,6 +72,10 @@ export const AccountFlagsSchema = z
   .strict();
 export type AccountFlags = z.infer<typeof AccountFlagsSchema>;
 
+export const TagSchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, 2 to 40 characters');
+
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest');
 
 /** Verification secrets, only ever stored salted and hashed; the lock state lives beside them. */
@@ -112,6 +116,8 @@ export const AccountSchema = z
     riskScore: z.number().min(0).max(1),
     flags: AccountFlagsSchema,
     productsHeld: z.array(HeldProductSchema),
+    /** Segment marks set by other systems (a campaign list, a risk model): stored as a string set. */
+    tags: z.preprocess((v) => (v instanceof Set ? [...v].sort() : v), z.array(TagSchema)).optional(),
     verification: VerificationSecretsSchema,
   })
   .strict();

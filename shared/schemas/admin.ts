@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { TagSchema } from './account';
 import { CallTypeSchema } from './config';
 
 /** The admin API (product owner, ops): configuration versions and decision dry-runs. */
@@ -10,6 +11,7 @@ export const ADMIN_ROUTES = [
   { method: 'GET', resource: '/v1/admin/config/versions/{version}', action: 'getVersion' },
   { method: 'POST', resource: '/v1/admin/config/versions/{version}/activate', action: 'activate' },
   { method: 'POST', resource: '/v1/admin/decisions/dry-run', action: 'dryRun' },
+  { method: 'POST', resource: '/v1/admin/tags', action: 'tag' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 
@@ -23,4 +25,14 @@ export const VersionParamSchema = z
 export const DryRunBodySchema = z.strictObject({
   accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
   callType: CallTypeSchema,
+});
+
+/** Marks accounts with a segment tag from another system (or removes it). Idempotent. */
+export const TagBodySchema = z.strictObject({
+  tag: TagSchema,
+  accountIds: z
+    .array(z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'))
+    .min(1)
+    .max(1000),
+  remove: z.boolean().optional(),
 });

@@ -11,6 +11,8 @@ export const FactsSchema = z
     ...(Object.fromEntries(NUMERIC_FACTS.map((f) => [f, z.number()])) as Record<NumericFact, z.ZodNumber>),
     cardFamily: CardFamilySchema,
     productsHeld: z.array(HeldProductSchema),
+    /** Marks set by other systems (see AccountSchema.tags). */
+    tags: z.array(z.string()).optional(),
   })
   .strict();
 export type Facts = z.infer<typeof FactsSchema>;

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
@@ -200,5 +200,59 @@ describe('admin API: dry-run ("why this offer")', () => {
     expect(r.status).toBe(status);
     expect(r.type).toBe('application/problem+json');
     if (path) expect(r.json.errors.map((e: Json) => e.path)).toContain(path);
+  });
+});
+
+describe('admin API: segment tags from other systems', () => {
+  it('tags accounts idempotently, reports unknown ones, and a CEL segment on the tag takes effect once activated', async () => {
+    const body = { tag: 'WINBACK_Q4', accountIds: ['PER-0009', 'PER-0010', 'NOPE-000001'] };
+    const first = await http('POST', '/admin/tags', body);
+    expect(first.json).toEqual({ tag: 'WINBACK_Q4', tagged: 2, unknownAccounts: ['NOPE-000001'] });
+    expect((await http('POST', '/admin/tags', body)).json).toEqual(first.json);
+    const account = await stack.db.send(
+      new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: 'PER-0009' } }),
+    );
+    expect([...(account.Item?.tags as Set<string>)]).toEqual(['WINBACK_Q4']);
+
+    const tagged = structuredClone(DEFAULT_CONFIG) as Json;
+    tagged.version = 'v3-winback';
+    tagged.customerSegments.rules.unshift({
+      segment: 'WINBACK',
+      description: 'on the Q4 win-back list',
+      expression: '"WINBACK_Q4" in tags',
+    });
+    expect((await http('POST', '/admin/config/versions', tagged)).status).toBe(201);
+    expect((await http('POST', '/admin/config/versions/v3-winback/activate')).status).toBe(200);
+    const dry = await http('POST', '/admin/decisions/dry-run', {
+      accountId: 'PER-0009',
+      callType: 'CLOSE_ACCOUNT',
+    });
+    expect(dry.json.segment.customer).toBe('WINBACK');
+    const other = await http('POST', '/admin/decisions/dry-run', {
+      accountId: 'PER-0008',
+      callType: 'CLOSE_ACCOUNT',
+    });
+    expect(other.json.segment.customer).not.toBe('WINBACK');
+
+    const removed = await http('POST', '/admin/tags', { ...body, remove: true });
+    expect(removed.json).toMatchObject({ untagged: 2 });
+    const after = await http('POST', '/admin/decisions/dry-run', {
+      accountId: 'PER-0009',
+      callType: 'CLOSE_ACCOUNT',
+    });
+    expect(after.json.segment.customer).not.toBe('WINBACK');
+    expect((await http('POST', `/admin/config/versions/${DEFAULT_CONFIG.version}/activate`)).status).toBe(
+      200,
+    );
+  });
+
+  it.each([
+    [{ tag: 'lower', accountIds: ['PER-0001'] }, 'tag'],
+    [{ tag: 'OK_TAG', accountIds: [] }, 'accountIds'],
+    [{ tag: 'OK_TAG', accountIds: ['bad id!'] }, 'accountIds.0'],
+  ])('%j is a 400 naming %s', async (body, path) => {
+    const r = await http('POST', '/admin/tags', body);
+    expect(r.status).toBe(400);
+    expect(r.json.errors.map((e: Json) => e.path)).toContain(path);
   });
 });

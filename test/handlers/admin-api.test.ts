@@ -24,6 +24,8 @@ const event = (
     body: body === null ? null : JSON.stringify(body),
   }) as never;
 
+const noTags = { setTag: async () => 'unknown-account' as const };
+
 function memoryConfigs(): ConfigAdmin & { versions: Map<string, unknown> } {
   const versions = new Map<string, any>([
     [config.version, { version: config.version, createdAt: 'then', config }],
@@ -53,6 +55,7 @@ describe('admin-api handler (in-memory ports)', () => {
     const h = makeHandler({
       configs,
       accounts: new MemoryStores().accountStore,
+      tagger: noTags,
       clock: () => new Date('2026-11-23T12:00:00Z'),
     });
     const created = await h(
@@ -68,7 +71,7 @@ describe('admin-api handler (in-memory ports)', () => {
   });
   it('dry-runs a decision for an account', async () => {
     const stores = new MemoryStores([makeAccount()]);
-    const h = makeHandler({ configs: memoryConfigs(), accounts: stores.accountStore });
+    const h = makeHandler({ configs: memoryConfigs(), accounts: stores.accountStore, tagger: noTags });
     const r = await h(
       event('POST', '/v1/admin/decisions/dry-run', { accountId: 'ACC-TEST01', callType: 'FEE_COMPLAINT' }),
       context,
@@ -83,13 +86,17 @@ describe('admin-api handler (in-memory ports)', () => {
         throw new Error('ECONNRESET at /var/task/index.mjs:1');
       },
     };
-    const h = makeHandler({ configs, accounts: new MemoryStores().accountStore });
+    const h = makeHandler({ configs, accounts: new MemoryStores().accountStore, tagger: noTags });
     const r = await h(event('GET', '/v1/admin/config'), context);
     expect(r.statusCode).toBe(503);
     expect(r.body).not.toContain('index.mjs');
   });
   it('a wrong method is a 405', async () => {
-    const h = makeHandler({ configs: memoryConfigs(), accounts: new MemoryStores().accountStore });
+    const h = makeHandler({
+      configs: memoryConfigs(),
+      accounts: new MemoryStores().accountStore,
+      tagger: noTags,
+    });
     expect((await h(event('DELETE', '/v1/admin/config'), context)).statusCode).toBe(405);
   });
 });
