@@ -212,7 +212,7 @@ describe('admin API: segment tags from other systems', () => {
     const account = await stack.db.send(
       new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: 'PER-0009' } }),
     );
-    expect([...(account.Item?.tags as Set<string>)]).toEqual(['WINBACK_Q4']);
+    expect([...((account.Item?.tags as Set<string> | undefined) ?? [])]).toEqual(['WINBACK_Q4']);
 
     const tagged = structuredClone(DEFAULT_CONFIG) as Json;
     tagged.version = 'v3-winback';
