@@ -222,7 +222,7 @@ async function benchStack(calls: number) {
     '(start, verify, offers, answer; DynamoDB Local on Java, state machine in-process, same process as the client)',
   );
   console.log(
-    '| calls | call p50 ms | call p95 ms | turn p50 ms | turn p95 ms | calls/s | reads/turn | writes/turn |',
+    '| calls | call p50 ms | call p95 ms | turn p50 ms | turn p95 ms | calls/s | read requests/turn | write requests/turn |',
   );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(
