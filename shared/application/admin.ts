@@ -1,4 +1,4 @@
-import { computeFacts } from '../domain/facts';
+import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
 import type { AccountStore, AccountTagger, ConfigAdmin } from '../ports';
 import {
@@ -147,12 +147,10 @@ export function dryRun(
     configVersion: config.version,
     accountId: account.accountId,
     callType,
-    value: {
-      annualRevenue: facts.annualRevenue,
-      expectedLoss: facts.expectedLoss,
-      annualProfit: facts.annualProfit,
-      lifetimeValue: facts.lifetimeValue,
-    },
+    value: customerValue(account, config.value, {
+      spendTrend: facts.spendTrend,
+      tenureMonths: facts.tenureMonths,
+    }),
     facts,
     segment: {
       customer: customer.segment,

@@ -289,6 +289,29 @@ const crossSell: Offer[] = [
       agent: 'Suggest the high-yield savings account: customer pays in full.',
     },
   },
+  {
+    offerId: 'checking-account',
+    kind: 'CROSS_SELL',
+    type: 'NEW_PRODUCT',
+    title: 'Checking account with no monthly fee',
+    callTypes: SALES,
+    product: 'CHECKING',
+    // Pays the card from another bank reliably: a checking account here makes that one click.
+    conditions: [
+      { fact: 'fullPayRatio', op: 'gte', value: 0.5 },
+      { fact: 'tenureMonths', op: 'gte', value: 6 },
+      { fact: 'riskScore', op: 'lt', value: 0.1 },
+    ],
+    cost: { ...noCost, fixed: 25 },
+    acceptProbability: 0.15,
+    annualMargin: 70,
+    scripts: {
+      voice:
+        'You could pay your card straight from a checking account with us, with no monthly fee. Would you like one?',
+      chat: 'You could pay your card straight from a no-fee checking account with us. Interested?',
+      agent: 'Suggest the no-fee checking account: customer pays reliably from another bank.',
+    },
+  },
 ];
 
 export const DEFAULT_CONFIG: DecisionConfig = {

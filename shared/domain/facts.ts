@@ -14,21 +14,53 @@ export function monthsBetween(from: string, to: string): number {
 }
 
 /**
- * Customer value: annual profit = interchange + interest + fees − rewards − servicing − expected
- * loss (PD × exposure × LGD); lifetime value = that profit kept for `horizonYears` with a yearly
- * retention rate, discounted.
+ * How likely the customer is to stay another year, from the configured base rate: lower when card
+ * use is falling (last quarter's spend against the nine months before), higher with tenure.
  */
-export function customerValue(account: Account, value: DecisionConfig['value']) {
-  const annualRevenue =
-    account.revenue12m.interchange + account.revenue12m.interest + account.revenue12m.fees;
+export function retentionRate(base: number, spendTrend: number, tenureMonths: number): number {
+  const usage = spendTrend < 0.5 ? 0.85 : spendTrend < 0.9 ? 0.95 : 1;
+  const loyalty = tenureMonths < 12 ? 0.95 : tenureMonths >= 60 ? 1.05 : 1;
+  return Math.min(0.98, round4(base * usage * loyalty));
+}
+
+/**
+ * Customer value, every figure with its parts: annual profit = interchange + interest + fees −
+ * rewards − servicing − expected loss (PD × exposure × LGD); lifetime value = that profit kept over
+ * `horizonYears` with this customer's yearly retention rate (usage trend, tenure), discounted.
+ */
+export function customerValue(
+  account: Account,
+  value: DecisionConfig['value'],
+  usage: { spendTrend: number; tenureMonths: number } = { spendTrend: 1, tenureMonths: 12 },
+) {
+  const { interchange, interest, fees } = account.revenue12m;
+  const annualRevenue = interchange + interest + fees;
   const exposure = Math.max(0, account.balance);
   const expectedLoss = account.riskScore * exposure * value.lossGivenDefault;
   const annualProfit = annualRevenue - account.cost12m.rewards - account.cost12m.servicing - expectedLoss;
+  const rate = retentionRate(value.retentionRate, usage.spendTrend, usage.tenureMonths);
   return {
     annualRevenue: round2(annualRevenue),
     expectedLoss: round2(expectedLoss),
     annualProfit: round2(annualProfit),
-    lifetimeValue: round2(annualProfit * annuityFactor(value)),
+    lifetimeValue: round2(annualProfit * annuityFactor({ ...value, retentionRate: rate })),
+    parts: {
+      revenue: { interchange, interest, fees },
+      cost: { rewards: account.cost12m.rewards, servicing: account.cost12m.servicing },
+      expectedLoss: {
+        probabilityOfDefault: account.riskScore,
+        exposure: round2(exposure),
+        lossGivenDefault: value.lossGivenDefault,
+      },
+      lifetime: {
+        horizonYears: value.horizonYears,
+        discountRate: value.discountRate,
+        retentionRate: rate,
+        baseRetentionRate: value.retentionRate,
+        spendTrend: usage.spendTrend,
+        tenureMonths: usage.tenureMonths,
+      },
+    },
   };
 }
 
@@ -52,13 +84,15 @@ export function computeFacts(account: Account, asOf: string, value: DecisionConf
   const cats = account.spendByCategory;
   const catTotal = sum(Object.values(cats));
   const share = (n: number) => (catTotal > 0 ? round4(n / catTotal) : 0);
-  const v = customerValue(account, value);
+  const tenureMonths = monthsBetween(account.openedOn, asOf);
+  const spendTrend = prior9 > 0 ? round4(last3 / 3 / (prior9 / 9)) : last3 > 0 ? 1 : 0;
+  const v = customerValue(account, value, { spendTrend, tenureMonths });
   return {
-    tenureMonths: monthsBetween(account.openedOn, asOf),
+    tenureMonths,
     annualSpend: round2(annualSpend),
     spendLast3m: round2(last3),
     // Last quarter's monthly average over the previous nine months' (1 = steady, 0 = stopped).
-    spendTrend: prior9 > 0 ? round4(last3 / 3 / (prior9 / 9)) : last3 > 0 ? 1 : 0,
+    spendTrend,
     fullPayRatio: billed > 0 ? round4(full / billed) : 1,
     latePayments: late + missed,
     missedPayments: missed,

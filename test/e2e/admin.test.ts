@@ -168,6 +168,11 @@ describe('admin API: dry-run ("why this offer")', () => {
       segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM' },
     });
     expect(r.json.value.lifetimeValue).toBeGreaterThan(0);
+    expect(r.json.value.parts).toMatchObject({
+      revenue: { interchange: expect.any(Number), interest: expect.any(Number), fees: expect.any(Number) },
+      expectedLoss: { lossGivenDefault: 0.85 },
+      lifetime: { horizonYears: 3, retentionRate: expect.any(Number) },
+    });
     const retention = r.json.offers.retention as Json[];
     expect(retention).toHaveLength(DEFAULT_CONFIG.offers.filter((o) => o.kind === 'RETENTION').length);
     expect(retention.find((o) => o.offerId === 'annual-fee-waiver')).toMatchObject({

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { annuityFactor, computeFacts, customerValue, monthsBetween } from '../../shared/domain/facts';
+import {
+  annuityFactor,
+  computeFacts,
+  customerValue,
+  monthsBetween,
+  retentionRate,
+} from '../../shared/domain/facts';
 import { config, makeAccount, NOW } from '../fakes/accounts';
 
 describe('monthsBetween', () => {
@@ -70,5 +76,35 @@ describe('computeFacts', () => {
     expect(f.tenureMonths).toBe(90);
     expect(f.groceriesShare).toBe(0.2222);
     expect(f.cardFamily).toBe('REWARDS');
+  });
+});
+
+describe('retention curve', () => {
+  it.each([
+    ['steady use, 2 years', 1, 24, 0.85],
+    ['use falling by half or more', 0.4, 24, 0.7225],
+    ['use falling a little', 0.8, 24, 0.8075],
+    ['new customer', 1, 6, 0.8075],
+    ['five years and more', 1.2, 72, 0.8925],
+  ])('%s: %d trend, %i months → %d', (_n, trend, tenure, rate) => {
+    expect(retentionRate(0.85, trend, tenure)).toBeCloseTo(rate, 4);
+  });
+
+  it('a customer whose use is falling is worth less over the horizon, and the parts say why', () => {
+    const a = makeAccount({ revenue12m: { interchange: 900, interest: 0, fees: 95 } });
+    const steady = customerValue(a, config.value, { spendTrend: 1, tenureMonths: 24 });
+    const fading = customerValue(a, config.value, { spendTrend: 0.3, tenureMonths: 24 });
+    expect(fading.annualProfit).toBe(steady.annualProfit);
+    expect(fading.lifetimeValue).toBeLessThan(steady.lifetimeValue);
+    expect(fading.parts.lifetime).toMatchObject({
+      retentionRate: 0.7225,
+      baseRetentionRate: 0.85,
+      spendTrend: 0.3,
+    });
+    expect(fading.parts.expectedLoss).toEqual({
+      probabilityOfDefault: 0.02,
+      exposure: 2400,
+      lossGivenDefault: 0.85,
+    });
   });
 });
