@@ -244,6 +244,19 @@ export class DynamoTurnStore implements TurnStore {
         },
       });
     }
+    if (w.recordContact) {
+      // One item, one operation per transaction: a new contact never carries verification counters.
+      if (w.account) throw new Error('A turn cannot both start a contact and verify it');
+      items.push({
+        Update: {
+          TableName: this.tables.accounts,
+          Key: { accountId: w.recordContact.accountId },
+          UpdateExpression: 'SET recentContacts = list_append(if_not_exists(recentContacts, :none), :at)',
+          ConditionExpression: 'attribute_exists(accountId)',
+          ExpressionAttributeValues: { ':none': [], ':at': [w.recordContact.at] },
+        },
+      });
+    }
     let budgetIndex = -1;
     if (w.budget) {
       if (!this.tables.counters) throw new Error('A budget charge needs the counters table');

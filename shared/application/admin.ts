@@ -150,6 +150,7 @@ export function dryRun(
     value: customerValue(account, config.value, {
       spendTrend: facts.spendTrend,
       tenureMonths: facts.tenureMonths,
+      contactsLast12m: facts.contactsLast12m,
     }),
     facts,
     segment: {

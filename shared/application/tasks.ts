@@ -82,7 +82,13 @@ export async function loadTurn(
         account !== undefined && req.callerPhone !== undefined && req.callerPhone === account.phone,
       config,
     });
-    return { kind: 'proceed', isNew: true, contact, ...(account ? { account } : {}), log: [] };
+    return {
+      kind: 'proceed',
+      isNew: true,
+      contact,
+      ...(account ? { account, recordContact: { accountId: account.accountId, at: state.now } } : {}),
+      log: [],
+    };
   }
   const contact = await deps.contacts.get(state.contactId);
   if (!contact)
@@ -259,6 +265,7 @@ export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn
     ...(turn.accountUpdate ? { account: turn.accountUpdate } : {}),
     ...(turn.budget ? { budget: turn.budget } : {}),
     ...(turn.learn ? { learn: turn.learn } : {}),
+    ...(turn.recordContact ? { recordContact: turn.recordContact } : {}),
   });
   if (outcome === 'budget-exhausted') {
     const offerId = state.action === 'respond' ? state.request.offerId : 'this offer';

@@ -20,6 +20,8 @@ export interface Turn {
   next?: AnswerNext;
   budget?: BudgetCharge;
   learn?: LearnCount;
+  /** A new contact of an identified account: dated on the account (contact frequency). */
+  recordContact?: { accountId: string; at: string };
 }
 
 /** The state machine's state as a task sees it: the turn's input plus the turn so far. */

@@ -17,11 +17,28 @@ export function monthsBetween(from: string, to: string): number {
  * How likely the customer is to stay another year, from the configured base rate: lower when card
  * use is falling (last quarter's spend against the nine months before), higher with tenure.
  */
-export function retentionRate(base: number, spendTrend: number, tenureMonths: number): number {
+export function retentionRate(
+  base: number,
+  spendTrend: number,
+  tenureMonths: number,
+  contactsLast12m = 0,
+): number {
   const usage = spendTrend < 0.5 ? 0.85 : spendTrend < 0.9 ? 0.95 : 1;
   const loyalty = tenureMonths < 12 ? 0.95 : tenureMonths >= 60 ? 1.05 : 1;
-  return Math.min(0.98, round4(base * usage * loyalty));
+  // A customer who keeps calling is less settled than one who never needs to.
+  const friction = contactsLast12m >= 3 ? 0.95 : 1;
+  return Math.min(0.98, round4(base * usage * loyalty * friction));
 }
+
+/** Contacts in the 12 months before `asOf` (the current one not yet counted). */
+export function contactsInLastYear(recent: readonly string[] | undefined, asOf: string): number {
+  if (!recent?.length) return 0;
+  const since = Date.parse(asOf) - 365 * 86_400_000;
+  return recent.filter((at) => Date.parse(at) >= since && Date.parse(at) <= Date.parse(asOf)).length;
+}
+
+/** Servicing cost of a contact when the configuration gives none. */
+export const DEFAULT_CONTACT_COST = 8;
 
 /**
  * Customer value, every figure with its parts: annual profit = interchange + interest + fees −
@@ -31,14 +48,20 @@ export function retentionRate(base: number, spendTrend: number, tenureMonths: nu
 export function customerValue(
   account: Account,
   value: DecisionConfig['value'],
-  usage: { spendTrend: number; tenureMonths: number } = { spendTrend: 1, tenureMonths: 12 },
+  usage: { spendTrend: number; tenureMonths: number; contactsLast12m?: number } = {
+    spendTrend: 1,
+    tenureMonths: 12,
+  },
 ) {
   const { interchange, interest, fees } = account.revenue12m;
   const annualRevenue = interchange + interest + fees;
   const exposure = Math.max(0, account.balance);
   const expectedLoss = account.riskScore * exposure * value.lossGivenDefault;
-  const annualProfit = annualRevenue - account.cost12m.rewards - account.cost12m.servicing - expectedLoss;
-  const rate = retentionRate(value.retentionRate, usage.spendTrend, usage.tenureMonths);
+  const contacts = usage.contactsLast12m ?? 0;
+  const contactCost = contacts * (value.contactCost ?? DEFAULT_CONTACT_COST);
+  const annualProfit =
+    annualRevenue - account.cost12m.rewards - account.cost12m.servicing - contactCost - expectedLoss;
+  const rate = retentionRate(value.retentionRate, usage.spendTrend, usage.tenureMonths, contacts);
   return {
     annualRevenue: round2(annualRevenue),
     expectedLoss: round2(expectedLoss),
@@ -46,7 +69,11 @@ export function customerValue(
     lifetimeValue: round2(annualProfit * annuityFactor({ ...value, retentionRate: rate })),
     parts: {
       revenue: { interchange, interest, fees },
-      cost: { rewards: account.cost12m.rewards, servicing: account.cost12m.servicing },
+      cost: {
+        rewards: account.cost12m.rewards,
+        servicing: account.cost12m.servicing,
+        contacts: { last12Months: contacts, cost: round2(contactCost) },
+      },
       expectedLoss: {
         probabilityOfDefault: account.riskScore,
         exposure: round2(exposure),
@@ -59,6 +86,7 @@ export function customerValue(
         baseRetentionRate: value.retentionRate,
         spendTrend: usage.spendTrend,
         tenureMonths: usage.tenureMonths,
+        contactsLast12m: contacts,
       },
     },
   };
@@ -86,7 +114,8 @@ export function computeFacts(account: Account, asOf: string, value: DecisionConf
   const share = (n: number) => (catTotal > 0 ? round4(n / catTotal) : 0);
   const tenureMonths = monthsBetween(account.openedOn, asOf);
   const spendTrend = prior9 > 0 ? round4(last3 / 3 / (prior9 / 9)) : last3 > 0 ? 1 : 0;
-  const v = customerValue(account, value, { spendTrend, tenureMonths });
+  const contactsLast12m = contactsInLastYear(account.recentContacts, asOf);
+  const v = customerValue(account, value, { spendTrend, tenureMonths, contactsLast12m });
   return {
     tenureMonths,
     annualSpend: round2(annualSpend),
@@ -107,6 +136,7 @@ export function computeFacts(account: Account, asOf: string, value: DecisionConf
     expectedLoss: v.expectedLoss,
     lifetimeValue: v.lifetimeValue,
     riskScore: account.riskScore,
+    contactsLast12m,
     travelShare: share(cats.travel),
     diningShare: share(cats.dining),
     groceriesShare: share(cats.groceries),

@@ -32,6 +32,8 @@ export interface TurnWrite {
   budget?: BudgetCharge;
   /** The answer counted for learning (offer × segment × call type), in the same transaction. */
   learn?: LearnCount;
+  /** A new contact dated on its account (for contact frequency). */
+  recordContact?: { accountId: string; at: string };
   /** The version the stored contact must still have; undefined for a new contact. */
   expectedVersion?: number;
   log: OfferLogEvent[];

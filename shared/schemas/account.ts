@@ -116,6 +116,8 @@ export const AccountSchema = z
     riskScore: z.number().min(0).max(1),
     flags: AccountFlagsSchema,
     productsHeld: z.array(HeldProductSchema),
+    /** When the customer contacted us lately (appended by each contact; only the last 12 months count). */
+    recentContacts: z.array(IsoDateTimeSchema).optional(),
     /** Segment marks set by other systems (a campaign list, a risk model): stored as a string set. */
     tags: z.preprocess((v) => (v instanceof Set ? [...v].sort() : v), z.array(TagSchema)).optional(),
     verification: VerificationSecretsSchema,

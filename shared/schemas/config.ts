@@ -47,6 +47,7 @@ export const NUMERIC_FACTS = [
   'expectedLoss',
   'lifetimeValue',
   'riskScore',
+  'contactsLast12m',
   'travelShare',
   'diningShare',
   'groceriesShare',
@@ -274,6 +275,8 @@ export const DecisionConfigSchema = z
         discountRate: z.number().min(0).max(0.5),
         /** Yearly probability that a kept customer stays. */
         retentionRate: z.number().min(0).max(1),
+        /** Servicing cost of one contact (added to the customer's cost for each in the last 12 months). */
+        contactCost: z.number().min(0).max(1000).optional(),
       })
       .strict(),
     limits: z

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import validator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalRunner } from '../../infra/local/runner';
@@ -244,5 +244,20 @@ describe('retention call state machine (synthesized definition, real handlers, D
       stage: 'VERIFY',
       version: 1,
     });
+  });
+
+  it('a new contact is dated on its account, and the next call counts it (contact frequency)', async () => {
+    const p = persona((e) => e.customerSegment === 'DORMANT');
+    const read = async () =>
+      (
+        await stack.db.send(
+          new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: p.accountId } }),
+        )
+      ).Item?.recentContacts as string[] | undefined;
+    const before = (await read())?.length ?? 0;
+    const first = await start(stack.runner, p.phone, 'FEE_COMPLAINT');
+    expect((await read())?.length).toBe(before + 1);
+    const second = await start(stack.runner, p.phone, 'FEE_COMPLAINT');
+    expect(second.facts!.contactsLast12m).toBe(first.facts!.contactsLast12m + 1);
   });
 });

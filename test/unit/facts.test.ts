@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   annuityFactor,
   computeFacts,
+  contactsInLastYear,
   customerValue,
   monthsBetween,
   retentionRate,
@@ -106,5 +107,31 @@ describe('retention curve', () => {
       exposure: 2400,
       lossGivenDefault: 0.85,
     });
+  });
+});
+
+describe('contact frequency', () => {
+  it('counts the contacts of the last 12 months only', () => {
+    expect(contactsInLastYear(undefined, NOW)).toBe(0);
+    expect(
+      contactsInLastYear(
+        ['2025-11-20T00:00:00Z', '2026-01-05T10:00:00Z', '2026-11-23T11:00:00Z', '2027-01-01T00:00:00Z'],
+        NOW,
+      ),
+    ).toBe(2);
+  });
+  it('each contact costs servicing, and three or more make the customer less likely to stay', () => {
+    const a = makeAccount({ revenue12m: { interchange: 900, interest: 0, fees: 95 } });
+    const calm = customerValue(a, config.value, { spendTrend: 1, tenureMonths: 24, contactsLast12m: 0 });
+    const busy = customerValue(a, config.value, { spendTrend: 1, tenureMonths: 24, contactsLast12m: 4 });
+    expect(calm.annualProfit - busy.annualProfit).toBeCloseTo(4 * 8, 6);
+    expect(busy.parts.lifetime.retentionRate).toBeCloseTo(0.85 * 0.95, 4);
+    expect(busy.parts.cost.contacts).toEqual({ last12Months: 4, cost: 32 });
+    const facts = computeFacts(
+      makeAccount({ recentContacts: ['2026-10-01T09:00:00Z', '2026-11-01T09:00:00Z'] }),
+      NOW,
+      config.value,
+    );
+    expect(facts.contactsLast12m).toBe(2);
   });
 });
