@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
 import { RetentionApi } from '../constructs/retention-api';
@@ -68,6 +69,22 @@ export class ServiceStack extends Stack {
       environment: { STATE_MACHINE_ARN: stateMachine.stateMachineArn },
     });
     stateMachine.grantStartSyncExecution(httpApi);
+
+    // Amazon Connect contact flows invoke this adapter; it answers within the 8 s a flow waits.
+    const connectAdapter = new RetentionFunction(this, 'ConnectAdapter', {
+      name: 'connect-adapter',
+      timeout: Duration.seconds(RUN_TIMEOUT_SECONDS + 1),
+      environment: { STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+    });
+    stateMachine.grantStartSyncExecution(connectAdapter);
+    const connectInstanceArn = this.node.tryGetContext('connectInstanceArn') as string | undefined;
+    if (connectInstanceArn)
+      connectAdapter.addPermission('InvokedByConnect', {
+        principal: new iam.ServicePrincipal('connect.amazonaws.com'),
+        sourceArn: connectInstanceArn,
+        sourceAccount: this.account,
+      });
+    new CfnOutput(this, 'ConnectAdapterArn', { value: connectAdapter.functionArn });
 
     // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
     const adminApi = new RetentionFunction(this, 'AdminApi', { name: 'admin-api' });

@@ -133,6 +133,18 @@ export function parseBody<S extends z.ZodType>(
   return r.success ? { ok: true, value: r.data } : { ok: false, response: invalid(zodErrors(r.error, '')) };
 }
 
+/** The optional `Idempotency-Key` header, validated. */
+function idempotencyKeyOf(
+  req: HttpRequest,
+): { ok: true; value?: string } | { ok: false; response: HttpResponse } {
+  const key = header(req, 'idempotency-key');
+  if (key === undefined) return { ok: true };
+  const k = IdempotencyKeySchema.safeParse(key);
+  return k.success
+    ? { ok: true, value: k.data }
+    : { ok: false, response: invalid(zodErrors(k.error, 'Idempotency-Key')) };
+}
+
 /** HTTP request → the turn the state machine runs, or the 4xx answer that ends it here. */
 export function parseRequest(
   req: HttpRequest,
@@ -162,17 +174,25 @@ export function parseRequest(
   const contactId = id.data;
   switch (route.action) {
     case 'verify': {
+      const key = idempotencyKeyOf(req);
+      if (!key.ok) return key;
       const b = parseBody(req, VerificationBodySchema);
-      return b.ok ? { ok: true, input: { action: 'verify', now, contactId, request: b.value } } : b;
+      return b.ok
+        ? {
+            ok: true,
+            input: {
+              action: 'verify',
+              now,
+              contactId,
+              request: b.value,
+              ...(key.value ? { idempotencyKey: key.value } : {}),
+            },
+          }
+        : b;
     }
     case 'respond': {
-      const key = header(req, 'idempotency-key');
-      let idempotencyKey: string | undefined;
-      if (key !== undefined) {
-        const k = IdempotencyKeySchema.safeParse(key);
-        if (!k.success) return { ok: false, response: invalid(zodErrors(k.error, 'Idempotency-Key')) };
-        idempotencyKey = k.data;
-      }
+      const key = idempotencyKeyOf(req);
+      if (!key.ok) return key;
       const b = parseBody(req, ResponseBodySchema);
       return b.ok
         ? {
@@ -182,7 +202,7 @@ export function parseRequest(
               now,
               contactId,
               request: b.value,
-              ...(idempotencyKey ? { idempotencyKey } : {}),
+              ...(key.value ? { idempotencyKey: key.value } : {}),
             },
           }
         : b;

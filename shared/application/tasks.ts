@@ -168,7 +168,10 @@ export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
     policy: compiled.config.verification,
     now: state.now,
   });
-  const contact = applyVerification(turn.contact, result);
+  const verified = applyVerification(turn.contact, result);
+  const contact = state.idempotencyKey
+    ? { ...verified, verification: { ...verified.verification, lastAttemptKey: state.idempotencyKey } }
+    : verified;
   const changed =
     result.kind !== 'insufficient' &&
     (result.secrets.failures !== secrets.failures || result.secrets.lockedUntil !== secrets.lockedUntil);

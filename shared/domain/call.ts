@@ -77,6 +77,8 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
     case 'get':
       return { kind: 'unchanged' };
     case 'verify':
+      if (input.idempotencyKey && input.idempotencyKey === contact.verification.lastAttemptKey)
+        return { kind: 'unchanged' };
       if (s === 'VERIFY') return { kind: 'proceed' };
       if (s === 'LOCKED')
         return reject(

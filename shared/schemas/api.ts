@@ -82,6 +82,8 @@ export const TurnInputSchema = z.discriminatedUnion('action', [
     now: z.iso.datetime(),
     contactId: ContactIdSchema,
     request: VerificationBodySchema,
+    /** A retried attempt with the same key is answered as the first was, and counts once. */
+    idempotencyKey: IdempotencyKeySchema.optional(),
   }),
   z.strictObject({ action: z.literal('offers'), now: z.iso.datetime(), contactId: ContactIdSchema }),
   z.strictObject({

@@ -99,6 +99,8 @@ export const ContactSchema = z
         callerMatched: z.boolean(),
         lockedUntil: IsoDateTimeSchema.optional(),
         lastResult: z.enum(['VERIFIED', 'WRONG_FACTORS', 'MORE_FACTORS_NEEDED', 'LOCKED']).optional(),
+        /** Idempotency key of the last attempt: its retry is answered from the contact, not counted again. */
+        lastAttemptKey: z.string().optional(),
       })
       .strict(),
     offers: z.array(PresentedOfferSchema),

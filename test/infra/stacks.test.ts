@@ -197,9 +197,10 @@ describe('functions', () => {
     'save-turn',
     'http-api',
     'admin-api',
+    'connect-adapter',
   ];
 
-  it('are the nine entries, and every Lambda of the stack is one of them', () => {
+  it('are the ten entries, and every Lambda of the stack is one of them', () => {
     expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
     expect(Object.keys(fns).sort()).toEqual([...fnIds.values()].sort());
   });
@@ -228,6 +229,7 @@ describe('functions', () => {
     ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
     ['admin-api', ['CATALOG_TABLE', 'ACCOUNTS_TABLE']],
+    ['connect-adapter', ['STATE_MACHINE_ARN']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(
