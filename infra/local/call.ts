@@ -113,6 +113,8 @@ async function main() {
     ? ct
     : (CALL_TYPES[Number(ct || '1') - 1] ?? 'CLOSE_ACCOUNT');
 
+  if (values.channel === 'connect') return connectCall(persona, callType);
+
   const started = await api('POST', '/contacts', {
     channel: values.channel,
     callType,
@@ -157,6 +159,56 @@ async function main() {
   const c = final.json as { stage: string; outcome: string | null; history: { stage: string }[] };
   console.log(`\n${bold('Call ended')}: stage ${c.stage}, outcome ${c.outcome ?? '—'}`);
   console.log(`   stages: ${c.history.map((h) => h.stage).join(' → ')}`);
+}
+
+/**
+ * The same call as Amazon Connect would place it: Connect-shaped events to the connect-adapter
+ * through the local Lambda Invoke API, keypad digits for the answers, the flat map it returns shown.
+ */
+async function connectCall(persona: PersonaJson, callType: string) {
+  const contactId = `local-${Date.now().toString(36)}`;
+  const invoke = async (params: Record<string, string>) => {
+    const res = await fetch(`${values.url}/2015-03-31/functions/connect-adapter/invocations`, {
+      method: 'POST',
+      body: JSON.stringify({
+        Name: 'ContactFlowEvent',
+        Details: {
+          ContactData: {
+            ContactId: contactId,
+            Channel: 'VOICE',
+            CustomerEndpoint: { Address: persona.phone, Type: 'TELEPHONE_NUMBER' },
+            Attributes: {},
+          },
+          Parameters: params,
+        },
+      }),
+    });
+    const map = (await res.json()) as Record<string, string>;
+    console.log(`\n${bold(`── Connect step ${params.step}`)} ${JSON.stringify(params)}`);
+    for (const [k, v] of Object.entries(map)) console.log(`   $.External.${k} = ${v}`);
+    return map;
+  };
+  let m = await invoke({ step: 'start', callType });
+  while (m.stage === 'VERIFY') {
+    const mode = await ask(
+      'Keypad: enter the card digits (c)orrectly or (w)rongly? [c]: ',
+      values.factors?.[0],
+    );
+    m = await invoke({
+      step: 'verify',
+      last4: mode.startsWith('w') ? '0000' : persona.last4,
+      zip: persona.zip,
+    });
+  }
+  if (m.stage === 'OFFER' || m.stage === 'CROSS_SELL') m = await invoke({ step: 'offers' });
+  while (Number(m.offerCount ?? '0') > 0 && m.offer1Id) {
+    const preset = values.answers ? (scripted.shift()?.startsWith('a') ? '1' : '2') : undefined;
+    const a = await ask(`Caller presses 1 to accept “${m.offer1Title}”, 2 to decline [2]: `, preset);
+    m = await invoke({ step: 'answer', offerId: m.offer1Id, digit: a === '1' ? '1' : '2' });
+  }
+  console.log(
+    `\n${bold('Call ended')}: stage ${m.stage}, transfer to ${m.queue}${m.outcome ? `, outcome ${m.outcome}` : ''}`,
+  );
 }
 
 main()

@@ -18,6 +18,37 @@ const MATCHERS = [...ROUTES, ...ADMIN_ROUTES].map((r) => ({
 /** Whether API Gateway would send this resource to the admin function. */
 const isAdmin = (resource: string) => MATCHERS.some((m) => m.admin && m.resource === resource);
 
+/** The Lambda Invoke API's path: the AWS SDK and CLI call it with an endpoint override. */
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(?:\?.*)?$/;
+
+/** Lambda's Invoke API for the channel adapters: the event in, the function's answer out. */
+async function invoke(
+  functions: Record<string, (event: unknown) => Promise<unknown>>,
+  name: string,
+  body: string | null,
+): Promise<HttpResponse> {
+  // The SDK may send a full ARN or a name; the last segment after "function:" is the name.
+  const fn = functions[name.split(':function:').at(-1)!.split(':')[0]!];
+  const lambdaError = (status: number, type: string, message: string): HttpResponse => ({
+    statusCode: status,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
+    body: JSON.stringify({ Type: 'User', message }),
+  });
+  if (!fn) return lambdaError(404, 'ResourceNotFoundException', `Function not found: ${name.slice(0, 100)}`);
+  let event: unknown;
+  try {
+    event = body ? JSON.parse(body) : {};
+  } catch {
+    return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+  }
+  const result = await fn(event);
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' },
+    body: JSON.stringify(result ?? null),
+  };
+}
+
 /** Maps a request to the API Gateway proxy event API Gateway would send for the same route. */
 export function toApiEvent(
   method: string,
@@ -73,7 +104,11 @@ function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
 
 /** An HTTP server on loopback only, serving the same /v1 routes through the same API handler. */
 export async function startHttpServer(
-  handlers: { api: ApiHandler; admin: ApiHandler },
+  handlers: {
+    api: ApiHandler;
+    admin: ApiHandler;
+    invoke?: Record<string, (event: unknown) => Promise<unknown>>;
+  },
   opts: { port: number; host?: string; index?: unknown },
 ) {
   const server: Server = createServer(async (req, res) => {
@@ -86,6 +121,12 @@ export async function startHttpServer(
           'body-too-large',
           'Request body too large',
           'The body is far over the limit.',
+        );
+      } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
+        out = await invoke(
+          handlers.invoke ?? {},
+          decodeURIComponent(INVOKE_PATH.exec(req.url ?? '')![1]!),
+          body,
         );
       } else if (req.method === 'GET' && (req.url === '/' || req.url === '/v1')) {
         out = {

@@ -180,8 +180,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     )) as typeof import('../../functions/http-api');
     const api = makeHandler({ runner });
     const admin = await importHandler('admin-api');
+    // The channel adapters, as Lambda's Invoke API would run them, on the same in-process state machine.
+    const { makeHandler: connectAdapter } = (await import(
+      '../../functions/connect-adapter'
+    )) as typeof import('../../functions/connect-adapter');
+    const invoke = { 'connect-adapter': connectAdapter({ runner }) };
     const server = await startHttpServer(
-      { api: api as never, admin: admin as never },
+      { api: api as never, admin: admin as never, invoke },
       {
         port: opts.port ?? 3000,
         index: {

@@ -1,3 +1,4 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/connect-adapter';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
@@ -72,5 +73,40 @@ describe('Amazon Connect adapter on the local stack', () => {
       queue: 'FRAUD',
       offerCount: '0',
     });
+  });
+
+  it("the local stack serves Lambda's Invoke API: the AWS SDK invokes connect-adapter with an endpoint override", async () => {
+    const lambda = new LambdaClient({
+      endpoint: stack.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const invoke = async (FunctionName: string, event: unknown) => {
+      const r = await lambda.send(
+        new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+      );
+      return {
+        status: r.StatusCode,
+        error: r.FunctionError,
+        payload: JSON.parse(new TextDecoder().decode(r.Payload)),
+      };
+    };
+    const p = stack.personas[2]!.persona;
+    const event = {
+      ...startEvent,
+      Details: {
+        ...startEvent.Details,
+        ContactData: {
+          ...startEvent.Details.ContactData,
+          ContactId: 'invoke-api-0001',
+          CustomerEndpoint: { Address: p.phone, Type: 'TELEPHONE_NUMBER' },
+        },
+      },
+    };
+    const r = await invoke('connect-adapter', event);
+    expect(r).toMatchObject({ status: 200, payload: { stage: 'VERIFY' } });
+    expect(r.error).toBeUndefined();
+    await expect(invoke('no-such-function', event)).rejects.toThrow(/not found/i);
+    lambda.destroy();
   });
 });
