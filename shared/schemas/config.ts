@@ -114,6 +114,14 @@ export const SegmentTableSchema = z
   .strict();
 export type SegmentTable = z.infer<typeof SegmentTableSchema>;
 
+/** Per account and offer: no repeat within N days of a decline, at most M presentations. */
+export const ContactPolicySchema = z
+  .object({
+    suppressDaysAfterDecline: z.number().int().min(0).max(3650),
+    maxPresentations: z.number().int().min(1).max(1000),
+  })
+  .strict();
+
 export const OFFER_TYPES = [
   'FEE_WAIVER',
   'STATEMENT_CREDIT',
@@ -159,13 +167,7 @@ export const OfferSchema = z
     validFrom: z.iso.date().optional(),
     validUntil: z.iso.date().optional(),
     /** Contact policy for this offer (overrides the configuration's default). */
-    contactPolicy: z
-      .object({
-        suppressDaysAfterDecline: z.number().int().min(0).max(3650),
-        maxPresentations: z.number().int().min(1).max(1000),
-      })
-      .strict()
-      .optional(),
+    contactPolicy: ContactPolicySchema.optional(),
     /** Budget cap per period (UTC day or month): accepts and/or money; never exceeded, even under concurrency. */
     budget: z
       .object({
@@ -289,13 +291,7 @@ export const DecisionConfigSchema = z
       .strict(),
     offers: z.array(OfferSchema),
     /** Default contact policy per account and offer: no repeat soon after a decline, no endless repeats. */
-    contactPolicy: z
-      .object({
-        suppressDaysAfterDecline: z.number().int().min(0).max(3650),
-        maxPresentations: z.number().int().min(1).max(1000),
-      })
-      .strict()
-      .optional(),
+    contactPolicy: ContactPolicySchema.optional(),
     /** Learning acceptance from answers (absent: the defaults of shared/domain/learning.ts). */
     learning: z
       .object({

@@ -1,6 +1,9 @@
+import { newContact } from '../../shared/domain/call';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import { computeFacts } from '../../shared/domain/facts';
 import { hashFactor } from '../../shared/domain/verification';
 import type { Account } from '../../shared/schemas/account';
+import type { Contact } from '../../shared/schemas/contact';
 
 export const SALT = '0123456789abcdef0123456789abcdef';
 export const FACTORS = { last4: '4821', zip: '94107', dob: '1980-02-29', pin: '2468' };
@@ -64,3 +67,23 @@ export function premiumAccount(over: Partial<Account> = {}): Account {
 }
 
 export const config = DEFAULT_CONFIG;
+
+/** A contact of the premium account, verified and segmented, at the OFFER stage. */
+export function verifiedPremiumContact(contactId = 'c-1'): Contact {
+  const a = premiumAccount();
+  const c = newContact({
+    contactId,
+    request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
+    now: NOW,
+    accountId: a.accountId,
+    callerMatched: false,
+    config,
+  });
+  return {
+    ...c,
+    stage: 'OFFER',
+    facts: computeFacts(a, NOW, config.value),
+    segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM', reasons: [] },
+    verification: { ...c.verification, status: 'VERIFIED' },
+  };
+}

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { budgetExpiry, budgetKey, withinBudget } from '../../shared/domain/budget';
-import { applyAnswer, newContact, presentOffers } from '../../shared/domain/call';
-import { computeFacts } from '../../shared/domain/facts';
+import { applyAnswer, presentOffers } from '../../shared/domain/call';
 import { compileCatalog } from '../../shared/domain/offers';
-import type { Contact } from '../../shared/schemas/contact';
-import { config, NOW, premiumAccount } from '../fakes/accounts';
+import { config, NOW, verifiedPremiumContact } from '../fakes/accounts';
 
 describe('budget caps', () => {
   it.each([
@@ -27,24 +25,7 @@ describe('budget caps', () => {
   });
 
   const catalog = compileCatalog(config);
-  const verified = (): Contact => {
-    const a = premiumAccount();
-    const c = newContact({
-      contactId: 'c-1',
-      request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
-      now: NOW,
-      accountId: a.accountId,
-      callerMatched: false,
-      config,
-    });
-    return {
-      ...c,
-      stage: 'OFFER',
-      facts: computeFacts(a, NOW, config.value),
-      segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM', reasons: [] },
-      verification: { ...c.verification, status: 'VERIFIED' },
-    };
-  };
+  const verified = () => verifiedPremiumContact();
 
   it('an offer whose budget is spent for the period is not presented; the next one takes its place', () => {
     const open = presentOffers(verified(), catalog, config, NOW).contact.current;
@@ -93,32 +74,14 @@ describe('budget caps', () => {
 });
 
 describe('validity windows in the live decision', () => {
-  it('an offer that expired yesterday is not presented on a call today', async () => {
-    const { presentOffers, newContact } = await import('../../shared/domain/call');
-    const { compileCatalog } = await import('../../shared/domain/offers');
-    const { computeFacts } = await import('../../shared/domain/facts');
-    const a = premiumAccount();
+  it('an offer that expired yesterday is not presented on a call today', () => {
     const expired = {
       ...config,
       offers: config.offers.map((o) =>
         o.offerId === 'annual-fee-waiver' ? { ...o, validUntil: '2026-11-22' } : o,
       ),
     };
-    const c0 = newContact({
-      contactId: 'c-2',
-      request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
-      now: NOW,
-      accountId: a.accountId,
-      callerMatched: false,
-      config,
-    });
-    const c = {
-      ...c0,
-      stage: 'OFFER' as const,
-      facts: computeFacts(a, NOW, config.value),
-      segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM', reasons: [] },
-      verification: { ...c0.verification, status: 'VERIFIED' as const },
-    };
+    const c = verifiedPremiumContact('c-2');
     expect(presentOffers(c, compileCatalog(config), config, NOW).contact.current).toContain(
       'annual-fee-waiver',
     );

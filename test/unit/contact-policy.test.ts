@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { newContact, presentOffers } from '../../shared/domain/call';
+import { presentOffers } from '../../shared/domain/call';
 import { historyKey, historyUpdates, suppressedBy } from '../../shared/domain/contact-policy';
-import { computeFacts } from '../../shared/domain/facts';
 import { compileCatalog } from '../../shared/domain/offers';
-import type { Contact, OfferLogEvent } from '../../shared/schemas/contact';
-import { config, NOW, premiumAccount } from '../fakes/accounts';
+import type { OfferLogEvent } from '../../shared/schemas/contact';
+import { config, NOW, verifiedPremiumContact } from '../fakes/accounts';
 
 const waiver = config.offers.find((o) => o.offerId === 'annual-fee-waiver')!;
 const daysAgo = (d: number) => new Date(Date.parse(NOW) - d * 86_400_000).toISOString();
@@ -62,22 +61,8 @@ describe('contact policy', () => {
   });
 
   it('an offer the account declined recently is not presented on its next call', () => {
-    const a = premiumAccount();
-    const c0 = newContact({
-      contactId: 'c-9',
-      request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
-      now: NOW,
-      accountId: a.accountId,
-      callerMatched: false,
-      config,
-    });
-    const c: Contact = {
-      ...c0,
-      stage: 'OFFER',
-      facts: computeFacts(a, NOW, config.value),
-      segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM', reasons: [] },
-      verification: { ...c0.verification, status: 'VERIFIED' },
-    };
+    const c = verifiedPremiumContact('c-9');
+    const a = { accountId: c.accountId! };
     const catalog = compileCatalog(config);
     expect(presentOffers(c, catalog, config, NOW).contact.current).toContain('annual-fee-waiver');
     const history = new Map([
