@@ -184,7 +184,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { makeHandler: connectAdapter } = (await import(
       '../../functions/connect-adapter'
     )) as typeof import('../../functions/connect-adapter');
-    const invoke = { 'connect-adapter': connectAdapter({ runner }) };
+    const { makeHandler: lexAdapter } = (await import(
+      '../../functions/lex-adapter'
+    )) as typeof import('../../functions/lex-adapter');
+    const invoke = { 'connect-adapter': connectAdapter({ runner }), 'lex-adapter': lexAdapter({ runner }) };
     const server = await startHttpServer(
       { api: api as never, admin: admin as never, invoke },
       {

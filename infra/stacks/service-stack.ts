@@ -86,6 +86,15 @@ export class ServiceStack extends Stack {
       });
     new CfnOutput(this, 'ConnectAdapterArn', { value: connectAdapter.functionArn });
 
+    // The Lex V2 bot alias's code hook (the bot itself is defined in a later step).
+    const lexAdapter = new RetentionFunction(this, 'LexAdapter', {
+      name: 'lex-adapter',
+      timeout: Duration.seconds(RUN_TIMEOUT_SECONDS * 2 + 1),
+      environment: { STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+    });
+    stateMachine.grantStartSyncExecution(lexAdapter);
+    new CfnOutput(this, 'LexAdapterArn', { value: lexAdapter.functionArn });
+
     // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
     const adminApi = new RetentionFunction(this, 'AdminApi', { name: 'admin-api' });
     adminApi.bindTableActions(catalog, 'CATALOG_TABLE', [

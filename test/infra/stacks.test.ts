@@ -198,9 +198,10 @@ describe('functions', () => {
     'http-api',
     'admin-api',
     'connect-adapter',
+    'lex-adapter',
   ];
 
-  it('are the ten entries, and every Lambda of the stack is one of them', () => {
+  it('are the eleven entries, and every Lambda of the stack is one of them', () => {
     expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
     expect(Object.keys(fns).sort()).toEqual([...fnIds.values()].sort());
   });
@@ -230,6 +231,7 @@ describe('functions', () => {
     ['http-api', ['STATE_MACHINE_ARN']],
     ['admin-api', ['CATALOG_TABLE', 'ACCOUNTS_TABLE']],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
+    ['lex-adapter', ['STATE_MACHINE_ARN']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(

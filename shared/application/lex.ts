@@ -1,0 +1,222 @@
+import * as z from 'zod';
+import type { TurnOutput, TurnRunner } from '../ports';
+import type { TurnInput } from '../schemas/api';
+import type { CallType } from '../schemas/config';
+import type { Contact } from '../schemas/contact';
+
+/**
+ * Amazon Lex V2 code hook for the retention chat: one Lambda for the bot alias. The intent names
+ * the reason for contact; slots collect the caller's number and the verification factors; offers
+ * are put with ConfirmIntent (Confirmed = accept, Denied = decline, then the next offer). Session
+ * attributes carry the contact id only. Every turn runs through the same state machine; the
+ * answer is always a valid Lex response, never an exception.
+ */
+const INTENT_CALL_TYPES: Record<string, CallType> = {
+  CloseAccount: 'CLOSE_ACCOUNT',
+  FeeComplaint: 'FEE_COMPLAINT',
+  RateComplaint: 'RATE_COMPLAINT',
+  CompetitorOffer: 'COMPETITOR_OFFER',
+  RewardsComplaint: 'REWARDS_DISSATISFACTION',
+  LostOrStolen: 'LOST_OR_STOLEN',
+  ReportFraud: 'FRAUD_REPORT',
+  BillingDispute: 'BILLING_DISPUTE',
+  GeneralInquiry: 'GENERAL_INQUIRY',
+};
+export const LEX_INTENTS = Object.keys(INTENT_CALL_TYPES);
+
+const SlotSchema = z
+  .object({
+    value: z
+      .object({ interpretedValue: z.string().max(100).optional() })
+      .partial()
+      .optional(),
+  })
+  .nullish();
+const LexEventSchema = z.object({
+  sessionId: z.string().min(1).max(100),
+  inputTranscript: z.string().max(2000).optional(),
+  sessionState: z.object({
+    sessionAttributes: z.record(z.string(), z.string()).nullish(),
+    intent: z.object({
+      name: z.string().max(100),
+      slots: z.record(z.string(), SlotSchema).nullish(),
+      state: z.string().optional(),
+      confirmationState: z.enum(['Confirmed', 'Denied', 'None']).optional(),
+    }),
+  }),
+});
+type LexEvent = z.infer<typeof LexEventSchema>;
+
+export interface LexResponse {
+  sessionState: {
+    sessionAttributes: Record<string, string>;
+    dialogAction: { type: 'ElicitSlot' | 'ConfirmIntent' | 'Close'; slotToElicit?: string };
+    intent: {
+      name: string;
+      slots: Record<string, unknown>;
+      state: 'InProgress' | 'Fulfilled' | 'Failed';
+      confirmationState?: 'None';
+    };
+  };
+  messages: Array<{ contentType: 'PlainText'; content: string }>;
+}
+
+const slot = (e: LexEvent, name: string) => {
+  const v = e.sessionState.intent.slots?.[name]?.value?.interpretedValue?.trim();
+  return v ? v : undefined;
+};
+
+function reply(
+  e: LexEvent | undefined,
+  contactId: string | undefined,
+  type: LexResponse['sessionState']['dialogAction']['type'],
+  text: string,
+  extra: { slotToElicit?: string; state?: 'InProgress' | 'Fulfilled' | 'Failed' } = {},
+): LexResponse {
+  return {
+    sessionState: {
+      sessionAttributes: contactId ? { contactId } : {},
+      dialogAction: { type, ...(extra.slotToElicit ? { slotToElicit: extra.slotToElicit } : {}) },
+      intent: {
+        name: e?.sessionState.intent.name ?? 'FallbackIntent',
+        slots: e?.sessionState.intent.slots ?? {},
+        state: extra.state ?? (type === 'Close' ? 'Fulfilled' : 'InProgress'),
+        ...(type === 'ConfirmIntent' ? { confirmationState: 'None' as const } : {}),
+      },
+    },
+    messages: [{ contentType: 'PlainText', content: text.slice(0, 1000) }],
+  };
+}
+
+export const toAgent = (e?: LexEvent, contactId?: string): LexResponse =>
+  reply(e, contactId, 'Close', 'Let me connect you to a retention specialist who can help.', {
+    state: 'Failed',
+  });
+
+const ENDINGS: Partial<Record<Contact['stage'], string>> = {
+  RETAINED: 'Done. Thank you for staying with us!',
+  RESOLVED: 'Done. Thank you for your patience!',
+  CROSS_SOLD: 'Great, we will send you the details.',
+  CLOSED: 'We are sorry to see you go. An agent will complete your request.',
+  ROUTED: 'Let me connect you to the right team.',
+  LOCKED: 'For your security, a member of our security team will continue this chat.',
+  UNIDENTIFIED: 'I could not find your account: an agent will help you.',
+};
+
+async function turn(runner: TurnRunner, input: TurnInput): Promise<Contact | TurnOutput> {
+  const out = await runner.run(input);
+  return out.outcome === 'ok' ? out.contact : out;
+}
+
+/** What to say for the contact as it stands: ask for a factor, put the first offer, or close. */
+function next(e: LexEvent, c: Contact): LexResponse {
+  if (c.stage === 'VERIFY') {
+    const missing = ['last4', 'zip', 'dob'].find((s) => !slot(e, s));
+    const ask: Record<string, string> = {
+      last4: 'To protect your account, what are the last four digits of your card?',
+      zip: 'And your ZIP code?',
+      dob: 'Please also give your date of birth (YYYY-MM-DD).',
+    };
+    return reply(e, c.contactId, 'ElicitSlot', ask[missing ?? 'dob']!, { slotToElicit: missing ?? 'dob' });
+  }
+  const offer = c.offers.find((o) => o.offerId === c.current[0]);
+  if (offer) return reply(e, c.contactId, 'ConfirmIntent', offer.scripts.chat);
+  return reply(e, c.contactId, 'Close', ENDINGS[c.stage] ?? 'Thank you.');
+}
+
+/** One Lex code-hook invocation. */
+export async function handleLex(event: unknown, runner: TurnRunner, now: string): Promise<LexResponse> {
+  const parsed = LexEventSchema.safeParse(event);
+  if (!parsed.success) return toAgent();
+  const e = parsed.data;
+  const callType = INTENT_CALL_TYPES[e.sessionState.intent.name];
+  if (!callType)
+    return reply(
+      e,
+      undefined,
+      'Close',
+      'I can help with closing or keeping your card, fees, rates and rewards.',
+      { state: 'Failed' },
+    );
+  let contactId = e.sessionState.sessionAttributes?.contactId;
+  try {
+    if (!contactId || !/^[0-9a-f-]{36}$/.test(contactId)) {
+      const phone = slot(e, 'phone') ?? e.sessionState.sessionAttributes?.callerPhone;
+      if (!phone || !/^\+[1-9]\d{7,14}$/.test(phone))
+        return reply(
+          e,
+          undefined,
+          'ElicitSlot',
+          'What phone number is on your account (e.g. +15555550101)?',
+          { slotToElicit: 'phone' },
+        );
+      const started = await turn(runner, {
+        action: 'start',
+        now,
+        request: { channel: 'chat', callType, callerPhone: phone, externalContactId: `lex-${e.sessionId}` },
+      });
+      if (!('contactId' in started)) return toAgent(e);
+      contactId = started.contactId;
+      if (started.stage !== 'VERIFY') return next(e, started);
+    }
+    let c = await turn(runner, { action: 'get', now, contactId });
+    if (!('contactId' in c)) return toAgent(e, contactId);
+    if (c.stage === 'VERIFY') {
+      const factors = { last4: slot(e, 'last4'), zip: slot(e, 'zip'), dob: slot(e, 'dob') };
+      const given = Object.fromEntries(Object.entries(factors).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >;
+      // Two factors (or one with the caller's number) are enough: ask for more until then.
+      if (Object.keys(given).length < 2 && !(Object.keys(given).length === 1 && c.verification.callerMatched))
+        return next(e, c);
+      const v = await runner.run({
+        action: 'verify',
+        now,
+        contactId,
+        request: given,
+        idempotencyKey: `lex:${e.sessionId}:verify:${Object.keys(given).join('-')}`.slice(0, 100),
+      });
+      if (v.outcome === 'rejected' && v.problem.name === 'VerificationLocked')
+        return reply(e, contactId, 'Close', ENDINGS.LOCKED!, { state: 'Failed' });
+      if (v.outcome !== 'ok') return toAgent(e, contactId);
+      c = v.contact;
+      if (c.stage === 'VERIFY') {
+        const cleared = {
+          ...e,
+          sessionState: { ...e.sessionState, intent: { ...e.sessionState.intent, slots: {} } },
+        };
+        return reply(
+          cleared,
+          contactId,
+          'ElicitSlot',
+          `That did not match. ${c.verification.attemptsLeft} attempt(s) left: what are the last four digits of your card?`,
+          { slotToElicit: 'last4' },
+        );
+      }
+    }
+    if (c.stage === 'OFFER' || c.stage === 'CROSS_SELL') {
+      const confirmation = e.sessionState.intent.confirmationState;
+      const onTable = c.current[0];
+      if (onTable && (confirmation === 'Confirmed' || confirmation === 'Denied')) {
+        const r = await turn(runner, {
+          action: 'respond',
+          now,
+          contactId,
+          request: { offerId: onTable, response: confirmation === 'Confirmed' ? 'ACCEPTED' : 'DECLINED' },
+          idempotencyKey: `lex:${e.sessionId}:${onTable}`.slice(0, 100),
+        });
+        if (!('contactId' in r)) return toAgent(e, contactId);
+        c = r;
+      }
+      if (c.current.length === 0 && (c.stage === 'OFFER' || c.stage === 'CROSS_SELL')) {
+        const o = await turn(runner, { action: 'offers', now, contactId });
+        if (!('contactId' in o)) return toAgent(e, contactId);
+        c = o;
+      }
+    }
+    return next(e, c);
+  } catch {
+    return toAgent(e, contactId);
+  }
+}

@@ -1,0 +1,119 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import type { LexResponse } from '../../shared/application/lex';
+import confirmEvent from '../fixtures/lex/confirm-offer.json';
+
+/** A whole retention chat through Lex-shaped events, via the local Lambda Invoke API. */
+let stack: LocalStack;
+let lambda: LambdaClient;
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, accounts: 0 });
+  lambda = new LambdaClient({
+    endpoint: stack.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+});
+afterAll(async () => {
+  lambda?.destroy();
+  await stack?.stop();
+});
+
+async function invoke(event: unknown): Promise<LexResponse> {
+  const r = await lambda.send(
+    new InvokeCommand({
+      FunctionName: 'lex-adapter',
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
+  return JSON.parse(new TextDecoder().decode(r.Payload)) as LexResponse;
+}
+
+/** The next Lex event of the same session, as Lex would send it after the previous answer. */
+function event(
+  sessionId: string,
+  prev: LexResponse | undefined,
+  slots: Record<string, string>,
+  confirmationState = 'None',
+) {
+  return {
+    ...confirmEvent,
+    sessionId,
+    sessionState: {
+      sessionAttributes: prev?.sessionState.sessionAttributes ?? {},
+      activeContexts: [],
+      intent: {
+        name: 'CloseAccount',
+        slots: Object.fromEntries(
+          Object.entries(slots).map(([k, v]) => [
+            k,
+            { value: { interpretedValue: v, originalValue: v, resolvedValues: [v] } },
+          ]),
+        ),
+        state: 'InProgress',
+        confirmationState,
+      },
+    },
+  };
+}
+
+describe('Lex V2 adapter on the local stack', () => {
+  it('asks for the number, then the factors, puts offers with ConfirmIntent; Denied brings the next, Confirmed keeps the customer', async () => {
+    const p = stack.personas[0]!.persona;
+    const sid = 'chat-0001';
+    let r = await invoke(event(sid, undefined, {}));
+    expect(r.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'phone' });
+    r = await invoke(event(sid, r, { phone: p.phone }));
+    expect(r.sessionState.dialogAction).toMatchObject({ type: 'ElicitSlot', slotToElicit: 'last4' });
+    expect(Object.keys(r.sessionState.sessionAttributes)).toEqual(['contactId']);
+    r = await invoke(event(sid, r, { phone: p.phone, last4: p.last4 }));
+    // The caller's number matched: one more factor is enough.
+    expect(r.sessionState.dialogAction.type).toBe('ConfirmIntent');
+    const first = r.messages[0]!.content;
+    r = await invoke(event(sid, r, { phone: p.phone, last4: p.last4 }, 'Denied'));
+    expect(r.sessionState.dialogAction.type).toBe('ConfirmIntent');
+    expect(r.messages[0]!.content).not.toBe(first);
+    r = await invoke(event(sid, r, { phone: p.phone, last4: p.last4 }, 'Confirmed'));
+    expect(r.sessionState.dialogAction.type).toBe('Close');
+    expect(r.sessionState.intent.state).toBe('Fulfilled');
+    expect(r.messages[0]!.content).toMatch(/staying with us/);
+  });
+
+  it('wrong factors ask again and say how many attempts are left', async () => {
+    const p = stack.personas[1]!.persona;
+    let r = await invoke(event('chat-0002', undefined, { phone: p.phone }));
+    r = await invoke(
+      event('chat-0002', r, { phone: p.phone, last4: p.last4 === '0000' ? '1111' : '0000', zip: p.zip }),
+    );
+    expect(r.sessionState.dialogAction).toMatchObject({ type: 'ElicitSlot', slotToElicit: 'last4' });
+    expect(r.messages[0]!.content).toMatch(/2 attempt/);
+  });
+
+  it.each([
+    ['nothing', undefined],
+    ['no sessionState', { sessionId: 'x' }],
+    [
+      'an unknown intent',
+      {
+        ...confirmEvent,
+        sessionState: { ...confirmEvent.sessionState, intent: { name: 'OrderPizza', slots: {} } },
+      },
+    ],
+    ['a 10 KB transcript', { ...confirmEvent, inputTranscript: 'x'.repeat(10_000) }],
+    [
+      'a forged contact id',
+      {
+        ...confirmEvent,
+        sessionState: {
+          ...confirmEvent.sessionState,
+          sessionAttributes: { contactId: '00000000-0000-4000-8000-000000000000' },
+        },
+      },
+    ],
+  ])('%s → a valid Lex response, never an exception', async (_n, e) => {
+    const r = await invoke(e);
+    expect(r.sessionState.dialogAction.type).toMatch(/Close|ElicitSlot|ConfirmIntent/);
+    expect(r.messages[0]!.contentType).toBe('PlainText');
+  });
+});
