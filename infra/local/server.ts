@@ -109,7 +109,7 @@ export async function startHttpServer(
     admin: ApiHandler;
     invoke?: Record<string, (event: unknown) => Promise<unknown>>;
   },
-  opts: { port: number; host?: string; index?: unknown },
+  opts: { port: number; host?: string; index?: unknown; pages?: Record<string, string> },
 ) {
   const server: Server = createServer(async (req, res) => {
     let out: HttpResponse;
@@ -128,6 +128,12 @@ export async function startHttpServer(
           decodeURIComponent(INVOKE_PATH.exec(req.url ?? '')![1]!),
           body,
         );
+      } else if (req.method === 'GET' && opts.pages?.[req.url ?? '']) {
+        out = {
+          statusCode: 200,
+          headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+          body: opts.pages[req.url ?? '']!,
+        };
       } else if (req.method === 'GET' && (req.url === '/' || req.url === '/v1')) {
         out = {
           statusCode: 200,

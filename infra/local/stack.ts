@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -192,6 +194,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       { api: api as never, admin: admin as never, invoke },
       {
         port: opts.port ?? 3000,
+        // A web chat that speaks to lex-adapter with Lex-shaped events.
+        pages: { '/chat': readFileSync(resolve(import.meta.dirname, 'chat.html'), 'utf8') },
         index: {
           name: 'Retention Desk (local)',
           routes: [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`),

@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+
+/**
+ * The /chat page in a real browser (Debian's Chromium, driven by playwright-core): a persona's
+ * retention chat from the reason to the outcome. CI installs Chromium (.ci/run); on a machine
+ * without it the suite says so and skips, as a fresh clone's `npm test` must still pass.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error(`CI must provide Chromium at ${CHROMIUM} (see .ci/run)`);
+const ARTIFACTS = resolve(import.meta.dirname, '../../.artifacts');
+
+let stack: LocalStack;
+let browser: Browser;
+beforeAll(async () => {
+  if (!haveChromium) return;
+  stack = await startLocalStack({ port: 0, accounts: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe.skipIf(!haveChromium)('web chat page (headless Chromium)', () => {
+  it('a persona closes their account by chat, declines one offer, accepts the next, and is kept', async () => {
+    const p = stack.personas[0]!.persona;
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/chat`);
+    await page.getByRole('button', { name: 'Close my account' }).click();
+    const answer = async (text: string) => {
+      await page.getByLabel('Your answer').fill(text);
+      await page.getByRole('button', { name: 'Send' }).click();
+    };
+    await page.getByText('What phone number').waitFor();
+    await answer(p.phone);
+    await page.getByText('last four digits').waitFor();
+    await answer(p.last4);
+    const bubbles = page.locator('.bot');
+    const before = await bubbles.count();
+    await page.getByRole('button', { name: 'No, thanks' }).click();
+    // The next offer arrives as a new bot message, with fresh buttons.
+    await expect.poll(() => bubbles.count()).toBe(before + 1);
+    await page.getByRole('button', { name: 'Yes, please' }).click();
+    await page.locator('#ended').waitFor();
+    await expect(page.getByText('Thank you for staying with us').count()).resolves.toBe(1);
+    await expect(page.getByLabel('Your answer').isVisible()).resolves.toBe(false);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: resolve(ARTIFACTS, 'chat.png'), fullPage: true });
+    await page.close();
+  });
+});
