@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
 import { RetentionApi } from '../constructs/retention-api';
+import { RetentionBot } from '../constructs/retention-bot';
 import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
 import { RetentionFunction } from '../constructs/retention-function';
 import type { DataStack } from './data-stack';
@@ -94,6 +95,8 @@ export class ServiceStack extends Stack {
     });
     stateMachine.grantStartSyncExecution(lexAdapter);
     new CfnOutput(this, 'LexAdapterArn', { value: lexAdapter.functionArn });
+    const bot = new RetentionBot(this, 'ChatBot', { codeHook: lexAdapter });
+    new CfnOutput(this, 'ChatBotId', { value: bot.bot.attrId });
 
     // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
     const adminApi = new RetentionFunction(this, 'AdminApi', { name: 'admin-api' });
