@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
+import { RetentionContactFlow } from '../constructs/contact-flow';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
 import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
@@ -86,6 +87,22 @@ export class ServiceStack extends Stack {
         sourceAccount: this.account,
       });
     new CfnOutput(this, 'ConnectAdapterArn', { value: connectAdapter.functionArn });
+    // The contact flow, when the instance and its queues are given: -c connectQueueArns='{"RETENTION_SPECIALIST":"arn:…",…}'
+    const queueContext = this.node.tryGetContext('connectQueueArns') as
+      | string
+      | Record<string, string>
+      | undefined;
+    if (connectInstanceArn && queueContext) {
+      const queueArns =
+        typeof queueContext === 'string'
+          ? (JSON.parse(queueContext) as Record<string, string>)
+          : queueContext;
+      new RetentionContactFlow(this, 'ContactFlow', {
+        instanceArn: connectInstanceArn,
+        adapter: connectAdapter,
+        queueArns,
+      });
+    }
 
     // The Lex V2 bot alias's code hook (the bot itself is defined in a later step).
     const lexAdapter = new RetentionFunction(this, 'LexAdapter', {

@@ -201,6 +201,8 @@ export function connectAnswer(input: TurnInput, out: TurnOutput): FlatMap {
     map[`offer${i + 1}Id`] = o.offerId;
     map[`offer${i + 1}Title`] = speakable(o.title);
     map[`offer${i + 1}Script`] = speakable(o.scripts.voice);
+    // What the flow speaks while it waits for the keypad: the script and the keys.
+    map[`offer${i + 1}Prompt`] = speakable(`${o.scripts.voice} Press 1 to accept, or 2 for another option.`);
   });
   if (input.action === 'verify' && c.stage === 'VERIFY')
     map.prompt =
