@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
@@ -32,5 +33,10 @@ export const makeHandler = (deps: AdminDeps & { clock?: () => Date }) =>
 
 export const handler = lazyHandler(() => {
   const accounts = accountStore();
-  return makeHandler({ configs: configAdmin(), accounts, tagger: accounts });
+  return makeHandler({
+    configs: configAdmin(),
+    accounts,
+    tagger: accounts,
+    importer: { store: accounts, salt: () => randomBytes(16).toString('hex') },
+  });
 });

@@ -124,7 +124,12 @@ export class ServiceStack extends Stack {
       'dynamodb:ConditionCheckItem',
     ]);
     // Dry-runs read one account; segment tags from other systems are set on it (UpdateItem, tags only).
-    adminApi.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // and imports write accounts (PutItem for new ones, UpdateItem under the asOf guard).
+    adminApi.bindTableActions(accounts, 'ACCOUNTS_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
 
     this.api = new RetentionApi(this, 'Api', { handler: httpApi, adminHandler: adminApi });
 

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { historyUpdates } from '../domain/contact-policy';
 import type {
+  AccountImportStore,
   AccountStore,
   AccountTagger,
   ConfigAdmin,
@@ -75,7 +76,7 @@ export class DynamoContactStore implements ContactStore {
   }
 }
 
-export class DynamoAccountStore implements AccountStore, AccountTagger {
+export class DynamoAccountStore implements AccountStore, AccountTagger, AccountImportStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -86,6 +87,85 @@ export class DynamoAccountStore implements AccountStore, AccountTagger {
     );
     return r.Item ? AccountSchema.parse(r.Item) : undefined;
   }
+  /**
+   * Writes an imported account. A new one is put whole; an existing one is updated only if this
+   * record is newer (`asOf`), keeping its verification counters, tags and contact dates. Throttling
+   * is retried with backoff.
+   */
+  async upsert(a: Account): Promise<'imported' | 'unchanged' | 'stale'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.upsertOnce(a);
+      } catch (e) {
+        if (!(e instanceof TransientStorageError) || attempt >= 6) throw e;
+        await new Promise((ok) => setTimeout(ok, 25 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private async upsertOnce(a: Account): Promise<'imported' | 'unchanged' | 'stale'> {
+    try {
+      await guard(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: a,
+            ConditionExpression: 'attribute_not_exists(accountId)',
+          }),
+        ),
+      );
+      return 'imported';
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+    const { accountId, verification, tags, recentContacts: _kept, asOf, ...data } = a;
+    const names: Record<string, string> = { '#asOf': 'asOf', '#v': 'verification' };
+    const values: Record<string, unknown> = { ':asOf': asOf };
+    const sets = ['#asOf = :asOf'];
+    for (const [k, v] of Object.entries(data)) {
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    for (const k of ['salt', 'last4Hash', 'zipHash', 'dobHash', 'pinHash'] as const) {
+      const v = verification[k];
+      if (v === undefined) continue;
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#v.#${k} = :${k}`);
+    }
+    if (tags?.length) {
+      names['#tags'] = 'tags';
+      values[':tags'] = new Set(tags);
+      sets.push('#tags = :tags');
+    }
+    const remove = verification.pinHash === undefined ? ' REMOVE #v.#pinHash' : '';
+    if (remove) names['#pinHash'] = 'pinHash';
+    try {
+      await guard(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId },
+            UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+            ConditionExpression: 'attribute_not_exists(#asOf) OR #asOf < :asOf',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return 'imported';
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const current = await guard(() =>
+        this.db.send(
+          new GetCommand({ TableName: this.table, Key: { accountId }, ProjectionExpression: 'asOf' }),
+        ),
+      );
+      return current.Item?.asOf === asOf ? 'unchanged' : 'stale';
+    }
+  }
+
   /** A string set: ADD and DELETE are idempotent; only an existing account is touched. */
   async setTag(accountId: string, tag: string, present: boolean): Promise<'done' | 'unknown-account'> {
     try {

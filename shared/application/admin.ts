@@ -1,6 +1,6 @@
 import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
-import type { AccountStore, AccountTagger, ConfigAdmin } from '../ports';
+import type { AccountImportStore, AccountStore, AccountTagger, ConfigAdmin } from '../ports';
 import {
   ADMIN_ROUTES,
   DryRunBodySchema,
@@ -9,6 +9,7 @@ import {
   VersionParamSchema,
 } from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
+import { ImportBatchSchema } from '../schemas/import';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -18,12 +19,15 @@ import {
   problemResponse,
   zodErrors,
 } from './http';
+import { importBatch } from './import';
 import { compile } from './tasks';
 
 export interface AdminDeps {
   configs: ConfigAdmin;
   accounts: AccountStore;
   tagger: AccountTagger;
+  /** Account import (optional in tests that do not import). */
+  importer?: { store: AccountImportStore; salt: () => string };
 }
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
@@ -108,6 +112,13 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         }
       }
       return json(200, { tag, [remove ? 'untagged' : 'tagged']: done, unknownAccounts: unknown });
+    }
+    case 'importAccounts': {
+      const b = parseBody(req, ImportBatchSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      if (!deps.importer)
+        return problemResponse(503, 'unavailable', 'Import unavailable', 'No importer configured.');
+      return json(200, await importBatch(b.value.records, b.value.firstLine ?? 1, deps.importer));
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

@@ -94,3 +94,8 @@ export interface ConfigAdmin {
 export interface AccountTagger {
   setTag(accountId: string, tag: string, present: boolean): Promise<'done' | 'unknown-account'>;
 }
+
+/** Writes imported accounts: only a newer record replaces an account; its verification counters, tags and contact dates are kept. */
+export interface AccountImportStore {
+  upsert(account: Account): Promise<'imported' | 'unchanged' | 'stale'>;
+}

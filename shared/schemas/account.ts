@@ -116,6 +116,10 @@ export const AccountSchema = z
     riskScore: z.number().min(0).max(1),
     flags: AccountFlagsSchema,
     productsHeld: z.array(HeldProductSchema),
+    /** Transactions per category over 12 months, when the issuer sends them. */
+    transactionsByCategory: SpendByCategorySchema.optional(),
+    /** When the issuer's system produced this record (imports never let an older one win). */
+    asOf: IsoDateTimeSchema.optional(),
     /** When the customer contacted us lately (appended by each contact; only the last 12 months count). */
     recentContacts: z.array(IsoDateTimeSchema).optional(),
     /** Segment marks set by other systems (a campaign list, a risk model): stored as a string set. */

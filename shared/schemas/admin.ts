@@ -12,6 +12,7 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/config/versions/{version}/activate', action: 'activate' },
   { method: 'POST', resource: '/v1/admin/decisions/dry-run', action: 'dryRun' },
   { method: 'POST', resource: '/v1/admin/tags', action: 'tag' },
+  { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 

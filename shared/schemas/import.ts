@@ -1,0 +1,98 @@
+import * as z from 'zod';
+import {
+  AccountFlagsSchema,
+  CardProductSchema,
+  HeldProductSchema,
+  IsoDateSchema,
+  PaymentStatusSchema,
+  SPEND_CATEGORIES,
+  TagSchema,
+} from './account';
+
+/**
+ * The account record as the issuer's systems send it: one line of JSON Lines (or a CSV row whose
+ * headers are the dotted paths, e.g. `product.code`, `monthlySpend.0`). Verification factors
+ * arrive in clear and are hashed as they are read; the name is accepted and never stored.
+ * Numbers may come as strings ("1200.50").
+ */
+const num = (schema: z.ZodNumber) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v),
+    schema,
+  );
+const Money = num(z.number().finite());
+const NonNeg = num(z.number().finite().nonnegative());
+
+/** A phone number as typed by people: spaces, dashes, dots and brackets are dropped; 10 digits are US. */
+export function normalisePhone(raw: string): string | undefined {
+  const digits = raw.replace(/[\s().-]/g, '');
+  const e164 = /^\d{10}$/.test(digits) ? `+1${digits}` : /^1\d{10}$/.test(digits) ? `+${digits}` : digits;
+  return /^\+[1-9]\d{7,14}$/.test(e164) ? e164 : undefined;
+}
+const Phone = z.string().transform((v, ctx) => {
+  const p = normalisePhone(v);
+  if (!p) ctx.addIssue({ code: 'custom', message: 'not a phone number (E.164, or 10 US digits)' });
+  return p ?? v;
+});
+
+export const ImportRecordSchema = z.strictObject({
+  accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+  customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
+  /** Accepted for the issuer's convenience; never stored, never logged. */
+  name: z.string().max(200).optional(),
+  /** The first is the number the customer calls from (indexed for caller lookup). */
+  phones: z.array(Phone).min(1).max(5),
+  verification: z.strictObject({
+    last4: z.string().regex(/^\d{4}$/, 'must be 4 digits'),
+    zip: z.string().regex(/^\d{5}$/, 'must be 5 digits'),
+    dob: IsoDateSchema,
+    pin: z
+      .string()
+      .regex(/^\d{4,6}$/, 'must be 4 to 6 digits')
+      .optional(),
+  }),
+  product: CardProductSchema.extend({
+    annualFee: NonNeg,
+    apr: num(z.number().min(0).max(1)),
+    rewardsRate: num(z.number().min(0).max(0.2)),
+  }),
+  openedOn: IsoDateSchema,
+  creditLimit: NonNeg,
+  balance: Money,
+  revolvingBalance: NonNeg,
+  monthlySpend: z.array(NonNeg).length(12),
+  spendByCategory: z.strictObject(
+    Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNeg])) as Record<
+      (typeof SPEND_CATEGORIES)[number],
+      typeof NonNeg
+    >,
+  ),
+  transactionsByCategory: z
+    .strictObject(
+      Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNeg])) as Record<
+        (typeof SPEND_CATEGORIES)[number],
+        typeof NonNeg
+      >,
+    )
+    .optional(),
+  payments: z.array(PaymentStatusSchema).length(12),
+  revenue12m: z.strictObject({ interchange: NonNeg, interest: NonNeg, fees: NonNeg }),
+  cost12m: z.strictObject({ rewards: NonNeg, servicing: NonNeg }),
+  riskScore: num(z.number().min(0).max(1)),
+  flags: AccountFlagsSchema,
+  productsHeld: z.array(HeldProductSchema),
+  tags: z.array(TagSchema).optional(),
+  /** When the issuer's system produced this record: an older record never overwrites a newer one. */
+  asOf: z.iso.datetime({ offset: true }),
+});
+export type ImportRecord = z.infer<typeof ImportRecordSchema>;
+
+/** At most this many records in one import request (a request stays well under the API's body limit). */
+export const MAX_IMPORT_BATCH = 200;
+
+export const ImportBatchSchema = z.strictObject({
+  /** Raw records; each is validated on its own, so one bad record rejects only itself. */
+  records: z.array(z.unknown()).min(1).max(MAX_IMPORT_BATCH),
+  /** Line number of the first record in its file, for the reject report. */
+  firstLine: z.number().int().positive().optional(),
+});

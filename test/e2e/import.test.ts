@@ -1,0 +1,130 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFile } from '../../infra/local/import';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+
+/** Accounts from a hand-written file, imported into the local stack and called at once. */
+const FILE = resolve(import.meta.dirname, '../fixtures/import/accounts.jsonl');
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, accounts: 0 });
+});
+afterAll(async () => stack?.stop());
+const get = async (accountId: string) =>
+  (await stack.db.send(new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId } }))).Item;
+const http = async (method: string, path: string, body?: unknown) => {
+  const r = await fetch(`${stack.url}/v1${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, json: (await r.json()) as Record<string, any> };
+};
+
+describe('account import (JSON Lines and CSV) into the local stack', () => {
+  it('imports the good records, rejects the bad ones with line, path and reason, and refuses the stale one', async () => {
+    const out = await importFile(FILE, stack.url);
+    expect(out).toMatchObject({ read: 7, imported: 3, stale: 1, unchanged: 0, rejected: 3 });
+    expect(out.rejects).toEqual([
+      { line: 3, path: 'creditLimit', message: expect.any(String) },
+      { line: 4, path: 'cardNumber', message: 'unknown field' },
+      { line: 4, path: 'verification.dob', message: 'Invalid ISO date' },
+      { line: 7, path: '(line)', message: expect.stringContaining('malformed JSON') },
+    ]);
+    expect(await get('IMP-000003')).toBeUndefined();
+    expect((await get('IMP-000005'))?.creditLimit).toBe(15000);
+  });
+
+  it('normalises phones, coerces numbers given as strings, and stores no name, no clear factor', async () => {
+    const a = await get('IMP-000001');
+    expect(a?.phone).toBe('+15555550160');
+    expect((await get('IMP-000002'))?.creditLimit).toBe(9000);
+    const stored = JSON.stringify(
+      (await stack.db.send(new ScanCommand({ TableName: stack.env.ACCOUNTS_TABLE! }))).Items,
+    );
+    for (const secret of ['Zoë', '李小龙', '1986-07-19', '"7312"', '"4242"', '"30301"', '4111111111111111'])
+      expect(stored).not.toContain(secret);
+  });
+
+  it('re-importing the same file changes nothing', async () => {
+    const before = await get('IMP-000001');
+    const again = await importFile(FILE, stack.url);
+    expect(again).toMatchObject({ imported: 0, unchanged: 3, stale: 1, rejected: 3 });
+    expect(await get('IMP-000001')).toEqual(before);
+  });
+
+  it('an imported account can be called, verified and offered to at once', async () => {
+    const c = await http('POST', '/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555550160',
+    });
+    expect(c.status).toBe(201);
+    const v = await http('POST', `/contacts/${c.json.contactId}/verification`, {
+      last4: '7312',
+      dob: '1986-07-19',
+    });
+    expect(v.json).toMatchObject({ verified: true, stage: 'OFFER' });
+    const o = await http('GET', `/contacts/${c.json.contactId}/offers`);
+    expect(o.status).toBe(200);
+    expect(o.json.offers.length).toBeGreaterThan(0);
+  });
+
+  it('a newer record updates the account but keeps its verification counters and contact history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rd-import-'));
+    const first = (await import('node:fs')).readFileSync(FILE, 'utf8').split('\n')[0]!;
+    const rec = JSON.parse(first);
+    // A wrong verification attempt first: one failure counted on the account.
+    const c = await http('POST', '/contacts', {
+      channel: 'agent',
+      callType: 'FEE_COMPLAINT',
+      callerPhone: '+15555550160',
+    });
+    await http('POST', `/contacts/${c.json.contactId}/verification`, { last4: '0000', zip: '30301' });
+    const before = await get('IMP-000001');
+    expect(before?.verification.failures).toBe(1);
+    writeFileSync(
+      join(dir, 'newer.jsonl'),
+      JSON.stringify({ ...rec, creditLimit: 20000, asOf: '2026-11-22T06:00:00Z' }) + '\n',
+    );
+    expect(await importFile(join(dir, 'newer.jsonl'), stack.url)).toMatchObject({ imported: 1 });
+    const after = await get('IMP-000001');
+    expect(after?.creditLimit).toBe(20000);
+    expect(after?.verification.failures).toBe(1);
+    expect(after?.recentContacts).toEqual(before?.recentContacts);
+  });
+
+  it('CSV with a header of dotted paths; an empty file imports nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rd-import-'));
+    const rec = JSON.parse((await import('node:fs')).readFileSync(FILE, 'utf8').split('\n')[0]!);
+    const flat: Record<string, string> = {};
+    const walk = (v: unknown, p: string) => {
+      if (Array.isArray(v) && ['phones', 'productsHeld', 'tags'].includes(p)) flat[p] = v.join(';');
+      else if (v && typeof v === 'object')
+        for (const [k, c] of Object.entries(v)) walk(c, p ? `${p}.${k}` : k);
+      else flat[p] = String(v);
+    };
+    walk({ ...rec, accountId: 'IMP-CSV-01', phones: ['+15555550170'] }, '');
+    const header = Object.keys(flat);
+    const row = header
+      .map((h) => (/[",]/.test(flat[h]!) ? `"${flat[h]!.replace(/"/g, '""')}"` : flat[h]))
+      .join(',');
+    const bad = header
+      .map((h) => (h === 'accountId' ? 'IMP-CSV-02' : h === 'riskScore' ? '7' : flat[h]))
+      .join(',');
+    writeFileSync(join(dir, 'a.csv'), `${header.join(',')}\n${row}\n${bad}\n`);
+    const out = await importFile(join(dir, 'a.csv'), stack.url);
+    expect(out).toMatchObject({ imported: 1, rejected: 1 });
+    expect(out.rejects[0]).toMatchObject({ line: 3, path: 'riskScore' });
+    expect((await get('IMP-CSV-01'))?.phone).toBe('+15555550170');
+    writeFileSync(join(dir, 'empty.jsonl'), '');
+    expect(await importFile(join(dir, 'empty.jsonl'), stack.url)).toMatchObject({
+      read: 0,
+      imported: 0,
+      rejected: 0,
+    });
+  });
+});
