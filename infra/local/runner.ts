@@ -10,7 +10,7 @@ import type { LocalDefinition } from './template';
 export type LambdaLike = (event: unknown, context: Context) => Promise<unknown>;
 const ROOT = resolve(import.meta.dirname, '../..');
 
-export function fakeContext(functionName: string): Context {
+export function fakeContext(functionName: string, timeoutMs = 3000): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -21,7 +21,7 @@ export function fakeContext(functionName: string): Context {
     awsRequestId: crypto.randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, 3000 - (Date.now() - started)),
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -148,10 +148,12 @@ export async function startHttpServer(
         const admin = isAdmin(event.resource);
         out = await (admin ? handlers.admin : handlers.api)(
           event as never,
-          fakeContext(admin ? 'admin-api' : 'http-api') as never,
+          // The deployed timeouts: admin-api 30 s (imports), http-api 10 s (a synchronous run).
+          fakeContext(admin ? 'admin-api' : 'http-api', admin ? 30_000 : 10_000) as never,
         );
       }
-    } catch {
+    } catch (e) {
+      if (process.env.RD_DEBUG) console.error(e);
       out = problemResponse(
         500,
         'internal',

@@ -116,7 +116,11 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'ChatBotId', { value: bot.bot.attrId });
 
     // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
-    const adminApi = new RetentionFunction(this, 'AdminApi', { name: 'admin-api' });
+    // Imports write up to 200 accounts a request: 30 s leaves room for throttling retries.
+    const adminApi = new RetentionFunction(this, 'AdminApi', {
+      name: 'admin-api',
+      timeout: Duration.seconds(30),
+    });
     adminApi.bindTableActions(catalog, 'CATALOG_TABLE', [
       'dynamodb:GetItem',
       'dynamodb:Query',
