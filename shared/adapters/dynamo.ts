@@ -30,6 +30,7 @@ import type {
 import { type Account, AccountSchema } from '../schemas/account';
 import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
 import { type Contact, ContactSchema } from '../schemas/contact';
+import type { AccountEvent } from '../schemas/import';
 
 export const PHONE_INDEX = 'byPhone';
 export const CONFIG_KEY = { pk: 'DECISION_CONFIG', sk: 'ACTIVE' } as const;
@@ -163,6 +164,41 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         ),
       );
       return current.Item?.asOf === asOf ? 'unchanged' : 'stale';
+    }
+  }
+
+  /** One change event, under the same `asOf` guard as imports: the next contact sees it. */
+  async applyEvent(e: AccountEvent): Promise<'applied' | 'stale' | 'unknown-account'> {
+    const change: Record<AccountEvent['type'], { set: string; values: Record<string, unknown> }> = {
+      PAYMENT_MISSED: { set: 'payments[11] = :v', values: { ':v': 'MISSED' } },
+      PAYMENT_MADE: { set: 'payments[11] = :v', values: { ':v': e.type === 'PAYMENT_MADE' ? e.status : '' } },
+      // A lost or stolen card is blocked like a fraud hold: the fraud team takes the next call.
+      CARD_LOST_OR_STOLEN: { set: 'flags.fraudHold = :v', values: { ':v': true } },
+      FRAUD_HOLD_SET: { set: 'flags.fraudHold = :v', values: { ':v': true } },
+      FRAUD_HOLD_CLEARED: { set: 'flags.fraudHold = :v', values: { ':v': false } },
+      PRODUCT_CHANGED: {
+        set: 'product = :v',
+        values: { ':v': e.type === 'PRODUCT_CHANGED' ? e.product : null },
+      },
+    };
+    const c = change[e.type];
+    try {
+      await guard(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId: e.accountId },
+            UpdateExpression: `SET ${c.set}, asOf = :asOf`,
+            ConditionExpression:
+              'attribute_exists(accountId) AND (attribute_not_exists(asOf) OR asOf < :asOf)',
+            ExpressionAttributeValues: { ...c.values, ':asOf': e.asOf },
+          }),
+        ),
+      );
+      return 'applied';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return (await this.get(e.accountId)) ? 'stale' : 'unknown-account';
     }
   }
 

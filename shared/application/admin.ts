@@ -9,7 +9,7 @@ import {
   VersionParamSchema,
 } from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
-import { ImportBatchSchema } from '../schemas/import';
+import { AccountEventSchema, EventBatchSchema, ImportBatchSchema } from '../schemas/import';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -119,6 +119,24 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       if (!deps.importer)
         return problemResponse(503, 'unavailable', 'Import unavailable', 'No importer configured.');
       return json(200, await importBatch(b.value.records, b.value.firstLine ?? 1, deps.importer));
+    }
+    case 'accountEvents': {
+      const b = parseBody(req, EventBatchSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      if (!deps.importer)
+        return problemResponse(503, 'unavailable', 'Events unavailable', 'No importer configured.');
+      const results: Array<{
+        index: number;
+        result: string;
+        errors?: Array<{ path: string; message: string }>;
+      }> = [];
+      // In order, one at a time: events of one account apply in the order they were sent.
+      for (const [index, raw] of b.value.events.entries()) {
+        const e = AccountEventSchema.safeParse(raw);
+        if (!e.success) results.push({ index, result: 'rejected', errors: zodErrors(e.error, '') });
+        else results.push({ index, result: await deps.importer.store.applyEvent(e.data) });
+      }
+      return json(200, { results });
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

@@ -4,6 +4,7 @@ import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
 import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
+import type { AccountEvent } from '../schemas/import';
 
 export interface ContactStore {
   get(contactId: string): Promise<Contact | undefined>;
@@ -98,4 +99,6 @@ export interface AccountTagger {
 /** Writes imported accounts: only a newer record replaces an account; its verification counters, tags and contact dates are kept. */
 export interface AccountImportStore {
   upsert(account: Account): Promise<'imported' | 'unchanged' | 'stale'>;
+  /** Applies one change if the account exists and the change is newer than what it holds. */
+  applyEvent(event: AccountEvent): Promise<'applied' | 'stale' | 'unknown-account'>;
 }

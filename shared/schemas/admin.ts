@@ -13,6 +13,7 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/decisions/dry-run', action: 'dryRun' },
   { method: 'POST', resource: '/v1/admin/tags', action: 'tag' },
   { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },
+  { method: 'POST', resource: '/v1/admin/accounts/events', action: 'accountEvents' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 

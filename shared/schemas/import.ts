@@ -96,3 +96,42 @@ export const ImportBatchSchema = z.strictObject({
   /** Line number of the first record in its file, for the reject report. */
   firstLine: z.number().int().positive().optional(),
 });
+
+/** A change to one account, applied at once so the next contact sees it (same `asOf` guard as imports). */
+export const AccountEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('PAYMENT_MISSED'),
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    asOf: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({
+    type: z.literal('PAYMENT_MADE'),
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    asOf: z.iso.datetime({ offset: true }),
+    status: z.enum(['FULL', 'PARTIAL', 'MINIMUM', 'LATE']),
+  }),
+  z.strictObject({
+    type: z.literal('CARD_LOST_OR_STOLEN'),
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    asOf: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({
+    type: z.literal('FRAUD_HOLD_SET'),
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    asOf: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({
+    type: z.literal('FRAUD_HOLD_CLEARED'),
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    asOf: z.iso.datetime({ offset: true }),
+  }),
+  z.strictObject({
+    type: z.literal('PRODUCT_CHANGED'),
+    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    asOf: z.iso.datetime({ offset: true }),
+    product: CardProductSchema,
+  }),
+]);
+export type AccountEvent = z.infer<typeof AccountEventSchema>;
+
+export const EventBatchSchema = z.strictObject({ events: z.array(z.unknown()).min(1).max(100) });

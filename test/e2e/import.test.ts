@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyEventsFile } from '../../infra/local/event';
 import { importFile } from '../../infra/local/import';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 
@@ -126,5 +127,39 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
       imported: 0,
       rejected: 0,
     });
+  });
+
+  it('change events apply at once (the next call sees them), in order, under the asOf guard', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rd-events-'));
+    const events = [
+      { type: 'FRAUD_HOLD_SET', accountId: 'IMP-000002', asOf: '2026-11-23T09:00:00Z' },
+      { type: 'PAYMENT_MISSED', accountId: 'IMP-000002', asOf: '2026-11-01T09:00:00Z' },
+      { type: 'PAYMENT_MADE', accountId: 'NOPE-00001', asOf: '2026-11-23T10:00:00Z', status: 'FULL' },
+      { type: 'PAYMENT_MADE', accountId: 'IMP-000002', asOf: '2026-11-23T10:00:00Z', status: 'SOMETIMES' },
+    ];
+    writeFileSync(join(dir, 'events.jsonl'), `${events.map((e) => JSON.stringify(e)).join('\n')}\n{"type":`);
+    const results = await applyEventsFile(join(dir, 'events.jsonl'), stack.url);
+    expect(results.map((r) => r.result)).toEqual([
+      'applied',
+      'stale',
+      'unknown-account',
+      'rejected',
+      'rejected',
+    ]);
+    expect(JSON.stringify(results[3]!.errors)).toContain('status');
+    const a = await get('IMP-000002');
+    expect(a?.flags.fraudHold).toBe(true);
+    expect(a?.payments.at(-1)).toBe('FULL');
+    // The next call from that customer goes to the fraud team.
+    const c = await http('POST', '/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555550162',
+    });
+    expect(c.json).toMatchObject({ stage: 'ROUTED', route: { queue: 'FRAUD' } });
+    // A snapshot produced before the event cannot undo it.
+    const older = await importFile(FILE, stack.url);
+    expect(older.stale).toBeGreaterThanOrEqual(2);
+    expect((await get('IMP-000002'))?.flags.fraudHold).toBe(true);
   });
 });
