@@ -98,39 +98,22 @@ export const ImportBatchSchema = z.strictObject({
 });
 
 /** A change to one account, applied at once so the next contact sees it (same `asOf` guard as imports). */
+const EventBase = {
+  accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+  /** When the issuer's system saw the change: an event older than the account is stale. */
+  asOf: z.iso.datetime({ offset: true }),
+};
 export const AccountEventSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('PAYMENT_MISSED'),
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
-    asOf: z.iso.datetime({ offset: true }),
-  }),
+  z.strictObject({ type: z.literal('PAYMENT_MISSED'), ...EventBase }),
   z.strictObject({
     type: z.literal('PAYMENT_MADE'),
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
-    asOf: z.iso.datetime({ offset: true }),
+    ...EventBase,
     status: z.enum(['FULL', 'PARTIAL', 'MINIMUM', 'LATE']),
   }),
-  z.strictObject({
-    type: z.literal('CARD_LOST_OR_STOLEN'),
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
-    asOf: z.iso.datetime({ offset: true }),
-  }),
-  z.strictObject({
-    type: z.literal('FRAUD_HOLD_SET'),
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
-    asOf: z.iso.datetime({ offset: true }),
-  }),
-  z.strictObject({
-    type: z.literal('FRAUD_HOLD_CLEARED'),
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
-    asOf: z.iso.datetime({ offset: true }),
-  }),
-  z.strictObject({
-    type: z.literal('PRODUCT_CHANGED'),
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
-    asOf: z.iso.datetime({ offset: true }),
-    product: CardProductSchema,
-  }),
+  z.strictObject({ type: z.literal('CARD_LOST_OR_STOLEN'), ...EventBase }),
+  z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...EventBase }),
+  z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...EventBase }),
+  z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...EventBase, product: CardProductSchema }),
 ]);
 export type AccountEvent = z.infer<typeof AccountEventSchema>;
 
