@@ -44,10 +44,3 @@ export const counterStore = (): CounterStore => {
   counters ??= new DynamoCounterStore(client(), requireEnv('COUNTERS_TABLE'));
   return counters;
 };
-
-/** Resets memoised clients (tests and the local runtime call it after changing the env). */
-export function resetComposition(): void {
-  db = undefined;
-  config = undefined;
-  counters = undefined;
-}

@@ -1,6 +1,8 @@
 import * as z from 'zod';
+import { fnv1a } from '../domain/learning';
 import { SAFE_ROUTE } from '../domain/routing';
 import type { TurnOutput, TurnRunner } from '../ports';
+import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
@@ -82,10 +84,9 @@ export function turnFromConnect(event: unknown, now: string): { input: TurnInput
       const callType = (CALL_TYPES as readonly string[]).includes(raw)
         ? (raw as CallType)
         : 'GENERAL_INQUIRY';
-      const phone = data.CustomerEndpoint?.Address;
-      const accountId = param(p, 'accountId');
-      if (!phone?.match(/^\+[1-9]\d{7,14}$/) && !accountId?.match(/^[A-Za-z0-9-]{6,40}$/))
-        return { problem: 'no caller number or account id to identify the caller' };
+      const phone = E164Schema.safeParse(data.CustomerEndpoint?.Address).data;
+      const accountId = AccountIdSchema.safeParse(param(p, 'accountId')).data;
+      if (!phone && !accountId) return { problem: 'no caller number or account id to identify the caller' };
       return {
         input: {
           action: 'start',
@@ -94,8 +95,8 @@ export function turnFromConnect(event: unknown, now: string): { input: TurnInput
             channel,
             callType,
             externalContactId: data.ContactId,
-            ...(phone?.match(/^\+[1-9]\d{7,14}$/) ? { callerPhone: phone } : {}),
-            ...(accountId?.match(/^[A-Za-z0-9-]{6,40}$/) ? { accountId } : {}),
+            ...(phone ? { callerPhone: phone } : {}),
+            ...(accountId ? { accountId } : {}),
           },
         },
       };
@@ -116,7 +117,7 @@ export function turnFromConnect(event: unknown, now: string): { input: TurnInput
           now,
           contactId,
           request,
-          idempotencyKey: key(`verify:${digits.length}:${hash(digits)}`),
+          idempotencyKey: key(`verify:${digits.length}:${fnv1a(digits).toString(36)}`),
         },
       };
     }
@@ -141,13 +142,6 @@ export function turnFromConnect(event: unknown, now: string): { input: TurnInput
     default:
       return { problem: `unknown step ${step.slice(0, 20)}` };
   }
-}
-
-/** A short non-cryptographic hash: distinct attempts get distinct keys; the digits never appear in them. */
-function hash(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(36);
 }
 
 function offersOf(c: Contact, ids: readonly string[]): PresentedOffer[] {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { TurnOutput, TurnRunner } from '../ports';
+import { E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { CallType } from '../schemas/config';
 import type { Contact } from '../schemas/contact';
@@ -142,7 +143,7 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
   try {
     if (!contactId || !/^[0-9a-f-]{36}$/.test(contactId)) {
       const phone = slot(e, 'phone') ?? e.sessionState.sessionAttributes?.callerPhone;
-      if (!phone || !/^\+[1-9]\d{7,14}$/.test(phone))
+      if (!phone || !E164Schema.safeParse(phone).success)
         return reply(
           e,
           undefined,

@@ -12,16 +12,6 @@ import type { VerificationResult } from './verification';
 /** Contacts are kept this long after their last change (DynamoDB TTL). */
 export const CONTACT_TTL_DAYS = 30;
 
-const TERMINAL: ReadonlySet<Stage> = new Set([
-  'RETAINED',
-  'RESOLVED',
-  'CROSS_SOLD',
-  'CLOSED',
-  'UNIDENTIFIED',
-  'ROUTED',
-]);
-export const isTerminal = (s: Stage) => TERMINAL.has(s);
-
 /** A new contact, before routing. `contactId` comes from the caller (random or derived). */
 export function newContact(args: {
   contactId: string;

@@ -25,15 +25,18 @@ export function posterior(prior: number, strength: number, s: OfferStats | undef
   return { alpha, beta, mean: alpha / (alpha + beta) };
 }
 
-/** FNV-1a of a string, as a number in [0, 1). */
-export function unitHash(text: string): number {
+/** FNV-1a of a string (32 bits): a fast non-cryptographic hash, for buckets and keys. */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) / 4294967296;
+  return h >>> 0;
 }
+
+/** The hash as a number in [0, 1). */
+export const unitHash = (text: string): number => fnv1a(text) / 4294967296;
 
 /** mulberry32 seeded from a string: the same seed, the same draws. */
 export function seededRandom(seed: string): () => number {

@@ -76,6 +76,11 @@ export const TagSchema = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, 2 to 40 characters');
 
+/** An account id as every contract takes it: the issuer's own, 6 to 40 letters, digits or dashes. */
+export const AccountIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes');
+
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest');
 
 /** Verification secrets, only ever stored salted and hashed; the lock state lives beside them. */
@@ -95,7 +100,7 @@ export type VerificationSecrets = z.infer<typeof VerificationSecretsSchema>;
 /** One card account, as stored in the accounts table. No name, no card number. */
 export const AccountSchema = z
   .object({
-    accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/),
+    accountId: AccountIdSchema,
     customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
     /** The number the customer calls from; the accounts table indexes it for caller lookup. */
     phone: E164Schema,

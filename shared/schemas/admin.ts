@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { TagSchema } from './account';
+import { AccountIdSchema, TagSchema } from './account';
 import { CallTypeSchema } from './config';
 
 /** The admin API (product owner, ops): configuration versions and decision dry-runs. */
@@ -25,16 +25,13 @@ export const VersionParamSchema = z
   .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits or . _ -');
 
 export const DryRunBodySchema = z.strictObject({
-  accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+  accountId: AccountIdSchema,
   callType: CallTypeSchema,
 });
 
 /** Marks accounts with a segment tag from another system (or removes it). Idempotent. */
 export const TagBodySchema = z.strictObject({
   tag: TagSchema,
-  accountIds: z
-    .array(z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'))
-    .min(1)
-    .max(1000),
+  accountIds: z.array(AccountIdSchema).min(1).max(1000),
   remove: z.boolean().optional(),
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { E164Schema, IsoDateSchema } from './account';
+import { AccountIdSchema, E164Schema, IsoDateSchema } from './account';
 import { CallTypeSchema } from './config';
 import { ChannelSchema, OfferResponseSchema } from './contact';
 
@@ -24,10 +24,7 @@ export const StartContactBodySchema = z
     channel: ChannelSchema,
     callType: CallTypeSchema,
     callerPhone: E164Schema.optional(),
-    accountId: z
-      .string()
-      .regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes')
-      .optional(),
+    accountId: AccountIdSchema.optional(),
     externalContactId: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits or . _ : -')

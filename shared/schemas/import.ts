@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import {
   AccountFlagsSchema,
+  AccountIdSchema,
   CardProductSchema,
+  E164Schema,
   HeldProductSchema,
   IsoDateSchema,
   PaymentStatusSchema,
@@ -27,7 +29,7 @@ const NonNeg = num(z.number().finite().nonnegative());
 export function normalisePhone(raw: string): string | undefined {
   const digits = raw.replace(/[\s().-]/g, '');
   const e164 = /^\d{10}$/.test(digits) ? `+1${digits}` : /^1\d{10}$/.test(digits) ? `+${digits}` : digits;
-  return /^\+[1-9]\d{7,14}$/.test(e164) ? e164 : undefined;
+  return E164Schema.safeParse(e164).success ? e164 : undefined;
 }
 const Phone = z.string().transform((v, ctx) => {
   const p = normalisePhone(v);
@@ -36,7 +38,7 @@ const Phone = z.string().transform((v, ctx) => {
 });
 
 export const ImportRecordSchema = z.strictObject({
-  accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+  accountId: AccountIdSchema,
   customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
   /** Accepted for the issuer's convenience; never stored, never logged. */
   name: z.string().max(200).optional(),
@@ -99,7 +101,7 @@ export const ImportBatchSchema = z.strictObject({
 
 /** A change to one account, applied at once so the next contact sees it (same `asOf` guard as imports). */
 const EventBase = {
-  accountId: z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+  accountId: AccountIdSchema,
   /** When the issuer's system saw the change: an event older than the account is stale. */
   asOf: z.iso.datetime({ offset: true }),
 };

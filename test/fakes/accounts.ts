@@ -87,3 +87,15 @@ export function verifiedPremiumContact(contactId = 'c-1'): Contact {
     verification: { ...c.verification, status: 'VERIFIED' },
   };
 }
+
+/** A contact just started by the fake account's caller, at VERIFY (for adapter tests whose runner is a fake). */
+export function startedContact(channel: Contact['channel'] = 'voice'): Contact {
+  return newContact({
+    contactId: '00000000-0000-4000-8000-000000000001',
+    request: { channel, callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' },
+    now: NOW,
+    accountId: 'ACC-TEST01',
+    callerMatched: true,
+    config,
+  });
+}

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { makeHandler as connectHandler } from '../../functions/connect-adapter';
 import { makeHandler as lexHandler } from '../../functions/lex-adapter';
-import { newContact } from '../../shared/domain/call';
 import type { TurnRunner } from '../../shared/ports';
-import { config, NOW } from '../fakes/accounts';
+import { NOW, startedContact } from '../fakes/accounts';
 import connectStart from '../fixtures/connect/start-voice-close.json';
 import connectVerify from '../fixtures/connect/verify-dtmf.json';
 import lexConfirm from '../fixtures/lex/confirm-offer.json';
@@ -13,14 +12,7 @@ import lexConfirm from '../fixtures/lex/confirm-offer.json';
  * Both channel adapters against every fixture with each field removed in turn, set to a wrong
  * type, or made 10 KB long: always a well-formed answer, never an exception.
  */
-const contact = newContact({
-  contactId: '00000000-0000-4000-8000-000000000001',
-  request: { channel: 'chat', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' },
-  now: NOW,
-  accountId: 'ACC-TEST01',
-  callerMatched: true,
-  config,
-});
+const contact = startedContact('chat');
 const runner: TurnRunner = { run: async (i) => ({ outcome: 'ok', action: i.action, contact }) };
 
 /** Every path to a leaf or object of a JSON value. */

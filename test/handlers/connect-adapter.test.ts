@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { handler, makeHandler } from '../../functions/connect-adapter';
 import { speakable } from '../../shared/application/connect';
-import { newContact } from '../../shared/domain/call';
 import type { TurnOutput, TurnRunner } from '../../shared/ports';
 import type { TurnInput } from '../../shared/schemas/api';
-import { config, NOW } from '../fakes/accounts';
+import { NOW, startedContact } from '../fakes/accounts';
 import startEvent from '../fixtures/connect/start-voice-close.json';
 import verifyEvent from '../fixtures/connect/verify-dtmf.json';
 
-const contact = newContact({
-  contactId: '00000000-0000-4000-8000-000000000001',
-  request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' },
-  now: NOW,
-  accountId: 'ACC-TEST01',
-  callerMatched: true,
-  config,
-});
+const contact = startedContact('voice');
 function runner(out: TurnOutput | Error = { outcome: 'ok', action: 'start', contact }) {
   const inputs: TurnInput[] = [];
   const r: TurnRunner = {

@@ -35,6 +35,18 @@ async function chain(state: TaskState, ...hs: unknown[]): Promise<Turn> {
   return s.turn!;
 }
 
+/** The start turn as the state machine runs it: LoadContact → SegmentCustomer → RouteContact → SaveTurn. */
+const startTurn = (h: ReturnType<typeof handlers>, state: TaskState) =>
+  chain(state, h.load, h.segment, h.route, h.save);
+/** The verify turn: LoadContact → VerifyCaller → RouteContact → SaveTurn. */
+const verifyTurn = (h: ReturnType<typeof handlers>, contactId: string, request: Record<string, string>) =>
+  chain({ action: 'verify', now: NOW, contactId, request }, h.load, h.verify, h.route, h.save);
+const closeCall = {
+  action: 'start' as const,
+  now: NOW,
+  request: { channel: 'voice' as const, callType: 'CLOSE_ACCOUNT' as const, accountId: account.accountId },
+};
+
 describe('task handlers (makeHandler with in-memory ports)', () => {
   it('start: LoadContact finds the account by caller number; segment, route and save store a VERIFY contact', async () => {
     const h = handlers();
@@ -115,79 +127,31 @@ describe('task handlers (makeHandler with in-memory ports)', () => {
       contactId: '00000000-0000-4000-8000-000000000000',
     });
     expect(unknown).toMatchObject({ kind: 'rejected', problem: { name: 'ContactNotFound', status: 404 } });
-    const t = await chain(
-      {
-        action: 'start',
-        now: NOW,
-        request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId },
-      },
-      h.load,
-      h.segment,
-      h.route,
-      h.save,
-    );
+    const t = await startTurn(h, closeCall);
     const early = await call(h.load, { action: 'offers', now: NOW, contactId: t.contact!.contactId });
     expect(early).toMatchObject({ kind: 'rejected', problem: { name: 'NotVerified', status: 409 } });
   });
 
   it('verify: wrong factors count a failure on the account; right ones verify and move to OFFER', async () => {
     const h = handlers();
-    const t = await chain(
-      {
-        action: 'start',
-        now: NOW,
-        request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId },
-      },
-      h.load,
-      h.segment,
-      h.route,
-      h.save,
-    );
+    const t = await startTurn(h, closeCall);
     const id = t.contact!.contactId;
-    const wrong = await chain(
-      { action: 'verify', now: NOW, contactId: id, request: { last4: '0000', zip: FACTORS.zip } },
-      h.load,
-      h.verify,
-      h.route,
-      h.save,
-    );
+    const wrong = await verifyTurn(h, id, { last4: '0000', zip: FACTORS.zip });
     expect(wrong.contact).toMatchObject({
       stage: 'VERIFY',
       verification: { attemptsLeft: 2, lastResult: 'WRONG_FACTORS' },
     });
     expect(h.stores.accounts.get(account.accountId)!.verification.failures).toBe(1);
-    const right = await chain(
-      { action: 'verify', now: NOW, contactId: id, request: { last4: FACTORS.last4, zip: FACTORS.zip } },
-      h.load,
-      h.verify,
-      h.route,
-      h.save,
-    );
+    const right = await verifyTurn(h, id, { last4: FACTORS.last4, zip: FACTORS.zip });
     expect(right.contact).toMatchObject({ stage: 'OFFER', verification: { status: 'VERIFIED' } });
     expect(h.stores.accounts.get(account.accountId)!.verification.failures).toBe(0);
   });
 
   it('offers then a decline: ChooseOffers presents, RecordAnswer records and says what comes next', async () => {
     const h = handlers();
-    const t = await chain(
-      {
-        action: 'start',
-        now: NOW,
-        request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: account.accountId },
-      },
-      h.load,
-      h.segment,
-      h.route,
-      h.save,
-    );
+    const t = await startTurn(h, closeCall);
     const id = t.contact!.contactId;
-    await chain(
-      { action: 'verify', now: NOW, contactId: id, request: { last4: FACTORS.last4, dob: FACTORS.dob } },
-      h.load,
-      h.verify,
-      h.route,
-      h.save,
-    );
+    await verifyTurn(h, id, { last4: FACTORS.last4, dob: FACTORS.dob });
     const offered = await chain({ action: 'offers', now: NOW, contactId: id }, h.load, h.choose, h.save);
     expect(offered.contact!.current.length).toBeGreaterThan(0);
     expect(h.stores.log.filter((e) => e.event === 'PRESENTED')).toHaveLength(offered.contact!.current.length);
