@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { accountStore, configAdmin } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
+import { pepper } from '../shared/adapters/pepper';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import { type AdminDeps, handleAdmin } from '../shared/application/admin';
 import { type HttpResponse, problemResponse } from '../shared/application/http';
@@ -37,6 +38,6 @@ export const handler = lazyHandler(() => {
     configs: configAdmin(),
     accounts,
     tagger: accounts,
-    importer: { store: accounts, salt: () => randomBytes(16).toString('hex') },
+    importer: { store: accounts, salt: () => randomBytes(16).toString('hex'), pepper },
   });
 });

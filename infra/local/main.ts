@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { JavaMissingError } from './dynamodb-local';
 import { startLocalStack } from './stack';
 
-const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--verbose]
+const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--pepper-file FILE] [--verbose]
 
   --port N        HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
   --accounts N    synthetic accounts to seed besides the personas (default 10000)
   --data DIR      keep DynamoDB Local's data in DIR (default: in memory, gone on exit)
+  --pepper-file F the secret that keys the verification factor hashes (default: DIR/pepper
+                  with --data, else a new one per run); created, mode 600, if missing
   --verbose       show the functions' own logs (Powertools, level INFO)`;
 
 async function main() {
@@ -15,6 +17,7 @@ async function main() {
       port: { type: 'string', default: '3000' },
       accounts: { type: 'string', default: '10000' },
       data: { type: 'string' },
+      'pepper-file': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -36,6 +39,7 @@ async function main() {
     port,
     accounts,
     ...(values.data ? { dataDir: values.data } : {}),
+    ...(values['pepper-file'] ? { pepperFile: values['pepper-file'] } : {}),
     onProgress: (m) => console.log(`• ${m}`),
   });
   const p = stack.personas[0]!.persona;

@@ -71,7 +71,7 @@ function personaSalt(accountId: string): string {
   return createHash('sha256').update(`retention-desk persona salt:${accountId}`).digest('hex').slice(0, 32);
 }
 
-function toAccount(s: PersonaSpec, asOf: string): { persona: Persona; account: Account } {
+function toAccount(s: PersonaSpec, asOf: string, pepper: string): { persona: Persona; account: Account } {
   const accountId = `PER-${String(s.n).padStart(4, '0')}`;
   const phone = `+155555501${String(s.n).padStart(2, '0')}`;
   const product = cardProduct(s.productCode);
@@ -112,10 +112,10 @@ function toAccount(s: PersonaSpec, asOf: string): { persona: Persona; account: A
     productsHeld: s.productsHeld,
     verification: {
       salt,
-      last4Hash: hashFactor(salt, 'last4', f.last4),
-      zipHash: hashFactor(salt, 'zip', f.zip),
-      dobHash: hashFactor(salt, 'dob', f.dob),
-      ...(f.pin !== undefined ? { pinHash: hashFactor(salt, 'pin', f.pin) } : {}),
+      last4Hash: hashFactor(pepper, salt, 'last4', f.last4),
+      zipHash: hashFactor(pepper, salt, 'zip', f.zip),
+      dobHash: hashFactor(pepper, salt, 'dob', f.dob),
+      ...(f.pin !== undefined ? { pinHash: hashFactor(pepper, salt, 'pin', f.pin) } : {}),
       failures: 0,
     },
   };
@@ -420,6 +420,6 @@ const SPECS: readonly PersonaSpec[] = [
 ];
 
 /** The personas and their stored accounts, dated relative to `asOf` (YYYY-MM-DD). */
-export function buildPersonas(asOf: string): Array<{ persona: Persona; account: Account }> {
-  return SPECS.map((s) => toAccount(s, asOf));
+export function buildPersonas(asOf: string, pepper: string): Array<{ persona: Persona; account: Account }> {
+  return SPECS.map((s) => toAccount(s, asOf, pepper));
 }

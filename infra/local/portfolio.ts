@@ -743,7 +743,13 @@ function riskScore(r: Rng, d: Draft): number {
   return round4(clamp(raw, lo, hi));
 }
 
-function buildAccount(index: number, seed: number, asOf: string, archetype: ArchetypeId): Account {
+function buildAccount(
+  index: number,
+  seed: number,
+  asOf: string,
+  archetype: ArchetypeId,
+  pepper: string,
+): Account {
   const r = rngFor(seed, STREAM.account, index);
   const d = BUILDERS[archetype](r);
   const p = d.product;
@@ -791,10 +797,10 @@ function buildAccount(index: number, seed: number, asOf: string, archetype: Arch
     productsHeld: d.held,
     verification: {
       salt,
-      last4Hash: hashFactor(salt, 'last4', s.last4),
-      zipHash: hashFactor(salt, 'zip', s.zip),
-      dobHash: hashFactor(salt, 'dob', s.dob),
-      pinHash: hashFactor(salt, 'pin', s.pin),
+      last4Hash: hashFactor(pepper, salt, 'last4', s.last4),
+      zipHash: hashFactor(pepper, salt, 'zip', s.zip),
+      dobHash: hashFactor(pepper, salt, 'dob', s.dob),
+      pinHash: hashFactor(pepper, salt, 'pin', s.pin),
       failures: 0,
     },
   };
@@ -804,8 +810,14 @@ function buildAccount(index: number, seed: number, asOf: string, archetype: Arch
  * `count` synthetic accounts as of `asOf` (YYYY-MM-DD), the same for the same seed. Account i
  * does not depend on `count`. Valid per AccountSchema; no clear verification factor is stored.
  */
-export function generatePortfolio(opts: { count: number; seed?: number; asOf: string }): Account[] {
-  const { count, seed = DEFAULT_PORTFOLIO_SEED, asOf } = opts;
+export function generatePortfolio(opts: {
+  count: number;
+  seed?: number;
+  asOf: string;
+  /** The factor pepper the hashes are keyed with. */
+  pepper: string;
+}): Account[] {
+  const { count, seed = DEFAULT_PORTFOLIO_SEED, asOf, pepper } = opts;
   if (!Number.isInteger(count) || count < 0 || count > MAX_PORTFOLIO_COUNT) {
     throw new Error(`count must be an integer from 0 to ${MAX_PORTFOLIO_COUNT}, not ${count}`);
   }
@@ -814,7 +826,7 @@ export function generatePortfolio(opts: { count: number; seed?: number; asOf: st
   let order: ArchetypeId[] = [];
   for (let i = 0; i < count; i++) {
     if (i % BLOCK === 0) order = blockOrder(seed, i / BLOCK);
-    out[i] = buildAccount(i, seed, asOf, order[i % BLOCK]!);
+    out[i] = buildAccount(i, seed, asOf, order[i % BLOCK]!, pepper);
   }
   return out;
 }

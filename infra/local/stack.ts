@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -13,6 +15,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CONFIG_KEY, documentClient } from '../../shared/adapters/dynamo';
+import { MIN_PEPPER_LENGTH } from '../../shared/adapters/pepper';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
@@ -32,6 +35,11 @@ export interface LocalStackOptions {
   accounts?: number;
   /** Keep DynamoDB data in this folder instead of memory. */
   dataDir?: string;
+  /**
+   * The factor pepper's file (Secrets Manager's stand-in): created if missing. Default: `pepper` in
+   * the data folder, or a new one per run when the data is in memory.
+   */
+  pepperFile?: string;
   /** The turn's clock for seeding (tenure etc.); defaults to today. */
   asOf?: string;
   onProgress?: (message: string) => void;
@@ -44,6 +52,8 @@ export interface LocalStack {
   endpoint: string;
   /** Env of the functions: table names by variable (CONTACTS_TABLE, ...). */
   env: Record<string, string>;
+  /** The file holding the factor pepper. */
+  pepperFile: string;
   db: DynamoDBDocumentClient;
   runner: LocalRunner;
   definition: LocalDefinition;
@@ -69,6 +79,28 @@ function applyEnv(def: LocalDefinition, endpoint: string): Record<string, string
   });
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   return env;
+}
+
+/**
+ * The local stand-in for the pepper secret: 32 random bytes in hex, written once with mode 600 (a
+ * second process that races to create it reads the winner's). Returns the pepper.
+ */
+export function ensurePepperFile(file: string): string {
+  mkdirSync(dirname(file), { recursive: true });
+  // Written aside, then linked into place: the file appears whole or not at all.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  try {
+    linkSync(draft, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    unlinkSync(draft);
+  }
+  const pepper = readFileSync(file, 'utf8').trim();
+  if (pepper.length < MIN_PEPPER_LENGTH)
+    throw new Error(`The pepper file ${file} holds fewer than ${MIN_PEPPER_LENGTH} characters`);
+  return pepper;
 }
 
 async function createTables(def: LocalDefinition): Promise<number> {
@@ -147,6 +179,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   };
   try {
     const env = applyEnv(def, dynamo.endpoint);
+    const pepperFile =
+      opts.pepperFile ??
+      (opts.dataDir
+        ? join(opts.dataDir, 'pepper')
+        : join(mkdtempSync(join(tmpdir(), 'retention-desk-')), 'pepper'));
+    if (!opts.pepperFile && !opts.dataDir)
+      cleanup.push(async () => rmSync(dirname(pepperFile), { recursive: true }));
+    const pepper = ensurePepperFile(pepperFile);
+    // The functions read it as they would the secret on AWS (shared/adapters/pepper.ts).
+    process.env.PEPPER_FILE = pepperFile;
     say(
       `Creating ${def.tables.length} tables from the template: ${def.tables.map((t) => t.create.TableName).join(', ')}`,
     );
@@ -156,7 +198,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const tables = { accounts: env.ACCOUNTS_TABLE!, catalog: env.CATALOG_TABLE! };
 
     await seedConfig(db, tables.catalog);
-    const personas = buildPersonas(asOf);
+    const personas = buildPersonas(asOf, pepper);
     const seeded = await db.send(
       new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }),
     );
@@ -168,7 +210,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const t0 = performance.now();
       await putAccounts(db, tables.accounts, [
         ...personas.map((p) => p.account),
-        ...generatePortfolio({ count, asOf }),
+        ...generatePortfolio({ count, asOf, pepper }),
       ]);
       say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
@@ -208,7 +250,17 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       },
     );
     cleanup.push(() => server.close());
-    return { url: server.url, endpoint: dynamo.endpoint, env, db, runner, definition: def, personas, stop };
+    return {
+      url: server.url,
+      endpoint: dynamo.endpoint,
+      env,
+      pepperFile,
+      db,
+      runner,
+      definition: def,
+      personas,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

@@ -10,7 +10,7 @@ export const PERSONAS_JSON_PATH = fileURLToPath(new URL('./personas.json', impor
  * `asOf` (only the accounts' dates do), so the file is the same whenever it is written.
  */
 export function personasJson(asOf: string): string {
-  const list = buildPersonas(asOf).map(({ persona: p }) => ({
+  const list = buildPersonas(asOf, 'personas.json holds no hash').map(({ persona: p }) => ({
     name: p.name,
     accountId: p.accountId,
     phone: p.phone,

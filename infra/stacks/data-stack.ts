@@ -1,9 +1,10 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
 
-/** The stateful stack: the tables, kept apart from the functions so a redeploy of code never touches data. */
+/** The stateful stack: the tables and the factor pepper, kept apart from the functions so a redeploy of code never touches data. */
 export class DataStack extends Stack {
   readonly accounts: dynamodb.TableV2;
   readonly contacts: dynamodb.TableV2;
@@ -13,6 +14,11 @@ export class DataStack extends Stack {
   readonly catalog: dynamodb.TableV2;
   /** Budget counters per offer and period (exact caps under concurrency), forgotten by TTL. */
   readonly counters: dynamodb.TableV2;
+  /**
+   * The pepper of the verification-factor hashes (accounts hold factors only hashed with it). Read by
+   * the functions that hash or check factors, with secretsmanager:GetSecretValue on this secret only.
+   */
+  readonly pepper: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -67,6 +73,18 @@ export class DataStack extends Stack {
     this.counters = table('Counters', {
       partitionKey: { name: 'pk', type: S },
       timeToLiveAttribute: 'expiresAt',
+    });
+
+    // Secrets Manager's default key (aws/secretsmanager): a reader needs no KMS grant of ours.
+    this.pepper = new secretsmanager.Secret(this, 'FactorPepper', {
+      description: 'Pepper of the verification-factor hashes held on accounts',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.pepper).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated: factors are only held hashed with this pepper, so rotating it would invalidate every stored verification hash. It is changed by re-importing the accounts under a new secret.',
     });
   }
 }

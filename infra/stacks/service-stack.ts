@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
+import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
@@ -17,10 +18,11 @@ export interface ServiceStackProps extends StackProps {
 export class ServiceStack extends Stack {
   readonly api: RetentionApi;
   readonly retentionCall: RetentionCall;
+  readonly accountFeed: AccountFeed;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { accounts, contacts, offerLog, catalog, counters } = props.data;
+    const { accounts, contacts, offerLog, catalog, counters, pepper } = props.data;
 
     const loadContact = new RetentionFunction(this, 'LoadContact', { name: 'load-contact' });
     loadContact.bindTable(contacts, 'CONTACTS_TABLE', 'RO');
@@ -39,6 +41,8 @@ export class ServiceStack extends Stack {
     const verifyCaller = catalogReader('VerifyCaller', 'verify-caller');
     const chooseOffers = catalogReader('ChooseOffers', 'choose-offers');
     const recordAnswer = catalogReader('RecordAnswer', 'record-answer');
+    // Checks the caller's answers against the account's factor hashes, made with the pepper.
+    allowPepper(verifyCaller, pepper);
     // Reads budget counters (to leave out offers whose budget is spent); never writes them.
     chooseOffers.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:BatchGetItem']);
 
@@ -134,6 +138,8 @@ export class ServiceStack extends Stack {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
+    // Imports hash the verification factors they carry, and dry-runs check factors: with the pepper.
+    allowPepper(adminApi, pepper);
 
     this.api = new RetentionApi(this, 'Api', { handler: httpApi, adminHandler: adminApi });
 
@@ -142,5 +148,16 @@ export class ServiceStack extends Stack {
       description: 'REST API v1 base URL (SigV4-signed)',
     });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+
+    // Account data from other systems: import files (S3) and account change events (EventBridge).
+    this.accountFeed = new AccountFeed(this, 'AccountFeed', { accounts, pepper });
+    const feed = this.accountFeed;
+    new CfnOutput(this, 'ImportBucketName', {
+      value: feed.importBucket.bucketName,
+      description: 'Drop account import files under incoming/; reports appear under reports/',
+    });
+    new CfnOutput(this, 'AccountEventBusName', { value: feed.eventBus.eventBusName });
+    new CfnOutput(this, 'AccountEventBusArn', { value: feed.eventBus.eventBusArn });
+    new CfnOutput(this, 'AccountFeedDlqUrl', { value: feed.deadLetterQueue.queueUrl });
   }
 }

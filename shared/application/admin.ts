@@ -9,7 +9,7 @@ import {
   VersionParamSchema,
 } from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
-import { AccountEventSchema, EventBatchSchema, ImportBatchSchema } from '../schemas/import';
+import { EventBatchSchema, ImportBatchSchema } from '../schemas/import';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -19,7 +19,7 @@ import {
   problemResponse,
   zodErrors,
 } from './http';
-import { importBatch } from './import';
+import { applyAccountEvent, importBatch } from './import';
 import { compile } from './tasks';
 
 export interface AdminDeps {
@@ -27,7 +27,12 @@ export interface AdminDeps {
   accounts: AccountStore;
   tagger: AccountTagger;
   /** Account import (optional in tests that do not import). */
-  importer?: { store: AccountImportStore; salt: () => string };
+  importer?: {
+    store: AccountImportStore;
+    salt: () => string;
+    /** The factor pepper, read once (Secrets Manager on AWS, a file locally). */
+    pepper: () => Promise<string>;
+  };
 }
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
@@ -118,7 +123,9 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       if (!b.ok) return b.response;
       if (!deps.importer)
         return problemResponse(503, 'unavailable', 'Import unavailable', 'No importer configured.');
-      return json(200, await importBatch(b.value.records, b.value.firstLine ?? 1, deps.importer));
+      const { store, salt } = deps.importer;
+      const pepper = await deps.importer.pepper();
+      return json(200, await importBatch(b.value.records, b.value.firstLine ?? 1, { store, salt, pepper }));
     }
     case 'accountEvents': {
       const b = parseBody(req, EventBatchSchema, MAX_ADMIN_BODY_BYTES);
@@ -132,9 +139,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       }> = [];
       // In order, one at a time: events of one account apply in the order they were sent.
       for (const [index, raw] of b.value.events.entries()) {
-        const e = AccountEventSchema.safeParse(raw);
-        if (!e.success) results.push({ index, result: 'rejected', errors: zodErrors(e.error, '') });
-        else results.push({ index, result: await deps.importer.store.applyEvent(e.data) });
+        results.push({ index, ...(await applyAccountEvent(raw, deps.importer.store)) });
       }
       return json(200, { results });
     }

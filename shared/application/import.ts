@@ -1,12 +1,22 @@
 import { hashFactor } from '../domain/verification';
 import type { AccountImportStore } from '../ports';
 import type { Account } from '../schemas/account';
-import { type ImportRecord, ImportRecordSchema } from '../schemas/import';
+import { AccountEventSchema, type ImportRecord, ImportRecordSchema } from '../schemas/import';
+import { type ValidationError, zodErrors } from './http';
 
 export interface Reject {
   line: number;
   path: string;
   message: string;
+}
+export interface ImportDeps {
+  store: AccountImportStore;
+  /** A fresh salt per account. */
+  salt: () => string;
+  /** The secret the factor hashes are keyed with. */
+  pepper: string;
+  /** Accounts written at once (8 by default). */
+  concurrency?: number;
 }
 export interface ImportCounts {
   read: number;
@@ -16,8 +26,8 @@ export interface ImportCounts {
   rejected: number;
 }
 
-/** The stored account: factors salted and hashed here, the name and other phones dropped. */
-export function toAccount(r: ImportRecord, salt: string): Account {
+/** The stored account: factors salted, peppered and hashed here, the name and other phones dropped. */
+export function toAccount(r: ImportRecord, salt: string, pepper: string): Account {
   const v = r.verification;
   return {
     accountId: r.accountId,
@@ -41,10 +51,10 @@ export function toAccount(r: ImportRecord, salt: string): Account {
     asOf: r.asOf,
     verification: {
       salt,
-      last4Hash: hashFactor(salt, 'last4', v.last4),
-      zipHash: hashFactor(salt, 'zip', v.zip),
-      dobHash: hashFactor(salt, 'dob', v.dob),
-      ...(v.pin ? { pinHash: hashFactor(salt, 'pin', v.pin) } : {}),
+      last4Hash: hashFactor(pepper, salt, 'last4', v.last4),
+      zipHash: hashFactor(pepper, salt, 'zip', v.zip),
+      dobHash: hashFactor(pepper, salt, 'dob', v.dob),
+      ...(v.pin ? { pinHash: hashFactor(pepper, salt, 'pin', v.pin) } : {}),
       failures: 0,
     },
   };
@@ -57,14 +67,14 @@ export function toAccount(r: ImportRecord, salt: string): Account {
 export async function importBatch(
   records: readonly unknown[],
   firstLine: number,
-  deps: { store: AccountImportStore; salt: () => string },
+  deps: ImportDeps,
 ): Promise<ImportCounts & { rejects: Reject[] }> {
   const counts: ImportCounts = { read: records.length, imported: 0, unchanged: 0, stale: 0, rejected: 0 };
   const rejects: Reject[] = [];
   const valid: Array<{ account: Account }> = [];
   records.forEach((raw, i) => {
     const r = ImportRecordSchema.safeParse(raw);
-    if (r.success) valid.push({ account: toAccount(r.data, deps.salt()) });
+    if (r.success) valid.push({ account: toAccount(r.data, deps.salt(), deps.pepper) });
     else
       for (const issue of r.error.issues.slice(0, 5))
         rejects.push({
@@ -89,6 +99,17 @@ export async function importBatch(
       for (const account of queue[next++]!) counts[await deps.store.upsert(account)]++;
     }
   };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await Promise.all(Array.from({ length: deps.concurrency ?? 8 }, worker));
   return { ...counts, rejects };
+}
+
+export type EventOutcome =
+  | { result: 'applied' | 'stale' | 'unknown-account' }
+  | { result: 'rejected'; errors: ValidationError[] };
+
+/** One change event: validated (a bad one is rejected with its field paths), then applied under the `asOf` guard. */
+export async function applyAccountEvent(raw: unknown, store: AccountImportStore): Promise<EventOutcome> {
+  const e = AccountEventSchema.safeParse(raw);
+  if (!e.success) return { result: 'rejected', errors: zodErrors(e.error, '') };
+  return { result: await store.applyEvent(e.data) };
 }

@@ -155,7 +155,7 @@ export function routeTurn(state: TaskState, compiled: Compiled): Turn {
 }
 
 /** VerifyCaller: knowledge factors against the account's salted hashes; counts failures on the account. */
-export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
+export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string): Turn {
   const turn = proceeding(state);
   if (state.action !== 'verify') return turn;
   const account = turn.account;
@@ -163,6 +163,7 @@ export function verifyTurn(state: TaskState, compiled: Compiled): Turn {
   const secrets = account.verification;
   const result = verifyFactors({
     secrets,
+    pepper,
     given: state.request,
     callerMatched: turn.contact.verification.callerMatched,
     policy: compiled.config.verification,

@@ -1,11 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { VerificationSecrets } from '../schemas/account';
 import type { FactorName } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
 
-/** Salted SHA-256 of one knowledge factor. The clear value is never stored. */
-export function hashFactor(salt: string, factor: FactorName, value: string): string {
-  return createHash('sha256').update(`${salt}:${factor}:${value}`).digest('hex');
+/**
+ * One knowledge factor, salted per account and peppered: HMAC-SHA256 keyed by the pepper (a secret
+ * kept outside the tables: Secrets Manager on AWS, a file locally) over salt, factor and value. A copy
+ * of the accounts table alone cannot be brute-forced (a last 4 has 10,000 values). The clear value is
+ * never stored.
+ */
+export function hashFactor(pepper: string, salt: string, factor: FactorName, value: string): string {
+  return createHmac('sha256', pepper).update(`${salt}:${factor}:${value}`).digest('hex');
 }
 
 const HASH_FIELD: Record<FactorName, keyof VerificationSecrets> = {
@@ -22,18 +27,19 @@ export type VerificationResult =
   | { kind: 'locked'; until: string; secrets: VerificationSecrets; justLocked: boolean };
 
 /**
- * Knowledge factors against salted hashes; the caller's number, when it matches the account's,
+ * Knowledge factors against salted, peppered hashes; the caller's number, when it matches the account's,
  * counts as one more factor. Any wrong factor is a failed attempt; `maxFailures` of them lock
  * verification for `lockMinutes`. Enough right factors and none wrong: verified.
  */
 export function verifyFactors(args: {
   secrets: VerificationSecrets;
+  pepper: string;
   given: Partial<Record<FactorName, string>>;
   callerMatched: boolean;
   policy: DecisionConfig['verification'];
   now: string;
 }): VerificationResult {
-  const { secrets, given, callerMatched, policy, now } = args;
+  const { secrets, pepper, given, callerMatched, policy, now } = args;
   const nowMs = Date.parse(now);
   if (secrets.lockedUntil && Date.parse(secrets.lockedUntil) > nowMs) {
     return { kind: 'locked', until: secrets.lockedUntil, secrets, justLocked: false };
@@ -43,7 +49,7 @@ export function verifyFactors(args: {
   const names = (Object.keys(given) as FactorName[]).filter((f) => given[f] !== undefined);
   const wrong = names.filter((f) => {
     const stored = secrets[HASH_FIELD[f]];
-    return typeof stored !== 'string' || stored !== hashFactor(secrets.salt, f, given[f]!);
+    return typeof stored !== 'string' || stored !== hashFactor(pepper, secrets.salt, f, given[f]!);
   });
   if (wrong.length > 0) {
     const n = failures + 1;

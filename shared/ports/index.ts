@@ -102,3 +102,10 @@ export interface AccountImportStore {
   /** Applies one change if the account exists and the change is newer than what it holds. */
   applyEvent(event: AccountEvent): Promise<'applied' | 'stale' | 'unknown-account'>;
 }
+
+/** Where import files arrive and reports go: an S3 bucket on AWS, a folder in tests. */
+export interface ObjectStore {
+  /** The object's text, line by line, streamed. */
+  lines(key: string): AsyncIterable<string>;
+  put(key: string, body: string, contentType: string): Promise<void>;
+}

@@ -17,24 +17,35 @@ import {
  * arrive in clear and are hashed as they are read; the name is accepted and never stored.
  * Numbers may come as strings ("1200.50").
  */
+/** A decimal number as text ("1200.50", "-3", "1e3"); not hex, binary or octal, which Number() also reads. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const num = (schema: z.ZodNumber) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v),
-    schema,
-  );
+  z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v.trim()) ? Number(v) : v), schema);
 const Money = num(z.number().finite());
 const NonNeg = num(z.number().finite().nonnegative());
 
 /** A phone number as typed by people: spaces, dashes, dots and brackets are dropped; 10 digits are US. */
 export function normalisePhone(raw: string): string | undefined {
   const digits = raw.replace(/[\s().-]/g, '');
-  const e164 = /^\d{10}$/.test(digits) ? `+1${digits}` : /^1\d{10}$/.test(digits) ? `+${digits}` : digits;
+  // North American numbers: the area code starts with 2 to 9.
+  const e164 = /^[2-9]\d{9}$/.test(digits)
+    ? `+1${digits}`
+    : /^1[2-9]\d{9}$/.test(digits)
+      ? `+${digits}`
+      : digits;
   return E164Schema.safeParse(e164).success ? e164 : undefined;
 }
 const Phone = z.string().transform((v, ctx) => {
   const p = normalisePhone(v);
   if (!p) ctx.addIssue({ code: 'custom', message: 'not a phone number (E.164, or 10 US digits)' });
   return p ?? v;
+});
+
+/** The card product; its figures may come as text too. */
+const ImportProductSchema = CardProductSchema.extend({
+  annualFee: NonNeg,
+  apr: num(z.number().min(0).max(1)),
+  rewardsRate: num(z.number().min(0).max(0.2)),
 });
 
 export const ImportRecordSchema = z.strictObject({
@@ -53,11 +64,7 @@ export const ImportRecordSchema = z.strictObject({
       .regex(/^\d{4,6}$/, 'must be 4 to 6 digits')
       .optional(),
   }),
-  product: CardProductSchema.extend({
-    annualFee: NonNeg,
-    apr: num(z.number().min(0).max(1)),
-    rewardsRate: num(z.number().min(0).max(0.2)),
-  }),
+  product: ImportProductSchema,
   openedOn: IsoDateSchema,
   creditLimit: NonNeg,
   balance: Money,
@@ -115,7 +122,7 @@ export const AccountEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('CARD_LOST_OR_STOLEN'), ...EventBase }),
   z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...EventBase }),
   z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...EventBase }),
-  z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...EventBase, product: CardProductSchema }),
+  z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...EventBase, product: ImportProductSchema }),
 ]);
 export type AccountEvent = z.infer<typeof AccountEventSchema>;
 

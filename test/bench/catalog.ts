@@ -37,13 +37,15 @@ const SALES_CALLS = (Object.keys(DEFAULT_CONFIG.callTypes) as CallType[]).filter
 /** Decision contexts (facts, segments, call type) for `count` synthetic accounts. */
 export function contexts(count: number, asOf = new Date().toISOString()): DecisionContext[] {
   const c = compile(DEFAULT_CONFIG);
-  return generatePortfolio({ count, asOf: asOf.slice(0, 10) }).map((a, i) => {
-    const facts = computeFacts(a, asOf, DEFAULT_CONFIG.value);
-    return {
-      facts,
-      customerSegment: c.customerSegments.classify(facts).segment,
-      cardSegment: c.cardSegments.classify(facts).segment,
-      callType: SALES_CALLS[i % SALES_CALLS.length]!,
-    };
-  });
+  return generatePortfolio({ count, asOf: asOf.slice(0, 10), pepper: 'bench: factor hashes unused' }).map(
+    (a, i) => {
+      const facts = computeFacts(a, asOf, DEFAULT_CONFIG.value);
+      return {
+        facts,
+        customerSegment: c.customerSegments.classify(facts).segment,
+        cardSegment: c.cardSegments.classify(facts).segment,
+        callType: SALES_CALLS[i % SALES_CALLS.length]!,
+      };
+    },
+  );
 }

@@ -54,7 +54,12 @@ export interface SimOptions {
 }
 
 function buildContacts(o: SimOptions): SimContact[] {
-  const accounts = generatePortfolio({ count: o.accounts, asOf: asOf.slice(0, 10), seed: o.seed });
+  const accounts = generatePortfolio({
+    count: o.accounts,
+    asOf: asOf.slice(0, 10),
+    seed: o.seed,
+    pepper: 'simulation: factor hashes unused',
+  });
   const people = accounts.flatMap((a) => {
     const facts = computeFacts(a, asOf, config.value);
     const customerSegment = compiled.customerSegments.classify(facts).segment;

@@ -1,29 +1,41 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PERSONAS from '../../infra/local/personas.json';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
-import { FACTORS, premiumAccount } from '../fakes/accounts';
+import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
 
 /** The local stack driven over HTTP the way a client would: every persona, and every kind of bad input. */
 let stack: LocalStack;
 /** Every line the functions log during the suite, read by the PII test at the end. */
 const logLines: string[] = [];
-const write = process.stdout.write.bind(process.stdout);
+const streams = [process.stdout, process.stderr] as const;
+const writes = streams.map((s) => s.write.bind(s));
 beforeAll(async () => {
   // The functions' logger is built when the stack imports them: at INFO, so there is something to inspect.
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.startsWith('{"level"')) {
-      logLines.push(text);
-      return true;
-    }
-    return write(chunk as never, ...(rest as []));
-  }) as typeof process.stdout.write;
-  stack = await startLocalStack({ port: 0, accounts: 200 });
+  // Powertools writes INFO to stdout and ERROR to stderr: both are read.
+  streams.forEach((stream, i) => {
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = String(chunk);
+      if (text.startsWith('{"level"')) {
+        logLines.push(text);
+        return true;
+      }
+      return writes[i]!(chunk as never, ...(rest as []));
+    }) as typeof stream.write;
+  });
+  // The operator's pepper file (--pepper-file): the fake accounts below are hashed with it.
+  const pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
+  writeFileSync(pepperFile, `${TEST_PEPPER}\n`, { mode: 0o600 });
+  stack = await startLocalStack({ port: 0, accounts: 200, pepperFile });
 });
 afterAll(async () => {
-  process.stdout.write = write;
+  streams.forEach((stream, i) => {
+    stream.write = writes[i]!;
+  });
   await stack?.stop();
 });
 
@@ -69,7 +81,11 @@ async function freshCustomerCall() {
     }),
   );
   const c = await startCall(phone);
-  await http('POST', `/v1/contacts/${c.contactId}/verification`, { last4: FACTORS.last4, zip: FACTORS.zip });
+  const v = await http('POST', `/v1/contacts/${c.contactId}/verification`, {
+    last4: FACTORS.last4,
+    zip: FACTORS.zip,
+  });
+  expect(v.json.verified).toBe(true);
   return c;
 }
 

@@ -6,6 +6,8 @@ import type { Account } from '../../shared/schemas/account';
 import type { Contact } from '../../shared/schemas/contact';
 
 export const SALT = '0123456789abcdef0123456789abcdef';
+/** The factor pepper of the tests (a real one is a secret: Secrets Manager on AWS, a file locally). */
+export const TEST_PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 export const FACTORS = { last4: '4821', zip: '94107', dob: '1980-02-29', pin: '2468' };
 export const NOW = '2026-11-23T12:00:00.000Z';
 
@@ -37,10 +39,10 @@ export function makeAccount(over: Partial<Account> = {}): Account {
     productsHeld: ['CHECKING'],
     verification: {
       salt: SALT,
-      last4Hash: hashFactor(SALT, 'last4', FACTORS.last4),
-      zipHash: hashFactor(SALT, 'zip', FACTORS.zip),
-      dobHash: hashFactor(SALT, 'dob', FACTORS.dob),
-      pinHash: hashFactor(SALT, 'pin', FACTORS.pin),
+      last4Hash: hashFactor(TEST_PEPPER, SALT, 'last4', FACTORS.last4),
+      zipHash: hashFactor(TEST_PEPPER, SALT, 'zip', FACTORS.zip),
+      dobHash: hashFactor(TEST_PEPPER, SALT, 'dob', FACTORS.dob),
+      pinHash: hashFactor(TEST_PEPPER, SALT, 'pin', FACTORS.pin),
       failures: 0,
     },
     ...over,

@@ -199,11 +199,18 @@ describe('functions', () => {
     'admin-api',
     'connect-adapter',
     'lex-adapter',
+    'import-accounts',
+    'account-events',
   ];
 
-  it('are the eleven entries, and every Lambda of the stack is one of them', () => {
+  // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
+  // import bucket's notifications at deploy time): exactly one, described as that provider.
+  it("are the thirteen entries, and every other Lambda of the stack is CDK's bucket notifications provider", () => {
     expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
-    expect(Object.keys(fns).sort()).toEqual([...fnIds.values()].sort());
+    const others = Object.keys(fns).filter((id) => ![...fnIds.values()].includes(id));
+    expect(others).toHaveLength(1);
+    expect(others[0]).toMatch(/^BucketNotificationsHandler050a0587b7544547bf325f094a3db834/);
+    expect((fns[others[0]!] as Json).Properties.Description).toMatch(/Custom::S3BucketNotifications/);
   });
 
   it.each(expected)('%s runs nodejs24.x on arm64, traced, logging to its own retained log group', (entry) => {
@@ -224,14 +231,16 @@ describe('functions', () => {
     ['load-contact', ['CONTACTS_TABLE', 'ACCOUNTS_TABLE', 'CATALOG_TABLE']],
     ['segment-customer', ['CATALOG_TABLE']],
     ['route-contact', ['CATALOG_TABLE']],
-    ['verify-caller', ['CATALOG_TABLE']],
+    ['verify-caller', ['CATALOG_TABLE', 'PEPPER_SECRET_ARN']],
     ['choose-offers', ['CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['record-answer', ['CATALOG_TABLE']],
     ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
-    ['admin-api', ['CATALOG_TABLE', 'ACCOUNTS_TABLE']],
+    ['admin-api', ['CATALOG_TABLE', 'ACCOUNTS_TABLE', 'PEPPER_SECRET_ARN']],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
     ['lex-adapter', ['STATE_MACHINE_ARN']],
+    ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
+    ['account-events', ['ACCOUNTS_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(

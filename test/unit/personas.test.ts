@@ -10,12 +10,13 @@ import { compileSegmentTable } from '../../shared/domain/segments';
 import { verifyFactors } from '../../shared/domain/verification';
 import { type Account, AccountSchema } from '../../shared/schemas/account';
 import type { CallType } from '../../shared/schemas/config';
+import { TEST_PEPPER } from '../fakes/accounts';
 
 const asOf = '2026-11-23';
 const customerSegments = compileSegmentTable(DEFAULT_CONFIG.customerSegments);
 const cardSegments = compileSegmentTable(DEFAULT_CONFIG.cardSegments);
 const catalog = compileCatalog(DEFAULT_CONFIG);
-const personas = buildPersonas(asOf);
+const personas = buildPersonas(asOf, TEST_PEPPER);
 
 function decide(account: Account, callType: CallType = 'CLOSE_ACCOUNT', when = asOf) {
   const facts = computeFacts(account, when, DEFAULT_CONFIG.value);
@@ -56,7 +57,7 @@ describe('personas', () => {
   it.each(['2026-01-31', '2026-03-01', '2027-06-15', '2030-12-31'])(
     'keeps every persona in place for a call on %s',
     (when) => {
-      for (const { persona, account } of buildPersonas(when)) {
+      for (const { persona, account } of buildPersonas(when, TEST_PEPPER)) {
         const d = decide(account, 'CLOSE_ACCOUNT', when);
         expect(
           { customerSegment: d.customer, cardSegment: d.card, routeQueue: d.queue },
@@ -80,6 +81,7 @@ describe('personas', () => {
       };
       const r = verifyFactors({
         secrets: account.verification,
+        pepper: TEST_PEPPER,
         given,
         callerMatched: true,
         policy: DEFAULT_CONFIG.verification,
@@ -103,7 +105,7 @@ describe('personas', () => {
   });
 
   it('builds the same accounts for the same asOf', () => {
-    expect(buildPersonas(asOf)).toEqual(personas);
+    expect(buildPersonas(asOf, TEST_PEPPER)).toEqual(personas);
   });
 
   it('personas.json on disk is up to date (run `tsx infra/local/write-personas.ts` if not)', () => {

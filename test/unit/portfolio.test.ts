@@ -12,6 +12,7 @@ import {
   CardProductSchema,
   PAYMENT_STATUSES,
 } from '../../shared/schemas/account';
+import { TEST_PEPPER } from '../fakes/accounts';
 
 const asOf = '2026-11-23';
 const customerSegments = compileSegmentTable(DEFAULT_CONFIG.customerSegments);
@@ -40,7 +41,7 @@ function segmentsOf(accounts: readonly Account[]) {
   });
 }
 
-const portfolio = generatePortfolio({ count: 2000, asOf });
+const portfolio = generatePortfolio({ count: 2000, asOf, pepper: TEST_PEPPER });
 const segmented = segmentsOf(portfolio);
 
 describe('card products', () => {
@@ -58,16 +59,16 @@ describe('card products', () => {
 
 describe('generatePortfolio', () => {
   it('is deterministic: the same seed gives the same accounts, another seed others', () => {
-    const a = generatePortfolio({ count: 300, seed: 7, asOf });
-    const b = generatePortfolio({ count: 300, seed: 7, asOf });
-    const c = generatePortfolio({ count: 300, seed: 8, asOf });
+    const a = generatePortfolio({ count: 300, seed: 7, asOf, pepper: TEST_PEPPER });
+    const b = generatePortfolio({ count: 300, seed: 7, asOf, pepper: TEST_PEPPER });
+    const c = generatePortfolio({ count: 300, seed: 8, asOf, pepper: TEST_PEPPER });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
     expect(c.filter((x, i) => x.balance !== a[i]!.balance).length).toBeGreaterThan(250);
   });
 
   it('gives account i the same figures whatever the count', () => {
-    const small = generatePortfolio({ count: 150, asOf });
+    const small = generatePortfolio({ count: 150, asOf, pepper: TEST_PEPPER });
     expect(small).toEqual(portfolio.slice(0, 150));
   });
 
@@ -104,7 +105,7 @@ describe('generatePortfolio', () => {
 
   it.each([1, 2, 42, 1234])('covers every customer segment with only 200 accounts (seed %i)', (seed) => {
     const customers = new Set(
-      segmentsOf(generatePortfolio({ count: 200, seed, asOf })).map((s) => s.customer),
+      segmentsOf(generatePortfolio({ count: 200, seed, asOf, pepper: TEST_PEPPER })).map((s) => s.customer),
     );
     expect([...customers].sort()).toEqual([...ALL_CUSTOMER_SEGMENTS].sort());
   });
@@ -184,6 +185,7 @@ describe('generatePortfolio', () => {
       const check = (given: Parameters<typeof verifyFactors>[0]['given']) =>
         verifyFactors({
           secrets: a.verification,
+          pepper: TEST_PEPPER,
           given,
           callerMatched: false,
           policy: DEFAULT_CONFIG.verification,
@@ -213,7 +215,7 @@ describe('generatePortfolio', () => {
   });
 
   it('rejects a bad count or asOf', () => {
-    expect(() => generatePortfolio({ count: -1, asOf })).toThrow(/count/);
-    expect(() => generatePortfolio({ count: 10, asOf: 'yesterday' })).toThrow(/asOf/);
+    expect(() => generatePortfolio({ count: -1, asOf, pepper: TEST_PEPPER })).toThrow(/count/);
+    expect(() => generatePortfolio({ count: 10, asOf: 'yesterday', pepper: TEST_PEPPER })).toThrow(/asOf/);
   });
 });

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashFactor, verifyFactors } from '../../shared/domain/verification';
-import { config, FACTORS, makeAccount, NOW, SALT } from '../fakes/accounts';
+import { config, FACTORS, makeAccount, NOW, SALT, TEST_PEPPER } from '../fakes/accounts';
 
 const secrets = makeAccount().verification;
 const policy = config.verification;
@@ -9,12 +10,28 @@ const run = (
   over: Partial<typeof secrets> = {},
   callerMatched = false,
   now = NOW,
-) => verifyFactors({ secrets: { ...secrets, ...over }, given, callerMatched, policy, now });
+) =>
+  verifyFactors({ secrets: { ...secrets, ...over }, pepper: TEST_PEPPER, given, callerMatched, policy, now });
 
 describe('verification', () => {
-  it('hashes are salted: the same value under two salts differs, and never equals the clear value', () => {
-    expect(hashFactor(SALT, 'last4', '4821')).not.toBe(hashFactor('f'.repeat(32), 'last4', '4821'));
-    expect(hashFactor(SALT, 'last4', '4821')).toMatch(/^[0-9a-f]{64}$/);
+  it('hashes are salted and peppered: another salt or another pepper gives another hash', () => {
+    const h = hashFactor(TEST_PEPPER, SALT, 'last4', '4821');
+    expect(h).not.toBe(hashFactor(TEST_PEPPER, 'f'.repeat(32), 'last4', '4821'));
+    expect(h).not.toBe(hashFactor(`${TEST_PEPPER}x`, SALT, 'last4', '4821'));
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    // Not a plain salted SHA-256: without the pepper, a copy of the table cannot be brute-forced.
+    expect(h).not.toBe(createHash('sha256').update(`${SALT}:last4:4821`).digest('hex'));
+  });
+  it('right factors checked under another pepper fail', () => {
+    const r = verifyFactors({
+      secrets,
+      pepper: `${TEST_PEPPER}-rotated`,
+      given: { last4: FACTORS.last4, zip: FACTORS.zip },
+      callerMatched: false,
+      policy,
+      now: NOW,
+    });
+    expect(r.kind).toBe('failed');
   });
   it('two right knowledge factors verify and clear the failure count', () => {
     const r = run({ last4: FACTORS.last4, zip: FACTORS.zip }, { failures: 2 });
@@ -39,6 +56,7 @@ describe('verification', () => {
     expect(
       verifyFactors({
         secrets: noPin,
+        pepper: TEST_PEPPER,
         given: { pin: '1234', zip: FACTORS.zip },
         callerMatched: true,
         policy,

@@ -1,0 +1,33 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { accountStore } from '../shared/adapters/composition';
+import { logger } from '../shared/adapters/logger';
+import { lazyHandler } from '../shared/adapters/task-handler';
+import { applyChangeEvent } from '../shared/application/feed';
+import type { EventOutcome } from '../shared/application/import';
+import type { AccountImportStore } from '../shared/ports';
+
+/**
+ * AccountEvents: one "Account Change" event from the account event bus, applied at once under the
+ * `asOf` guard, so the next contact sees it. A bad event is logged with its field paths (never its
+ * values) and dropped: retrying cannot fix it. A storage failure is thrown: EventBridge and Lambda
+ * retry, then the event lands in the dead-letter queue, so nothing is lost; a retried event that
+ * was applied is then `stale` or re-applied with the same values, never doubled.
+ */
+export const makeHandler = (deps: { store: AccountImportStore }) =>
+  middy<unknown, EventOutcome, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      const outcome = await applyChangeEvent(event, deps.store);
+      const id = (event as { id?: unknown } | null)?.id;
+      if (outcome.result === 'rejected')
+        logger.error('account event refused', {
+          eventId: typeof id === 'string' ? id : undefined,
+          errors: outcome.errors,
+        });
+      else logger.info('account event', { eventId: id, result: outcome.result });
+      return outcome;
+    });
+
+export const handler = lazyHandler(() => makeHandler({ store: accountStore() }));

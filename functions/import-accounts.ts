@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { accountStore } from '../shared/adapters/composition';
+import { requireEnv } from '../shared/adapters/env';
+import { logger } from '../shared/adapters/logger';
+import { pepper } from '../shared/adapters/pepper';
+import { S3ObjectStore, s3Client } from '../shared/adapters/s3';
+import { lazyHandler } from '../shared/adapters/task-handler';
+import {
+  type ImportSummary,
+  INCOMING_PREFIX,
+  importObject,
+  objectKey,
+  S3EventSchema,
+} from '../shared/application/feed';
+import type { AccountImportStore, ObjectStore } from '../shared/ports';
+
+export interface ImportAccountsDeps {
+  bucket: string;
+  objects: ObjectStore;
+  store: AccountImportStore;
+  pepper: () => Promise<string>;
+  clock?: () => Date;
+}
+type Outcome = { key: string; summary?: ImportSummary; skipped?: string };
+
+/**
+ * ImportAccounts: each new object under `incoming/` of the import bucket is imported with the same
+ * code as the admin API, and its report written under `reports/`. A malformed notification is
+ * logged and dropped (retrying cannot fix it); a failure midway (S3, DynamoDB past its retries) is
+ * thrown, so Lambda retries the whole object, which is safe: what was written is then `unchanged`.
+ */
+export const makeHandler = (deps: ImportAccountsDeps) =>
+  middy<unknown, Outcome[], Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      const parsed = S3EventSchema.safeParse(event);
+      if (!parsed.success) {
+        logger.error('import notification refused', {
+          errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        });
+        return [];
+      }
+      const outcomes: Outcome[] = [];
+      for (const r of parsed.data.Records) {
+        const key = objectKey(r.s3.object.key);
+        if (r.s3.bucket.name !== deps.bucket || !key.startsWith(INCOMING_PREFIX)) {
+          logger.warn('import skipped: not an incoming object of the import bucket', { key });
+          outcomes.push({ key, skipped: 'not an incoming object of the import bucket' });
+          continue;
+        }
+        const summary = await importObject(key, {
+          objects: deps.objects,
+          importer: {
+            store: deps.store,
+            salt: () => randomBytes(16).toString('hex'),
+            pepper: await deps.pepper(),
+          },
+          now: () => (deps.clock?.() ?? new Date()).toISOString(),
+        });
+        const { source: _s, ...counts } = summary;
+        logger.info('import done', { key, ...counts });
+        outcomes.push({ key, summary });
+      }
+      return outcomes;
+    });
+
+export const handler = lazyHandler(() => {
+  const bucket = requireEnv('IMPORT_BUCKET');
+  return makeHandler({
+    bucket,
+    objects: new S3ObjectStore(s3Client(), bucket),
+    store: accountStore(),
+    pepper,
+  });
+});
