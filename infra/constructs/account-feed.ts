@@ -4,7 +4,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -12,11 +11,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { ACCOUNT_CHANGE_DETAIL_TYPE, INCOMING_PREFIX, REPORTS_PREFIX } from '../../shared/application/feed';
 import { RetentionFunction } from './retention-function';
-
-/** Where an import file is dropped (and from where it is read), and where its report is written. */
-export const INCOMING_PREFIX = 'incoming/';
-export const REPORTS_PREFIX = 'reports/';
 
 /**
  * Lets a function that hashes or checks verification factors read the pepper: its ARN in
@@ -104,15 +100,15 @@ export class AccountFeed extends Construct {
     });
     const onFailure = new destinations.SqsDestination(this.deadLetterQueue);
 
-    // Files: one invocation per file under incoming/, at most two at a time (bounds the write load on
-    // the accounts table), each up to 15 minutes.
+    // Files: one invocation per file under incoming/, each up to 15 minutes with at most 32 writes in
+    // flight. Not reserved concurrency: a new account's quota of 10 would refuse the deploy, and files
+    // split by the issuer should import side by side (the on-demand table absorbs them).
     this.importAccounts = new RetentionFunction(this, 'ImportAccounts', {
       name: 'import-accounts',
       timeout: Duration.minutes(15),
       memorySize: 1024,
       environment: { IMPORT_BUCKET: this.importBucket.bucketName },
     });
-    (this.importAccounts.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 2;
     allowPepper(this.importAccounts, pepper);
     // New accounts are put, known ones updated under the asOf guard; read first to compare.
     this.importAccounts.bindTableActions(accounts, 'ACCOUNTS_TABLE', [
@@ -164,7 +160,7 @@ export class AccountFeed extends Construct {
     new events.Rule(this, 'AccountChange', {
       eventBus: this.eventBus,
       description: 'Account Change events to the account-events function',
-      eventPattern: { detailType: ['Account Change'] },
+      eventPattern: { detailType: [ACCOUNT_CHANGE_DETAIL_TYPE] },
       targets: [
         new targets.LambdaFunction(this.accountEvents, {
           deadLetterQueue: this.deadLetterQueue,

@@ -1,4 +1,4 @@
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
@@ -9,6 +9,7 @@ import {
   importLines,
 } from '../../shared/application/import-file';
 import { ImportRecordSchema } from '../../shared/schemas/import';
+import { type Progress, progressReporter } from './progress';
 
 /**
  * `npm run import -- FILE [--url http://127.0.0.1:3000] [--report FILE]`: imports accounts from
@@ -16,17 +17,16 @@ import { ImportRecordSchema } from '../../shared/schemas/import';
  * a few requests in flight. Bad lines go to a reject report with line, field path and reason; the
  * rest go on. `npm run import -- --schema` prints the record format as JSON Schema.
  */
-/** Reads a local file line by line (large files are streamed). */
-export function fileLines(file: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-}
-
-/** Imports a file through the admin API, 200 records a request, 4 requests in flight. */
+/** Imports a file through the admin API, 200 records a request, 4 requests in flight; streamed. */
 export async function importFile(
   file: string,
   url: string,
-  onProgress?: (done: number) => void,
+  onProgress?: (p: Progress) => void,
 ): Promise<ImportRun> {
+  const input = createReadStream(file, 'utf8');
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const bytesTotal = statSync(file).size;
+  const t0 = performance.now();
   const send = async (records: unknown[]): Promise<BatchResult> => {
     const res = await fetch(`${url}/v1/admin/accounts/import`, {
       method: 'POST',
@@ -38,7 +38,20 @@ export async function importFile(
       throw new Error(`import request refused: ${res.status} ${body.title}: ${body.detail}`);
     return body;
   };
-  return importLines(fileLines(file), formatOf(file), send, onProgress ? { onProgress } : {});
+  const progress = (records: number): Progress => ({
+    records,
+    bytesDone: input.bytesRead,
+    bytesTotal,
+    elapsedMs: performance.now() - t0,
+  });
+  const run = await importLines(
+    lines,
+    formatOf(file),
+    send,
+    onProgress ? { onProgress: (records) => onProgress(progress(records)) } : {},
+  );
+  onProgress?.(progress(run.read));
+  return run;
 }
 
 async function main() {
@@ -60,15 +73,13 @@ async function main() {
   if (!file)
     throw new Error('usage: npm run import -- FILE.jsonl|FILE.csv [--url URL] [--report FILE] | --schema');
   const t0 = performance.now();
-  const tty = process.stderr.isTTY;
-  const out = await importFile(file, values.url, (done) => {
-    if (!tty) return;
-    const rate = done / ((performance.now() - t0) / 1000);
-    process.stderr.write(
-      `\r${done.toLocaleString('en-US')} records, ${Math.round(rate).toLocaleString('en-US')}/s   `,
-    );
+  const reporter = progressReporter({ tty: process.stderr.isTTY, write: (s) => process.stderr.write(s) });
+  let lastProgress: Progress | undefined;
+  const out = await importFile(file, values.url, (p) => {
+    lastProgress = p;
+    reporter.update(p);
   });
-  if (tty) process.stderr.write('\n');
+  if (lastProgress) reporter.done(lastProgress);
   const secs = (performance.now() - t0) / 1000;
   console.log(
     `read ${out.read}, imported ${out.imported}, unchanged ${out.unchanged}, stale ${out.stale}, rejected ${out.rejected} in ${secs.toFixed(1)} s (${Math.round(out.read / secs)} records/s)`,

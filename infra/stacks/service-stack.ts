@@ -138,7 +138,7 @@ export class ServiceStack extends Stack {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    // Imports hash the verification factors they carry, and dry-runs check factors: with the pepper.
+    // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
 
     this.api = new RetentionApi(this, 'Api', { handler: httpApi, adminHandler: adminApi });

@@ -15,7 +15,7 @@ export class FolderObjectStore implements ObjectStore {
     });
   }
 
-  async put(key: string, body: string): Promise<void> {
+  async put(key: string, body: string, _contentType?: string): Promise<void> {
     const file = join(this.root, key);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, body);

@@ -9,7 +9,8 @@ import { fakeContext } from '../../infra/local/runner';
 import type { LocalStack } from '../../infra/local/stack';
 import { DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
 import { ACCOUNT_CHANGE_DETAIL_TYPE } from '../../shared/application/feed';
-import type { AccountImportStore } from '../../shared/ports';
+import type { AccountImportStore, ObjectStore } from '../../shared/ports';
+import { MAX_IMPORT_BATCH } from '../../shared/schemas/import';
 import { FolderObjectStore, s3Event } from '../fakes/objects';
 
 /**
@@ -189,6 +190,92 @@ describe('ImportAccounts: a new object in the bucket', () => {
     expect(out!.summary!.unchanged).toBeGreaterThan(0);
     expect(await get('FEED-000449')).toBeDefined();
   });
+});
+
+describe('ImportAccounts: a 50 MB file', () => {
+  it('is streamed: exact counts, every bad line reported by number, never more than a few batches ahead of the writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rd-50mb-'));
+    const base = JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0]!);
+    const names = ['Zoë Ångström-Ñúñez', '李小龙', 'Siobhán Ó Briain', 'Ørjan Sæther', 'Łucja Żółć'];
+    const bad = new Set<number>();
+    const chunks: string[] = [];
+    let bytes = 0;
+    let line = 0;
+    while (bytes < 50 * 1024 * 1024) {
+      line++;
+      const rec = {
+        ...base,
+        accountId: `BIG-${String(line).padStart(7, '0')}`,
+        customerId: `CUS-BIG-${line}`,
+        name: names[line % names.length],
+        phones: [`+1646${String(line).padStart(7, '0')}`],
+        creditLimit: line % 2 ? 15000 : '15000.00',
+        asOf: '2026-11-21T06:00:00Z',
+      };
+      let text = JSON.stringify(rec);
+      if (line % 4999 === 0) {
+        bad.add(line);
+        text = JSON.stringify({ ...rec, riskScore: 7 });
+      }
+      chunks.push(text);
+      bytes += Buffer.byteLength(text) + 1;
+    }
+    // A truncated last line, as a transfer cut short would leave it.
+    chunks.push(chunks.at(-1)!.slice(0, 300));
+    bad.add(line + 1);
+    writeFileSync(join(dir, 'big.jsonl'), `${chunks.join('\n')}`);
+    chunks.length = 0;
+    drop('incoming/50mb.jsonl', join(dir, 'big.jsonl'));
+    // Back-pressure, counted: lines pulled from the object against accounts written. A stream stays
+    // a few batches ahead (4 batches of 200 in flight, one being filled); reading ahead of the
+    // writes (a file held whole) would show as a lead of thousands.
+    let pulled = 0;
+    let written = 0;
+    let lead = 0;
+    const objects: ObjectStore = {
+      async *lines(key) {
+        for await (const l of bucket.lines(key)) {
+          pulled++;
+          lead = Math.max(lead, pulled - written);
+          yield l;
+        }
+      },
+      put: (key, body, type) => bucket.put(key, body, type),
+    };
+    const counting: AccountImportStore = {
+      upsert: async (a) => {
+        const r = await store.upsert(a);
+        written++;
+        return r;
+      },
+      applyEvent: (e) => store.applyEvent(e),
+    };
+    const { makeHandler } = await import('../../functions/import-accounts');
+    const { pepper } = await import('../../shared/adapters/pepper');
+    const run = makeHandler({ bucket: BUCKET, objects, store: counting, pepper });
+    const t0 = performance.now();
+    const [out] = await run(s3Event(BUCKET, 'incoming/50mb.jsonl'), ctx());
+    const secs = (performance.now() - t0) / 1000;
+    console.log(
+      `50 MB file: ${line + 1} lines in ${secs.toFixed(1)} s (${Math.round((line + 1) / secs)} records/s); at most ${lead} lines ahead of the writes`,
+    );
+    expect(out?.summary).toMatchObject({
+      read: line + 1,
+      imported: line + 1 - bad.size,
+      rejected: bad.size,
+      unchanged: 0,
+      stale: 0,
+    });
+    const rejects = readFileSync(join(bucket.root, out!.summary!.rejectsKey!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; path: string });
+    expect(rejects.map((r) => r.line)).toEqual([...bad]);
+    expect(rejects.at(-1)?.path).toBe('(line)');
+    expect(rejects[0]?.path).toBe('riskScore');
+    expect((await get(`BIG-${String(line).padStart(7, '0')}`))?.creditLimit).toBe(15000);
+    expect(lead).toBeLessThanOrEqual(5 * MAX_IMPORT_BATCH + bad.size);
+  }, 600_000);
 });
 
 describe('AccountEvents: an "Account Change" event from the bus', () => {
