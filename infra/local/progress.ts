@@ -39,15 +39,20 @@ export function progressLine(p: Progress, width = 24): string {
  */
 export function progressReporter(opts: { tty: boolean; write: (s: string) => void; everyMs?: number }) {
   let last = Number.NEGATIVE_INFINITY;
+  let shown = '';
   const every = opts.tty ? 100 : (opts.everyMs ?? 10_000);
   return {
     update(p: Progress) {
       if (p.elapsedMs - last < every) return;
       last = p.elapsedMs;
-      opts.write(opts.tty ? `\r${progressLine(p)}\u001b[K` : `${progressLine(p)}\n`);
+      shown = progressLine(p);
+      opts.write(opts.tty ? `\r${shown}\u001b[K` : `${shown}\n`);
     },
+    /** The final line; in a log, only if it says something the last line did not. */
     done(p: Progress) {
-      opts.write(opts.tty ? `\r${progressLine(p)}\u001b[K\n` : `${progressLine(p)}\n`);
+      const line = progressLine(p);
+      if (opts.tty) opts.write(`\r${line}\u001b[K\n`);
+      else if (line !== shown) opts.write(`${line}\n`);
     },
   };
 }

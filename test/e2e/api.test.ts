@@ -6,36 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PERSONAS from '../../infra/local/personas.json';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { captureLogs } from '../fakes/logs';
 
 /** The local stack driven over HTTP the way a client would: every persona, and every kind of bad input. */
 let stack: LocalStack;
 /** Every line the functions log during the suite, read by the PII test at the end. */
-const logLines: string[] = [];
-const streams = [process.stdout, process.stderr] as const;
-const writes = streams.map((s) => s.write.bind(s));
+let logs: ReturnType<typeof captureLogs> | undefined;
+const logLines = (): string[] => logs?.lines ?? [];
 beforeAll(async () => {
   // The functions' logger is built when the stack imports them: at INFO, so there is something to inspect.
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  // Powertools writes INFO to stdout and ERROR to stderr: both are read.
-  streams.forEach((stream, i) => {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = String(chunk);
-      if (text.startsWith('{"level"')) {
-        logLines.push(text);
-        return true;
-      }
-      return writes[i]!(chunk as never, ...(rest as []));
-    }) as typeof stream.write;
-  });
+  logs = captureLogs();
   // The operator's pepper file (--pepper-file): the fake accounts below are hashed with it.
   const pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
   writeFileSync(pepperFile, `${TEST_PEPPER}\n`, { mode: 0o600 });
   stack = await startLocalStack({ port: 0, accounts: 200, pepperFile });
 });
 afterAll(async () => {
-  streams.forEach((stream, i) => {
-    stream.write = writes[i]!;
-  });
+  logs?.restore();
   await stack?.stop();
 });
 
@@ -353,18 +341,18 @@ describe('bad input: a 4xx problem naming the problem, never a 5xx, nothing writ
 
 describe('no secrets at rest or in logs', () => {
   it('contacts and the offer log hold no phone number, date of birth or clear factor; the logs of the whole suite neither', async () => {
-    expect(logLines.length).toBeGreaterThan(100);
-    expect(logLines.some((l) => l.includes('"task":"VerifyCaller"'))).toBe(true);
+    expect(logLines().length).toBeGreaterThan(100);
+    expect(logLines().some((l) => l.includes('"task":"VerifyCaller"'))).toBe(true);
     const stored = JSON.stringify(await snapshot());
-    const logs = logLines.join('');
+    const logged = logLines().join('');
     for (const { persona: p } of stack.personas) {
       for (const secret of [p.phone, p.phone.slice(2), p.dob]) {
         expect(stored).not.toContain(secret);
-        expect(logs).not.toContain(secret);
+        expect(logged).not.toContain(secret);
       }
       for (const f of [p.last4, p.zip, p.pin].filter(Boolean)) {
         expect(stored).not.toContain(`"${f}"`);
-        expect(logs).not.toContain(`"${f}"`);
+        expect(logged).not.toContain(`"${f}"`);
       }
     }
   });

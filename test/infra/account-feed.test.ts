@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -8,26 +6,9 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app';
 import { RetentionFunction } from '../../infra/constructs/retention-function';
+import { type Json, lenient, nagFindings } from './nag';
 
-// Template JSON, read field by field in the assertions.
-type Json = Record<string, any>;
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; [k: string]: unknown };
-
-/** Synthesizes without failing on findings, and returns the AwsSolutions findings nobody acknowledged. */
-function nagFindings(app: App): Array<{ rule: string; severity: string; paths: string[] }> {
-  const assembly = app.synth();
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
-  return (report.pluginReports as Json[])
-    .filter((p) => p.pluginName === 'AwsSolutions')
-    .flatMap((p) => p.violations as Json[])
-    .map((v) => ({
-      rule: v.ruleName,
-      severity: v.severity,
-      paths: v.violatingConstructs.map((c: Json) => c.constructPath),
-    }));
-}
-/** Report findings instead of throwing, so a test can read them. */
-const lenient = { '@aws-cdk/core:failSynthOnValidationErrors': false };
 
 const { data, service } = buildApp({ bundling: false, context: lenient });
 const dataTpl = Template.fromStack(data);

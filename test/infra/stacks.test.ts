@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,26 +10,9 @@ import { RetentionFunction } from '../../infra/constructs/retention-function';
 import type { ServiceStack } from '../../infra/stacks/service-stack';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
+import { type Json, lenient, nagFindings } from './nag';
 
-// Template JSON, read field by field in the assertions.
-type Json = Record<string, any>;
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-
-/** Synthesizes without failing on findings, and returns the AwsSolutions findings nobody acknowledged. */
-function nagFindings(app: App): Array<{ rule: string; severity: string; paths: string[] }> {
-  const assembly = app.synth();
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
-  return (report.pluginReports as Json[])
-    .filter((p) => p.pluginName === 'AwsSolutions')
-    .flatMap((p) => p.violations as Json[])
-    .map((v) => ({
-      rule: v.ruleName,
-      severity: v.severity,
-      paths: v.violatingConstructs.map((c: Json) => c.constructPath),
-    }));
-}
-/** Report findings instead of throwing, so a test can read them. */
-const lenient = { '@aws-cdk/core:failSynthOnValidationErrors': false };
 
 // Lenient so a cdk-nag finding fails its own test below instead of every test of the file.
 const { data, service } = buildApp({ bundling: false, context: lenient });

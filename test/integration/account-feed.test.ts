@@ -11,6 +11,7 @@ import { DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo
 import { ACCOUNT_CHANGE_DETAIL_TYPE } from '../../shared/application/feed';
 import type { AccountImportStore, ObjectStore } from '../../shared/ports';
 import { MAX_IMPORT_BATCH } from '../../shared/schemas/import';
+import { captureLogs } from '../fakes/logs';
 import { FolderObjectStore, s3Event } from '../fakes/objects';
 
 /**
@@ -27,23 +28,12 @@ let bucket: FolderObjectStore;
 let runImport: ReturnType<typeof importHandler>;
 let runEvent: ReturnType<typeof eventsHandler>;
 let store: DynamoAccountStore;
-const logLines: string[] = [];
-const streams = [process.stdout, process.stderr] as const;
-const writes = streams.map((s) => s.write.bind(s));
+let logs: ReturnType<typeof captureLogs> | undefined;
+const logLines = (): string[] => logs?.lines ?? [];
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  // Powertools writes INFO to stdout and ERROR to stderr: both are read.
-  streams.forEach((stream, i) => {
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = String(chunk);
-      if (text.startsWith('{"level"')) {
-        logLines.push(text);
-        return true;
-      }
-      return writes[i]!(chunk as never, ...(rest as []));
-    }) as typeof stream.write;
-  });
+  logs = captureLogs();
   const { startLocalStack } = await import('../../infra/local/stack');
   stack = await startLocalStack({ port: 0, accounts: 0 });
   bucket = new FolderObjectStore(mkdtempSync(join(tmpdir(), 'rd-bucket-')));
@@ -58,9 +48,7 @@ beforeAll(async () => {
   runEvent = (await import('../../functions/account-events')).makeHandler({ store });
 });
 afterAll(async () => {
-  streams.forEach((stream, i) => {
-    stream.write = writes[i]!;
-  });
+  logs?.restore();
   await stack?.stop();
 });
 
@@ -154,7 +142,7 @@ describe('ImportAccounts: a new object in the bucket', () => {
     ]);
     expect(await runImport({ Records: [{ eventName: 'ObjectRemoved:Delete' }] }, ctx())).toEqual([]);
     expect(await runImport('not an event', ctx())).toEqual([]);
-    const refused = logLines.filter((l) => l.includes('import notification refused'));
+    const refused = logLines().filter((l) => l.includes('import notification refused'));
     expect(refused.length).toBe(2);
     expect(refused[0]).toContain('Records.0.s3');
   });
@@ -347,14 +335,14 @@ describe('AccountEvents: an "Account Change" event from the bus', () => {
       ],
     });
     expect(r.json.results.map((x: { result: string }) => x.result)).toEqual(['applied', 'rejected']);
-    expect(logLines.some((l) => l.includes('/v1/admin/accounts/import'))).toBe(true);
+    expect(logLines().some((l) => l.includes('/v1/admin/accounts/import'))).toBe(true);
   });
 
   it('no log line of the feed holds a clear factor, a name or a phone number', () => {
-    expect(logLines.some((l) => l.includes('"import done"'))).toBe(true);
-    expect(logLines.some((l) => l.includes('"account event"'))).toBe(true);
-    expect(logLines.some((l) => l.includes('"account event refused"'))).toBe(true);
-    const all = logLines.join('\n');
+    expect(logLines().some((l) => l.includes('"import done"'))).toBe(true);
+    expect(logLines().some((l) => l.includes('"account event"'))).toBe(true);
+    expect(logLines().some((l) => l.includes('"account event refused"'))).toBe(true);
+    const all = logLines().join('\n');
     for (const v of [...CLEAR, '+15555550160', '555-0160']) expect(all).not.toContain(v);
   });
 });

@@ -35,5 +35,9 @@ describe('import progress', () => {
       r.update({ records: ms, bytesDone: ms, bytesTotal: 120_000, elapsedMs: ms });
     expect(out.length).toBe(7);
     expect(out.every((s) => !s.includes('\r') && s.endsWith('\n'))).toBe(true);
+    r.done({ records: 60_000, bytesDone: 60_000, bytesTotal: 120_000, elapsedMs: 60_000 });
+    expect(out.length).toBe(7);
+    r.done({ records: 120_000, bytesDone: 120_000, bytesTotal: 120_000, elapsedMs: 61_000 });
+    expect(out.at(-1)).toMatch(/^\[#+\] {2}100% {2}120,000 records/);
   });
 });
