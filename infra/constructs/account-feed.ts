@@ -11,6 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { PHONE_ALIAS_PREFIX } from '../../shared/adapters/dynamo';
 import { ACCOUNT_CHANGE_DETAIL_TYPE, INCOMING_PREFIX, REPORTS_PREFIX } from '../../shared/application/feed';
 import { RetentionFunction } from './retention-function';
 
@@ -25,6 +26,20 @@ export function allowPepper(fn: RetentionFunction, pepper: secretsmanager.ISecre
     new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [pepper.secretArn] }),
   );
   pepper.encryptionKey?.grantDecrypt(fn);
+}
+
+/**
+ * Lets an importer remove the alias items of numbers an account no longer has (`PHONE#…` keys only:
+ * the condition on the leading key keeps it from ever deleting an account).
+ */
+export function allowPhoneAliasDeletes(fn: RetentionFunction, accounts: dynamodb.ITableV2): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:DeleteItem'],
+      resources: [accounts.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${PHONE_ALIAS_PREFIX}*`] } },
+    }),
+  );
 }
 
 export interface AccountFeedProps {
@@ -116,6 +131,7 @@ export class AccountFeed extends Construct {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
+    allowPhoneAliasDeletes(this.importAccounts, accounts);
     // Reads only what is dropped under incoming/, writes only reports: no listing, no deleting
     // (the lifecycle rule expires the files).
     this.importAccounts.addToRolePolicy(

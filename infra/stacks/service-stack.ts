@@ -2,7 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
-import { AccountFeed, allowPepper } from '../constructs/account-feed';
+import { AccountFeed, allowPepper, allowPhoneAliasDeletes } from '../constructs/account-feed';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
@@ -138,6 +138,7 @@ export class ServiceStack extends Stack {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
+    allowPhoneAliasDeletes(adminApi, accounts);
     // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
 

@@ -77,6 +77,17 @@ export class DynamoContactStore implements ContactStore {
   }
 }
 
+/**
+ * The item that lets the phone index find an account by one of its other numbers. Its key cannot be
+ * an account id (`#` is not allowed in one), so it never meets an account.
+ */
+export const PHONE_ALIAS_PREFIX = 'PHONE#';
+export const phoneAlias = (accountId: string, phone: string) => ({
+  accountId: `${PHONE_ALIAS_PREFIX}${phone}#${accountId}`,
+  phone,
+  aliasOf: accountId,
+});
+
 export class DynamoAccountStore implements AccountStore, AccountTagger, AccountImportStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -104,23 +115,53 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     }
   }
 
-  private async upsertOnce(a: Account): Promise<'imported' | 'unchanged' | 'stale'> {
+  private async upsertOnce(a: Account, races = 0): Promise<'imported' | 'unchanged' | 'stale'> {
+    const others = a.otherPhones ?? [];
+    // A new account: put whole (with the alias items of its other numbers, in one transaction).
     try {
-      await guard(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: a,
-            ConditionExpression: 'attribute_not_exists(accountId)',
-          }),
-        ),
-      );
+      const put = {
+        TableName: this.table,
+        Item: a,
+        ConditionExpression: 'attribute_not_exists(accountId)',
+      };
+      if (others.length === 0) await guard(() => this.db.send(new PutCommand(put)));
+      else
+        await guard(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Put: put },
+                ...others.map((p) => ({ Put: { TableName: this.table, Item: phoneAlias(a.accountId, p) } })),
+              ],
+            }),
+          ),
+        );
       return 'imported';
     } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const exists =
+        e instanceof ConditionalCheckFailedException ||
+        (e instanceof TransactionCanceledException &&
+          e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+      if (!exists) throw e;
     }
-    const { accountId, verification, tags, recentContacts: _kept, asOf, ...data } = a;
-    const names: Record<string, string> = { '#asOf': 'asOf', '#v': 'verification' };
+    // An existing account: only a newer record wins. What it holds decides first (no write for an
+    // unchanged or stale record); the write is then conditional on that same `asOf`, so a record
+    // written in between makes this one start again.
+    const current = await guard(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { accountId: a.accountId },
+          ProjectionExpression: 'asOf, otherPhones',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const held = current.Item as { asOf?: string; otherPhones?: string[] } | undefined;
+    if (held?.asOf !== undefined && a.asOf !== undefined && held.asOf >= a.asOf)
+      return held.asOf === a.asOf ? 'unchanged' : 'stale';
+    const { accountId, verification, tags, recentContacts: _kept, asOf, otherPhones: _o, ...data } = a;
+    const names: Record<string, string> = { '#asOf': 'asOf', '#v': 'verification', '#op': 'otherPhones' };
     const values: Record<string, unknown> = { ':asOf': asOf };
     const sets = ['#asOf = :asOf'];
     for (const [k, v] of Object.entries(data)) {
@@ -140,30 +181,58 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       values[':tags'] = new Set(tags);
       sets.push('#tags = :tags');
     }
-    const remove = verification.pinHash === undefined ? ' REMOVE #v.#pinHash' : '';
-    if (remove) names['#pinHash'] = 'pinHash';
+    if (others.length) {
+      values[':op'] = others;
+      sets.push('#op = :op');
+    }
+    const removes = [
+      ...(verification.pinHash === undefined ? ['#v.#pinHash'] : []),
+      ...(others.length ? [] : ['#op']),
+    ];
+    if (verification.pinHash === undefined) names['#pinHash'] = 'pinHash';
+    if (held?.asOf !== undefined) values[':heldAsOf'] = held.asOf;
+    const update = {
+      TableName: this.table,
+      Key: { accountId },
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression:
+        held?.asOf !== undefined
+          ? '#asOf = :heldAsOf'
+          : 'attribute_exists(accountId) AND attribute_not_exists(#asOf)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+    // The alias items follow the numbers: added and removed in the same transaction as the account.
+    const before = new Set(held?.otherPhones ?? []);
+    const added = others.filter((p) => !before.has(p));
+    const dropped = [...before].filter((p) => !others.includes(p));
     try {
-      await guard(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { accountId },
-            UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-            ConditionExpression: 'attribute_not_exists(#asOf) OR #asOf < :asOf',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
+      if (added.length + dropped.length === 0) await guard(() => this.db.send(new UpdateCommand(update)));
+      else
+        await guard(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Update: update },
+                ...added.map((p) => ({ Put: { TableName: this.table, Item: phoneAlias(accountId, p) } })),
+                ...dropped.map((p) => ({
+                  Delete: { TableName: this.table, Key: { accountId: phoneAlias(accountId, p).accountId } },
+                })),
+              ],
+            }),
+          ),
+        );
       return 'imported';
     } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      const current = await guard(() =>
-        this.db.send(
-          new GetCommand({ TableName: this.table, Key: { accountId }, ProjectionExpression: 'asOf' }),
-        ),
-      );
-      return current.Item?.asOf === asOf ? 'unchanged' : 'stale';
+      const raced =
+        e instanceof ConditionalCheckFailedException ||
+        (e instanceof TransactionCanceledException &&
+          e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+      if (!raced) throw e;
+      // Another writer changed the account since it was read: decide again on what it holds now.
+      if (races >= 5)
+        throw new TransientStorageError(`account ${a.accountId} kept changing during its import`);
+      return this.upsertOnce(a, races + 1);
     }
   }
 
@@ -223,6 +292,10 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     }
   }
   /** A number shared by several accounts identifies none of them: the caller is asked for the account. */
+  /**
+   * The one account the number belongs to (its main number, or one of its other numbers through an
+   * alias item); none when no account or several accounts have it.
+   */
   async findByPhone(phone: string): Promise<Account | undefined> {
     const r = await guard(() =>
       this.db.send(
@@ -231,11 +304,16 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
           IndexName: PHONE_INDEX,
           KeyConditionExpression: 'phone = :p',
           ExpressionAttributeValues: { ':p': phone },
-          Limit: 2,
+          Limit: 3,
         }),
       ),
     );
-    return r.Items?.length === 1 ? AccountSchema.parse(r.Items[0]) : undefined;
+    const items = r.Items ?? [];
+    const owners = new Set(items.map((i) => (i.aliasOf as string | undefined) ?? (i.accountId as string)));
+    if (owners.size !== 1) return undefined;
+    const main = items.find((i) => i.aliasOf === undefined);
+    // A call from one of the other numbers: one more read, for the account itself.
+    return main ? AccountSchema.parse(main) : this.get([...owners][0]!);
   }
 }
 

@@ -26,13 +26,16 @@ export interface ImportCounts {
   rejected: number;
 }
 
-/** The stored account: factors salted, peppered and hashed here, the name and other phones dropped. */
+/** The stored account: factors salted, peppered and hashed here, the name dropped. */
 export function toAccount(r: ImportRecord, salt: string, pepper: string): Account {
   const v = r.verification;
   return {
     accountId: r.accountId,
     customerId: r.customerId,
     phone: r.phones[0]!,
+    ...(r.phones.length > 1
+      ? { otherPhones: [...new Set(r.phones.slice(1))].filter((p) => p !== r.phones[0]) }
+      : {}),
     openedOn: r.openedOn,
     product: r.product,
     creditLimit: r.creditLimit,

@@ -79,7 +79,9 @@ export async function loadTurn(
       now: state.now,
       ...(account ? { accountId: account.accountId } : {}),
       callerMatched:
-        account !== undefined && req.callerPhone !== undefined && req.callerPhone === account.phone,
+        account !== undefined &&
+        req.callerPhone !== undefined &&
+        (req.callerPhone === account.phone || (account.otherPhones ?? []).includes(req.callerPhone)),
       config,
     });
     return {

@@ -104,6 +104,11 @@ export const AccountSchema = z
     customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
     /** The number the customer calls from; the accounts table indexes it for caller lookup. */
     phone: E164Schema,
+    /**
+     * The customer's other numbers: each has a small alias item in the accounts table, so the
+     * phone index finds the account by any of them.
+     */
+    otherPhones: z.array(E164Schema).max(4).optional(),
     openedOn: IsoDateSchema,
     product: CardProductSchema,
     creditLimit: NonNegMoney,

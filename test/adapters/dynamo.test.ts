@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
@@ -272,5 +272,84 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     ).toBe('conflict');
     const c = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
     expect(c.get(key)).toMatchObject({ accepts: 2, declines: 4, cost: 0 });
+  });
+});
+
+describe('imported accounts: the asOf guard and the other phone numbers', () => {
+  const store = () => new DynamoAccountStore(stack.db, tables.accounts);
+  const acct = (id: string, asOf: string, otherPhones?: string[], over: Record<string, unknown> = {}) =>
+    makeAccount({
+      accountId: id,
+      phone: '+15555558000',
+      asOf,
+      ...(otherPhones ? { otherPhones } : {}),
+      ...over,
+    });
+  const aliases = async (id: string) =>
+    (
+      await stack.db.send(
+        new ScanCommand({
+          TableName: tables.accounts,
+          FilterExpression: 'aliasOf = :a',
+          ExpressionAttributeValues: { ':a': id },
+        }),
+      )
+    ).Items?.map((i) => i.phone as string).sort();
+
+  it('every number of the account finds it; a newer record moves the aliases with it, atomically', async () => {
+    const s = store();
+    expect(await s.upsert(acct('ALIAS-0001', '2026-11-01T00:00:00Z', ['+15555558001', '+15555558002']))).toBe(
+      'imported',
+    );
+    for (const p of ['+15555558001', '+15555558002'])
+      expect((await s.findByPhone(p))?.accountId).toBe('ALIAS-0001');
+    expect(await aliases('ALIAS-0001')).toEqual(['+15555558001', '+15555558002']);
+    // Same record again: unchanged; an older one: stale; neither writes.
+    expect(await s.upsert(acct('ALIAS-0001', '2026-11-01T00:00:00Z', ['+15555558009']))).toBe('unchanged');
+    expect(await s.upsert(acct('ALIAS-0001', '2026-10-01T00:00:00Z', ['+15555558009']))).toBe('stale');
+    expect(await aliases('ALIAS-0001')).toEqual(['+15555558001', '+15555558002']);
+    // A newer record: one number kept, one dropped, one added.
+    expect(await s.upsert(acct('ALIAS-0001', '2026-11-02T00:00:00Z', ['+15555558002', '+15555558003']))).toBe(
+      'imported',
+    );
+    expect(await aliases('ALIAS-0001')).toEqual(['+15555558002', '+15555558003']);
+    expect(await s.findByPhone('+15555558001')).toBeUndefined();
+    expect((await s.findByPhone('+15555558003'))?.otherPhones).toEqual(['+15555558002', '+15555558003']);
+    // No other numbers any more: every alias goes.
+    expect(await s.upsert(acct('ALIAS-0001', '2026-11-03T00:00:00Z'))).toBe('imported');
+    expect(await aliases('ALIAS-0001')).toEqual([]);
+    expect((await s.get('ALIAS-0001'))?.otherPhones).toBeUndefined();
+  });
+
+  it('a number two accounts share identifies neither', async () => {
+    const s = store();
+    await s.upsert(acct('ALIAS-0002', '2026-11-01T00:00:00Z', ['+15555558100'], { phone: '+15555558101' }));
+    await s.upsert(acct('ALIAS-0003', '2026-11-01T00:00:00Z', ['+15555558100'], { phone: '+15555558102' }));
+    expect(await s.findByPhone('+15555558100')).toBeUndefined();
+    expect((await s.findByPhone('+15555558102'))?.accountId).toBe('ALIAS-0003');
+  });
+
+  it('concurrent records of one account: the newest wins, whatever the order, and its aliases with it', async () => {
+    const s = store();
+    await s.upsert(acct('ALIAS-0004', '2026-11-01T00:00:00Z', ['+15555558200'], { phone: '+15555558299' }));
+    const days = [5, 3, 9, 2, 7, 4, 8, 6];
+    const results = await Promise.all(
+      days.map((d) =>
+        s.upsert(
+          acct('ALIAS-0004', `2026-11-0${d}T00:00:00Z`, [`+1555555820${d}`], {
+            phone: '+15555558299',
+            creditLimit: d * 1000,
+          }),
+        ),
+      ),
+    );
+    expect(results.filter((r) => r === 'imported').length).toBeGreaterThanOrEqual(1);
+    const a = await s.get('ALIAS-0004');
+    expect(a).toMatchObject({
+      asOf: '2026-11-09T00:00:00Z',
+      creditLimit: 9000,
+      otherPhones: ['+15555558209'],
+    });
+    expect(await aliases('ALIAS-0004')).toEqual(['+15555558209']);
   });
 });

@@ -74,6 +74,18 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
     expect(o.json.offers.length).toBeGreaterThan(0);
   });
 
+  it('a call from the customer’s other number finds the same account', async () => {
+    const c = await http('POST', '/contacts', {
+      channel: 'agent',
+      callType: 'FEE_COMPLAINT',
+      callerPhone: '+15555550161',
+    });
+    expect(c.status).toBe(201);
+    const v = await http('POST', `/contacts/${c.json.contactId}/verification`, { last4: '7312' });
+    // The caller's number matched the account: one knowledge factor is enough.
+    expect(v.json).toMatchObject({ verified: true });
+  });
+
   it('a newer record updates the account but keeps its verification counters and contact history', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rd-import-'));
     const first = (await import('node:fs')).readFileSync(FILE, 'utf8').split('\n')[0]!;

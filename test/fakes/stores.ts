@@ -21,7 +21,9 @@ export class MemoryStores implements ContactStore, TurnStore {
   readonly accountStore: AccountStore = {
     get: async (id) => structuredClone(this.accounts.get(id)),
     findByPhone: async (phone) => {
-      const hits = [...this.accounts.values()].filter((a) => a.phone === phone);
+      const hits = [...this.accounts.values()].filter(
+        (a) => a.phone === phone || (a.otherPhones ?? []).includes(phone),
+      );
       return hits.length === 1 ? structuredClone(hits[0]) : undefined;
     },
   };

@@ -56,10 +56,16 @@ function statementsOf(entry: string): Statement[] {
     .flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
   return [...inline, ...attached];
 }
-/** One [action, resource] pair per action and resource of the statements, imports resolved. */
+/** The one conditioned grant there may be: deleting phone-alias items, never an account. */
+const ALIAS_DELETE_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] } };
+const isAliasDelete = (s: Statement) =>
+  JSON.stringify(s.Condition) === JSON.stringify(ALIAS_DELETE_CONDITION) &&
+  JSON.stringify(actionsOf(s)) === JSON.stringify(['dynamodb:DeleteItem']);
+/** One [action, resource] pair per action and resource of the unconditioned statements, imports resolved. */
 const pairs = (statements: Statement[], service: string) =>
   statements.flatMap((s) => {
     expect(s.Effect).toBe('Allow');
+    if (isAliasDelete(s)) return [];
     expect(s.Condition).toBeUndefined();
     return actionsOf(s)
       .filter((a) => a.startsWith(`${service}:`))
@@ -270,6 +276,13 @@ describe('import-accounts', () => {
 
   it('reads the pepper with GetSecretValue only', () => {
     expect(pairs(statements, 'secretsmanager')).toEqual([['secretsmanager:GetSecretValue', pepperArn]]);
+  });
+
+  it('may delete only phone-alias items of accounts (leading key PHONE#…), never an account', () => {
+    const deletes = statements.filter((s) => actionsOf(s).includes('dynamodb:DeleteItem'));
+    expect(deletes.length).toBe(1);
+    expect(isAliasDelete(deletes[0]!)).toBe(true);
+    expect(resourcesOf(deletes[0]!).map(resolveImport)).toEqual([accountsArn]);
   });
 
   it('has no permission beyond its logs, traces, S3, accounts, pepper and dead letters', () => {

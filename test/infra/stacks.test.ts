@@ -12,7 +12,7 @@ import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { type Json, lenient, nagFindings } from './nag';
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
 // Lenient so a cdk-nag finding fails its own test below instead of every test of the file.
 const { data, service } = buildApp({ bundling: false, context: lenient });
@@ -294,6 +294,18 @@ describe('IAM', () => {
     expect(JSON.stringify(onAccounts[1]?.Resource)).toContain('/index/byPhone');
     expect(actionsOn('load-contact', contacts)).toContain('dynamodb:GetItem');
     expect(actionsOn('load-contact', catalog)).toContain('dynamodb:GetItem');
+  });
+
+  it('admin-api imports accounts: gets, puts and updates them, and deletes only phone-alias items', () => {
+    const onAccounts = statementsOf('admin-api').filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, accounts)),
+    );
+    const plain = onAccounts.filter((s) => s.Condition === undefined).flatMap(actionsOf);
+    expect(plain.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    const conditioned = onAccounts.filter((s) => s.Condition !== undefined);
+    expect(conditioned.map((s) => [actionsOf(s), s.Condition])).toEqual([
+      [['dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] } }],
+    ]);
   });
 
   it('save-turn writes the contact, only appends to the offer log, only updates accounts', () => {
