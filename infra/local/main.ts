@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { JavaMissingError } from './dynamodb-local';
 import { startLocalStack } from './stack';
 
-const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--pepper-file FILE] [--verbose]
+const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--pepper-file FILE] [--inbox DIR] [--verbose]
 
   --port N        HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
   --accounts N    synthetic accounts to seed besides the personas (default 10000)
   --data DIR      keep DynamoDB Local's data in DIR (default: in memory, gone on exit)
   --pepper-file F the secret that keys the verification factor hashes (default: DIR/pepper
                   with --data, else a new one per run); created, mode 600, if missing
+  --inbox DIR     the import bucket's stand-in: files put under DIR/incoming/ are imported by the
+                  ImportAccounts handler as S3 would trigger it; reports appear under DIR/reports/
   --verbose       show the functions' own logs (Powertools, level INFO)`;
 
 async function main() {
@@ -18,6 +20,7 @@ async function main() {
       accounts: { type: 'string', default: '10000' },
       data: { type: 'string' },
       'pepper-file': { type: 'string' },
+      inbox: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -40,6 +43,18 @@ async function main() {
     accounts,
     ...(values.data ? { dataDir: values.data } : {}),
     ...(values['pepper-file'] ? { pepperFile: values['pepper-file'] } : {}),
+    onAccountEvent: (o: unknown) => console.log(`• account event: ${JSON.stringify(o)}`),
+    ...(values.inbox
+      ? {
+          inboxDir: values.inbox,
+          onInbox: (key: string, o: { summary?: unknown; error?: string }) =>
+            console.log(
+              o.error
+                ? `• inbox: ${key} failed: ${o.error} (it is tried again when the file changes)`
+                : `• inbox: ${key}: ${JSON.stringify(o.summary)}`,
+            ),
+        }
+      : {}),
     onProgress: (m) => console.log(`• ${m}`),
   });
   const p = stack.personas[0]!.persona;
@@ -48,11 +63,15 @@ Retention Desk is running locally (started in ${((performance.now() - t0) / 1000
 
   API:       ${stack.url}/v1
   DynamoDB:  ${stack.endpoint} (DynamoDB Local)
-  Personas:  ${stack.personas.length} (infra/local/personas.json), e.g. ${p.name} ${p.phone}
+  Personas:  ${stack.personas.length} (infra/local/personas.json), e.g. ${p.name} ${p.phone}${values.inbox ? `\n  Inbox:     ${values.inbox}/incoming/ (import files), reports in ${values.inbox}/reports/` : ''}
 
 Try it:
   curl -s -X POST ${stack.url}/v1/contacts -H 'content-type: application/json' \\
     -d '{"channel":"agent","callType":"CLOSE_ACCOUNT","callerPhone":"${p.phone}"}'
+
+Account change events, as EventBridge would deliver them (detail-type "Account Change"):
+  aws events put-events --endpoint-url ${stack.url} --region us-east-1 --entries \\
+    '[{"Source":"issuer.core","DetailType":"Account Change","Detail":"{\\"type\\":\\"FRAUD_HOLD_SET\\",\\"accountId\\":\\"${p.accountId}\\",\\"asOf\\":\\"${new Date().toISOString()}\\"}"}]'
 
 Or walk a whole call:  npm run call
 Ctrl-C stops everything.`);

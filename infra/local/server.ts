@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type HttpRequest, type HttpResponse, problemResponse } from '../../shared/application/http';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
+import { PUT_EVENTS_TARGET, putEvents } from './events-api';
 import { fakeContext } from './runner';
 
 type ApiHandler = (event: never, context: never) => Promise<HttpResponse>;
@@ -108,6 +109,8 @@ export async function startHttpServer(
     api: ApiHandler;
     admin: ApiHandler;
     invoke?: Record<string, (event: unknown) => Promise<unknown>>;
+    /** EventBridge's PutEvents: each event that matches the account bus's rule, to AccountEvents. */
+    events?: (event: unknown) => Promise<unknown>;
   },
   opts: { port: number; host?: string; index?: unknown; pages?: Record<string, string> },
 ) {
@@ -122,6 +125,12 @@ export async function startHttpServer(
           'Request body too large',
           'The body is far over the limit.',
         );
+      } else if (
+        req.method === 'POST' &&
+        handlers.events &&
+        req.headers['x-amz-target'] === PUT_EVENTS_TARGET
+      ) {
+        out = await putEvents(body, handlers.events);
       } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
         out = await invoke(
           handlers.invoke ?? {},

@@ -14,17 +14,18 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CONFIG_KEY, documentClient } from '../../shared/adapters/dynamo';
-import { MIN_PEPPER_LENGTH } from '../../shared/adapters/pepper';
+import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
+import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { startDynamoLocal } from './dynamodb-local';
+import { FolderObjectStore, LOCAL_BUCKET, startInbox } from './inbox';
 import { buildPersonas } from './personas';
 import { generatePortfolio } from './portfolio';
-import { createLocalRunner, importHandler, type LambdaLike, type LocalRunner } from './runner';
+import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
 import { type LocalDefinition, readLocalDefinition } from './template';
 
@@ -43,6 +44,15 @@ export interface LocalStackOptions {
   /** The turn's clock for seeding (tenure etc.); defaults to today. */
   asOf?: string;
   onProgress?: (message: string) => void;
+  /**
+   * The import bucket's stand-in: files put under `DIR/incoming/` are imported by the real
+   * ImportAccounts handler, reports written under `DIR/reports/`.
+   */
+  inboxDir?: string;
+  /** Told of each file the inbox imported (its summary or its error). */
+  onInbox?: (key: string, outcome: { summary?: unknown; error?: string }) => void;
+  /** Told of each account change event put on the local bus, with what AccountEvents made of it. */
+  onAccountEvent?: (outcome: unknown) => void;
   /** Replace the handler of a state (tests: make a task fail). */
   taskOverrides?: Record<string, LambdaLike>;
 }
@@ -232,8 +242,37 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       '../../functions/lex-adapter'
     )) as typeof import('../../functions/lex-adapter');
     const invoke = { 'connect-adapter': connectAdapter({ runner }), 'lex-adapter': lexAdapter({ runner }) };
+    // The account event bus's rule: "Account Change" events to the real AccountEvents handler.
+    const { makeHandler: accountEvents } = (await import(
+      '../../functions/account-events'
+    )) as typeof import('../../functions/account-events');
+    const onAccountEvent = accountEvents({ store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!) });
+    const events = async (event: unknown) => {
+      const outcome = await onAccountEvent(event, fakeContext('account-events', 30_000));
+      opts.onAccountEvent?.(outcome);
+      return outcome;
+    };
+    if (opts.inboxDir) {
+      const { makeHandler: importAccounts } = (await import(
+        '../../functions/import-accounts'
+      )) as typeof import('../../functions/import-accounts');
+      const inbox = startInbox({
+        dir: opts.inboxDir,
+        handler: importAccounts({
+          bucket: LOCAL_BUCKET,
+          objects: new FolderObjectStore(opts.inboxDir),
+          store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!),
+          pepper: readPepper,
+        }) as never,
+        context: () => fakeContext('import-accounts', 900_000),
+        onImported: (key, outcome) =>
+          opts.onInbox?.(key, { summary: (outcome as Array<{ summary?: unknown }>)[0]?.summary }),
+        onError: (key, e) => opts.onInbox?.(key, { error: e instanceof Error ? e.message : String(e) }),
+      });
+      cleanup.push(() => inbox.close());
+    }
     const server = await startHttpServer(
-      { api: api as never, admin: admin as never, invoke },
+      { api: api as never, admin: admin as never, invoke, events },
       {
         port: opts.port ?? 3000,
         // A web chat that speaks to lex-adapter with Lex-shaped events.

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { FolderObjectStore, s3Event } from '../../infra/local/folder-bucket';
 import { importFile } from '../../infra/local/import';
 import { generatePortfolio, portfolioSecrets } from '../../infra/local/portfolio';
 import { fakeContext } from '../../infra/local/runner';
@@ -22,7 +23,6 @@ import { compile } from '../../shared/application/tasks';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import { ImportRecordSchema, MAX_IMPORT_BATCH } from '../../shared/schemas/import';
-import { FolderObjectStore, s3Event } from '../fakes/objects';
 import { catalogOf, contexts } from './catalog';
 import { handWritten, jsonRulesEngine } from './rule-engines';
 

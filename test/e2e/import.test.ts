@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEventsFile } from '../../infra/local/event';
@@ -10,8 +11,15 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 /** Accounts from a hand-written file, imported into the local stack and called at once. */
 const FILE = resolve(import.meta.dirname, '../fixtures/import/accounts.jsonl');
 let stack: LocalStack;
+const inbox = mkdtempSync(join(tmpdir(), 'rd-inbox-'));
+const inboxEvents: string[] = [];
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, accounts: 0 });
+  stack = await startLocalStack({
+    port: 0,
+    accounts: 0,
+    inboxDir: inbox,
+    onInbox: (key) => inboxEvents.push(key),
+  });
 });
 afterAll(async () => stack?.stop());
 const get = async (accountId: string) =>
@@ -139,6 +147,83 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
       imported: 0,
       rejected: 0,
     });
+  });
+
+  it('the inbox (the import bucket on one machine): a file put under incoming/ is imported, its report under reports/', async () => {
+    const rec = JSON.parse(readFileSync(FILE, 'utf8').split('\n')[0]!);
+    const lines = [
+      JSON.stringify({ ...rec, accountId: 'INBOX-0001', phones: ['+15555550190'] }),
+      JSON.stringify({ ...rec, accountId: 'INBOX-0002', phones: ['+15555550191'], riskScore: 2 }),
+    ];
+    mkdirSync(join(inbox, 'incoming', 'today'), { recursive: true });
+    // Written aside and moved in, as a careful uploader would; the inbox also waits for a file to stop growing.
+    writeFileSync(join(inbox, 'draft.jsonl'), `${lines.join('\n')}\n`);
+    renameSync(join(inbox, 'draft.jsonl'), join(inbox, 'incoming', 'today', 'feed.jsonl'));
+    const summaryFile = join(inbox, 'reports', 'today', 'feed.jsonl.summary.json');
+    for (let i = 0; i < 150 && !existsSync(summaryFile); i++) await new Promise((ok) => setTimeout(ok, 100));
+    expect(JSON.parse(readFileSync(summaryFile, 'utf8'))).toMatchObject({
+      read: 2,
+      imported: 1,
+      rejected: 1,
+    });
+    expect(readFileSync(join(inbox, 'reports', 'today', 'feed.jsonl.rejects.jsonl'), 'utf8')).toContain(
+      '"path":"riskScore"',
+    );
+    expect(inboxEvents).toEqual(['incoming/today/feed.jsonl']);
+    const c = await http('POST', '/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555550190',
+    });
+    const v = await http('POST', `/contacts/${c.json.contactId}/verification`, { last4: '7312' });
+    expect(v.json).toMatchObject({ verified: true });
+    // Not imported twice while it stays as it is.
+    await new Promise((ok) => setTimeout(ok, 2500));
+    expect(inboxEvents.length).toBe(1);
+  });
+
+  it('EventBridge PutEvents (the AWS SDK against the local endpoint): an Account Change reaches AccountEvents', async () => {
+    const bus = new EventBridgeClient({
+      endpoint: stack.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    const entry = (detail: unknown, DetailType = 'Account Change') => ({
+      Source: 'issuer.core',
+      DetailType,
+      Detail: typeof detail === 'string' ? detail : JSON.stringify(detail),
+    });
+    const out = await bus.send(
+      new PutEventsCommand({
+        Entries: [
+          entry({
+            type: 'PRODUCT_CHANGED',
+            accountId: 'IMP-000005',
+            asOf: '2026-11-22T07:00:00Z',
+            product: {
+              code: 'CLASSIC_CASH',
+              name: 'Classic Cash',
+              family: 'CASHBACK',
+              annualFee: '0',
+              apr: 0.2599,
+              rewardsRate: 0.01,
+            },
+          }),
+          entry('{"type":'),
+          entry(
+            { type: 'FRAUD_HOLD_SET', accountId: 'IMP-000005', asOf: '2026-11-22T07:00:00Z' },
+            'Something Else',
+          ),
+        ],
+      }),
+    );
+    bus.destroy();
+    expect(out.FailedEntryCount).toBe(1);
+    expect(out.Entries?.map((e) => e.ErrorCode ?? 'ok')).toEqual(['ok', 'MalformedDetail', 'ok']);
+    const a = await get('IMP-000005');
+    expect(a?.product).toMatchObject({ code: 'CLASSIC_CASH', annualFee: 0 });
+    // The event that matches no rule went nowhere.
+    expect(a?.flags.fraudHold).toBe(false);
   });
 
   it('change events apply at once (the next call sees them), in order, under the asOf guard', async () => {

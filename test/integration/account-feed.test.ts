@@ -5,6 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { makeHandler as eventsHandler } from '../../functions/account-events';
 import type { makeHandler as importHandler } from '../../functions/import-accounts';
+import { FolderObjectStore, s3Event } from '../../infra/local/folder-bucket';
 import { fakeContext } from '../../infra/local/runner';
 import type { LocalStack } from '../../infra/local/stack';
 import { DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
@@ -12,7 +13,6 @@ import { ACCOUNT_CHANGE_DETAIL_TYPE } from '../../shared/application/feed';
 import type { AccountImportStore, ObjectStore } from '../../shared/ports';
 import { MAX_IMPORT_BATCH } from '../../shared/schemas/import';
 import { captureLogs } from '../fakes/logs';
-import { FolderObjectStore, s3Event } from '../fakes/objects';
 
 /**
  * The AWS account feed with its real handlers on DynamoDB Local: ImportAccounts (S3 notification →
