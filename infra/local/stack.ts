@@ -213,6 +213,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }),
     );
     if (seeded.Item) {
+      // The first persona's factors hashed with this pepper must match what the data holds.
+      if (seeded.Item.verification?.last4Hash !== personas[0]!.account.verification.last4Hash)
+        throw new Error(
+          `The pepper in ${pepperFile} is not the one the accounts in ${opts.dataDir ?? 'this data'} were hashed with: no caller could be verified. Restore that pepper file, or start with a new data folder.`,
+        );
       say('Accounts already seeded in the data folder: keeping them.');
     } else {
       const count = opts.accounts ?? 10_000;
