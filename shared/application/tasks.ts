@@ -157,9 +157,10 @@ export function routeTurn(state: TaskState, compiled: Compiled): Turn {
 }
 
 /** VerifyCaller: knowledge factors against the account's salted hashes; counts failures on the account. */
-export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string): Turn {
+export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string | undefined): Turn {
   const turn = proceeding(state);
   if (state.action !== 'verify') return turn;
+  if (pepper === undefined) throw new Error('VerifyCaller reached without the factor pepper');
   const account = turn.account;
   if (!account) throw new Error('VerifyCaller reached without the account');
   const secrets = account.verification;

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import { localClient } from '../fakes/local-client';
 
 /** The admin API over HTTP against the local stack: versions, activation, dry-runs, bad input. */
 let stack: LocalStack;
@@ -13,14 +14,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 type Json = Record<string, any>;
-async function http(method: string, path: string, body?: unknown) {
-  const r = await fetch(`${stack.url}/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return { status: r.status, type: r.headers.get('content-type') ?? '', json: (await r.json()) as Json };
-}
+const { http } = localClient(() => stack);
 const versions = async () =>
   (
     await stack.db.send(

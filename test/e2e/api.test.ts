@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PERSONAS from '../../infra/local/personas.json';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { localClient } from '../fakes/local-client';
 import { captureLogs } from '../fakes/logs';
 
 /** The local stack driven over HTTP the way a client would: every persona, and every kind of bad input. */
@@ -28,19 +29,7 @@ afterAll(async () => {
 });
 
 type Json = Record<string, any>;
-async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    json: (text ? JSON.parse(text) : null) as Json,
-  };
-}
+const { http } = localClient(() => stack, '');
 const scan = async (table: string) =>
   (await stack.db.send(new ScanCommand({ TableName: table }))).Items ?? [];
 const snapshot = async () => ({

@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEventsFile } from '../../infra/local/event';
 import { importFile } from '../../infra/local/import';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { localClient } from '../fakes/local-client';
 
 /** Accounts from a hand-written file, imported into the local stack and called at once. */
 const FILE = resolve(import.meta.dirname, '../fixtures/import/accounts.jsonl');
@@ -22,16 +23,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => stack?.stop());
-const get = async (accountId: string) =>
-  (await stack.db.send(new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId } }))).Item;
-const http = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${stack.url}/v1${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, any> };
-};
+const { http, account: get } = localClient(() => stack);
 
 describe('account import (JSON Lines and CSV) into the local stack', () => {
   it('imports the good records, rejects the bad ones with line, path and reason, and refuses the stale one', async () => {

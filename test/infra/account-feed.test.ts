@@ -6,7 +6,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app';
 import { RetentionFunction } from '../../infra/constructs/retention-function';
-import { type Json, lenient, nagFindings } from './nag';
+import { type Json, lenient, nagFindings, roleStatements } from './helpers';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; [k: string]: unknown };
 
@@ -45,17 +45,7 @@ const envOf = (entry: string) =>
   (fnResources[fnIdOf(entry)] as Json).Properties.Environment.Variables as Json;
 
 /** Every statement of the function's role: its inline policies and every AWS::IAM::Policy attached to it. */
-function statementsOf(entry: string): Statement[] {
-  const fn = fnResources[fnIdOf(entry)] as Json;
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-  const role = svcTpl.findResources('AWS::IAM::Role')[roleId] as Json;
-  expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
-  const inline = (role.Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement);
-  const attached = Object.values(svcTpl.findResources('AWS::IAM::Policy'))
-    .filter((p: Json) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
-    .flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
-  return [...inline, ...attached];
-}
+const statementsOf = (entry: string) => roleStatements<Statement>(svcTpl, fnIdOf(entry));
 /** The one conditioned grant there may be: deleting phone-alias items, never an account. */
 const ALIAS_DELETE_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] } };
 const isAliasDelete = (s: Statement) =>

@@ -10,7 +10,7 @@ import { RetentionFunction } from '../../infra/constructs/retention-function';
 import type { ServiceStack } from '../../infra/stacks/service-stack';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
-import { type Json, lenient, nagFindings } from './nag';
+import { type Json, lenient, nagFindings, roleStatements } from './helpers';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
@@ -57,15 +57,7 @@ const fnIds = functionsByEntry(service);
 function statementsOf(entry: string): Statement[] {
   const fnId = fnIds.get(entry);
   if (!fnId) throw new Error(`no function ${entry}`);
-  const fn = svcTpl.findResources('AWS::Lambda::Function')[fnId] as Json;
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-  const role = svcTpl.findResources('AWS::IAM::Role')[roleId] as Json;
-  expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
-  const inline = (role.Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement);
-  const attached = Object.values(svcTpl.findResources('AWS::IAM::Policy'))
-    .filter((p: Json) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
-    .flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
-  return [...inline, ...attached];
+  return roleStatements<Statement>(svcTpl, fnId);
 }
 const actionsOn = (entry: string, id: string) =>
   statementsOf(entry)

@@ -1,7 +1,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { makeHandler as eventsHandler } from '../../functions/account-events';
 import type { makeHandler as importHandler } from '../../functions/import-accounts';
@@ -12,6 +11,7 @@ import { DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo
 import { ACCOUNT_CHANGE_DETAIL_TYPE } from '../../shared/application/feed';
 import type { AccountImportStore, ObjectStore } from '../../shared/ports';
 import { MAX_IMPORT_BATCH } from '../../shared/schemas/import';
+import { localClient } from '../fakes/local-client';
 import { captureLogs } from '../fakes/logs';
 
 /**
@@ -57,16 +57,7 @@ const drop = (key: string, from: string) => {
   mkdirSync(join(bucket.root, key, '..'), { recursive: true });
   copyFileSync(from, join(bucket.root, key));
 };
-const get = async (accountId: string) =>
-  (await stack.db.send(new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId } }))).Item;
-const http = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${stack.url}/v1${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, json: (await r.json()) as Record<string, any> };
-};
+const { http, account: get } = localClient(() => stack);
 const change = (detail: unknown, id: string = crypto.randomUUID()) => ({
   version: '0',
   id,
