@@ -54,6 +54,10 @@ export async function importFile(
   return run;
 }
 
+/** The record format as JSON Schema (what the issuer's systems may send: numbers as text too). */
+export const recordJsonSchema = () =>
+  z.toJSONSchema(ImportRecordSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -64,9 +68,7 @@ async function main() {
     },
   });
   if (values.schema) {
-    console.log(
-      JSON.stringify(z.toJSONSchema(ImportRecordSchema, { io: 'input', unrepresentable: 'any' }), null, 2),
-    );
+    console.log(JSON.stringify(recordJsonSchema(), null, 2));
     return;
   }
   const file = positionals[0];
