@@ -73,6 +73,14 @@ export interface ParsedLine {
   reject?: Reject;
 }
 
+/** A quoted CSV cell may hold line breaks, but not this many characters: past it, the quote was never closed. */
+const MAX_CSV_ROW = 64 * 1024;
+const oddQuotes = (text: string) => (text.split('"').length - 1) % 2 === 1;
+const unterminated = (line: number): ParsedLine => ({
+  line,
+  reject: { line, path: '(line)', message: 'unterminated quoted cell' },
+});
+
 /** Lines of JSON Lines or CSV (header first) → records, or a reject for a line that does not parse. */
 export async function* parseLines(
   lines: AsyncIterable<string>,
@@ -80,25 +88,37 @@ export async function* parseLines(
 ): AsyncGenerator<ParsedLine> {
   let header: string[] | undefined;
   let n = 0;
+  /** A CSV row still inside a quoted cell: its text so far and the line it started on. */
+  let open: { text: string; line: number } | undefined;
   for await (const raw of lines) {
     n++;
     // A byte-order mark at the start of the file is not part of the first line.
     const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (text.trim() === '') continue;
     if (format === 'csv') {
-      if (!header) {
-        header = csvCells(text).map((h) => h.trim());
+      // RFC 4180: a quoted cell may span lines; the row goes on until its quotes balance.
+      const row = open ? { text: `${open.text}\n${text}`, line: open.line } : { text, line: n };
+      open = undefined;
+      if (oddQuotes(row.text)) {
+        if (row.text.length <= MAX_CSV_ROW) open = row;
+        else yield unterminated(row.line);
         continue;
       }
-      yield { line: n, record: csvRecord(header, csvCells(text)) };
-    } else {
-      try {
-        yield { line: n, record: JSON.parse(text) };
-      } catch {
-        yield { line: n, reject: { line: n, path: '(line)', message: 'malformed JSON (a truncated line?)' } };
+      if (row.text.trim() === '') continue;
+      if (!header) {
+        header = csvCells(row.text).map((h) => h.trim());
+        continue;
       }
+      yield { line: row.line, record: csvRecord(header, csvCells(row.text)) };
+      continue;
+    }
+    if (text.trim() === '') continue;
+    try {
+      yield { line: n, record: JSON.parse(text) };
+    } catch {
+      yield { line: n, reject: { line: n, path: '(line)', message: 'malformed JSON (a truncated line?)' } };
     }
   }
+  if (open) yield unterminated(open.line);
 }
 
 export type BatchResult = ImportCounts & { rejects: Reject[] };
