@@ -15,6 +15,7 @@ import {
   objectKey,
   S3EventSchema,
 } from '../shared/application/feed';
+import { zodErrors } from '../shared/application/http';
 import type { AccountImportStore, ObjectStore } from '../shared/ports';
 
 export interface ImportAccountsDeps {
@@ -39,7 +40,7 @@ export const makeHandler = (deps: ImportAccountsDeps) =>
       const parsed = S3EventSchema.safeParse(event);
       if (!parsed.success) {
         logger.error('import notification refused', {
-          errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+          errors: zodErrors(parsed.error, ''),
         });
         return [];
       }

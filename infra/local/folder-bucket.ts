@@ -5,7 +5,6 @@ import type { ObjectStore } from '../../shared/ports';
 
 /** A folder standing in for the import bucket (there is no S3 here): keys are relative paths. */
 export class FolderObjectStore implements ObjectStore {
-  readonly puts: string[] = [];
   constructor(readonly root: string) {}
 
   lines(key: string): AsyncIterable<string> {
@@ -19,7 +18,6 @@ export class FolderObjectStore implements ObjectStore {
     const file = join(this.root, key);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, body);
-    this.puts.push(key);
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { INCOMING_PREFIX, REPORTS_PREFIX } from '../../shared/application/feed';
-import { FolderObjectStore, s3Event } from './folder-bucket';
+import { s3Event } from './folder-bucket';
 
 /** The local import bucket's name, as the notifications carry it. */
 export const LOCAL_BUCKET = 'local-import-bucket';
@@ -75,5 +75,3 @@ export function startInbox(opts: {
     },
   };
 }
-
-export { FolderObjectStore };

@@ -81,6 +81,12 @@ export class DynamoContactStore implements ContactStore {
  * The item that lets the phone index find an account by one of its other numbers. Its key cannot be
  * an account id (`#` is not allowed in one), so it never meets an account.
  */
+/** The account's own condition failed: a plain write's, or the first item's of a transaction (the account). */
+const accountConditionFailed = (e: unknown) =>
+  e instanceof ConditionalCheckFailedException ||
+  (e instanceof TransactionCanceledException &&
+    e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+
 export const PHONE_ALIAS_PREFIX = 'PHONE#';
 export const phoneAlias = (accountId: string, phone: string) => ({
   accountId: `${PHONE_ALIAS_PREFIX}${phone}#${accountId}`,
@@ -138,11 +144,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         );
       return 'imported';
     } catch (e) {
-      const exists =
-        e instanceof ConditionalCheckFailedException ||
-        (e instanceof TransactionCanceledException &&
-          e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
-      if (!exists) throw e;
+      if (!accountConditionFailed(e)) throw e;
     }
     // An existing account: only a newer record wins. What it holds decides first (no write for an
     // unchanged or stale record); the write is then conditional on that same `asOf`, so a record
@@ -224,11 +226,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         );
       return 'imported';
     } catch (e) {
-      const raced =
-        e instanceof ConditionalCheckFailedException ||
-        (e instanceof TransactionCanceledException &&
-          e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
-      if (!raced) throw e;
+      if (!accountConditionFailed(e)) throw e;
       // Another writer changed the account since it was read: decide again on what it holds now.
       if (races >= 5)
         throw new TransientStorageError(`account ${a.accountId} kept changing during its import`);

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import type { AccountImportStore, ObjectStore } from '../ports';
+import { zodErrors } from './http';
 import { applyAccountEvent, type EventOutcome, type ImportDeps, importBatch } from './import';
-import { formatOf, type ImportRun, importLines } from './import-file';
+import { type FileFormat, formatOf, type ImportRun, importLines } from './import-file';
 
 /**
  * The account feed on AWS: files dropped in the import bucket, change events on the event bus.
@@ -29,7 +30,7 @@ export const objectKey = (encoded: string) => decodeURIComponent(encoded.replace
 
 export interface ImportSummary {
   source: string;
-  format: 'jsonl' | 'csv';
+  format: FileFormat;
   startedAt: string;
   finishedAt: string;
   read: number;
@@ -101,7 +102,7 @@ export async function applyChangeEvent(event: unknown, store: AccountImportStore
   if (!envelope.success)
     return {
       result: 'rejected',
-      errors: envelope.error.issues.map((i) => ({ path: i.path.join('.') || '(event)', message: i.message })),
+      errors: zodErrors(envelope.error, ''),
     };
   return applyAccountEvent(envelope.data.detail, store);
 }

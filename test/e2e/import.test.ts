@@ -23,7 +23,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => stack?.stop());
-const { http, account: get } = localClient(() => stack);
+const { http, call, account: get } = localClient(() => stack);
 
 describe('account import (JSON Lines and CSV) into the local stack', () => {
   it('imports the good records, rejects the bad ones with line, path and reason, and refuses the stale one', async () => {
@@ -58,11 +58,7 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
   });
 
   it('an imported account can be called, verified and offered to at once', async () => {
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'CLOSE_ACCOUNT',
-      callerPhone: '+15555550160',
-    });
+    const c = await call('+15555550160');
     expect(c.status).toBe(201);
     const v = await http('POST', `/contacts/${c.json.contactId}/verification`, {
       last4: '7312',
@@ -75,11 +71,7 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
   });
 
   it('a call from the customer’s other number finds the same account', async () => {
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'FEE_COMPLAINT',
-      callerPhone: '+15555550161',
-    });
+    const c = await call('+15555550161', 'FEE_COMPLAINT');
     expect(c.status).toBe(201);
     const v = await http('POST', `/contacts/${c.json.contactId}/verification`, { last4: '7312' });
     // The caller's number matched the account: one knowledge factor is enough.
@@ -91,11 +83,7 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
     const first = (await import('node:fs')).readFileSync(FILE, 'utf8').split('\n')[0]!;
     const rec = JSON.parse(first);
     // A wrong verification attempt first: one failure counted on the account.
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'FEE_COMPLAINT',
-      callerPhone: '+15555550160',
-    });
+    const c = await call('+15555550160', 'FEE_COMPLAINT');
     await http('POST', `/contacts/${c.json.contactId}/verification`, { last4: '0000', zip: '30301' });
     const before = await get('IMP-000001');
     expect(before?.verification.failures).toBe(1);
@@ -162,11 +150,7 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
       '"path":"riskScore"',
     );
     expect(inboxEvents).toEqual(['incoming/today/feed.jsonl']);
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'CLOSE_ACCOUNT',
-      callerPhone: '+15555550190',
-    });
+    const c = await call('+15555550190');
     const v = await http('POST', `/contacts/${c.json.contactId}/verification`, { last4: '7312' });
     expect(v.json).toMatchObject({ verified: true });
     // Not imported twice while it stays as it is.
@@ -240,11 +224,7 @@ describe('account import (JSON Lines and CSV) into the local stack', () => {
     expect(a?.flags.fraudHold).toBe(true);
     expect(a?.payments.at(-1)).toBe('FULL');
     // The next call from that customer goes to the fraud team.
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'CLOSE_ACCOUNT',
-      callerPhone: '+15555550162',
-    });
+    const c = await call('+15555550162');
     expect(c.json).toMatchObject({ stage: 'ROUTED', route: { queue: 'FRAUD' } });
     // A snapshot produced before the event cannot undo it.
     const older = await importFile(FILE, stack.url);

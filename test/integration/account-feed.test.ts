@@ -57,7 +57,7 @@ const drop = (key: string, from: string) => {
   mkdirSync(join(bucket.root, key, '..'), { recursive: true });
   copyFileSync(from, join(bucket.root, key));
 };
-const { http, account: get } = localClient(() => stack);
+const { http, call, account: get } = localClient(() => stack);
 const change = (detail: unknown, id: string = crypto.randomUUID()) => ({
   version: '0',
   id,
@@ -105,11 +105,7 @@ describe('ImportAccounts: a new object in the bucket', () => {
   });
 
   it('the imported account verifies against the same pepper the caller check reads', async () => {
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'CLOSE_ACCOUNT',
-      callerPhone: '+15555550160',
-    });
+    const c = await call('+15555550160');
     const v = await http('POST', `/contacts/${c.json.contactId}/verification`, {
       last4: '7312',
       dob: '1986-07-19',
@@ -265,11 +261,7 @@ describe('AccountEvents: an "Account Change" event from the bus', () => {
     );
     expect(r).toEqual({ result: 'applied' });
     const phone = (await get('IMP-000005'))?.phone as string;
-    const c = await http('POST', '/contacts', {
-      channel: 'agent',
-      callType: 'CLOSE_ACCOUNT',
-      callerPhone: phone,
-    });
+    const c = await call(phone);
     expect(c.json).toMatchObject({ stage: 'ROUTED' });
   });
 
