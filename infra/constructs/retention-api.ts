@@ -1,5 +1,6 @@
-import { RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -12,6 +13,8 @@ export interface RetentionApiProps {
   handler: lambda.IFunction;
   /** The admin-api function: configuration versions and dry-runs. */
   adminHandler: lambda.IFunction;
+  /** The desk's people: every method takes an ID token of this pool (Authorization: Bearer …). */
+  userPool: cognito.IUserPool;
 }
 
 /**
@@ -26,6 +29,12 @@ const GATEWAY_PROBLEMS: Array<{
   title: string;
   status?: number;
 }> = [
+  {
+    type: apigateway.ResponseType.UNAUTHORIZED,
+    slug: 'unauthenticated',
+    title: 'Missing, invalid or expired token',
+    status: 401,
+  },
   {
     type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
     slug: 'unauthenticated',
@@ -69,8 +78,10 @@ const GATEWAY_PROBLEMS: Array<{
 ];
 
 /**
- * The REST API v1: the routes of `ROUTES`, all signed with SigV4 (IAM), all proxied to http-api,
- * which validates bodies with the same zod schemas the local server uses.
+ * The REST API v1: the routes of `ROUTES` and `ADMIN_ROUTES`, each behind a Cognito user pools
+ * authorizer (the desk's people, with their roles as groups), proxied to http-api or admin-api, which
+ * read the verified claims, check the role, and validate bodies with the same zod schemas the local
+ * server uses. The channel adapters are not on this API: Connect and Lex invoke them (IAM).
  */
 export class RetentionApi extends Construct {
   readonly restApi: apigateway.RestApi;
@@ -112,6 +123,13 @@ export class RetentionApi extends Construct {
     });
     const integration = new apigateway.LambdaIntegration(props.handler, { allowTestInvoke: false });
     const adminIntegration = new apigateway.LambdaIntegration(props.adminHandler, { allowTestInvoke: false });
+    // Verifies the ID token (signature, issuer, audience, expiry) and hands its claims to the function
+    // as requestContext.authorizer.claims; the function decides what the roles allow.
+    const authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Agents', {
+      cognitoUserPools: [props.userPool],
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      resultsCacheTtl: Duration.minutes(5),
+    });
 
     for (const route of [...ROUTES, ...ADMIN_ROUTES]) {
       const resource = this.restApi.root.resourceForPath(route.resource);
@@ -119,16 +137,12 @@ export class RetentionApi extends Construct {
       const target = (ADMIN_ROUTES as readonly { resource: string }[]).includes(route)
         ? adminIntegration
         : integration;
-      const method = resource.addMethod(route.method, target, {
+      resource.addMethod(route.method, target, {
         operationName: route.action,
-        authorizationType: apigateway.AuthorizationType.IAM,
+        authorizationType: apigateway.AuthorizationType.COGNITO,
+        authorizer,
         requestValidator: validator,
         requestParameters: Object.fromEntries(pathParams.map((p) => [`method.request.path.${p}`, true])),
-      });
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Callers are AWS principals (Connect/Lex adapters, agent desktop backends) that sign with SigV4: AWS_IAM authorization, not Cognito.',
       });
     }
 
@@ -147,7 +161,7 @@ export class RetentionApi extends Construct {
     Validations.of(this.restApi.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'Every method requires a SigV4 signature from an IAM principal of the account and the stage is throttled (100 rps, burst 200); a WAF web ACL adds cost and no protection for signed, internal callers.',
+        'Every method requires an ID token of the desk user pool (MFA required, threat protection on) and the stage is throttled (100 rps, burst 200); the callers are the desk staff, whose desktop reaches the API from the corporate network. Add a WAF web ACL when the desktop is exposed to the internet.',
     });
     const cwRole = this.restApi.node.tryFindChild('CloudWatchRole');
     if (cwRole) {

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
+import { AgentDirectory } from '../constructs/agent-directory';
 
 /** The stateful stack: the tables and the factor pepper, kept apart from the functions so a redeploy of code never touches data. */
 export class DataStack extends Stack {
@@ -19,6 +20,8 @@ export class DataStack extends Stack {
    * the functions that hash or check factors, with secretsmanager:GetSecretValue on this secret only.
    */
   readonly pepper: secretsmanager.Secret;
+  /** The people of the desk and their roles (Cognito user pool and groups): the REST API trusts its tokens. */
+  readonly directory: AgentDirectory;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -86,5 +89,7 @@ export class DataStack extends Stack {
       reason:
         'Not rotated: factors are only held hashed with this pepper, so rotating it would invalidate every stored verification hash. It is changed by re-importing the accounts under a new secret.',
     });
+
+    this.directory = new AgentDirectory(this, 'Agents');
   }
 }

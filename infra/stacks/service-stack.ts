@@ -142,12 +142,18 @@ export class ServiceStack extends Stack {
     // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
 
-    this.api = new RetentionApi(this, 'Api', { handler: httpApi, adminHandler: adminApi });
+    this.api = new RetentionApi(this, 'Api', {
+      handler: httpApi,
+      adminHandler: adminApi,
+      userPool: props.data.directory.userPool,
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.restApi.url,
-      description: 'REST API v1 base URL (SigV4-signed)',
+      description: 'REST API v1 base URL (Authorization: Bearer <Cognito ID token>)',
     });
+    new CfnOutput(this, 'UserPoolId', { value: props.data.directory.userPool.userPoolId });
+    new CfnOutput(this, 'DesktopClientId', { value: props.data.directory.desktopClient.userPoolClientId });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
 
     // Account data from other systems: import files (S3) and account change events (EventBridge).

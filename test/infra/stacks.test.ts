@@ -321,14 +321,16 @@ describe('IAM', () => {
 });
 
 describe('REST API', () => {
-  it('has one method per route, each signed with IAM, validated, and proxied: call routes to http-api, admin routes to admin-api', () => {
+  it('has one method per route, each behind the Cognito authorizer, validated, and proxied: call routes to http-api, admin routes to admin-api', () => {
     const methods = Object.values(svcTpl.findResources('AWS::ApiGateway::Method')) as Json[];
     expect(methods).toHaveLength(ROUTES.length + ADMIN_ROUTES.length);
     const httpApi = fnIds.get('http-api')!;
     const adminApi = fnIds.get('admin-api')!;
     const byTarget = { [httpApi]: 0, [adminApi]: 0 };
+    const [authorizerId] = Object.keys(svcTpl.findResources('AWS::ApiGateway::Authorizer'));
     for (const m of methods) {
-      expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(m.Properties.AuthorizationType).toBe('COGNITO_USER_POOLS');
+      expect(m.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
       expect(m.Properties.RequestValidatorId).toBeDefined();
       expect(m.Properties.Integration.Type).toBe('AWS_PROXY');
       const uri = JSON.stringify(m.Properties.Integration.Uri);
@@ -392,9 +394,66 @@ describe('REST API', () => {
     },
   );
 
-  it('outputs the API URL and the state machine ARN', () => {
+  it('outputs the API URL, the state machine ARN and the user pool and desktop client ids', () => {
     svcTpl.hasOutput('ApiUrl', {});
     svcTpl.hasOutput('StateMachineArn', {});
+    svcTpl.hasOutput('UserPoolId', {});
+    svcTpl.hasOutput('DesktopClientId', {});
+  });
+
+  it('has one Cognito authorizer: the desk user pool, the Authorization header', () => {
+    const authorizers = Object.values(svcTpl.findResources('AWS::ApiGateway::Authorizer')) as Json[];
+    expect(authorizers).toHaveLength(1);
+    const a = authorizers[0]!.Properties;
+    expect(a.Type).toBe('COGNITO_USER_POOLS');
+    expect(a.IdentitySource).toBe('method.request.header.Authorization');
+    expect(a.ProviderARNs).toHaveLength(1);
+    expect(refersTo(a.ProviderARNs, logicalId(data.directory.userPool))).toBe(true);
+  });
+
+  it('answers a missing or invalid token with a 401 problem document', () => {
+    svcTpl.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      StatusCode: '401',
+      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+    });
+  });
+});
+
+describe('the desk user pool (data stack)', () => {
+  const pools = Object.values(dataTpl.findResources('AWS::Cognito::UserPool')) as Json[];
+
+  it('is one pool: no self sign-up, MFA required (authenticator app), strong passwords, threat protection, retained', () => {
+    expect(pools).toHaveLength(1);
+    const p = pools[0]!;
+    expect(p.DeletionPolicy).toBe('Retain');
+    expect(p.Properties.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
+    expect(p.Properties.MfaConfiguration).toBe('ON');
+    expect(p.Properties.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
+    expect(p.Properties.Policies.PasswordPolicy).toMatchObject({
+      MinimumLength: 14,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+    });
+    expect(p.Properties.UserPoolTier).toBe('PLUS');
+    expect(p.Properties.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'ENFORCED' });
+  });
+
+  it('has one group per role: agent, specialist, supervisor, productOwner, ops', () => {
+    const groups = Object.values(dataTpl.findResources('AWS::Cognito::UserPoolGroup')) as Json[];
+    expect(groups.map((g) => g.Properties.GroupName).sort()).toEqual(
+      ['agent', 'ops', 'productOwner', 'specialist', 'supervisor'].sort(),
+    );
+  });
+
+  it('has a public desktop client (SRP sign-in, no secret, no user-existence errors)', () => {
+    dataTpl.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+    });
   });
 });
 
