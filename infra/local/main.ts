@@ -63,7 +63,7 @@ Retention Desk is running locally (started in ${((performance.now() - t0) / 1000
 
   API:       ${stack.url}/v1
   DynamoDB:  ${stack.endpoint} (DynamoDB Local)
-  Personas:  ${stack.personas.length} (infra/local/personas.json), e.g. ${p.name} ${p.phone}${values.inbox ? `\n  Inbox:     ${values.inbox}/incoming/ (import files), reports in ${values.inbox}/reports/` : ''}
+  Personas:  ${stack.personas.length} (their numbers and factors in infra/local/personas.json)${values.inbox ? `\n  Inbox:     ${values.inbox}/incoming/ (import files), reports in ${values.inbox}/reports/` : ''}
 
 Try it:
   curl -s -X POST ${stack.url}/v1/contacts -H 'content-type: application/json' \\

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type HttpRequest, type HttpResponse, problemResponse } from '../../shared/application/http';
+import type { Duplex } from 'node:stream';
+import { type HttpRequest, type HttpResponse, invalid, problemResponse } from '../../shared/application/http';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { PUT_EVENTS_TARGET, putEvents } from './events-api';
@@ -22,67 +23,114 @@ const isAdmin = (resource: string) => MATCHERS.some((m) => m.admin && m.resource
 /** The Lambda Invoke API's path: the AWS SDK and CLI call it with an endpoint override. */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(?:\?.*)?$/;
 
+/** `decodeURIComponent`, or undefined for malformed percent-encoding (`%zz`, `%`, `%C0%AF`). */
+function decoded(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Lambda's Invoke API for the channel adapters: the event in, the function's answer out. */
 async function invoke(
   functions: Record<string, (event: unknown) => Promise<unknown>>,
-  name: string,
+  rawName: string,
   body: string | null,
 ): Promise<HttpResponse> {
-  // The SDK may send a full ARN or a name; the last segment after "function:" is the name.
-  const fn = functions[name.split(':function:').at(-1)!.split(':')[0]!];
   const lambdaError = (status: number, type: string, message: string): HttpResponse => ({
     statusCode: status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
     body: JSON.stringify({ Type: 'User', message }),
   });
-  if (!fn) return lambdaError(404, 'ResourceNotFoundException', `Function not found: ${name.slice(0, 100)}`);
+  const name = decoded(rawName) ?? rawName;
+  // The SDK may send a full ARN or a name; the last segment after "function:" is the name.
+  const key = name.split(':function:').at(-1)!.split(':')[0]!;
+  // Own keys only: `constructor` or `__proto__` must not find Object's members.
+  const fn = Object.hasOwn(functions, key) ? functions[key] : undefined;
+  if (typeof fn !== 'function')
+    return lambdaError(404, 'ResourceNotFoundException', `Function not found: ${name.slice(0, 100)}`);
   let event: unknown;
   try {
     event = body ? JSON.parse(body) : {};
   } catch {
     return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
   }
-  const result = await fn(event);
-  return {
-    statusCode: 200,
-    headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' },
-    body: JSON.stringify(result ?? null),
-  };
+  try {
+    const result = await fn(event);
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' },
+      body: JSON.stringify(result ?? null),
+    };
+  } catch (e) {
+    // As Lambda answers a function that threw: 200, the error in the body, X-Amz-Function-Error.
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'application/json',
+        'x-amz-executed-version': '$LATEST',
+        'x-amz-function-error': 'Unhandled',
+      },
+      body: JSON.stringify({
+        errorType: e instanceof Error ? e.name : 'Error',
+        errorMessage: e instanceof Error ? e.message : String(e),
+      }),
+    };
+  }
 }
 
-/** Maps a request to the API Gateway proxy event API Gateway would send for the same route. */
+/**
+ * The path as the client sent it: no URL parser, which would resolve `..`, `%2e%2e` and `\`
+ * into another resource where API Gateway would not. An absolute-form target loses its origin.
+ */
+function rawPath(url: string): string {
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/, 1)[0] ?? '';
+  return path;
+}
+
+/** Dot segments (plain or percent-encoded) and backslashes: such a path names no resource. */
+const UNROUTABLE = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\|%5c/i;
+
+/**
+ * Maps a request to the API Gateway proxy event API Gateway would send for the same route, or to
+ * the 4xx that ends it here: a path id with malformed percent-encoding is a 400 naming the
+ * parameter; a path with dot segments or backslashes routes nowhere (404).
+ */
 export function toApiEvent(
   method: string,
   url: string,
   headers: Record<string, string>,
   body: string | null,
-): HttpRequest {
-  const path = new URL(url, 'http://127.0.0.1').pathname;
-  for (const m of MATCHERS) {
-    const hit = m.regex.exec(path);
-    if (!hit) continue;
-    const params = Object.fromEntries(
-      Object.entries(hit.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
-    );
-    return {
-      httpMethod: method,
-      resource: m.resource,
-      path,
-      pathParameters: Object.keys(params).length ? params : null,
-      headers,
-      body,
-      isBase64Encoded: false,
-    };
-  }
-  return {
+): { ok: true; event: HttpRequest } | { ok: false; response: HttpResponse } {
+  const path = rawPath(url);
+  const event = (resource: string, pathParameters: Record<string, string> | null): HttpRequest => ({
     httpMethod: method,
-    resource: path,
+    resource,
     path,
-    pathParameters: null,
+    pathParameters,
     headers,
     body,
     isBase64Encoded: false,
-  };
+  });
+  if (UNROUTABLE.test(path))
+    return {
+      ok: false,
+      response: problemResponse(404, 'not-found', 'Not found', 'No route for a path with dot segments.'),
+    };
+  for (const m of MATCHERS) {
+    const hit = m.regex.exec(path);
+    if (!hit) continue;
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(hit.groups ?? {})) {
+      const d = decoded(v);
+      if (d === undefined)
+        return { ok: false, response: invalid([{ path: k, message: 'malformed percent-encoding' }]) };
+      params[k] = d;
+    }
+    return { ok: true, event: event(m.resource, Object.keys(params).length ? params : null) };
+  }
+  return { ok: true, event: event(path, null) };
 }
 
 function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
@@ -103,6 +151,40 @@ function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
   });
 }
 
+/** What Node's parser refuses, by error code: the status Node itself would send. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers-too-large', 'Request header fields too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request-timeout', 'Request timeout'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'body-too-large', 'Request body too large'],
+};
+
+/**
+ * Node's own answer to a request its parser refuses is an empty 400/431/408: answer problem+json
+ * instead, as every other error of the API is. Nothing of the request is echoed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // As Node's default: write only if no answer of this connection has started (else it is corrupted).
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, slug, title] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'bad-request', 'Bad request'];
+  const detail =
+    status === 400
+      ? 'The request is not well-formed HTTP/1.1 (request line, header names or values).'
+      : status === 431
+        ? 'The request headers are over the size limit.'
+        : status === 408
+          ? 'The request did not arrive in time.'
+          : 'The request is over the size limit.';
+  const out = problemResponse(status, slug, title, detail);
+  const head = Object.entries({ ...out.headers, 'content-length': String(Buffer.byteLength(out.body)) })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}connection: close\r\n\r\n${out.body}`);
+}
+
 /** An HTTP server on loopback only, serving the same /v1 routes through the same API handler. */
 export async function startHttpServer(
   handlers: {
@@ -112,67 +194,82 @@ export async function startHttpServer(
     /** EventBridge's PutEvents: each event that matches the account bus's rule, to AccountEvents. */
     events?: (event: unknown) => Promise<unknown>;
   },
-  opts: { port: number; host?: string; index?: unknown; pages?: Record<string, string> },
+  opts: {
+    port: number;
+    host?: string;
+    index?: unknown;
+    pages?: Record<string, string>;
+    /** A client gets this long to send its headers, and its whole request, before a 408. */
+    timeouts?: { headersMs?: number; requestMs?: number; checkEveryMs?: number };
+  },
 ) {
-  const server: Server = createServer(async (req, res) => {
-    let out: HttpResponse;
-    try {
-      const body = await readBody(req);
-      if (body === 'too-large') {
+  const t = opts.timeouts ?? {};
+  const server: Server = createServer(
+    {
+      headersTimeout: t.headersMs ?? 10_000,
+      requestTimeout: t.requestMs ?? 30_000,
+      connectionsCheckingInterval: t.checkEveryMs ?? 1_000,
+    },
+    async (req, res) => {
+      let out: HttpResponse;
+      try {
+        const body = await readBody(req);
+        if (body === 'too-large') {
+          out = problemResponse(
+            413,
+            'body-too-large',
+            'Request body too large',
+            'The body is far over the limit.',
+          );
+        } else if (
+          req.method === 'POST' &&
+          handlers.events &&
+          req.headers['x-amz-target'] === PUT_EVENTS_TARGET
+        ) {
+          out = await putEvents(body, handlers.events);
+        } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
+          out = await invoke(handlers.invoke ?? {}, INVOKE_PATH.exec(req.url ?? '')![1]!, body);
+        } else if (req.method === 'GET' && opts.pages?.[req.url ?? '']) {
+          out = {
+            statusCode: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+            body: opts.pages[req.url ?? '']!,
+          };
+        } else if (req.method === 'GET' && (req.url === '/' || req.url === '/v1')) {
+          out = {
+            statusCode: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(opts.index ?? {}, null, 2),
+          };
+        } else {
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+          );
+          const mapped = toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body);
+          if (!mapped.ok) out = mapped.response;
+          else {
+            const admin = isAdmin(mapped.event.resource);
+            out = await (admin ? handlers.admin : handlers.api)(
+              mapped.event as never,
+              // The deployed timeouts: admin-api 30 s (imports), http-api 10 s (a synchronous run).
+              fakeContext(admin ? 'admin-api' : 'http-api', admin ? 30_000 : 10_000) as never,
+            );
+          }
+        }
+      } catch (e) {
+        if (process.env.RD_DEBUG) console.error(e);
         out = problemResponse(
-          413,
-          'body-too-large',
-          'Request body too large',
-          'The body is far over the limit.',
-        );
-      } else if (
-        req.method === 'POST' &&
-        handlers.events &&
-        req.headers['x-amz-target'] === PUT_EVENTS_TARGET
-      ) {
-        out = await putEvents(body, handlers.events);
-      } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
-        out = await invoke(
-          handlers.invoke ?? {},
-          decodeURIComponent(INVOKE_PATH.exec(req.url ?? '')![1]!),
-          body,
-        );
-      } else if (req.method === 'GET' && opts.pages?.[req.url ?? '']) {
-        out = {
-          statusCode: 200,
-          headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-          body: opts.pages[req.url ?? '']!,
-        };
-      } else if (req.method === 'GET' && (req.url === '/' || req.url === '/v1')) {
-        out = {
-          statusCode: 200,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(opts.index ?? {}, null, 2),
-        };
-      } else {
-        const headers = Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
-        );
-        const event = toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body);
-        const admin = isAdmin(event.resource);
-        out = await (admin ? handlers.admin : handlers.api)(
-          event as never,
-          // The deployed timeouts: admin-api 30 s (imports), http-api 10 s (a synchronous run).
-          fakeContext(admin ? 'admin-api' : 'http-api', admin ? 30_000 : 10_000) as never,
+          500,
+          'internal',
+          'Internal error',
+          'The local server failed to serve the request.',
         );
       }
-    } catch (e) {
-      if (process.env.RD_DEBUG) console.error(e);
-      out = problemResponse(
-        500,
-        'internal',
-        'Internal error',
-        'The local server failed to serve the request.',
-      );
-    }
-    res.writeHead(out.statusCode, out.headers);
-    res.end(out.body);
-  });
+      res.writeHead(out.statusCode, out.headers);
+      res.end(out.body);
+    },
+  );
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

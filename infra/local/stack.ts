@@ -72,6 +72,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** `+15555550101` → `+1555555••01`: enough to pick a persona from the file, not the number. */
+export const maskPhone = (phone: string) => `${phone.slice(0, -4)}••${phone.slice(-2)}`;
+
 /** Sets the process env the functions read, as Lambda would from the template. */
 function applyEnv(def: LocalDefinition, endpoint: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -286,11 +289,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         index: {
           name: 'Retention Desk (local)',
           routes: [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`),
-          personas: personas.map((p) => ({
-            name: p.persona.name,
-            accountId: p.persona.accountId,
-            phone: p.persona.phone,
-          })),
+          // No PII on any page, test data included: counts and masked phones; the file has the rest.
+          personas: {
+            count: personas.length,
+            file: 'infra/local/personas.json',
+            phones: personas.map((p) => maskPhone(p.persona.phone)),
+          },
         },
       },
     );
