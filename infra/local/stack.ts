@@ -14,6 +14,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient } from '../../shared/adapters/composition';
 import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
@@ -22,6 +23,7 @@ import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { startDynamoLocal } from './dynamodb-local';
+import { DynamoFaults } from './faults';
 import { FolderObjectStore } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
 import { buildPersonas } from './personas';
@@ -69,6 +71,8 @@ export interface LocalStack {
   runner: LocalRunner;
   definition: LocalDefinition;
   personas: ReturnType<typeof buildPersonas>;
+  /** The fault switch on the functions' DynamoDB client (off until a test turns it on). */
+  faults: DynamoFaults;
   stop(): Promise<void>;
 }
 
@@ -234,6 +238,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
 
+    // The functions' own client (the composition root's), built now with this env, with the switch on it.
+    const faults = new DynamoFaults();
+    faults.attach(dynamoClient());
+    cleanup.push(async () => faults.reset());
     say('Loading the state machine definition and the real handlers…');
     const runner = await createLocalRunner(def.stateMachine, opts.taskOverrides);
     if (!def.functions.some((f) => f.entryName === 'http-api'))
@@ -308,6 +316,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       runner,
       definition: def,
       personas,
+      faults,
       stop,
     };
   } catch (e) {

@@ -1,6 +1,7 @@
 import type { ConfigAdmin, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import {
   DynamoAccountStore,
+  DynamoAuditLog,
   DynamoConfigAdmin,
   DynamoConfigSource,
   DynamoContactStore,
@@ -16,6 +17,8 @@ const client = () => {
   db ??= documentClient();
   return db;
 };
+/** The one DynamoDB client of this process (the local stack adds its fault switch to it as SDK middleware). */
+export const dynamoClient = client;
 
 export const contactStore = (): ContactStore =>
   new DynamoContactStore(client(), requireEnv('CONTACTS_TABLE'));
@@ -32,6 +35,7 @@ export const configSource = (): ConfigSource => {
   return config;
 };
 export const configAdmin = (): ConfigAdmin => new DynamoConfigAdmin(client(), requireEnv('CATALOG_TABLE'));
+export const auditLog = (): DynamoAuditLog => new DynamoAuditLog(client(), requireEnv('CATALOG_TABLE'));
 export const turnStore = (): TurnStore =>
   new DynamoTurnStore(client(), {
     contacts: requireEnv('CONTACTS_TABLE'),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -18,6 +19,8 @@ import type {
   AccountImportStore,
   AccountStore,
   AccountTagger,
+  AuditEntry,
+  AuditLog,
   ConfigAdmin,
   ConfigSource,
   ConfigVersionSummary,
@@ -30,6 +33,7 @@ import type {
 import { type Account, AccountSchema } from '../schemas/account';
 import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
 import { type Contact, ContactSchema } from '../schemas/contact';
+import { type ActedBy, ActedBySchema } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
 
 export const PHONE_INDEX = 'byPhone';
@@ -414,22 +418,27 @@ export class DynamoTurnStore implements TurnStore {
     ];
     if (w.account) {
       const { expected, next } = w.account;
-      const names = { '#v': 'verification', '#f': 'failures', '#l': 'lockedUntil' };
-      const cond = expected.lockedUntil
-        ? '#v.#f = :ef AND #v.#l = :el'
-        : '#v.#f = :ef AND attribute_not_exists(#v.#l)';
+      const names = { '#v': 'verification', '#f': 'failures', '#l': 'lockedUntil', '#a': 'attempts' };
+      // The sequence of judged guesses serialises them: a write that read an older one fails.
+      const cond = [
+        '#v.#f = :ef',
+        expected.lockedUntil ? '#v.#l = :el' : 'attribute_not_exists(#v.#l)',
+        expected.attempts === 0 ? '(attribute_not_exists(#v.#a) OR #v.#a = :ea)' : '#v.#a = :ea',
+      ].join(' AND ');
       items.push({
         Update: {
           TableName: this.tables.accounts,
           Key: { accountId: w.account.accountId },
           UpdateExpression: next.lockedUntil
-            ? 'SET #v.#f = :nf, #v.#l = :nl'
-            : 'SET #v.#f = :nf REMOVE #v.#l',
+            ? 'SET #v.#f = :nf, #v.#a = :na, #v.#l = :nl'
+            : 'SET #v.#f = :nf, #v.#a = :na REMOVE #v.#l',
           ConditionExpression: cond,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
             ':ef': expected.failures,
             ':nf': next.failures,
+            ':ea': expected.attempts,
+            ':na': next.attempts,
             ...(expected.lockedUntil ? { ':el': expected.lockedUntil } : {}),
             ...(next.lockedUntil ? { ':nl': next.lockedUntil } : {}),
           },
@@ -530,6 +539,47 @@ export class DynamoTurnStore implements TurnStore {
 
 const versionKey = (version: string) => ({ pk: CONFIG_KEY.pk, sk: `v#${version}` });
 
+/** A stored author, read back only when well formed (older items have none). */
+function actedByOf<K extends string>(v: unknown, key: K): { [k in K]?: ActedBy } {
+  const r = ActedBySchema.safeParse(v);
+  return (r.success ? { [key]: r.data } : {}) as { [k in K]?: ActedBy };
+}
+
+/**
+ * Who changed what, in the catalog table beside the configuration it concerns: one item per change
+ * under `AUDIT#<month>` (a partition per month keeps none growing without bound), sorted by time.
+ */
+export class DynamoAuditLog implements AuditLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+  async record(e: AuditEntry): Promise<void> {
+    await guard(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `AUDIT#${e.at.slice(0, 7)}`, sk: `${e.at}#${randomUUID()}`, ...e },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+  /** The changes of one month, oldest first (tests, support). */
+  async month(yyyyMm: string): Promise<AuditEntry[]> {
+    const r = await guard(() =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `AUDIT#${yyyyMm}` },
+        }),
+      ),
+    );
+    return (r.Items ?? []).map(({ pk: _pk, sk: _sk, ...e }) => e as AuditEntry);
+  }
+}
+
 export class DynamoConfigAdmin implements ConfigAdmin {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -543,6 +593,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     return {
       version: String(r.Item.version),
       activatedAt: String(r.Item.activatedAt ?? ''),
+      ...actedByOf(r.Item.activatedBy, 'activatedBy'),
       config: DecisionConfigSchema.parse(r.Item.config),
     };
   }
@@ -556,13 +607,17 @@ export class DynamoConfigAdmin implements ConfigAdmin {
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
             ExpressionAttributeValues: { ':pk': CONFIG_KEY.pk, ':v': 'v#' },
-            ProjectionExpression: 'version, createdAt',
+            ProjectionExpression: 'version, createdAt, createdBy',
             ExclusiveStartKey: start,
           }),
         ),
       );
       for (const i of r.Items ?? [])
-        out.push({ version: String(i.version), createdAt: String(i.createdAt ?? '') });
+        out.push({
+          version: String(i.version),
+          createdAt: String(i.createdAt ?? ''),
+          ...actedByOf(i.createdBy, 'createdBy'),
+        });
       start = r.LastEvaluatedKey;
     } while (start);
     return out;
@@ -575,16 +630,23 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     return {
       version: String(r.Item.version),
       createdAt: String(r.Item.createdAt ?? ''),
+      ...actedByOf(r.Item.createdBy, 'createdBy'),
       config: DecisionConfigSchema.parse(r.Item.config),
     };
   }
-  async create(config: DecisionConfig, now: string): Promise<'created' | 'exists'> {
+  async create(config: DecisionConfig, now: string, by?: ActedBy): Promise<'created' | 'exists'> {
     try {
       await guard(() =>
         this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...versionKey(config.version), version: config.version, createdAt: now, config },
+            Item: {
+              ...versionKey(config.version),
+              version: config.version,
+              createdAt: now,
+              ...(by ? { createdBy: by } : {}),
+              config,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -595,7 +657,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       throw e;
     }
   }
-  async activate(version: string, now: string): Promise<'activated' | 'missing'> {
+  async activate(version: string, now: string, by?: ActedBy): Promise<'activated' | 'missing'> {
     const stored = await this.get(version);
     if (!stored) return 'missing';
     // Versions never change once created, so the copy is the version; the check guards a deletion in between.
@@ -614,7 +676,13 @@ export class DynamoConfigAdmin implements ConfigAdmin {
               {
                 Put: {
                   TableName: this.table,
-                  Item: { ...CONFIG_KEY, version, activatedAt: now, config: stored.config },
+                  Item: {
+                    ...CONFIG_KEY,
+                    version,
+                    activatedAt: now,
+                    ...(by ? { activatedBy: by } : {}),
+                    config: stored.config,
+                  },
                 },
               },
             ],

@@ -176,27 +176,26 @@ export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string 
   const contact = state.idempotencyKey
     ? { ...verified, verification: { ...verified.verification, lastAttemptKey: state.idempotencyKey } }
     : verified;
-  const changed =
-    result.kind !== 'insufficient' &&
-    (result.secrets.failures !== secrets.failures || result.secrets.lockedUntil !== secrets.lockedUntil);
+  // Every judged guess writes the account's attempt sequence, conditionally on the one read; only a
+  // guess on a locked account (not judged) writes nothing there.
+  if (result.kind === 'locked' && !result.justLocked) return { ...turn, contact };
+  const next = result.secrets;
   return {
     ...turn,
     contact,
-    ...(changed
-      ? {
-          accountUpdate: {
-            accountId: account.accountId,
-            expected: {
-              failures: secrets.failures,
-              ...(secrets.lockedUntil ? { lockedUntil: secrets.lockedUntil } : {}),
-            },
-            next: {
-              failures: result.secrets.failures,
-              ...(result.secrets.lockedUntil ? { lockedUntil: result.secrets.lockedUntil } : {}),
-            },
-          },
-        }
-      : {}),
+    accountUpdate: {
+      accountId: account.accountId,
+      expected: {
+        failures: secrets.failures,
+        attempts: secrets.attempts ?? 0,
+        ...(secrets.lockedUntil ? { lockedUntil: secrets.lockedUntil } : {}),
+      },
+      next: {
+        failures: next.failures,
+        attempts: next.attempts ?? 0,
+        ...(next.lockedUntil ? { lockedUntil: next.lockedUntil } : {}),
+      },
+    },
   };
 }
 
@@ -235,7 +234,7 @@ export async function chooseOffersTurn(
         seed: `${c.contactId}:${c.logSeq}`,
       })
     : undefined;
-  const r = presentOffers(c, compiled.catalog, config, state.now, read, acceptance);
+  const r = presentOffers(c, compiled.catalog, config, state.now, read, acceptance, state.actor);
   return { ...turn, contact: r.contact, log: [...(turn.log ?? []), ...r.log] };
 }
 
@@ -248,6 +247,7 @@ export function answerTurn(state: TaskState, compiled: Compiled): Turn {
     offerId: state.request.offerId,
     response: state.request.response,
     ...(state.idempotencyKey ? { idempotencyKey: state.idempotencyKey } : {}),
+    ...(state.actor ? { actor: state.actor } : {}),
     config: compiled.config,
     now: state.now,
   });

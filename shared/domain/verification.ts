@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { VerificationSecrets } from '../schemas/account';
 import type { FactorName } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
@@ -13,16 +13,30 @@ export function hashFactor(pepper: string, salt: string, factor: FactorName, val
   return createHmac('sha256', pepper).update(`${salt}:${factor}:${value}`).digest('hex');
 }
 
-const HASH_FIELD: Record<FactorName, keyof VerificationSecrets> = {
+const HASH_FIELD: Record<FactorName, 'last4Hash' | 'zipHash' | 'dobHash' | 'pinHash'> = {
   last4: 'last4Hash',
   zip: 'zipHash',
   dob: 'dobHash',
   pin: 'pinHash',
 };
 
+/** Stored and computed hashes compared in constant time (a wrong length is simply wrong). */
+function sameHash(stored: string | undefined, computed: string): boolean {
+  if (typeof stored !== 'string') return false;
+  const a = Buffer.from(stored, 'hex');
+  const b = Buffer.from(computed, 'hex');
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
 export type VerificationResult =
   | { kind: 'verified'; factors: string[]; secrets: VerificationSecrets }
-  | { kind: 'insufficient'; factors: string[]; needed: number; attemptsLeft: number }
+  | {
+      kind: 'insufficient';
+      factors: string[];
+      needed: number;
+      attemptsLeft: number;
+      secrets: VerificationSecrets;
+    }
   | { kind: 'failed'; attemptsLeft: number; secrets: VerificationSecrets }
   | { kind: 'locked'; until: string; secrets: VerificationSecrets; justLocked: boolean };
 
@@ -30,6 +44,12 @@ export type VerificationResult =
  * Knowledge factors against salted, peppered hashes; the caller's number, when it matches the account's,
  * counts as one more factor. Any wrong factor is a failed attempt; `maxFailures` of them lock
  * verification for `lockMinutes`. Enough right factors and none wrong: verified.
+ *
+ * Every judged guess, right or wrong, moves the account's `attempts` sequence by one, and the turn
+ * writes it conditionally on the value it read: guesses on one account are judged strictly one after
+ * another, whatever the number of contacts and the concurrency, so at most `maxFailures` wrong ones
+ * are judged before the lock. A guess whose write loses that race is not judged (the caller is told to
+ * try again, with no verdict). Only a guess on a locked account is answered without a write.
  */
 export function verifyFactors(args: {
   secrets: VerificationSecrets;
@@ -47,10 +67,11 @@ export function verifyFactors(args: {
   // A lock that has run out starts the count afresh.
   const failures = secrets.lockedUntil ? 0 : secrets.failures;
   const names = (Object.keys(given) as FactorName[]).filter((f) => given[f] !== undefined);
-  const wrong = names.filter((f) => {
-    const stored = secrets[HASH_FIELD[f]];
-    return typeof stored !== 'string' || stored !== hashFactor(pepper, secrets.salt, f, given[f]!);
-  });
+  // Every factor is hashed and compared, right or wrong, so the time taken says nothing.
+  const wrong = names.filter(
+    (f) => !sameHash(secrets[HASH_FIELD[f]], hashFactor(pepper, secrets.salt, f, given[f]!)),
+  );
+  const attempts = (secrets.attempts ?? 0) + 1;
   if (wrong.length > 0) {
     const n = failures + 1;
     if (n >= policy.maxFailures) {
@@ -59,21 +80,28 @@ export function verifyFactors(args: {
         kind: 'locked',
         until,
         justLocked: true,
-        secrets: { ...secrets, failures: n, lockedUntil: until },
+        secrets: { ...secrets, failures: n, lockedUntil: until, attempts },
       };
     }
     const { lockedUntil: _expired, ...rest } = secrets;
-    return { kind: 'failed', attemptsLeft: policy.maxFailures - n, secrets: { ...rest, failures: n } };
+    return {
+      kind: 'failed',
+      attemptsLeft: policy.maxFailures - n,
+      secrets: { ...rest, failures: n, attempts },
+    };
   }
   const factors = callerMatched ? [...names, 'callerNumber'] : names;
   if (factors.length < policy.requiredFactors) {
+    // Right so far, but not enough: judged all the same (it tells the caller the factors were right).
+    const { lockedUntil: _expired, ...rest } = secrets;
     return {
       kind: 'insufficient',
       factors,
       needed: policy.requiredFactors - factors.length,
       attemptsLeft: policy.maxFailures - failures,
+      secrets: { ...rest, failures, attempts },
     };
   }
   const { lockedUntil: _done, ...rest } = secrets;
-  return { kind: 'verified', factors, secrets: { ...rest, failures: 0 } };
+  return { kind: 'verified', factors, secrets: { ...rest, failures: 0, attempts } };
 }

@@ -4,6 +4,7 @@ import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
 import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
+import type { ActedBy } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
 
 export interface ContactStore {
@@ -20,11 +21,14 @@ export interface ConfigSource {
   active(): Promise<DecisionConfig>;
 }
 
-/** A change to the account's verification counters, applied only if they are still as read. */
+/**
+ * A change to the account's verification counters, applied only if they are still as read. `attempts`
+ * is the sequence of judged guesses (0 when the account has none yet): it moves by one per write.
+ */
 export interface AccountVerificationUpdate {
   accountId: string;
-  expected: { failures: number; lockedUntil?: string };
-  next: { failures: number; lockedUntil?: string };
+  expected: { failures: number; attempts: number; lockedUntil?: string };
+  next: { failures: number; attempts: number; lockedUntil?: string };
 }
 
 export interface TurnWrite {
@@ -78,17 +82,36 @@ export interface TurnRunner {
 export interface ConfigVersionSummary {
   version: string;
   createdAt: string;
+  /** Who created it (absent on versions stored before authors were recorded, and on the seed). */
+  createdBy?: ActedBy;
 }
 
 /** Versioned configuration: versions are immutable once created; one is active (a copy, read per turn). */
 export interface ConfigAdmin {
-  active(): Promise<{ version: string; activatedAt: string; config: DecisionConfig } | undefined>;
+  active(): Promise<
+    { version: string; activatedAt: string; activatedBy?: ActedBy; config: DecisionConfig } | undefined
+  >;
   list(): Promise<ConfigVersionSummary[]>;
   get(version: string): Promise<(ConfigVersionSummary & { config: DecisionConfig }) | undefined>;
   /** Stores a new version; 'exists' if that version id is taken (nothing is overwritten). */
-  create(config: DecisionConfig, now: string): Promise<'created' | 'exists'>;
+  create(config: DecisionConfig, now: string, by?: ActedBy): Promise<'created' | 'exists'>;
   /** Makes a stored version the active one, in one write; 'missing' if there is no such version. */
-  activate(version: string, now: string): Promise<'activated' | 'missing'>;
+  activate(version: string, now: string, by?: ActedBy): Promise<'activated' | 'missing'>;
+}
+
+/** A change a desk person made outside a configuration version (segment tags): who, when, what. */
+export interface AuditEntry {
+  at: string;
+  by: ActedBy;
+  action: 'tag' | 'untag';
+  /** The tag. */
+  subject: string;
+  accountIds: string[];
+}
+
+/** Append-only record of who changed what. */
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
 }
 
 /** Segment tags set by other systems: adding a tag twice, or removing one that is absent, changes nothing. */

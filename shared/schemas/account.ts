@@ -93,6 +93,8 @@ export const VerificationSecretsSchema = z
     pinHash: Hash.optional(),
     failures: z.number().int().nonnegative(),
     lockedUntil: IsoDateTimeSchema.optional(),
+    /** Guesses judged so far: each moves it by one, written conditionally, so guesses are judged one at a time. */
+    attempts: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type VerificationSecrets = z.infer<typeof VerificationSecretsSchema>;

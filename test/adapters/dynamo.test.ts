@@ -153,7 +153,7 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       new PutCommand({ TableName: tables.accounts, Item: makeAccount({ accountId, phone: '+15555550188' }) }),
     );
     const id = uuid();
-    const update = { accountId, expected: { failures: 0 }, next: { failures: 1 } };
+    const update = { accountId, expected: { failures: 0, attempts: 0 }, next: { failures: 1, attempts: 1 } };
     expect(await store.save({ contact: { ...draft(id), version: 1 }, log: [], account: update })).toBe(
       'saved',
     );
@@ -165,20 +165,25 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     expect(await new DynamoContactStore(stack.db, tables.contacts).get(id2)).toBeUndefined();
     const lock = {
       accountId,
-      expected: { failures: 1 },
-      next: { failures: 3, lockedUntil: '2026-11-23T12:30:00.000Z' },
+      expected: { failures: 1, attempts: 1 },
+      next: { failures: 3, attempts: 2, lockedUntil: '2026-11-23T12:30:00.000Z' },
     };
     expect(await store.save({ contact: { ...draft(id2), version: 1 }, log: [], account: lock })).toBe(
       'saved',
     );
     const a = await stack.db.send(new GetCommand({ TableName: tables.accounts, Key: { accountId } }));
     expect(a.Item?.verification).toMatchObject({ failures: 3, lockedUntil: '2026-11-23T12:30:00.000Z' });
-    const unlock = { accountId, expected: lock.next, next: { failures: 0 } };
+    const unlock = { accountId, expected: lock.next, next: { failures: 0, attempts: 3 } };
     expect(await store.save({ contact: { ...draft(uuid()), version: 1 }, log: [], account: unlock })).toBe(
       'saved',
     );
     const b = await stack.db.send(new GetCommand({ TableName: tables.accounts, Key: { accountId } }));
     expect(b.Item?.verification.lockedUntil).toBeUndefined();
+    // A right guess judged on a stale sequence (failures and lock unchanged, attempts moved) is refused too.
+    const stale = { accountId, expected: { failures: 0, attempts: 2 }, next: { failures: 0, attempts: 3 } };
+    expect(await store.save({ contact: { ...draft(uuid()), version: 1 }, log: [], account: stale })).toBe(
+      'conflict',
+    );
   });
 
   it('the active configuration is read once per cache period', async () => {

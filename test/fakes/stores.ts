@@ -36,6 +36,7 @@ export class MemoryStores implements ContactStore, TurnStore {
       if (
         !a ||
         a.verification.failures !== w.account.expected.failures ||
+        (a.verification.attempts ?? 0) !== w.account.expected.attempts ||
         a.verification.lockedUntil !== w.account.expected.lockedUntil
       )
         return 'conflict';
@@ -43,6 +44,7 @@ export class MemoryStores implements ContactStore, TurnStore {
       a.verification = {
         ...rest,
         failures: w.account.next.failures,
+        attempts: w.account.next.attempts,
         ...(w.account.next.lockedUntil ? { lockedUntil: w.account.next.lockedUntil } : {}),
       };
     }

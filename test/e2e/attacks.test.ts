@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { localClient } from '../fakes/local-client';
+
+/**
+ * The attacks of the hardening review, kept as black-box tests: each drives the local stack from
+ * outside as the attacker did, and failed before its fix.
+ */
+let stack: LocalStack;
+let pepperFile: string;
+beforeAll(async () => {
+  pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
+  writeFileSync(pepperFile, `${TEST_PEPPER}\n`, { mode: 0o600 });
+  stack = await startLocalStack({ port: 0, accounts: 0, pepperFile });
+});
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dirname(pepperFile), { recursive: true, force: true });
+});
+afterEach(() => stack.faults.reset());
+
+const { http } = localClient(() => stack, '');
+let accounts = 0;
+/** An account of the test's own (nothing else touches its counters), and its number. */
+async function victim() {
+  const n = ++accounts;
+  const phone = `+1555555${String(3000 + n).padStart(4, '0')}`;
+  const accountId = `ATTACK-${n}`;
+  await stack.db.send(
+    new PutCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Item: premiumAccount({ accountId, phone }) }),
+  );
+  return { phone, accountId };
+}
+async function start(body: Record<string, unknown>) {
+  const r = await http('POST', '/v1/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', ...body });
+  expect(r.status, JSON.stringify(r.json)).toBe(201);
+  return r.json.contactId as string;
+}
+const verify = (contactId: string, body: Record<string, string>) =>
+  http('POST', `/v1/contacts/${contactId}/verification`, body);
+/** Nineteen wrong last 4s, none of them the right one. */
+const wrongLast4 = Array.from({ length: 19 }, (_, i) => String(1000 + i * 7)).filter(
+  (x) => x !== FACTORS.last4,
+);
+
+describe('finding 1: the verification lockout cannot be raced', () => {
+  it('20 guesses at once on 20 contacts of one account: one is judged, the right one placed last is not, and no answer tells it apart', async () => {
+    const { phone } = await victim();
+    // The caller's number matches (a spoofed caller id), so a right last 4 alone would verify.
+    const contacts = [];
+    for (let i = 0; i < 20; i++) contacts.push(await start({ callerPhone: phone }));
+    // The interleaving that let the right guess through: every guess read before any write, and
+    // the right guess's write last.
+    stack.faults.barrier(['TransactWriteItems'], 20, (a, b) => verifiedLast(a) - verifiedLast(b));
+    const guesses = [...wrongLast4, FACTORS.last4];
+    const answers = await Promise.all(contacts.map((c, i) => verify(c, { last4: guesses[i]! })));
+    const judged = answers.filter((a) => a.status !== 409);
+    expect(judged).toHaveLength(1);
+    expect(judged[0]!.json).toMatchObject({ verified: false, result: 'WRONG_FACTORS', attemptsLeft: 2 });
+    const right = answers.at(-1)!;
+    expect(right.status).toBe(409);
+    // "Try again" says nothing of the guess: the right one's answer is the wrong ones' answer.
+    const wrongTryAgain = answers.find((a, i) => i < 19 && a.status === 409)!;
+    expect(right.json).toEqual(wrongTryAgain.json);
+
+    // The guesses that were not judged, sent again one at a time: two more are judged, then the lock.
+    stack.faults.reset();
+    const again = [];
+    for (let i = 0; i < 20; i++)
+      if (answers[i]!.status === 409) again.push(await verify(contacts[i]!, { last4: guesses[i]! }));
+    expect(again[0]!.json).toMatchObject({ verified: false, attemptsLeft: 1 });
+    expect(again.slice(1).map((a) => a.status)).toEqual(Array(again.length - 1).fill(423));
+  });
+
+  it('whatever the interleaving, at most 3 wrong guesses per lockout window are judged, and none after the lock', async () => {
+    for (let window = 0; window < 6; window++) {
+      const { phone } = await victim();
+      const contacts = [];
+      for (let i = 0; i < 20; i++) contacts.push(await start({ callerPhone: phone }));
+      const guesses = [...wrongLast4, FACTORS.last4];
+      // The attacker sends everything at once, and sends again whatever was not judged.
+      let pending = contacts.map((c, i) => ({ c, guess: guesses[i]! }));
+      const verdicts: Array<{ guess: string; status: number; json: Record<string, unknown> }> = [];
+      for (let round = 0; round < 25 && pending.length > 0; round++) {
+        const answers = await Promise.all(pending.map((p) => verify(p.c, { last4: p.guess })));
+        answers.forEach((a, i) => {
+          if (a.status !== 409) verdicts.push({ guess: pending[i]!.guess, status: a.status, json: a.json });
+        });
+        pending = pending.filter((_, i) => answers[i]!.status === 409);
+      }
+      expect(pending).toHaveLength(0);
+      // Before the right guess or the lock: at most 2 failures, then the third locks.
+      const failed = verdicts.filter((v) => v.status === 200 && v.json.verified === false);
+      const rightAt = verdicts.findIndex((v) => v.guess === FACTORS.last4);
+      const lockAt = verdicts.findIndex((v) => v.status === 423);
+      if (verdicts[rightAt]!.status === 200) {
+        // Verified: only if fewer than 3 wrong guesses were judged before it.
+        expect(
+          verdicts.slice(0, rightAt).filter((v) => v.status !== 200 || v.json.verified === false).length,
+        ).toBeLessThan(3);
+      } else {
+        expect(verdicts[rightAt]!.status).toBe(423);
+        expect(failed).toHaveLength(2);
+        expect(lockAt).toBe(2);
+      }
+    }
+  });
+});
+
+/** Sort key of a held TransactWriteItems: 1 if its contact item is being verified (the right guess). */
+function verifiedLast(send: { input: Record<string, unknown> }): number {
+  const items = (send.input.TransactItems ?? []) as Array<{ Put?: { Item?: Record<string, any> } }>;
+  return items.some((i) => i.Put?.Item?.verification?.status === 'VERIFIED') ? 1 : 0;
+}
