@@ -1,3 +1,5 @@
+import { Parser } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { MAX_IMPORT_BATCH } from '../schemas/import';
 import type { ImportCounts, Reject } from './import';
 
@@ -11,29 +13,6 @@ export const formatOf = (name: string): FileFormat => (name.toLowerCase().endsWi
 
 /** Lists that a CSV cell carries `;`-separated. */
 const LIST_FIELDS = new Set(['phones', 'productsHeld', 'tags']);
-
-/** One CSV line → cells (RFC 4180 quoting). */
-export function csvCells(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
 
 /** Path segments that would reach an object's prototype: a header naming one is refused. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -73,44 +52,25 @@ export interface ParsedLine {
   reject?: Reject;
 }
 
-/** A quoted CSV cell may hold line breaks, but not this many characters: past it, the quote was never closed. */
-const MAX_CSV_ROW = 64 * 1024;
-const oddQuotes = (text: string) => (text.split('"').length - 1) % 2 === 1;
-const unterminated = (line: number): ParsedLine => ({
-  line,
-  reject: { line, path: '(line)', message: 'unterminated quoted cell' },
-});
-
 /** Lines of JSON Lines or CSV (header first) → records, or a reject for a line that does not parse. */
 export async function* parseLines(
   lines: AsyncIterable<string>,
   format: FileFormat,
 ): AsyncGenerator<ParsedLine> {
-  let header: string[] | undefined;
+  if (format === 'csv') {
+    let header: string[] | undefined;
+    for await (const row of csvRows(lines)) {
+      if ('reject' in row) yield row;
+      else if (!header) header = row.cells.map((h) => h.trim());
+      else yield { line: row.line, record: csvRecord(header, row.cells) };
+    }
+    return;
+  }
   let n = 0;
-  /** A CSV row still inside a quoted cell: its text so far and the line it started on. */
-  let open: { text: string; line: number } | undefined;
   for await (const raw of lines) {
     n++;
     // A byte-order mark at the start of the file is not part of the first line.
     const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (format === 'csv') {
-      // RFC 4180: a quoted cell may span lines; the row goes on until its quotes balance.
-      const row = open ? { text: `${open.text}\n${text}`, line: open.line } : { text, line: n };
-      open = undefined;
-      if (oddQuotes(row.text)) {
-        if (row.text.length <= MAX_CSV_ROW) open = row;
-        else yield unterminated(row.line);
-        continue;
-      }
-      if (row.text.trim() === '') continue;
-      if (!header) {
-        header = csvCells(row.text).map((h) => h.trim());
-        continue;
-      }
-      yield { line: row.line, record: csvRecord(header, csvCells(row.text)) };
-      continue;
-    }
     if (text.trim() === '') continue;
     try {
       yield { line: n, record: JSON.parse(text) };
@@ -118,7 +78,163 @@ export async function* parseLines(
       yield { line: n, reject: { line: n, path: '(line)', message: 'malformed JSON (a truncated line?)' } };
     }
   }
-  if (open) yield unterminated(open.line);
+}
+
+/**
+ * A row that spans lines may hold at most this much after its first line: past it, the quote that
+ * opened it is taken as never closed.
+ */
+const MAX_CSV_CONTINUATION = 64 * 1024;
+
+type CsvRow = { line: number; cells: string[] } | { line: number; reject: Reject };
+/** A line fed to the parser: its number in the file and the byte offset just past its line break. */
+interface Fed {
+  n: number;
+  text: string;
+  end: number;
+}
+const isBlank = (text: string) => text.trim() === '';
+const rowReject = (line: number, message: string): CsvRow => ({
+  line,
+  reject: { line, path: '(line)', message },
+});
+
+/**
+ * csv-parse, lenient where RFC 4180 is silent: a quote inside an unquoted cell is taken literally
+ * (`12" screen`, as Excel reads it); the cell count is checked here against the header's.
+ */
+const newParser = () =>
+  new Parser({
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: '\n',
+    info: true,
+  });
+
+/**
+ * A row that spans lines must be strict RFC 4180: a quote inside a quoted cell is doubled or closes
+ * the cell before a comma or the line's end. Otherwise a stray quote opened the cell and swallowed
+ * the lines after it. (A quote inside an unquoted cell stays literal, as on one line.)
+ */
+function strictMultiLine(text: string): boolean {
+  const codes: string[] = [];
+  parseSync(text, {
+    relax_column_count: true,
+    record_delimiter: '\n',
+    skip_records_with_error: true,
+    on_skip: (err) => {
+      codes.push(err?.code ?? 'unknown');
+      return undefined;
+    },
+  });
+  return codes.every((c) => c === 'INVALID_OPENING_QUOTE');
+}
+
+/**
+ * CSV lines → rows (the header first), each numbered by its first line, or a reject at that line.
+ * Every row of the file comes out as one or the other: a row whose quoted cell does not close
+ * (at the end of the file, within 64 KB, or properly) is rejected at its first line and the lines
+ * after it are read again as rows, so a stray quote costs its own row only.
+ */
+async function* csvRows(lines: AsyncIterable<string>): AsyncGenerator<CsvRow> {
+  const source = lines[Symbol.asyncIterator]();
+  /** Lines to read again after a rejected row, before the rest of the source. */
+  const replay: Array<{ n: number; text: string }> = [];
+  let parser: Parser | undefined;
+  let failure: unknown;
+  /** Lines fed to the parser and not yet part of a row it gave back (leading blank lines dropped). */
+  let fed: Fed[] = [];
+  let bytes = 0;
+  let n = 0;
+  let exhausted = false;
+  /** The header's cell count, once the header is read. */
+  let cells: number | undefined;
+  const restart = () => {
+    parser?.destroy();
+    parser = newParser();
+    parser.on('error', (e: { code?: string }) => {
+      // The file ended inside a quoted cell: that row is rejected below.
+      if (e.code !== 'CSV_QUOTE_NOT_CLOSED') failure ??= e;
+    });
+    fed = [];
+    bytes = 0;
+  };
+  /** The row that starts at `first` is rejected: the lines after it are read again, as rows. */
+  const reread = (first: Fed, pending: Fed[]) => {
+    replay.unshift(...pending.filter((f) => f.n > first.n).map(({ n, text }) => ({ n, text })));
+    restart();
+  };
+  restart();
+  while (true) {
+    const p = parser!;
+    let next = replay.shift();
+    if (!next && !exhausted) {
+      const r = await source.next();
+      if (r.done) exhausted = true;
+      else {
+        n++;
+        // A byte-order mark at the start of the file is not part of the first line.
+        next = { n, text: n === 1 ? r.value.replace(/^\uFEFF/, '') : r.value };
+      }
+    }
+    const out: Array<{ record: string[]; info: { bytes: number } }> = [];
+    if (next) {
+      // One line a write: the parser gives its rows back at once (its info.bytes says where each ends).
+      const chunk = `${next.text}\n`;
+      bytes += Buffer.byteLength(chunk);
+      if (fed.length || !isBlank(next.text)) fed.push({ ...next, end: bytes });
+      p.write(chunk);
+      for (let o = p.read(); o !== null; o = p.read()) out.push(o);
+    } else {
+      p.end();
+      try {
+        for await (const o of p) out.push(o);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw e;
+      }
+    }
+    if (failure) throw failure;
+    let reading = true;
+    for (const { record, info } of out) {
+      const mine = fed.filter((f) => f.end <= info.bytes);
+      const rest = fed.filter((f) => f.end > info.bytes);
+      fed = rest;
+      const at = mine.findIndex((f) => !isBlank(f.text));
+      const first = mine[at];
+      if (!first) continue; // a line of spaces
+      const rowLines = mine.slice(at);
+      const multiLine = rowLines.length > 1;
+      if (multiLine && !strictMultiLine(`${rowLines.map((f) => f.text).join('\n')}\n`)) {
+        yield rowReject(
+          first.n,
+          'a quoted cell opened on this line does not close properly (a stray quote?)',
+        );
+        reread(first, [...rowLines, ...rest]);
+        reading = false;
+        break;
+      }
+      if (cells !== undefined && record.length !== cells) {
+        yield rowReject(first.n, `${record.length} cells where the header has ${cells}`);
+        // Spanning lines with the wrong cell count: a stray quote may have swallowed rows.
+        if (multiLine) {
+          reread(first, [...rowLines, ...rest]);
+          reading = false;
+          break;
+        }
+        continue;
+      }
+      cells ??= record.length;
+      yield { line: first.n, cells: record };
+    }
+    if (!reading) continue;
+    const open = fed.find((f) => !isBlank(f.text));
+    if (next && !(open && bytes - open.end > MAX_CSV_CONTINUATION)) continue;
+    if (!open) return;
+    // The file ended inside a quoted cell, or the cell went on past the bound.
+    yield rowReject(open.n, 'unterminated quoted cell');
+    reread(open, fed);
+  }
 }
 
 export type BatchResult = ImportCounts & { rejects: Reject[] };
