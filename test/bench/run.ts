@@ -2,16 +2,18 @@
  * `npm run bench`: the performance budgets of DESIGN.md, measured (not asserted).
  *   1. decision core: facts + segments + arbitration per contact, catalogs of 13 (default) and 200 offers;
  *   2. Lambda bundles: minified size and module initialisation time of each function;
- *   3. the local stack: four-turn calls (start, verify, offers, answer) with 20 in flight,
- *      latency per call and DynamoDB round trips per turn.
- * Flags: --calls N (default 200), --skip-stack.
+ *   3. the local stack under load (test/bench/load.ts, autocannon on 127.0.0.1): four-turn calls
+ *      (start, verify, offers, answer) and single routes, calls in flight ramped until errors,
+ *      latency per call and per turn and DynamoDB round trips per turn;
+ *   4. account import throughput.
+ * Flags: --skip-stack; --load-only (`npm run load`: part 3 alone); --levels 1,5,10,20,40,80;
+ * --seconds 8 and --requests 4000 (each load level stops at whichever comes first).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { FolderObjectStore, s3Event } from '../../infra/local/folder-bucket';
 import { importFile } from '../../infra/local/import';
@@ -24,11 +26,15 @@ import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import { ImportRecordSchema, MAX_IMPORT_BATCH } from '../../shared/schemas/import';
 import { catalogOf, contexts } from './catalog';
+import { benchLoad } from './load';
 import { handWritten, jsonRulesEngine } from './rule-engines';
 
 const { values } = parseArgs({
   options: {
-    calls: { type: 'string', default: '200' },
+    levels: { type: 'string', default: '1,5,10,20,40,80' },
+    seconds: { type: 'string', default: '8' },
+    requests: { type: 'string', default: '4000' },
+    'load-only': { type: 'boolean', default: false },
     'import-count': { type: 'string', default: '5000' },
     'skip-stack': { type: 'boolean', default: false },
   },
@@ -277,101 +283,25 @@ async function benchImport(stack: Awaited<ReturnType<typeof startLocalStack>>, c
   }
 }
 
-/** One local stack per process: the functions' clients are built once, against its DynamoDB Local. */
-async function benchStack(stack: Awaited<ReturnType<typeof startLocalStack>>, calls: number) {
-  let reads = 0;
-  let writes = 0;
-  const send = DynamoDBDocumentClient.prototype.send;
-  DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, ...args: never[]) {
-    const name = (args[0] as unknown as object).constructor.name;
-    if (/^(Get|Query|BatchGet|TransactGet)/.test(name)) reads++;
-    else writes++;
-    return (send as (...a: never[]) => Promise<unknown>).apply(this, args);
-  } as typeof send;
-  const people = stack.personas
-    .filter((p) => p.persona.expect.routeQueue.includes('RETENTION'))
-    .map((p) => p.persona);
-  const post = async (path: string, body: unknown) =>
-    (
-      await fetch(`${stack.url}/v1${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).json() as Promise<Record<string, any>>;
-  const get = async (path: string) =>
-    (await fetch(`${stack.url}/v1${path}`)).json() as Promise<Record<string, any>>;
-  const callLatency: number[] = [];
-  const turnLatency: number[] = [];
-  const timed = async <T>(f: () => Promise<T>) => {
-    const s = performance.now();
-    const r = await f();
-    turnLatency.push(performance.now() - s);
-    return r;
-  };
-  let turns = 0;
-  const oneCall = async (i: number) => {
-    const p = people[i % people.length]!;
-    const s = performance.now();
-    const c = await timed(() =>
-      post('/contacts', { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: p.phone }),
-    );
-    await timed(() => post(`/contacts/${c.contactId}/verification`, { last4: p.last4, zip: p.zip }));
-    const o = await timed(() => get(`/contacts/${c.contactId}/offers`));
-    if (o.offers?.[0])
-      await timed(() =>
-        post(`/contacts/${c.contactId}/responses`, { offerId: o.offers[0].offerId, response: 'DECLINED' }),
-      );
-    turns += o.offers?.[0] ? 4 : 3;
-    callLatency.push(performance.now() - s);
-  };
-  // Warm-up: the JIT of both Node and the Java emulator.
-  for (let i = 0; i < 20; i++) await oneCall(i);
-  await Promise.all(
-    Array.from({ length: 10 }, (_, k) =>
-      (async () => {
-        for (let i = 0; i < 20; i++) await oneCall(k * 20 + i);
-      })(),
-    ),
-  );
-  callLatency.length = 0;
-  turnLatency.length = 0;
-  turns = 0;
-  reads = 0;
-  writes = 0;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      while (next < calls) await oneCall(next++);
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  DynamoDBDocumentClient.prototype.send = send;
-  console.log('\n## Local stack: four-turn retention calls over HTTP, 20 in flight');
-  console.log(
-    '(start, verify, offers, answer; DynamoDB Local on Java, state machine in-process, same process as the client)',
-  );
-  console.log(
-    '| calls | call p50 ms | call p95 ms | turn p50 ms | turn p95 ms | calls/s | read requests/turn | write requests/turn |',
-  );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
-  console.log(
-    `| ${calls} | ${f1(pct(callLatency, 50))} | ${f1(pct(callLatency, 95))} | ${f1(pct(turnLatency, 50))} | ${f1(pct(turnLatency, 95))} | ${f1(calls / secs)} | ${(reads / turns).toFixed(2)} | ${(writes / turns).toFixed(2)} |`,
-  );
-}
-
 console.log(
   `# Retention Desk benchmark — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}`,
 );
-benchDecision();
-await benchRuleEngines();
-await benchBundles();
+const loadOnly = values['load-only'];
+if (!loadOnly) {
+  benchDecision();
+  await benchRuleEngines();
+  await benchBundles();
+}
 if (!values['skip-stack']) {
-  const stack = await startLocalStack({ port: 0, accounts: 2000 });
+  const accounts = 2000;
+  const stack = await startLocalStack({ port: 0, accounts });
   try {
-    await benchStack(stack, Number(values.calls));
-    await benchImport(stack, Number(values['import-count']));
+    await benchLoad(stack, accounts, {
+      levels: values.levels.split(',').map(Number),
+      seconds: Number(values.seconds),
+      maxRequests: Number(values.requests),
+    });
+    if (!loadOnly) await benchImport(stack, Number(values['import-count']));
   } finally {
     await stack.stop();
   }
