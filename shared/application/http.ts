@@ -67,10 +67,15 @@ export function domainProblem(p: Problem): HttpResponse {
 export type ValidationError = { path: string; message: string };
 
 export function zodErrors(error: z.ZodError, prefix: string): ValidationError[] {
+  // A key named "" is shown as `""`: every error names a path a client can see.
+  const segment = (k: PropertyKey) => (k === '' ? '""' : String(k));
   return error.issues.flatMap((i): ValidationError[] => {
-    const base = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    const base = [prefix, ...i.path.map(segment)].filter(Boolean).join('.');
     if (i.code === 'unrecognized_keys')
-      return i.keys.map((k) => ({ path: [base, k].filter(Boolean).join('.'), message: 'unknown field' }));
+      return i.keys.map((k) => ({
+        path: [base, segment(k)].filter(Boolean).join('.'),
+        message: 'unknown field',
+      }));
     return [{ path: base || prefix || '(body)', message: i.message }];
   });
 }

@@ -155,3 +155,15 @@ describe('the index page shows no PII', () => {
     expect(index.routes).toContain('POST /v1/contacts');
   });
 });
+
+describe('every validation error names a non-empty path', () => {
+  it('an unknown field named "" is the path `""`, not an empty string', async () => {
+    const r = await send(
+      'POST',
+      '/v1/contacts',
+      JSON.stringify({ '': 1, channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550101' }),
+    );
+    expect(r.status, r.raw).toBe(400);
+    expect(problem(r).errors).toEqual([{ path: '""', message: 'unknown field' }]);
+  });
+});
