@@ -20,6 +20,8 @@ export class DataStack extends Stack {
    * the functions that hash or check factors, with secretsmanager:GetSecretValue on this secret only.
    */
   readonly pepper: secretsmanager.Secret;
+  /** The key of derived contact ids. Read by LoadContact only. */
+  readonly contactKey: secretsmanager.Secret;
   /** The people of the desk and their roles (Cognito user pool and groups): the REST API trusts its tokens. */
   readonly directory: AgentDirectory;
 
@@ -88,6 +90,19 @@ export class DataStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'Not rotated: factors are only held hashed with this pepper, so rotating it would invalidate every stored verification hash. It is changed by re-importing the accounts under a new secret.',
+    });
+
+    // Keys the contact ids derived from a channel's own id (Connect ContactId, Lex session, desk id):
+    // without it, whoever knows that id could compute the contact id and read the contact.
+    this.contactKey = new secretsmanager.Secret(this, 'ContactIdKey', {
+      description: 'Key of the contact ids derived from channel contact ids, and of start fingerprints',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.contactKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated: live contacts are found by ids derived with this key, so a rotation would lose every contact in progress. Contacts live 30 days; a new key can be set between campaigns.',
     });
 
     this.directory = new AgentDirectory(this, 'Agents');

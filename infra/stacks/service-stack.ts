@@ -22,7 +22,7 @@ export class ServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { accounts, contacts, offerLog, catalog, counters, pepper } = props.data;
+    const { accounts, contacts, offerLog, catalog, counters, pepper, contactKey } = props.data;
 
     const loadContact = new RetentionFunction(this, 'LoadContact', { name: 'load-contact' });
     loadContact.bindTable(contacts, 'CONTACTS_TABLE', 'RO');
@@ -30,6 +30,14 @@ export class ServiceStack extends Stack {
     loadContact.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
     loadContact.allowIndexQuery(accounts, PHONE_INDEX);
     loadContact.bindTable(catalog, 'CATALOG_TABLE', 'RO');
+    // Derives contact ids from channel ids with the contact key (GetSecretValue on that one secret).
+    loadContact.addEnvironment('CONTACT_KEY_SECRET_ARN', contactKey.secretArn);
+    loadContact.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [contactKey.secretArn],
+      }),
+    );
 
     const catalogReader = (id: string, name: string) => {
       const fn = new RetentionFunction(this, id, { name });

@@ -6,7 +6,6 @@ import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
-import { contactIdFor } from './tasks';
 
 /**
  * Amazon Connect adapter: a contact flow invokes it with `Details.Parameters.step` (start, verify,
@@ -74,7 +73,8 @@ export function turnFromConnect(event: unknown, now: string): { input: TurnInput
   const data = e.data.Details.ContactData;
   const p = e.data.Details.Parameters;
   const channel = data.Channel?.toUpperCase() === 'CHAT' ? 'chat' : 'voice';
-  const contactId = contactIdFor(channel, data.ContactId);
+  // LoadContact derives the contact id from Connect's ContactId with its secret key.
+  const contactId = { channel, externalContactId: data.ContactId } as const;
   const step = param(p, 'step') ?? 'start';
   const key = (s: string) => `connect:${data.ContactId}:${s}`.slice(0, 100);
   switch (step) {

@@ -34,7 +34,8 @@ const SlotSchema = z
   })
   .nullish();
 const LexEventSchema = z.object({
-  sessionId: z.string().min(1).max(100),
+  // Lex's own pattern; 96 so that `lex-` + the id fits a channel contact id.
+  sessionId: z.string().regex(/^[0-9A-Za-z._:-]{2,96}$/),
   inputTranscript: z.string().max(2000).optional(),
   sessionState: z.object({
     sessionAttributes: z.record(z.string(), z.string()).nullish(),
@@ -67,16 +68,22 @@ const slot = (e: LexEvent, name: string) => {
   return v ? v : undefined;
 };
 
+/**
+ * Session attributes are the client's to set (Lex V2 lets any caller of RecognizeText send them), so
+ * nothing is read from them but the page's caller number hint, and nothing of ours is put there: the
+ * contact is found from the Lex session itself, by an id LoadContact derives with its secret key.
+ */
 function reply(
   e: LexEvent | undefined,
-  contactId: string | undefined,
+  _contact: unknown,
   type: LexResponse['sessionState']['dialogAction']['type'],
   text: string,
   extra: { slotToElicit?: string; state?: 'InProgress' | 'Fulfilled' | 'Failed' } = {},
 ): LexResponse {
+  const hint = e?.sessionState.sessionAttributes?.callerPhone;
   return {
     sessionState: {
-      sessionAttributes: contactId ? { contactId } : {},
+      sessionAttributes: hint && E164Schema.safeParse(hint).success ? { callerPhone: hint } : {},
       dialogAction: { type, ...(extra.slotToElicit ? { slotToElicit: extra.slotToElicit } : {}) },
       intent: {
         name: e?.sessionState.intent.name ?? 'FallbackIntent',
@@ -139,9 +146,14 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
       'I can help with closing or keeping your card, fees, rates and rewards.',
       { state: 'Failed' },
     );
-  let contactId = e.sessionState.sessionAttributes?.contactId;
+  // The contact of this Lex session: bound to the session on our side, never to an attribute.
+  const session = { channel: 'chat', externalContactId: `lex-${e.sessionId}` } as const;
+  let contactId: string | undefined;
   try {
-    if (!contactId || !/^[0-9a-f-]{36}$/.test(contactId)) {
+    const found = await runner.run({ action: 'get', now, contactId: session });
+    let c: Contact;
+    if (found.outcome === 'ok') c = found.contact;
+    else if (found.outcome === 'rejected' && found.problem.name === 'ContactNotFound') {
       const phone = slot(e, 'phone') ?? e.sessionState.sessionAttributes?.callerPhone;
       if (!phone || !E164Schema.safeParse(phone).success)
         return reply(
@@ -154,21 +166,25 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
       const started = await turn(runner, {
         action: 'start',
         now,
-        request: { channel: 'chat', callType, callerPhone: phone, externalContactId: `lex-${e.sessionId}` },
+        request: {
+          channel: 'chat',
+          callType,
+          callerPhone: phone,
+          externalContactId: session.externalContactId,
+        },
       });
       if (!('contactId' in started)) return toAgent(e);
-      contactId = started.contactId;
       if (started.stage !== 'VERIFY') return next(e, started);
-    }
-    let c = await turn(runner, { action: 'get', now, contactId });
-    if (!('contactId' in c)) return toAgent(e, contactId);
+      c = started;
+    } else return toAgent(e);
+    contactId = c.contactId;
     if (c.stage === 'VERIFY') {
       const factors = { last4: slot(e, 'last4'), zip: slot(e, 'zip'), dob: slot(e, 'dob') };
       const given = Object.fromEntries(Object.entries(factors).filter(([, v]) => v !== undefined)) as Record<
         string,
         string
       >;
-      // Two factors (or one with the caller's number) are enough: ask for more until then.
+      // Two factors are enough (in chat the number typed is no factor): ask for more until then.
       if (Object.keys(given).length < 2 && !(Object.keys(given).length === 1 && c.verification.callerMatched))
         return next(e, c);
       const v = await runner.run({

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { budgetKey } from '../domain/budget';
 import {
   admitTurn,
@@ -18,6 +18,7 @@ import { routeContact } from '../domain/routing';
 import { type CompiledSegmentTable, compileSegmentTable } from '../domain/segments';
 import { verifyFactors } from '../domain/verification';
 import type { AccountStore, ConfigSource, ContactStore, Counter, CounterStore, TurnStore } from '../ports';
+import type { ContactRef, StartContactBody } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
 import { proceeding, type TaskState, type Turn } from './turn-state';
 
@@ -43,12 +44,30 @@ export function compile(config: DecisionConfig): Compiled {
   return c;
 }
 
-/** A contact id derived from the channel's own id (so a retried start finds the same contact), or random. */
-export function contactIdFor(channel: string, externalContactId?: string): string {
+/**
+ * A contact id derived from the channel's own id (so a retried start, and the channel's later turns,
+ * find the same contact), keyed with the contact key: nobody who knows only the channel's id can
+ * derive it. Without a channel id: random.
+ */
+export function contactIdFor(key: string, channel: string, externalContactId?: string): string {
   if (!externalContactId) return randomUUID();
-  const h = createHash('sha256').update(`retention-desk:${channel}:${externalContactId}`).digest('hex');
+  const h = createHmac('sha256', key).update(`contact-id:${channel}:${externalContactId}`).digest('hex');
   // Shaped as a version-8 (custom) UUID: reveals nothing about the account.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Who started a contact, as a keyed fingerprint (no phone in clear): a start repeated with the same
+ * channel id is the same contact only if it comes from the same caller, for the same account and reason.
+ */
+export function startFingerprint(key: string, r: StartContactBody): string {
+  const who = [r.channel, r.callType, r.callerPhone ?? '', r.accountId ?? ''].join('|');
+  return createHmac('sha256', key).update(`start:${who}`).digest('hex').slice(0, 32);
+}
+
+/** The contact id a turn names: its own, or the one derived from the channel's id. */
+async function resolveContactId(ref: ContactRef, key: () => Promise<string>): Promise<string> {
+  return typeof ref === 'string' ? ref : contactIdFor(await key(), ref.channel, ref.externalContactId);
 }
 
 /**
@@ -58,14 +77,31 @@ export function contactIdFor(channel: string, externalContactId?: string): strin
  */
 export async function loadTurn(
   state: TaskState,
-  deps: { contacts: ContactStore; accounts: AccountStore; config: ConfigSource },
+  deps: {
+    contacts: ContactStore;
+    accounts: AccountStore;
+    config: ConfigSource;
+    contactKey: () => Promise<string>;
+  },
 ): Promise<Turn> {
   if (state.action === 'start') {
     const req = state.request;
-    const contactId = contactIdFor(req.channel, req.externalContactId);
+    const key = req.externalContactId ? await deps.contactKey() : undefined;
+    const contactId = key ? contactIdFor(key, req.channel, req.externalContactId) : randomUUID();
+    const startedBy = key ? startFingerprint(key, req) : undefined;
     if (req.externalContactId) {
       const existing = await deps.contacts.get(contactId);
-      if (existing) return { kind: 'unchanged', contact: existing };
+      if (existing) {
+        // A retried start from the same caller finds its contact; anyone else learns nothing of it.
+        if (existing.startedBy === startedBy) return { kind: 'unchanged', contact: existing };
+        return {
+          kind: 'rejected',
+          problem: problem(
+            'ExternalContactIdInUse',
+            'This externalContactId belongs to a contact started by another caller: start with a new one.',
+          ),
+        };
+      }
     }
     const [config, byId, byPhone] = await Promise.all([
       deps.config.active(),
@@ -78,8 +114,10 @@ export async function loadTurn(
       request: req,
       now: state.now,
       ...(account ? { accountId: account.accountId } : {}),
+      // The number is a factor only as a network's caller id: typed into a chat it proves nothing.
       callerMatched:
         account !== undefined &&
+        req.channel !== 'chat' &&
         req.callerPhone !== undefined &&
         (req.callerPhone === account.phone || (account.otherPhones ?? []).includes(req.callerPhone)),
       config,
@@ -87,14 +125,14 @@ export async function loadTurn(
     return {
       kind: 'proceed',
       isNew: true,
-      contact,
+      contact: startedBy ? { ...contact, startedBy } : contact,
       ...(account ? { account, recordContact: { accountId: account.accountId, at: state.now } } : {}),
       log: [],
     };
   }
-  const contact = await deps.contacts.get(state.contactId);
-  if (!contact)
-    return { kind: 'rejected', problem: problem('ContactNotFound', `No contact ${state.contactId}.`) };
+  const contactId = await resolveContactId(state.contactId, deps.contactKey);
+  const contact = await deps.contacts.get(contactId);
+  if (!contact) return { kind: 'rejected', problem: problem('ContactNotFound', `No contact ${contactId}.`) };
   const admission = admitTurn(state, contact);
   if (admission.kind === 'rejected') return { kind: 'rejected', problem: admission.problem };
   if (admission.kind === 'unchanged') return { kind: 'unchanged', contact };

@@ -8,6 +8,8 @@ import type { Contact } from '../../shared/schemas/contact';
 export const SALT = '0123456789abcdef0123456789abcdef';
 /** The factor pepper of the tests (a real one is a secret: Secrets Manager on AWS, a file locally). */
 export const TEST_PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
+/** The key of derived contact ids in the tests. */
+export const TEST_CONTACT_KEY = 'test-contact-key-0123456789abcdef0123456789';
 export const FACTORS = { last4: '4821', zip: '94107', dob: '1980-02-29', pin: '2468' };
 export const NOW = '2026-11-23T12:00:00.000Z';
 
@@ -71,11 +73,12 @@ export function premiumAccount(over: Partial<Account> = {}): Account {
 export const config = DEFAULT_CONFIG;
 
 /** A contact of the premium account, verified and segmented, at the OFFER stage. */
+/** A verified premium customer on the agent desktop (not self-service: every offer may be presented). */
 export function verifiedPremiumContact(contactId = 'c-1'): Contact {
   const a = premiumAccount();
   const c = newContact({
     contactId,
-    request: { channel: 'voice', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
+    request: { channel: 'agent', callType: 'CLOSE_ACCOUNT', accountId: a.accountId },
     now: NOW,
     accountId: a.accountId,
     callerMatched: false,

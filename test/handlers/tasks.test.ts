@@ -7,7 +7,7 @@ import { makeHandler as saveTurn } from '../../functions/save-turn';
 import { makeHandler as segmentCustomer } from '../../functions/segment-customer';
 import { makeHandler as verifyCaller } from '../../functions/verify-caller';
 import type { TaskState, Turn } from '../../shared/application/turn-state';
-import { FACTORS, NOW, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { FACTORS, NOW, premiumAccount, TEST_CONTACT_KEY, TEST_PEPPER } from '../fakes/accounts';
 import { fixedConfig, MemoryStores } from '../fakes/stores';
 
 const context = { functionName: 'task', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 2000 } as never;
@@ -17,7 +17,12 @@ function handlers(stores = new MemoryStores([account])) {
   const config = fixedConfig();
   return {
     stores,
-    load: loadContact({ contacts: stores, accounts: stores.accountStore, config }),
+    load: loadContact({
+      contacts: stores,
+      accounts: stores.accountStore,
+      config,
+      contactKey: async () => TEST_CONTACT_KEY,
+    }),
     segment: segmentCustomer({ config }),
     route: routeContact({ config }),
     verify: verifyCaller({ config, pepper: async () => TEST_PEPPER }),

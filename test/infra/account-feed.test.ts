@@ -69,6 +69,7 @@ const accountsId = logicalId(data.accounts);
 const pepperId = logicalId(data.pepper);
 const accountsArn = arnOf(accountsId);
 const pepperArn = { Ref: pepperId };
+const contactKeyId = logicalId(data.contactKey);
 const dlqArn = arnOf(dlqId);
 
 function bucketPolicyOf(bucketId: string): Statement[] {
@@ -89,7 +90,7 @@ const sslDeny = (bucketId: string) => ({
 describe('pepper secret', () => {
   it('is generated (64 characters, no punctuation), retained, with no fixed name and no customer key', () => {
     const secrets = dataTpl.findResources('AWS::SecretsManager::Secret');
-    expect(Object.keys(secrets)).toEqual([pepperId]);
+    expect(Object.keys(secrets).sort()).toEqual([pepperId, contactKeyId].sort());
     const s = secrets[pepperId] as Json;
     expect(s.Properties.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
     expect(s.Properties.Name).toBeUndefined();
@@ -109,7 +110,10 @@ describe('pepper secret', () => {
     const entries = ours.map((f) => f.entryName);
     const withEnv = entries.filter((e) => 'PEPPER_SECRET_ARN' in envOf(e));
     const withSecrets = entries.filter((e) =>
-      statementsOf(e).some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:'))),
+      statementsOf(e).some(
+        (s) =>
+          actionsOf(s).some((a) => a.startsWith('secretsmanager:')) && JSON.stringify(s).includes(pepperId),
+      ),
     );
     const expected = ['admin-api', 'import-accounts', 'verify-caller'];
     expect(withEnv.sort()).toEqual(expected);
@@ -132,6 +136,24 @@ describe('pepper secret', () => {
     expect(refs.sort()).toEqual([
       ...Array(3).fill('AWS::IAM::Policy'),
       ...Array(3).fill('AWS::Lambda::Function'),
+    ]);
+  });
+});
+
+describe('contact key secret', () => {
+  it('is generated, retained, and read by load-contact alone (GetSecretValue on it, nothing else)', () => {
+    const s = dataTpl.findResources('AWS::SecretsManager::Secret')[contactKeyId] as Json;
+    expect(s.Properties.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+    expect(s.DeletionPolicy).toBe('Retain');
+    const readers = ours
+      .map((f) => f.entryName)
+      .filter(
+        (e) => JSON.stringify(statementsOf(e)).includes(contactKeyId) || 'CONTACT_KEY_SECRET_ARN' in envOf(e),
+      );
+    expect(readers).toEqual(['load-contact']);
+    expect(resolveImport(envOf('load-contact').CONTACT_KEY_SECRET_ARN)).toEqual({ Ref: contactKeyId });
+    expect(pairs(statementsOf('load-contact'), 'secretsmanager')).toEqual([
+      ['secretsmanager:GetSecretValue', { Ref: contactKeyId }],
     ]);
   });
 });

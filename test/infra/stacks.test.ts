@@ -201,7 +201,7 @@ describe('functions', () => {
   });
 
   it.each([
-    ['load-contact', ['CONTACTS_TABLE', 'ACCOUNTS_TABLE', 'CATALOG_TABLE']],
+    ['load-contact', ['CONTACTS_TABLE', 'ACCOUNTS_TABLE', 'CATALOG_TABLE', 'CONTACT_KEY_SECRET_ARN']],
     ['segment-customer', ['CATALOG_TABLE']],
     ['route-contact', ['CATALOG_TABLE']],
     ['verify-caller', ['CATALOG_TABLE', 'PEPPER_SECRET_ARN']],

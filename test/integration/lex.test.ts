@@ -66,15 +66,19 @@ describe('Lex V2 adapter on the local stack', () => {
     expect(r.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'phone' });
     r = await invoke(event(sid, r, { phone: p.phone }));
     expect(r.sessionState.dialogAction).toMatchObject({ type: 'ElicitSlot', slotToElicit: 'last4' });
-    expect(Object.keys(r.sessionState.sessionAttributes)).toEqual(['contactId']);
+    // Nothing of ours in the session attributes (the client can set them): the session is the key.
+    expect(r.sessionState.sessionAttributes).toEqual({});
     r = await invoke(event(sid, r, { phone: p.phone, last4: p.last4 }));
-    // The caller's number matched: one more factor is enough.
+    // A number typed in chat is no factor: a second one is asked for.
+    expect(r.sessionState.dialogAction).toMatchObject({ type: 'ElicitSlot', slotToElicit: 'zip' });
+    const factors = { phone: p.phone, last4: p.last4, zip: p.zip };
+    r = await invoke(event(sid, r, factors));
     expect(r.sessionState.dialogAction.type).toBe('ConfirmIntent');
     const first = r.messages[0]!.content;
-    r = await invoke(event(sid, r, { phone: p.phone, last4: p.last4 }, 'Denied'));
+    r = await invoke(event(sid, r, factors, 'Denied'));
     expect(r.sessionState.dialogAction.type).toBe('ConfirmIntent');
     expect(r.messages[0]!.content).not.toBe(first);
-    r = await invoke(event(sid, r, { phone: p.phone, last4: p.last4 }, 'Confirmed'));
+    r = await invoke(event(sid, r, factors, 'Confirmed'));
     expect(r.sessionState.dialogAction.type).toBe('Close');
     expect(r.sessionState.intent.state).toBe('Fulfilled');
     expect(r.messages[0]!.content).toMatch(/staying with us/);
