@@ -6,8 +6,31 @@ export const E164Schema = z
   .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123');
 export const IsoDateSchema = z.iso.date();
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
-const Money = z.number().finite();
-const NonNegMoney = z.number().finite().nonnegative();
+
+/**
+ * Whether DynamoDB can store the number: 0, or a magnitude from 1e-130 to 9.99…e125 (its 38
+ * significant digits hold any double's 17). Outside, a write fails with a ValidationException,
+ * which would answer 503 for a record that was accepted.
+ */
+export const isDynamoNumber = (x: number) => x === 0 || (Math.abs(x) >= 1e-130 && Math.abs(x) < 1e126);
+export const DYNAMO_NUMBER_MESSAGE =
+  'must be a number DynamoDB can store (|x| between 1e-130 and 1e125, or 0)';
+/**
+ * Every number that may reach DynamoDB starts here, so none validates that cannot be stored.
+ * Checked first and alone: 1e200 is one issue (this one), not also "too big".
+ */
+export const StoredNumberSchema = z
+  .number()
+  .finite()
+  .refine(isDynamoNumber, { message: DYNAMO_NUMBER_MESSAGE, abort: true });
+/** Money amounts: a trillion either way is beyond any card account (or issuer's budget). */
+export const MAX_MONEY = 1e12;
+export const MoneySchema = StoredNumberSchema.min(-MAX_MONEY).max(MAX_MONEY);
+export const NonNegMoneySchema = StoredNumberSchema.min(0).max(MAX_MONEY);
+/** A share or probability (0..1). */
+export const FractionSchema = StoredNumberSchema.min(0).max(1);
+const Money = MoneySchema;
+const NonNegMoney = NonNegMoneySchema;
 
 export const CARD_FAMILIES = [
   'PREMIUM_TRAVEL',
@@ -26,9 +49,9 @@ export const CardProductSchema = z
     family: CardFamilySchema,
     annualFee: NonNegMoney,
     /** Purchase APR as a fraction, e.g. 0.2399. */
-    apr: z.number().min(0).max(1),
+    apr: FractionSchema,
     /** Rewards earned per unit of spend, as a fraction (0.02 = 2 %). */
-    rewardsRate: z.number().min(0).max(0.2),
+    rewardsRate: StoredNumberSchema.min(0).max(0.2),
   })
   .strict();
 export type CardProduct = z.infer<typeof CardProductSchema>;
@@ -125,7 +148,7 @@ export const AccountSchema = z
     revenue12m: z.object({ interchange: NonNegMoney, interest: NonNegMoney, fees: NonNegMoney }).strict(),
     cost12m: z.object({ rewards: NonNegMoney, servicing: NonNegMoney }).strict(),
     /** Probability of default over 12 months (0..1). */
-    riskScore: z.number().min(0).max(1),
+    riskScore: FractionSchema,
     flags: AccountFlagsSchema,
     productsHeld: z.array(HeldProductSchema),
     /** Transactions per category over 12 months, when the issuer sends them. */

@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { checkExpression } from '../domain/expressions';
-import { CardFamilySchema, HeldProductSchema } from './account';
+import {
+  CardFamilySchema,
+  HeldProductSchema,
+  MoneySchema,
+  NonNegMoneySchema,
+  StoredNumberSchema,
+} from './account';
 
 export const CALL_TYPES = [
   'CLOSE_ACCOUNT',
@@ -63,7 +69,7 @@ export const ConditionSchema = z.discriminatedUnion('op', [
     .object({
       fact: NumericFactSchema,
       op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']),
-      value: z.number(),
+      value: StoredNumberSchema,
     })
     .strict(),
   z
@@ -151,16 +157,16 @@ export const OfferSchema = z
     /** Issuer's cost if accepted: fixed + shares of the account's own figures. */
     cost: z
       .object({
-        fixed: z.number().nonnegative(),
-        annualFeeShare: z.number().min(0).max(1),
-        interestShare: z.number().min(0).max(1),
-        spendShare: z.number().min(0).max(0.1),
+        fixed: NonNegMoneySchema,
+        annualFeeShare: StoredNumberSchema.min(0).max(1),
+        interestShare: StoredNumberSchema.min(0).max(1),
+        spendShare: StoredNumberSchema.min(0).max(0.1),
       })
       .strict(),
     /** Prior probability that the customer accepts, before segment and call-type adjustment. */
-    acceptProbability: z.number().gt(0).lt(1),
+    acceptProbability: StoredNumberSchema.gt(0).lt(1),
     /** Cross-sell: the new product's expected annual margin for the issuer. */
-    annualMargin: z.number().nonnegative().optional(),
+    annualMargin: NonNegMoneySchema.optional(),
     /** Who may grant it: any agent (the default), a retention specialist, or a supervisor. */
     authority: z.enum(['AGENT', 'SPECIALIST', 'SUPERVISOR']).optional(),
     /** Validity window (UTC dates, inclusive); absent ends mean open. */
@@ -173,7 +179,7 @@ export const OfferSchema = z
       .object({
         period: z.enum(['DAY', 'MONTH']),
         maxAccepts: z.number().int().positive().optional(),
-        maxCost: z.number().positive().optional(),
+        maxCost: NonNegMoneySchema.positive().optional(),
       })
       .strict()
       .refine((b) => b.maxAccepts !== undefined || b.maxCost !== undefined, {
@@ -233,7 +239,7 @@ export const RoutingRuleSchema = z
           .min(1)
           .optional(),
         /** Matches when annual profit is at least this. */
-        minAnnualProfit: z.number().optional(),
+        minAnnualProfit: MoneySchema.optional(),
       })
       .strict(),
     queue: QueueSchema,
@@ -251,7 +257,7 @@ export const CallTypePolicySchema = z
     /** Whether any offer may be made at all (never for fraud, lost or stolen cards). */
     salesAllowed: z.boolean(),
     /** Share of the customer's value at stake if nothing is done. */
-    churnRisk: z.number().min(0).max(1),
+    churnRisk: StoredNumberSchema.min(0).max(1),
   })
   .strict();
 
@@ -272,13 +278,13 @@ export const DecisionConfigSchema = z
     value: z
       .object({
         /** Loss given default, as a share of exposure. */
-        lossGivenDefault: z.number().min(0).max(1),
+        lossGivenDefault: StoredNumberSchema.min(0).max(1),
         horizonYears: z.number().int().min(1).max(10),
-        discountRate: z.number().min(0).max(0.5),
+        discountRate: StoredNumberSchema.min(0).max(0.5),
         /** Yearly probability that a kept customer stays. */
-        retentionRate: z.number().min(0).max(1),
+        retentionRate: StoredNumberSchema.min(0).max(1),
         /** Servicing cost of one contact (added to the customer's cost for each in the last 12 months). */
-        contactCost: z.number().min(0).max(1000).optional(),
+        contactCost: StoredNumberSchema.min(0).max(1000).optional(),
       })
       .strict(),
     limits: z
@@ -296,11 +302,11 @@ export const DecisionConfigSchema = z
     learning: z
       .object({
         /** How many observations the catalog's prior is worth. */
-        priorStrength: z.number().positive().max(10_000),
+        priorStrength: StoredNumberSchema.positive().max(10_000),
         /** Share of decisions that sample the posterior (Thompson) instead of using its mean. */
-        explorationShare: z.number().min(0).max(0.5),
+        explorationShare: StoredNumberSchema.min(0).max(0.5),
         /** Share of accounts, sticky, decided on the catalog priors only (the control group). */
-        controlShare: z.number().min(0).max(0.5),
+        controlShare: StoredNumberSchema.min(0).max(0.5),
       })
       .strict()
       .optional(),

@@ -4,10 +4,14 @@ import {
   AccountIdSchema,
   CardProductSchema,
   E164Schema,
+  FractionSchema,
   HeldProductSchema,
   IsoDateSchema,
+  MoneySchema,
+  NonNegMoneySchema,
   PaymentStatusSchema,
   SPEND_CATEGORIES,
+  StoredNumberSchema,
   TagSchema,
 } from './account';
 
@@ -21,8 +25,8 @@ import {
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v.trim()) ? Number(v) : v), schema);
-const Money = num(z.number().finite());
-const NonNeg = num(z.number().finite().nonnegative());
+const Money = num(MoneySchema);
+const NonNeg = num(NonNegMoneySchema);
 
 /** A phone number as typed by people: spaces, dashes, dots and brackets are dropped; 10 digits are US. */
 export function normalisePhone(raw: string): string | undefined {
@@ -44,8 +48,8 @@ const Phone = z.string().transform((v, ctx) => {
 /** The card product; its figures may come as text too. */
 const ImportProductSchema = CardProductSchema.extend({
   annualFee: NonNeg,
-  apr: num(z.number().min(0).max(1)),
-  rewardsRate: num(z.number().min(0).max(0.2)),
+  apr: num(FractionSchema),
+  rewardsRate: num(StoredNumberSchema.min(0).max(0.2)),
 });
 
 export const ImportRecordSchema = z.strictObject({
@@ -87,7 +91,7 @@ export const ImportRecordSchema = z.strictObject({
   payments: z.array(PaymentStatusSchema).length(12),
   revenue12m: z.strictObject({ interchange: NonNeg, interest: NonNeg, fees: NonNeg }),
   cost12m: z.strictObject({ rewards: NonNeg, servicing: NonNeg }),
-  riskScore: num(z.number().min(0).max(1)),
+  riskScore: num(FractionSchema),
   flags: AccountFlagsSchema,
   productsHeld: z.array(HeldProductSchema),
   tags: z.array(TagSchema).optional(),
