@@ -1,5 +1,6 @@
 import type { AnswerNext, BudgetCharge, LearnCount } from '../domain/call';
 import type { Problem } from '../domain/problems';
+import type { RateCharge } from '../domain/rate-limits';
 import type { AccountVerificationUpdate } from '../ports';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
@@ -22,6 +23,8 @@ export interface Turn {
   learn?: LearnCount;
   /** A new contact of an identified account: dated on the account (contact frequency). */
   recordContact?: { accountId: string; at: string };
+  /** Requests this turn counts against rate limits (charged in its one write). */
+  rate?: RateCharge[];
 }
 
 /** The state machine's state as a task sees it: the turn's input plus the turn so far. */

@@ -261,6 +261,14 @@ export const CallTypePolicySchema = z
   })
   .strict();
 
+export const RateLimitSchema = z
+  .object({
+    max: z.number().int().min(1).max(100_000),
+    windowSeconds: z.number().int().min(10).max(86_400),
+  })
+  .strict();
+export type RateLimit = z.infer<typeof RateLimitSchema>;
+
 export const DecisionConfigSchema = z
   .object({
     version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/),
@@ -275,6 +283,15 @@ export const DecisionConfigSchema = z
         lockMinutes: z.number().int().min(1).max(1440),
       })
       .strict(),
+    /** Requests counted per window (defaults in shared/domain/rate-limits.ts when absent). */
+    rateLimits: z
+      .object({
+        startsPerPhone: RateLimitSchema,
+        startsPerAccount: RateLimitSchema,
+        verificationsPerAccount: RateLimitSchema,
+      })
+      .strict()
+      .optional(),
     value: z
       .object({
         /** Loss given default, as a share of exposure. */

@@ -243,3 +243,54 @@ describe('findings 3 and 4: the chat session is ours, and a typed number is no f
     expect((await verify(voice, { zip: FACTORS.zip })).json).toMatchObject({ verified: true });
   });
 });
+
+describe('finding 6: rate limits on starts and verification', () => {
+  it('the 21st contact from one number in 10 minutes is a 429 with Retry-After, and stores nothing', async () => {
+    const { phone } = await victim();
+    for (let i = 0; i < 20; i++) await start({ callerPhone: phone });
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const count = async () =>
+      (await stack.db.send(new ScanCommand({ TableName: stack.env.CONTACTS_TABLE!, Select: 'COUNT' }))).Count;
+    const before = await count();
+    const over = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: phone,
+    });
+    expect(over.status).toBe(429);
+    expect(over.type).toMatch(/problem\+json/);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(600);
+    expect(await count()).toBe(before);
+    // An unknown number is limited the same way (no account needed to flood).
+    const nobody = '+15555559876';
+    const answers = [];
+    for (let i = 0; i < 21; i++)
+      answers.push(
+        (
+          await http('POST', '/v1/contacts', {
+            channel: 'agent',
+            callType: 'CLOSE_ACCOUNT',
+            callerPhone: nobody,
+          })
+        ).status,
+      );
+    expect(answers.slice(0, 20).every((s) => s === 201)).toBe(true);
+    expect(answers[20]).toBe(429);
+  });
+
+  it('verification attempts per account are limited whatever the number of contacts: the 21st in 15 minutes is a 429', async () => {
+    const { phone, accountId } = await victim();
+    // 21 contacts (by number and by account id), one attempt each: 3 wrong ones lock, later ones
+    // still reach the account and are counted.
+    const contacts = [];
+    for (let i = 0; i < 21; i++) contacts.push(await start(i % 2 ? { callerPhone: phone } : { accountId }));
+    const statuses = [];
+    for (const c of contacts) statuses.push((await verify(c, { last4: '0001', zip: FACTORS.zip })).status);
+    expect(statuses.slice(0, 20).filter((s) => s === 429)).toHaveLength(0);
+    expect(statuses.slice(2, 20).every((s) => s === 423)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    const account = await localClient(() => stack).account(accountId);
+    expect(account?.verification.failures).toBe(3);
+  });
+});

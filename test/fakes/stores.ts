@@ -1,4 +1,11 @@
-import type { AccountStore, ConfigSource, ContactStore, TurnStore, TurnWrite } from '../../shared/ports';
+import type {
+  AccountStore,
+  ConfigSource,
+  ContactStore,
+  SaveOutcome,
+  TurnStore,
+  TurnWrite,
+} from '../../shared/ports';
 import type { Account } from '../../shared/schemas/account';
 import type { DecisionConfig } from '../../shared/schemas/config';
 import type { Contact, OfferLogEvent } from '../../shared/schemas/contact';
@@ -27,7 +34,13 @@ export class MemoryStores implements ContactStore, TurnStore {
       return hits.length === 1 ? structuredClone(hits[0]) : undefined;
     },
   };
-  async save(w: TurnWrite): Promise<'saved' | 'conflict'> {
+  /** Rate-limit counters by scope, subject and window, as the DynamoDB adapter keeps them. */
+  rates = new Map<string, number>();
+  async save(w: TurnWrite): Promise<SaveOutcome> {
+    for (const r of w.rate ?? []) {
+      if ((this.rates.get(`${r.scope}#${r.subject}#${r.windowStart}`) ?? 0) >= r.max)
+        return { kind: 'rate-limited', charge: r };
+    }
     const stored = this.contacts.get(w.contact.contactId);
     if (w.expectedVersion === undefined ? stored !== undefined : stored?.version !== w.expectedVersion)
       return 'conflict';
@@ -47,6 +60,10 @@ export class MemoryStores implements ContactStore, TurnStore {
         attempts: w.account.next.attempts,
         ...(w.account.next.lockedUntil ? { lockedUntil: w.account.next.lockedUntil } : {}),
       };
+    }
+    for (const r of w.rate ?? []) {
+      const k = `${r.scope}#${r.subject}#${r.windowStart}`;
+      this.rates.set(k, (this.rates.get(k) ?? 0) + 1);
     }
     this.contacts.set(w.contact.contactId, structuredClone(w.contact));
     this.log.push(...structuredClone(w.log));
