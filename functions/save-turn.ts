@@ -1,9 +1,13 @@
-import { turnStore } from '../shared/adapters/composition';
+import { contactStore, turnStore } from '../shared/adapters/composition';
 import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
 import { saveTurn } from '../shared/application/tasks';
-import type { TurnStore } from '../shared/ports';
+import type { ContactStore, TurnStore } from '../shared/ports';
 
-/** SaveTurn: the turn's one write (contact, offer log, account counters) in one transaction. */
-export const makeHandler = (deps: { store: TurnStore }) => taskHandler((e) => saveTurn(e.state, deps.store));
+/**
+ * SaveTurn: the turn's one write (contact, offer log, account counters) in one transaction. The
+ * contact is read again only when the write lost a race, to answer a repeat with its first result.
+ */
+export const makeHandler = (deps: { store: TurnStore; contacts?: ContactStore }) =>
+  taskHandler((e) => saveTurn(e.state, deps.store, deps.contacts));
 
-export const handler = lazyHandler(() => makeHandler({ store: turnStore() }));
+export const handler = lazyHandler(() => makeHandler({ store: turnStore(), contacts: contactStore() }));

@@ -14,12 +14,14 @@ import { computeFacts } from '../domain/facts';
 import { acceptanceFor, statsKey } from '../domain/learning';
 import { type CompiledCatalog, compileCatalog } from '../domain/offers';
 import { problem } from '../domain/problems';
+import { rateCharge, retryAfterSeconds } from '../domain/rate-limits';
 import { routeContact } from '../domain/routing';
 import { type CompiledSegmentTable, compileSegmentTable } from '../domain/segments';
 import { verifyFactors } from '../domain/verification';
 import type { AccountStore, ConfigSource, ContactStore, Counter, CounterStore, TurnStore } from '../ports';
 import type { ContactRef, StartContactBody } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
+import type { Contact } from '../schemas/contact';
 import { proceeding, type TaskState, type Turn } from './turn-state';
 
 /** Compiled forms of a configuration, built once per version and reused across turns. */
@@ -65,6 +67,10 @@ export function startFingerprint(key: string, r: StartContactBody): string {
   return createHmac('sha256', key).update(`start:${who}`).digest('hex').slice(0, 32);
 }
 
+/** A calling number as rate limits count it: keyed, so the counters hold no number. */
+const phoneKey = (key: string, phone: string) =>
+  createHmac('sha256', key).update(`phone:${phone}`).digest('hex').slice(0, 32);
+
 /** The contact id a turn names: its own, or the one derived from the channel's id. */
 async function resolveContactId(ref: ContactRef, key: () => Promise<string>): Promise<string> {
   return typeof ref === 'string' ? ref : contactIdFor(await key(), ref.channel, ref.externalContactId);
@@ -86,9 +92,10 @@ export async function loadTurn(
 ): Promise<Turn> {
   if (state.action === 'start') {
     const req = state.request;
-    const key = req.externalContactId ? await deps.contactKey() : undefined;
-    const contactId = key ? contactIdFor(key, req.channel, req.externalContactId) : randomUUID();
-    const startedBy = key ? startFingerprint(key, req) : undefined;
+    const key = req.externalContactId || req.callerPhone ? await deps.contactKey() : undefined;
+    const contactId =
+      key && req.externalContactId ? contactIdFor(key, req.channel, req.externalContactId) : randomUUID();
+    const startedBy = key && req.externalContactId ? startFingerprint(key, req) : undefined;
     if (req.externalContactId) {
       const existing = await deps.contacts.get(contactId);
       if (existing) {
@@ -109,6 +116,13 @@ export async function loadTurn(
       !req.accountId && req.callerPhone ? deps.accounts.findByPhone(req.callerPhone) : undefined,
     ]);
     const account = byId ?? byPhone;
+    // Starts are counted per calling number (keyed hash: no number in the counters) and per account.
+    const rate = [
+      ...(key && req.callerPhone
+        ? [rateCharge('startsPerPhone', phoneKey(key, req.callerPhone), config, state.now)]
+        : []),
+      ...(account ? [rateCharge('startsPerAccount', account.accountId, config, state.now)] : []),
+    ];
     const contact = newContact({
       contactId,
       request: req,
@@ -128,6 +142,7 @@ export async function loadTurn(
       contact: startedBy ? { ...contact, startedBy } : contact,
       ...(account ? { account, recordContact: { accountId: account.accountId, at: state.now } } : {}),
       log: [],
+      rate,
     };
   }
   const contactId = await resolveContactId(state.contactId, deps.contactKey);
@@ -211,16 +226,18 @@ export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string 
     now: state.now,
   });
   const verified = applyVerification(turn.contact, result);
+  const rate = [rateCharge('verificationsPerAccount', account.accountId, compiled.config, state.now)];
   const contact = state.idempotencyKey
     ? { ...verified, verification: { ...verified.verification, lastAttemptKey: state.idempotencyKey } }
     : verified;
   // Every judged guess writes the account's attempt sequence, conditionally on the one read; only a
   // guess on a locked account (not judged) writes nothing there.
-  if (result.kind === 'locked' && !result.justLocked) return { ...turn, contact };
+  if (result.kind === 'locked' && !result.justLocked) return { ...turn, contact, rate };
   const next = result.secrets;
   return {
     ...turn,
     contact,
+    rate,
     accountUpdate: {
       accountId: account.accountId,
       expected: {
@@ -299,8 +316,31 @@ export function answerTurn(state: TaskState, compiled: Compiled): Turn {
   };
 }
 
-/** SaveTurn: the one write of the turn, atomic and conditional on the version that was read. */
-export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn> {
+/**
+ * A turn that lost the contact's version race may have lost it to an identical request (a client's
+ * or Connect's retry): read the contact again, and if this turn is now a repeat of one already
+ * stored, its answer is that first result. Anything else stays a conflict.
+ */
+async function settledRepeat(
+  state: TaskState,
+  turn: Turn & { contact: Contact },
+  contacts: ContactStore,
+): Promise<Turn | undefined> {
+  const current = await contacts.get(turn.contact.contactId);
+  if (!current) return undefined;
+  if (turn.isNew)
+    // The same caller's start, stored first by its twin (a derived id: the channel's retry).
+    return current.startedBy !== undefined && current.startedBy === turn.contact.startedBy
+      ? { kind: 'unchanged', contact: current }
+      : undefined;
+  return admitTurn(state, current).kind === 'unchanged' ? { kind: 'unchanged', contact: current } : undefined;
+}
+
+/**
+ * SaveTurn: the one write of the turn, atomic and conditional on the version that was read. On a
+ * conflict, `contacts` (when given) tells a repeat of a stored turn from a real concurrent change.
+ */
+export async function saveTurn(state: TaskState, store: TurnStore, contacts?: ContactStore): Promise<Turn> {
   const turn = proceeding(state);
   const contact = finalizeTurn(turn.contact, state, state.now);
   const outcome = await store.save({
@@ -311,7 +351,19 @@ export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn
     ...(turn.budget ? { budget: turn.budget } : {}),
     ...(turn.learn ? { learn: turn.learn } : {}),
     ...(turn.recordContact ? { recordContact: turn.recordContact } : {}),
+    ...(turn.rate?.length ? { rate: turn.rate } : {}),
   });
+  if (typeof outcome === 'object') {
+    const seconds = retryAfterSeconds(outcome.charge, state.now);
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'RateLimited',
+        `Too many requests for this ${outcome.charge.scope === 'startsPerPhone' ? 'number' : 'account'}: try again in ${seconds} s.`,
+        { retryAfterSeconds: seconds },
+      ),
+    };
+  }
   if (outcome === 'budget-exhausted') {
     const offerId = state.action === 'respond' ? state.request.offerId : 'this offer';
     return {
@@ -323,6 +375,8 @@ export async function saveTurn(state: TaskState, store: TurnStore): Promise<Turn
     };
   }
   if (outcome === 'conflict') {
+    const repeat = contacts ? await settledRepeat(state, turn, contacts) : undefined;
+    if (repeat) return repeat;
     return {
       kind: 'rejected',
       problem: problem(

@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { localClient } from '../fakes/local-client';
+import startEvent from '../fixtures/connect/start-voice-close.json';
+
+/**
+ * DynamoDB's faults on the local stack (throttling, hung requests, an outage of the real JVM, races
+ * between identical retries), driven from outside as a client would: every answer is the safe route
+ * within the Connect budget, and what the caller is told is what the tables hold.
+ */
+let stack: LocalStack;
+let pepperFile: string;
+beforeAll(async () => {
+  pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
+  writeFileSync(pepperFile, `${TEST_PEPPER}\n`, { mode: 0o600 });
+  stack = await startLocalStack({ port: 0, accounts: 0, pepperFile });
+});
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dirname(pepperFile), { recursive: true, force: true });
+});
+afterEach(async () => {
+  stack.faults.reset();
+  await (stack as { dynamo?: { resume(): Promise<void> } }).dynamo?.resume();
+});
+
+/** The Connect contact flow's budget: it waits at most 8 s for a Lambda. */
+const CONNECT_BUDGET_MS = 8_000;
+type Json = Record<string, any>;
+const { http } = localClient(() => stack, '');
+const scan = async (table: string) => {
+  const items: Json[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await stack.db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    items.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+/** Everything a turn can change, for "reported failed ⇒ nothing changed". */
+const tables = async () => ({
+  contacts: await scan(stack.env.CONTACTS_TABLE!),
+  log: await scan(stack.env.OFFER_LOG_TABLE!),
+  accounts: await scan(stack.env.ACCOUNTS_TABLE!),
+  counters: await scan(stack.env.COUNTERS_TABLE!),
+});
+const sorted = (t: Awaited<ReturnType<typeof tables>>) =>
+  JSON.stringify(
+    Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.map((i) => JSON.stringify(i)).sort()])),
+  );
+const logOf = async (contactId: string) =>
+  (await scan(stack.env.OFFER_LOG_TABLE!)).filter((e) => e.contactId === contactId);
+
+let accounts = 0;
+/** An account of the test's own: a premium customer with no offer history. */
+async function customer() {
+  const n = ++accounts;
+  const phone = `+1555555${String(4000 + n).padStart(4, '0')}`;
+  const accountId = `FAULT-${n}`;
+  await stack.db.send(
+    new PutCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Item: premiumAccount({ accountId, phone }) }),
+  );
+  return { phone, accountId };
+}
+async function started() {
+  const { phone } = await customer();
+  const r = await http('POST', '/v1/contacts', {
+    channel: 'agent',
+    callType: 'CLOSE_ACCOUNT',
+    callerPhone: phone,
+  });
+  expect(r.status, JSON.stringify(r.json)).toBe(201);
+  return r.json.contactId as string;
+}
+async function verified() {
+  const id = await started();
+  const v = await http('POST', `/v1/contacts/${id}/verification`, { last4: FACTORS.last4, zip: FACTORS.zip });
+  expect(v.json.verified, JSON.stringify(v.json)).toBe(true);
+  return id;
+}
+async function offered() {
+  const id = await verified();
+  const o = await http('GET', `/v1/contacts/${id}/offers`);
+  expect(o.json.offers.length, JSON.stringify(o.json)).toBeGreaterThan(1);
+  return { id, offerId: o.json.offers[0].offerId as string };
+}
+const timed = async <T>(f: () => Promise<T>) => {
+  const t0 = performance.now();
+  const out = await f();
+  return { out, ms: performance.now() - t0 };
+};
+
+describe('finding 10: identical concurrent retries all get the first result', () => {
+  it('50 identical answers with one Idempotency-Key, racing for the contact: 50 identical 200s, one log entry', async () => {
+    const { id, offerId } = await offered();
+    // Every retry reads the contact before any of them writes: 49 lose the version race.
+    stack.faults.barrier(['TransactWriteItems'], 50, () => 0, 5_000);
+    const rs = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        http(
+          'POST',
+          `/v1/contacts/${id}/responses`,
+          { offerId, response: 'DECLINED' },
+          { 'Idempotency-Key': 'retry-0001' },
+        ),
+      ),
+    );
+    expect(rs.map((r) => r.status)).toEqual(Array(50).fill(200));
+    for (const r of rs) expect(r.json).toEqual(rs[0]!.json);
+    const answers = (await logOf(id)).filter((e) => e.event === 'DECLINED' && e.offerId === offerId);
+    expect(answers).toHaveLength(1);
+  });
+
+  it('50 identical verifications with one Idempotency-Key: 50 identical 200s, one judged guess', async () => {
+    const id = await started();
+    stack.faults.barrier(['TransactWriteItems'], 50, () => 0, 5_000);
+    const rs = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        http(
+          'POST',
+          `/v1/contacts/${id}/verification`,
+          { last4: FACTORS.last4, zip: FACTORS.zip },
+          { 'Idempotency-Key': 'verify-0001' },
+        ),
+      ),
+    );
+    expect(rs.map((r) => r.status)).toEqual(Array(50).fill(200));
+    for (const r of rs) expect(r.json).toEqual(rs[0]!.json);
+    expect(rs[0]!.json).toMatchObject({ verified: true, stage: 'OFFER' });
+    const contact = (await scan(stack.env.CONTACTS_TABLE!)).find((c) => c.contactId === id)!;
+    // Started (1), verified once (2).
+    expect(contact.version).toBe(2);
+  });
+});
