@@ -136,10 +136,12 @@ const ProblemSchema = z.object({
 const ErrorsSchema = z.array(z.object({ path: z.string().min(1), message: z.string().min(1) })).min(1);
 
 /** The REST and admin APIs' contract for any input: no 5xx, JSON answers, 4xx as problem+json. */
-function expectApiAnswer(r: Req, a: Answer): void {
+function expectApiAnswer(r: Req, a: Answer, hostileAuth = false): void {
   const why = show(r, a);
   expect(a.status, why).toBeGreaterThanOrEqual(200);
   expect(a.status, why).toBeLessThan(500);
+  if (hostileAuth && authEnforced())
+    expect(a.status, `a hostile token got in: ${why}`).toBeGreaterThanOrEqual(400);
   if (a.status >= 400) {
     expect(a.type, why).toMatch(/^application\/problem\+json/);
     const p = ProblemSchema.parse(JSON.parse(a.text));
@@ -397,22 +399,26 @@ const query = fc.option(
   { nil: '' },
 );
 /** Authorization headers no one should get past with; none, most of the time, until tokens are needed. */
-const hostileAuthorization = fc.option(
-  fc.oneof(
-    headerValue,
-    headerValue.map((v) => `Bearer ${v}`),
-    fc.constantFrom(
-      'Bearer',
-      'Bearer ',
-      'Basic YWRtaW46YWRtaW4=',
-      // alg none, and a token whose header is not JSON
-      `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"x","cognito:groups":["ops","productOwner","supervisor"]}').toString('base64url')}.`,
-      'Bearer e30.e30.e30',
-      'Bearer %%%.%%%.%%%',
-      `Bearer ${'a'.repeat(8000)}.${'b'.repeat(4000)}.c`,
+const hostileAuthorization = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(null) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.constant(null).map(() => tampered()),
+      headerValue,
+      headerValue.map((v) => `Bearer ${v}`),
+      fc.constantFrom(
+        'Bearer',
+        'Bearer ',
+        'Basic YWRtaW46YWRtaW4=',
+        // alg none, and a token whose header is not JSON
+        `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"x","cognito:groups":["ops","productOwner","supervisor"]}').toString('base64url')}.`,
+        'Bearer e30.e30.e30',
+        'Bearer %%%.%%%.%%%',
+        `Bearer ${'a'.repeat(8000)}.${'b'.repeat(4000)}.c`,
+      ),
     ),
-  ),
-  { freq: 3 },
+  },
 );
 
 // ---------------------------------------------------------------- the stack
@@ -421,6 +427,7 @@ const hostileAuthorization = fc.option(
 let contacts: string[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, accounts: 20 });
+  await loadTokens();
   const p = stack.personas[0]!.persona;
   const json = () => ({ 'content-type': 'application/json', ...auth('agent') });
   const start = async () => {
@@ -464,12 +471,46 @@ afterAll(async () => {
   }
 });
 
+type Desk = 'agent' | 'productOwner' | 'ops';
+/** Bearer tokens of the local issuer by desk, once the stack has one (JWT on the agent and admin APIs). */
+let tokens: Partial<Record<Desk, string>> = {};
+/** Whether the local API asks for a token: then a hostile Authorization must never get a 2xx. */
+const authEnforced = () => tokens.agent !== undefined;
+
 /**
- * The headers a request meant for the handlers carries: none while the local API has no
- * authentication. When it does, this returns a valid token for the role (test/fakes).
+ * The local issuer's tokens (test/fakes/local-client.ts tokenOf), read without a static import so
+ * this file runs the same before and after the API asks for tokens. A stack with an issuer but no
+ * token helper is an error, not a silent run of 401s.
  */
-function auth(_role: 'agent' | 'productOwner' | 'ops'): Record<string, string> {
-  return {};
+async function loadTokens(): Promise<void> {
+  if (!('issuer' in stack)) return;
+  const { tokenOf } = (await import('../fakes/local-client')) as unknown as {
+    tokenOf?: (s: LocalStack, roles: string[]) => Promise<string>;
+  };
+  if (!tokenOf) throw new Error('The stack has an issuer but test/fakes/local-client.ts has no tokenOf');
+  tokens = {
+    agent: await tokenOf(stack, ['supervisor']),
+    productOwner: await tokenOf(stack, ['productOwner']),
+    ops: await tokenOf(stack, ['ops']),
+  };
+}
+
+/** The headers a request meant for the handlers carries: a valid token for the desk, when one is needed. */
+function auth(desk: Desk): Record<string, string> {
+  const t = tokens[desk];
+  return t ? { authorization: `Bearer ${t}` } : {};
+}
+
+/** A real token with its claims rewritten (every role) and the signature kept: it must not verify. */
+function tampered(): string {
+  const t = tokens.productOwner ?? 'e30.e30.sig';
+  const [head, body, sig] = t.split('.');
+  let claims: Record<string, unknown> = {};
+  try {
+    claims = JSON.parse(Buffer.from(body ?? '', 'base64url').toString('utf8'));
+  } catch {}
+  const forged = { ...claims, 'cognito:groups': ['supervisor', 'productOwner', 'ops'], exp: 4_102_444_800 };
+  return `Bearer ${head}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`;
 }
 
 // ---------------------------------------------------------------- REST API v1
@@ -510,7 +551,12 @@ const restRequest = (opts: { invalidOnly: boolean }) =>
         if (g.idempotencyKey !== null) headers['idempotency-key'] = g.idempotencyKey;
         const path = route.resource.replace('{contactId}', g.id) + g.query;
         const body = g.method === 'GET' && !g.body ? undefined : g.body;
-        return { route, req: { method: g.method, path, headers, body } as Req, id: g.id };
+        return {
+          route,
+          req: { method: g.method, path, headers, body } as Req,
+          id: g.id,
+          hostileAuth: g.authorization !== null,
+        };
       })
       .filter(({ route, req, id }) => {
         if (!opts.invalidOnly) return true;
@@ -536,8 +582,8 @@ function isValidStart(body: Buffer): boolean {
 describe('REST API v1 under hostile input', () => {
   const any = runsOf(0.2);
   it(`never a 5xx or a hang; every 4xx is problem+json (${any} cases)`, { timeout: budget(any) }, () =>
-    check('REST v1: any request', any, restRequest({ invalidOnly: false }), async ({ req }) =>
-      expectApiAnswer(req, await send(req)),
+    check('REST v1: any request', any, restRequest({ invalidOnly: false }), async ({ req, hostileAuth }) =>
+      expectApiAnswer(req, await send(req), hostileAuth),
     ),
   );
 
@@ -548,7 +594,7 @@ describe('REST API v1 under hostile input', () => {
         'REST v1: bad input, tables unchanged',
         bad,
         restRequest({ invalidOnly: true }),
-        async ({ req }) => expectApiAnswer(req, await send(req)),
+        async ({ req, hostileAuth }) => expectApiAnswer(req, await send(req), hostileAuth),
       ),
     ),
   );
@@ -729,8 +775,12 @@ const adminRequest = (invalidOnly: boolean) => {
             .stringMatching(/^[A-Za-z0-9._-]{1,40}$/)
             .filter((v) => v !== DEFAULT_CONFIG.version && !/^\.{1,2}$/.test(v)),
         ),
+        otherId: pathId(() => ['NOPE-000001'], fc.stringMatching(/^NOPE-[0-9a-f]{6,20}$/)),
         body: fc.oneof(
-          { weight: 3, arbitrary: bodies[route.action]!.map((b) => Buffer.from(JSON.stringify(b) ?? '')) },
+          {
+            weight: 3,
+            arbitrary: (bodies[route.action] ?? mutated({})).map((b) => Buffer.from(JSON.stringify(b) ?? '')),
+          },
           { weight: 1, arbitrary: bodyOf({}) },
         ),
         contentType,
@@ -748,9 +798,13 @@ const adminRequest = (invalidOnly: boolean) => {
         return {
           route,
           version: g.version,
+          hostileAuth: g.authorization !== null,
           req: {
             method: g.method,
-            path: route.resource.replace('{version}', g.version),
+            // Any other id in the path (an account's) names no account: a hostile erasure erases nothing.
+            path: route.resource.replace(/\{(\w+)\}/g, (_, name: string) =>
+              name === 'version' ? g.version : g.otherId,
+            ),
             headers,
             body: g.method === 'GET' && !g.body ? undefined : g.body,
           } as Req,
@@ -764,16 +818,16 @@ const adminRequest = (invalidOnly: boolean) => {
 describe('admin API under hostile input', () => {
   const any = runsOf(0.12);
   it(`never a 5xx or a hang; every 4xx is problem+json (${any} cases)`, { timeout: budget(any, 60) }, () =>
-    check('admin: any request', any, adminRequest(false), async ({ req }) =>
-      expectApiAnswer(req, await send(req)),
+    check('admin: any request', any, adminRequest(false), async ({ req, hostileAuth }) =>
+      expectApiAnswer(req, await send(req), hostileAuth),
     ),
   );
 
   const bad = runsOf(0.08);
   it(`a batch of bad input changes no table (${bad} cases)`, { timeout: budget(bad, 60) }, () =>
     unchanged(() =>
-      check('admin: bad input, tables unchanged', bad, adminRequest(true), async ({ req }) =>
-        expectApiAnswer(req, await send(req)),
+      check('admin: bad input, tables unchanged', bad, adminRequest(true), async ({ req, hostileAuth }) =>
+        expectApiAnswer(req, await send(req), hostileAuth),
       ),
     ),
   );
