@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { accountStore, configAdmin } from '../shared/adapters/composition';
+import { accountStore, auditLog, configAdmin } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
 import { pepper } from '../shared/adapters/pepper';
 import { lazyHandler } from '../shared/adapters/task-handler';
@@ -38,6 +38,7 @@ export const handler = lazyHandler(() => {
     configs: configAdmin(),
     accounts,
     tagger: accounts,
+    audit: auditLog(),
     importer: { store: accounts, salt: () => randomBytes(16).toString('hex'), pepper },
   });
 });

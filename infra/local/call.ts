@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { CALL_TYPES } from '../../shared/schemas/config';
+import { parseRoles, TOKEN_HELP, tokenFor } from './authorizer';
 import type { Persona } from './personas';
 
 /**
@@ -20,8 +21,31 @@ const { values } = parseArgs({
     factors: { type: 'string' },
     answers: { type: 'string' },
     channel: { type: 'string', default: 'agent' },
+    token: { type: 'string' },
+    role: { type: 'string', default: 'agent' },
+    user: { type: 'string', default: 'desk-agent' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log(`npm run call -- [--persona N] [--call-type TYPE] [--factors c|w] [--answers a,d,…] [--channel agent|connect]
+                    [--token JWT] [--role agent] [--user NAME] [--url URL]
+
+${TOKEN_HELP}
+  --role R[,R…]   the roles of the token it mints (default agent: an offer of specialist or
+                  supervisor authority is then refused with 403, try --role supervisor)
+  --user NAME     the username of the token it mints (default desk-agent)`);
+  process.exit(0);
+}
+/** The agent's bearer token, read or minted once (the Connect channel needs none: it is self-service). */
+let token: Promise<string> | undefined;
+const bearer = () =>
+  (token ??= tokenFor({
+    url: values.url,
+    token: values.token,
+    roles: parseRoles(values.role),
+    user: values.user,
+  }));
 
 const personas = JSON.parse(
   readFileSync(resolve(import.meta.dirname, 'personas.json'), 'utf8'),
@@ -47,7 +71,10 @@ async function ask(question: string, preset?: string): Promise<string> {
 async function api(method: string, path: string, body?: unknown) {
   const res = await fetch(`${values.url}/v1${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: {
+      authorization: `Bearer ${await bearer()}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json()) as Record<string, unknown>;

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { TOKEN_HELP, tokenFor } from './authorizer';
 
 /**
  * `npm run event -- FILE [--url URL]`: applies account change events (JSON Lines: payment missed or
  * made, card lost or stolen, fraud hold set or cleared, product changed) through the admin API, in
  * file order, and prints each line's result (applied, stale, unknown-account, rejected with paths).
  */
-export async function applyEventsFile(file: string, url: string) {
+export async function applyEventsFile(file: string, url: string, token?: string) {
+  const bearer = await tokenFor({ url, token, roles: ['ops'] });
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
   const items: Array<{ line: number; event: unknown }> = [];
   const results: Array<{ line: number; result: string; errors?: unknown }> = [];
@@ -26,7 +28,7 @@ export async function applyEventsFile(file: string, url: string) {
     const batch = items.slice(i, i + 100);
     const res = await fetch(`${url}/v1/admin/accounts/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
       body: JSON.stringify({ events: batch.map((b) => b.event) }),
     });
     const body = (await res.json()) as {
@@ -48,10 +50,19 @@ export async function applyEventsFile(file: string, url: string) {
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { url: { type: 'string', default: process.env.RD_URL ?? 'http://127.0.0.1:3000' } },
+    options: {
+      url: { type: 'string', default: process.env.RD_URL ?? 'http://127.0.0.1:3000' },
+      token: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
-  if (!positionals[0]) throw new Error('usage: npm run event -- FILE.jsonl [--url URL]');
-  for (const r of await applyEventsFile(positionals[0], values.url))
+  const usage = `usage: npm run event -- FILE.jsonl [--url URL] [--token JWT]
+
+${TOKEN_HELP}
+                  A token it mints is an ops token (the account feed is an operations job).`;
+  if (values.help) return console.log(usage);
+  if (!positionals[0]) throw new Error(usage);
+  for (const r of await applyEventsFile(positionals[0], values.url, values.token))
     console.log(`line ${r.line}: ${r.result}${r.errors ? ` ${JSON.stringify(r.errors)}` : ''}`);
 }
 

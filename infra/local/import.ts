@@ -9,6 +9,7 @@ import {
   importLines,
 } from '../../shared/application/import-file';
 import { ImportRecordSchema } from '../../shared/schemas/import';
+import { TOKEN_HELP, tokenFor } from './authorizer';
 import { type Progress, progressReporter } from './progress';
 
 /**
@@ -22,7 +23,10 @@ export async function importFile(
   file: string,
   url: string,
   onProgress?: (p: Progress) => void,
+  /** The bearer token (default: RD_TOKEN, else an ops token minted with the local issuer's key). */
+  token?: string,
 ): Promise<ImportRun> {
+  const bearer = await tokenFor({ url, token, roles: ['ops'] });
   const input = createReadStream(file, 'utf8');
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const bytesTotal = statSync(file).size;
@@ -30,7 +34,7 @@ export async function importFile(
   const send = async (records: unknown[]): Promise<BatchResult> => {
     const res = await fetch(`${url}/v1/admin/accounts/import`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
       body: JSON.stringify({ records, firstLine: 1 }),
     });
     const body = (await res.json()) as BatchResult & { title?: string; detail?: string };
@@ -65,22 +69,36 @@ async function main() {
       url: { type: 'string', default: process.env.RD_URL ?? 'http://127.0.0.1:3000' },
       report: { type: 'string' },
       schema: { type: 'boolean', default: false },
+      token: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  const usage = `usage: npm run import -- FILE.jsonl|FILE.csv [--url URL] [--report FILE] [--token JWT] | --schema
+
+${TOKEN_HELP}
+                  A token it mints is an ops token (the account feed is an operations job).`;
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
   if (values.schema) {
     console.log(JSON.stringify(recordJsonSchema(), null, 2));
     return;
   }
   const file = positionals[0];
-  if (!file)
-    throw new Error('usage: npm run import -- FILE.jsonl|FILE.csv [--url URL] [--report FILE] | --schema');
+  if (!file) throw new Error(usage);
   const t0 = performance.now();
   const reporter = progressReporter({ tty: process.stderr.isTTY, write: (s) => process.stderr.write(s) });
   let lastProgress: Progress | undefined;
-  const out = await importFile(file, values.url, (p) => {
-    lastProgress = p;
-    reporter.update(p);
-  });
+  const out = await importFile(
+    file,
+    values.url,
+    (p) => {
+      lastProgress = p;
+      reporter.update(p);
+    },
+    values.token,
+  );
   if (lastProgress) reporter.done(lastProgress);
   const secs = (performance.now() - t0) / 1000;
   console.log(

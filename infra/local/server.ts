@@ -193,6 +193,8 @@ export async function startHttpServer(
     invoke?: Record<string, (event: unknown) => Promise<unknown>>;
     /** EventBridge's PutEvents: each event that matches the account bus's rule, to AccountEvents. */
     events?: (event: unknown) => Promise<unknown>;
+    /** API Gateway's Cognito authorizer (infra/local/authorizer.ts): the event with claims, or a 401. */
+    authorize?: (event: HttpRequest) => Promise<HttpRequest | HttpResponse>;
   },
   opts: {
     port: number;
@@ -246,11 +248,18 @@ export async function startHttpServer(
             Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
           );
           const mapped = toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body);
-          if (!mapped.ok) out = mapped.response;
+          // As on API Gateway, the authorizer runs on the API's resources, before the function.
+          const authorized =
+            mapped.ok && handlers.authorize && MATCHERS.some((m) => m.resource === mapped.event.resource)
+              ? await handlers.authorize(mapped.event)
+              : mapped.ok
+                ? mapped.event
+                : mapped.response;
+          if ('statusCode' in authorized) out = authorized;
           else {
-            const admin = isAdmin(mapped.event.resource);
+            const admin = isAdmin(authorized.resource);
             out = await (admin ? handlers.admin : handlers.api)(
-              mapped.event as never,
+              authorized as never,
               // The deployed timeouts: admin-api 30 s (imports), http-api 10 s (a synchronous run).
               fakeContext(admin ? 'admin-api' : 'http-api', admin ? 30_000 : 10_000) as never,
             );

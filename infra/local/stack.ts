@@ -22,6 +22,7 @@ import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
+import { issuerKeyPath, LocalIssuer } from './authorizer';
 import { startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
 import { FolderObjectStore } from './folder-bucket';
@@ -73,6 +74,10 @@ export interface LocalStack {
   personas: ReturnType<typeof buildPersonas>;
   /** The fault switch on the functions' DynamoDB client (off until a test turns it on). */
   faults: DynamoFaults;
+  /** The user pool's stand-in: signs tokens the local authorizer accepts. */
+  issuer: LocalIssuer;
+  /** Where the signing key is published for `npm run token` (mode 600; removed on stop). */
+  issuerKeyFile: string;
   stop(): Promise<void>;
 }
 
@@ -100,7 +105,7 @@ function applyEnv(def: LocalDefinition, endpoint: string): Record<string, string
 }
 
 /**
- * The local stand-in for the pepper secret: 32 random bytes in hex, written once with mode 600 (a
+ * The local stand-in for the pepper secret (and the contact key): 32 random bytes in hex, written once with mode 600 (a
  * second process that races to create it reads the winner's). Returns the pepper.
  */
 export function ensurePepperFile(file: string): string {
@@ -207,6 +212,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const pepper = ensurePepperFile(pepperFile);
     // The functions read it as they would the secret on AWS (shared/adapters/pepper.ts).
     process.env.PEPPER_FILE = pepperFile;
+    // The contact key (derived contact ids) likewise: kept with the data, else new per run.
+    const keyDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'retention-desk-key-'));
+    if (!opts.dataDir) cleanup.push(async () => rmSync(keyDir, { recursive: true, force: true }));
+    process.env.CONTACT_KEY_FILE = join(keyDir, 'contact-key');
+    ensurePepperFile(process.env.CONTACT_KEY_FILE);
     say(
       `Creating ${def.tables.length} tables from the template: ${def.tables.map((t) => t.create.TableName).join(', ')}`,
     );
@@ -288,8 +298,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
       cleanup.push(() => inbox.close());
     }
+    // The user pool's stand-in: tokens signed by a key of this run (kept in the data folder with --data).
+    const issuer = await LocalIssuer.create(
+      opts.dataDir ? { keyFile: join(opts.dataDir, 'issuer-key.json') } : {},
+    );
     const server = await startHttpServer(
-      { api: api as never, admin: admin as never, invoke, events },
+      { api: api as never, admin: admin as never, invoke, events, authorize: (e) => issuer.authorize(e) },
       {
         port: opts.port ?? 3000,
         // A web chat that speaks to lex-adapter with Lex-shaped events.
@@ -307,7 +321,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       },
     );
     cleanup.push(() => server.close());
+    // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
+    const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
+    const unpublish = issuer.publish(issuerKeyFile, server.url);
+    cleanup.push(async () => unpublish());
     return {
+      issuer,
+      issuerKeyFile,
       url: server.url,
       endpoint: dynamo.endpoint,
       env,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TagBodySchema } from '../../shared/schemas/admin';
+import { TOKEN_HELP, tokenFor } from './authorizer';
 
 /**
  * `npm run tag -- --tag WINBACK_Q4 --file ids.txt [--remove] [--url http://127.0.0.1:3000]`:
@@ -14,12 +15,19 @@ const { values } = parseArgs({
     file: { type: 'string' },
     remove: { type: 'boolean', default: false },
     url: { type: 'string', default: process.env.RD_URL ?? 'http://127.0.0.1:3000' },
+    token: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+const USAGE = `usage: npm run tag -- --tag NAME --file FILE [--remove] [--url URL] [--token JWT]
+
+${TOKEN_HELP}
+                  A token it mints is a product owner's (tags are configuration).`;
 
 async function main() {
-  if (!values.tag || !values.file)
-    throw new Error('usage: npm run tag -- --tag NAME --file FILE [--remove] [--url URL]');
+  if (values.help) return console.log(USAGE);
+  if (!values.tag || !values.file) throw new Error(USAGE);
+  const token = await tokenFor({ url: values.url, token: values.token, roles: ['productOwner'] });
   const ids: string[] = [];
   const bad: string[] = [];
   readFileSync(values.file, 'utf8')
@@ -36,7 +44,7 @@ async function main() {
   for (let i = 0; i < ids.length; i += 1000) {
     const res = await fetch(`${values.url}/v1/admin/tags`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
         tag: values.tag,
         accountIds: ids.slice(i, i + 1000),

@@ -1,6 +1,6 @@
 import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
-import type { AccountImportStore, AccountStore, AccountTagger, ConfigAdmin } from '../ports';
+import type { AccountImportStore, AccountStore, AccountTagger, AuditLog, ConfigAdmin } from '../ports';
 import {
   ADMIN_ROUTES,
   DryRunBodySchema,
@@ -9,7 +9,9 @@ import {
   VersionParamSchema,
 } from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
+import { actedBy } from '../schemas/identity';
 import { EventBatchSchema, ImportBatchSchema } from '../schemas/import';
+import { authorize } from './authz';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -26,6 +28,8 @@ export interface AdminDeps {
   configs: ConfigAdmin;
   accounts: AccountStore;
   tagger: AccountTagger;
+  /** Who changed what: one entry per tag request (configuration versions carry their own author). */
+  audit: AuditLog;
   /** Account import (optional in tests that do not import). */
   importer?: {
     store: AccountImportStore;
@@ -53,6 +57,9 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       'Method not allowed',
       `${req.httpMethod} is not served on ${req.resource}.`,
     );
+  const auth = authorize(req, route.action);
+  if (!auth.ok) return auth.response;
+  const by = actedBy(auth.actor);
   let version: string | undefined;
   if (route.resource.includes('{version}')) {
     const v = VersionParamSchema.safeParse(req.pathParameters?.version);
@@ -80,7 +87,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     case 'createVersion': {
       const b = parseBody(req, DecisionConfigSchema, MAX_ADMIN_BODY_BYTES);
       if (!b.ok) return b.response;
-      const r = await deps.configs.create(b.value, now);
+      const r = await deps.configs.create(b.value, now, by);
       if (r === 'exists')
         return problemResponse(
           409,
@@ -90,15 +97,15 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         );
       return json(
         201,
-        { version: b.value.version, createdAt: now },
+        { version: b.value.version, createdAt: now, createdBy: by },
         { location: `/v1/admin/config/versions/${b.value.version}` },
       );
     }
     case 'activate': {
-      const r = await deps.configs.activate(version!, now);
+      const r = await deps.configs.activate(version!, now, by);
       return r === 'missing'
         ? notFound(`No configuration version ${version}.`)
-        : json(200, { active: version, activatedAt: now });
+        : json(200, { active: version, activatedAt: now, activatedBy: by });
     }
     case 'tag': {
       const b = parseBody(req, TagBodySchema, MAX_ADMIN_BODY_BYTES);
@@ -116,7 +123,19 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
           else unknown.push(accountIds[i + k]!);
         }
       }
-      return json(200, { tag, [remove ? 'untagged' : 'tagged']: done, unknownAccounts: unknown });
+      await deps.audit.record({
+        at: now,
+        by,
+        action: remove ? 'untag' : 'tag',
+        subject: tag,
+        accountIds: accountIds.filter((id) => !unknown.includes(id)),
+      });
+      return json(200, {
+        tag,
+        [remove ? 'untagged' : 'tagged']: done,
+        unknownAccounts: unknown,
+        changedBy: by,
+      });
     }
     case 'importAccounts': {
       const b = parseBody(req, ImportBatchSchema, MAX_ADMIN_BODY_BYTES);

@@ -12,6 +12,7 @@ import {
   VerificationBodySchema,
 } from '../schemas/api';
 import type { Channel, Contact, PresentedOffer } from '../schemas/contact';
+import { authorize } from './authz';
 
 /** The parts of an API Gateway (REST, proxy) event the API reads; the local server builds the same. */
 export interface HttpRequest {
@@ -22,6 +23,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined> | null;
   body: string | null;
   isBase64Encoded?: boolean;
+  /** API Gateway's Cognito authorizer puts the verified token's claims here (the local server too). */
+  requestContext?: { authorizer?: { claims?: unknown } | null } | null;
 }
 
 export interface HttpResponse {
@@ -61,7 +64,10 @@ export function problemResponse(
 const kebab = (s: string) => s.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
 
 export function domainProblem(p: Problem): HttpResponse {
-  return problemResponse(p.status, kebab(p.name), p.title, p.detail, p.extensions ?? {});
+  const r = problemResponse(p.status, kebab(p.name), p.title, p.detail, p.extensions ?? {});
+  // A rate limit says when to come back (RFC 9110 Retry-After, in seconds).
+  const retry = p.extensions?.retryAfterSeconds;
+  return typeof retry === 'number' ? { ...r, headers: { ...r.headers, 'retry-after': String(retry) } } : r;
 }
 
 export type ValidationError = { path: string; message: string };
@@ -170,9 +176,13 @@ export function parseRequest(
         : problemResponse(404, 'not-found', 'Not found', `No route for ${req.httpMethod} ${req.path}.`),
     };
   }
+  // Who is calling comes before what they send: an unauthenticated caller learns nothing of the body's rules.
+  const auth = authorize(req, route.action);
+  if (!auth.ok) return auth;
+  const { actor } = auth;
   if (route.action === 'start') {
     const b = parseBody(req, StartContactBodySchema);
-    return b.ok ? { ok: true, input: { action: 'start', now, request: b.value } } : b;
+    return b.ok ? { ok: true, input: { action: 'start', now, request: b.value, actor } } : b;
   }
   const id = ContactIdSchema.safeParse(req.pathParameters?.contactId);
   if (!id.success) return { ok: false, response: invalid(zodErrors(id.error, 'contactId')) };
@@ -191,6 +201,7 @@ export function parseRequest(
               contactId,
               request: b.value,
               ...(key.value ? { idempotencyKey: key.value } : {}),
+              actor,
             },
           }
         : b;
@@ -208,13 +219,14 @@ export function parseRequest(
               contactId,
               request: b.value,
               ...(key.value ? { idempotencyKey: key.value } : {}),
+              actor,
             },
           }
         : b;
     }
     case 'offers':
     case 'get':
-      return { ok: true, input: { action: route.action, now, contactId } };
+      return { ok: true, input: { action: route.action, now, contactId, actor } };
   }
 }
 
@@ -256,7 +268,14 @@ export function contactView(c: Contact) {
       response: o.response ?? null,
     })),
     currentOffers: [...c.current],
-    answers: c.answers.map((a) => ({ offerId: a.offerId, response: a.response, at: a.at })),
+    answers: c.answers.map((a) => ({
+      offerId: a.offerId,
+      response: a.response,
+      at: a.at,
+      // Who answered: a desk person (sub and username), or null for the self-service channel.
+      by: a.by ?? null,
+    })),
+    ...(c.agent ? { agent: c.agent } : {}),
     outcome: c.outcome ?? null,
     history: c.history,
     configVersion: c.configVersion,

@@ -1,6 +1,16 @@
 import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { DecisionConfig, Offer, Stage } from '../schemas/config';
 import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
+import {
+  type ActedBy,
+  type Actor,
+  type Authority,
+  actedBy,
+  authorityOf,
+  authorityRank,
+  ROLE_OF_AUTHORITY,
+  rolesWithAuthority,
+} from '../schemas/identity';
 import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
 import { historyKey, type OfferHistory, suppressedBy } from './contact-policy';
 import { policyFor, statsKey } from './learning';
@@ -122,9 +132,44 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
         return reject(
           problem('OfferNotPresented', `Offer ${offerId} is not among the offers presented on this contact.`),
         );
+      // Granting an offer takes its authority; declining one grants nothing.
+      const needed = contact.offers.find((o) => o.offerId === offerId)?.authority ?? 'AGENT';
+      const held = turnAuthority(input.actor);
+      if (response === 'ACCEPTED' && (held === undefined || authorityRank(needed) > authorityRank(held))) {
+        const who = input.actor ? input.actor.username : 'The self-service channel';
+        return reject(
+          problem(
+            'InsufficientAuthority',
+            `Offer ${offerId} needs a ${ROLE_OF_AUTHORITY[needed]} (authority ${needed}); ${who} may grant ${held ? `offers of ${held} authority` : 'no offer'}. A ${rolesWithAuthority(needed).join(' or ')} may accept it.`,
+            { requiredAuthority: needed, requiredRoles: rolesWithAuthority(needed) },
+          ),
+        );
+      }
       return { kind: 'proceed' };
     }
   }
+}
+
+/**
+ * The authority a turn carries: the desk person's (from their roles), or an agent's for a turn with no
+ * person (the self-service channels, whose offers are all of agent authority).
+ */
+export function turnAuthority(actor: Actor | undefined): Authority | undefined {
+  return actor ? authorityOf(actor.roles) : 'AGENT';
+}
+
+/**
+ * Whether the contact is self-service on this turn: a voice or chat contact that no desk person holds
+ * (`agent`, set by a pickup) and that no desk person is acting on. Self-service presents only offers
+ * of agent authority and hands the customer to a person for the rest.
+ */
+export function isSelfService(c: Contact, actor: Actor | undefined): boolean {
+  return c.channel !== 'agent' && c.agent === undefined && actor === undefined;
+}
+
+/** The pickup hook: a desk person takes a voice or chat contact over on the desktop (contact binding). */
+export function assignAgent(c: Contact, actor: Actor, now: string): Contact {
+  return { ...c, agent: { ...actedBy(actor), since: now } };
 }
 
 /** After routing: the disposition ends the call at a stage, or it goes on to verification or offers. */
@@ -164,6 +209,7 @@ function logEvent(
   now: string,
   event: OfferLogEvent['event'],
   offer?: PresentedOffer,
+  by?: ActedBy,
 ): { contact: Contact; event: OfferLogEvent } {
   const e: OfferLogEvent = {
     contactId: c.contactId,
@@ -178,6 +224,7 @@ function logEvent(
     ...(c.policy ? { policy: c.policy } : {}),
     ...(c.segment ? { customerSegment: c.segment.customer, cardSegment: c.segment.card } : {}),
     ...(offer ? { offerId: offer.offerId, kind: offer.kind, economics: offer.economics } : {}),
+    ...(by ? { by } : {}),
   };
   return { contact: { ...c, logSeq: c.logSeq + 1 }, event: e };
 }
@@ -223,6 +270,8 @@ export function presentOffers(
   /** Counters as read for this decision: budgets used this period, the account's offer history. */
   counters: ReadonlyMap<string, Partial<BudgetUsage & OfferHistory>> = new Map(),
   acceptance?: (offer: Offer) => number,
+  /** The desk person on this turn; none on a self-service turn (see isSelfService). */
+  actor?: Actor,
 ): Stepped {
   const log: OfferLogEvent[] = [];
   if (c0.current.length > 0 || (c0.stage !== 'OFFER' && c0.stage !== 'CROSS_SELL'))
@@ -231,6 +280,10 @@ export function presentOffers(
   let c: Contact = { ...c0, configVersion: config.version };
   const ctx = decisionContext(c, now);
   const presented = new Set(c.offers.map((o) => o.offerId));
+  const ceiling: Authority | undefined = isSelfService(c, actor) ? 'AGENT' : undefined;
+  /** Offers left for the customer that the channel may not present: a person is needed for them. */
+  let withheld: PresentedOffer['offerId'][] = [];
+  let withheldAuthority: Authority = 'SUPERVISOR';
   const present = (kind: PresentedOffer['kind'], max: number): boolean => {
     if (!ctx || max <= 0) return false;
     // An offer whose budget for the period is spent is not shown (the accept itself is checked exactly).
@@ -245,8 +298,17 @@ export function presentOffers(
       const used = counters.get(budgetKey(o.offerId, b, now));
       return withinBudget(b, { accepts: used?.accepts ?? 0, cost: used?.cost ?? 0 }, p.economics.cost);
     });
-    const picks = affordable.slice(0, max);
-    if (picks.length === 0) return false;
+    const allowed = ceiling
+      ? affordable.filter((p) => authorityRank(p.offer.authority) <= authorityRank(ceiling))
+      : affordable;
+    const picks = allowed.slice(0, max);
+    if (picks.length === 0) {
+      withheld = affordable.map((p) => p.offer.offerId);
+      for (const p of affordable)
+        if (authorityRank(p.offer.authority) < authorityRank(withheldAuthority))
+          withheldAuthority = p.offer.authority ?? 'AGENT';
+      return false;
+    }
     const shown: PresentedOffer[] = picks.map((p) => ({
       offerId: p.offer.offerId,
       kind: p.offer.kind,
@@ -270,11 +332,36 @@ export function presentOffers(
     const used = c.offers.filter((o) => o.kind === 'RETENTION').length;
     const room = Math.min(config.limits.offersPerTurn, config.limits.maxRetentionOffers - used);
     if (present('RETENTION', room)) return { contact: c, log };
+    if (withheld.length > 0) return { contact: handOver(c, withheld, withheldAuthority, now), log };
     c = setStage(c, 'CROSS_SELL', now);
   }
   if (c.offers.some((o) => o.kind === 'CROSS_SELL')) return closeContact(c, config, now, log);
   if (present('CROSS_SELL', config.limits.maxCrossSellOffers)) return { contact: c, log };
+  if (withheld.length > 0) return { contact: handOver(c, withheld, withheldAuthority, now), log };
   return closeContact(c, config, now, log);
+}
+
+/**
+ * A self-service channel has no offer of its own authority left, but the customer has offers that a
+ * person may grant: rather than move on (cross-sell, closure), the contact goes to a person, in the
+ * stage it is in, with nothing on the table. A desk person who picks it up is presented those offers.
+ */
+function handOver(c: Contact, offerIds: string[], authority: Authority, now: string): Contact {
+  const role = ROLE_OF_AUTHORITY[authority];
+  return {
+    ...c,
+    route: {
+      // VIP customers stay with the VIP desk; everyone else goes to the retention specialists.
+      queue: c.route.queue === 'VIP_RETENTION' ? 'VIP_RETENTION' : 'RETENTION_SPECIALIST',
+      priority: c.route.priority,
+      reasons: [
+        `offers left need a ${role} (${offerIds.join(', ')}): a person takes the contact`,
+        ...c.route.reasons.filter((r) => !r.startsWith('offers left need a ')),
+      ],
+      ruleId: 'AUTHORITY_HANDOVER',
+    },
+    handover: c.handover ?? { authority, offerIds, at: now },
+  };
 }
 
 export type AnswerNext = 'OFFER' | 'CROSS_SELL' | 'NONE';
@@ -306,10 +393,13 @@ export function applyAnswer(args: {
   idempotencyKey?: string;
   config: DecisionConfig;
   now: string;
+  /** The desk person who took the answer; none when the customer answered a self-service channel. */
+  actor?: Actor;
 }): Stepped & { next: AnswerNext; budget?: BudgetCharge; learn?: LearnCount } {
   const { offerId, response, config, now } = args;
   const closing = config.callTypes[args.contact.callType]?.closing ?? false;
   const offer = args.contact.offers.find((o) => o.offerId === offerId)!;
+  const by = args.actor ? actedBy(args.actor) : undefined;
   let c: Contact = {
     ...args.contact,
     offers: args.contact.offers.map((o) => (o.offerId === offerId ? { ...o, response } : o)),
@@ -321,6 +411,7 @@ export function applyAnswer(args: {
         response,
         at: now,
         ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
+        ...(by ? { by } : {}),
         result: { stage: args.contact.stage, offerIds: [] },
       },
     ],
@@ -330,7 +421,7 @@ export function applyAnswer(args: {
   const learn: { learn?: LearnCount } = segment
     ? { learn: { key: statsKey(offerId, segment, args.contact.callType), accepted: response === 'ACCEPTED' } }
     : {};
-  const l = logEvent(c, now, response, { ...offer, response });
+  const l = logEvent(c, now, response, { ...offer, response }, by);
   c = l.contact;
   log.push(l.event);
 

@@ -15,9 +15,12 @@ export const PROBLEMS = {
   OfferNotPresented: { status: 409, title: 'Offer not presented' },
   AnswerConflict: { status: 409, title: 'Offer already answered differently' },
   ConcurrentUpdate: { status: 409, title: 'Contact changed concurrently' },
+  ExternalContactIdInUse: { status: 409, title: 'External contact id in use' },
   BudgetExhausted: { status: 409, title: 'Offer no longer available' },
+  InsufficientAuthority: { status: 403, title: 'Offer needs more authority' },
   IdempotencyKeyReused: { status: 422, title: 'Idempotency key reused for a different request' },
   VerificationLocked: { status: 423, title: 'Verification locked' },
+  RateLimited: { status: 429, title: 'Too many requests' },
 } as const satisfies Record<string, { status: number; title: string }>;
 export type ProblemName = keyof typeof PROBLEMS;
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { AccountIdSchema, E164Schema, IsoDateSchema } from './account';
 import { CallTypeSchema } from './config';
 import { ChannelSchema, OfferResponseSchema } from './contact';
+import { ActorSchema } from './identity';
 
 /** The REST API v1 routes: CDK builds API Gateway resources from this table, the local server matches on it. */
 export const ROUTES = [
@@ -19,16 +20,28 @@ export const MAX_BODY_BYTES = 4096;
 
 export const ContactIdSchema = z.uuid({ message: 'must be a contact id returned by POST /v1/contacts' });
 
+/** The channel's own id of a contact (Connect's ContactId, a Lex session, an agent desktop's). */
+export const ExternalContactIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits or . _ : -');
+
+/**
+ * A contact as a turn names it: its id, or (channel adapters) the channel's own id, which
+ * LoadContact turns into the contact id with a secret key, so nobody outside can derive it.
+ */
+export const ContactRefSchema = z.union([
+  ContactIdSchema,
+  z.strictObject({ channel: ChannelSchema, externalContactId: ExternalContactIdSchema }),
+]);
+export type ContactRef = z.infer<typeof ContactRefSchema>;
+
 export const StartContactBodySchema = z
   .strictObject({
     channel: ChannelSchema,
     callType: CallTypeSchema,
     callerPhone: E164Schema.optional(),
     accountId: AccountIdSchema.optional(),
-    externalContactId: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits or . _ : -')
-      .optional(),
+    externalContactId: ExternalContactIdSchema.optional(),
   })
   .refine((b) => b.callerPhone !== undefined || b.accountId !== undefined, {
     message: 'give callerPhone or accountId (or both)',
@@ -71,25 +84,37 @@ export const IdempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be 8 to 100 letters, digits or . _ : -');
 
-/** One turn, as the state machine receives it. `now` comes from the caller so a turn has one clock. */
+/**
+ * One turn, as the state machine receives it. `now` comes from the caller so a turn has one clock.
+ * `actor` is the desk person the REST API's authorizer verified; the channel adapters (Connect, Lex)
+ * send none: a turn without an actor is self-service.
+ */
+const actor = ActorSchema.optional();
 export const TurnInputSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('start'), now: z.iso.datetime(), request: StartContactBodySchema }),
+  z.strictObject({
+    action: z.literal('start'),
+    now: z.iso.datetime(),
+    request: StartContactBodySchema,
+    actor,
+  }),
   z.strictObject({
     action: z.literal('verify'),
     now: z.iso.datetime(),
-    contactId: ContactIdSchema,
+    contactId: ContactRefSchema,
     request: VerificationBodySchema,
     /** A retried attempt with the same key is answered as the first was, and counts once. */
     idempotencyKey: IdempotencyKeySchema.optional(),
+    actor,
   }),
-  z.strictObject({ action: z.literal('offers'), now: z.iso.datetime(), contactId: ContactIdSchema }),
+  z.strictObject({ action: z.literal('offers'), now: z.iso.datetime(), contactId: ContactRefSchema, actor }),
   z.strictObject({
     action: z.literal('respond'),
     now: z.iso.datetime(),
-    contactId: ContactIdSchema,
+    contactId: ContactRefSchema,
     request: ResponseBodySchema,
     idempotencyKey: IdempotencyKeySchema.optional(),
+    actor,
   }),
-  z.strictObject({ action: z.literal('get'), now: z.iso.datetime(), contactId: ContactIdSchema }),
+  z.strictObject({ action: z.literal('get'), now: z.iso.datetime(), contactId: ContactRefSchema, actor }),
 ]);
 export type TurnInput = z.infer<typeof TurnInputSchema>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CardFamilySchema, HeldProductSchema, IsoDateTimeSchema } from './account';
 import { CallTypeSchema, NUMERIC_FACTS, type NumericFact, QueueSchema, StageSchema } from './config';
+import { ActedBySchema, AuthoritySchema } from './identity';
 
 export const ChannelSchema = z.enum(['voice', 'chat', 'agent']);
 export type Channel = z.infer<typeof ChannelSchema>;
@@ -52,7 +53,7 @@ export const PresentedOfferSchema = z
     scripts: z.object({ voice: z.string(), chat: z.string(), agent: z.string() }).strict(),
     reasons: z.array(z.string()),
     economics: EconomicsSchema,
-    authority: z.enum(['AGENT', 'SPECIALIST', 'SUPERVISOR']).optional(),
+    authority: AuthoritySchema.optional(),
     presentedAt: IsoDateTimeSchema,
     response: OfferResponseSchema.optional(),
   })
@@ -65,6 +66,8 @@ export const AnswerSchema = z
     response: OfferResponseSchema,
     at: IsoDateTimeSchema,
     idempotencyKey: z.string().optional(),
+    /** The desk person who took the answer; absent when the customer answered a self-service channel. */
+    by: ActedBySchema.optional(),
     /** What the answer produced, returned again for a repeated identical answer. */
     result: z
       .object({ stage: StageSchema, outcome: OutcomeSchema.optional(), offerIds: z.array(z.string()) })
@@ -80,6 +83,11 @@ export const ContactSchema = z
     channel: ChannelSchema,
     callType: CallTypeSchema,
     externalContactId: z.string().optional(),
+    /** Keyed fingerprint of who started it (channel, caller, account, reason): binds a retried start. */
+    startedBy: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
     createdAt: IsoDateTimeSchema,
     updatedAt: IsoDateTimeSchema,
     /** DynamoDB TTL (epoch seconds). */
@@ -114,6 +122,18 @@ export const ContactSchema = z
     policy: z.enum(['LEARNING', 'CONTROL']).optional(),
     /** Offer-log events written so far; the next event's sequence number. */
     logSeq: z.number().int().nonnegative(),
+    /**
+     * The desk person who holds a voice or chat contact (picked up on the desktop). Set by the pickup
+     * (contact binding); while it is set, the contact is not self-service: every offer may be presented.
+     */
+    agent: z.strictObject({ sub: z.string(), username: z.string(), since: IsoDateTimeSchema }).optional(),
+    /**
+     * Set when a self-service channel handed the contact to a person because the offers left for the
+     * customer need more authority than the channel has (never presented by the channel).
+     */
+    handover: z
+      .strictObject({ authority: AuthoritySchema, offerIds: z.array(z.string()), at: IsoDateTimeSchema })
+      .optional(),
   })
   .strict();
 export type Contact = z.infer<typeof ContactSchema>;
@@ -135,6 +155,8 @@ export const OfferLogEventSchema = z
     cardSegment: z.string().optional(),
     configVersion: z.string(),
     policy: z.enum(['LEARNING', 'CONTROL']).optional(),
+    /** ACCEPTED and DECLINED: the desk person who took the answer (absent: self-service). */
+    by: ActedBySchema.optional(),
   })
   .strict();
 export type OfferLogEvent = z.infer<typeof OfferLogEventSchema>;

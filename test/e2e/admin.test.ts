@@ -1,6 +1,8 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localSub } from '../../infra/local/authorizer';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { DynamoAuditLog } from '../../shared/adapters/dynamo';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { localClient } from '../fakes/local-client';
 
@@ -206,7 +208,12 @@ describe('admin API: segment tags from other systems', () => {
   it('tags accounts idempotently, reports unknown ones, and a CEL segment on the tag takes effect once activated', async () => {
     const body = { tag: 'WINBACK_Q4', accountIds: ['PER-0009', 'PER-0010', 'NOPE-000001'] };
     const first = await http('POST', '/admin/tags', body);
-    expect(first.json).toEqual({ tag: 'WINBACK_Q4', tagged: 2, unknownAccounts: ['NOPE-000001'] });
+    expect(first.json).toEqual({
+      tag: 'WINBACK_Q4',
+      tagged: 2,
+      unknownAccounts: ['NOPE-000001'],
+      changedBy: { sub: expect.any(String), username: 'test-productOwner' },
+    });
     expect((await http('POST', '/admin/tags', body)).json).toEqual(first.json);
     const account = await stack.db.send(
       new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: 'PER-0009' } }),
@@ -253,5 +260,56 @@ describe('admin API: segment tags from other systems', () => {
     const r = await http('POST', '/admin/tags', body);
     expect(r.status).toBe(400);
     expect(r.json.errors.map((e: Json) => e.path)).toContain(path);
+  });
+});
+
+describe('admin API: who changed what', () => {
+  const lena = localClient(() => stack, '/v1', { roles: ['productOwner'], user: 'po.lena' });
+  const by = () => ({ sub: localSub('po.lena'), username: 'po.lena' });
+
+  it('a version records who created it, and the active configuration who activated it', async () => {
+    const created = await lena.http('POST', '/admin/config/versions', {
+      ...DEFAULT_CONFIG,
+      version: 'who-1',
+    });
+    expect(created).toMatchObject({ status: 201, json: { version: 'who-1', createdBy: by() } });
+    expect((await lena.http('GET', '/admin/config/versions/who-1')).json).toMatchObject({ createdBy: by() });
+    const list = await lena.http('GET', '/admin/config/versions');
+    expect(list.json.versions.find((v: Json) => v.version === 'who-1')).toMatchObject({ createdBy: by() });
+    const other = localClient(() => stack, '/v1', { roles: ['productOwner'], user: 'po.sam' });
+    const act = await other.http('POST', '/admin/config/versions/who-1/activate');
+    expect(act.json).toMatchObject({ active: 'who-1', activatedBy: { username: 'po.sam' } });
+    expect((await lena.http('GET', '/admin/config')).json).toMatchObject({
+      version: 'who-1',
+      activatedBy: { sub: localSub('po.sam'), username: 'po.sam' },
+    });
+    // Put the seed back for the other tests of the file.
+    await lena.http('POST', `/admin/config/versions/${DEFAULT_CONFIG.version}/activate`);
+  });
+
+  it('a tag change is in the audit log: who, when, which tag, which accounts', async () => {
+    const r = await lena.http('POST', '/admin/tags', {
+      tag: 'AUDITED_TAG',
+      accountIds: ['PER-0011'],
+      remove: false,
+    });
+    expect(r.status).toBe(200);
+    const log = await new DynamoAuditLog(stack.db, stack.env.CATALOG_TABLE!).month(
+      new Date().toISOString().slice(0, 7),
+    );
+    expect(log.filter((e) => e.subject === 'AUDITED_TAG')).toEqual([
+      { at: expect.any(String), by: by(), action: 'tag', subject: 'AUDITED_TAG', accountIds: ['PER-0011'] },
+    ]);
+  });
+
+  it('an agent may not create a version (403 naming productOwner), and nothing is stored', async () => {
+    const agent = localClient(() => stack, '/v1', { roles: ['agent', 'supervisor'] });
+    const r = await agent.http('POST', '/admin/config/versions', { ...DEFAULT_CONFIG, version: 'who-agent' });
+    expect(r).toMatchObject({
+      status: 403,
+      type: 'application/problem+json',
+      json: { requiredRoles: ['productOwner'] },
+    });
+    expect((await versions()).map((v) => v.version)).not.toContain('who-agent');
   });
 });

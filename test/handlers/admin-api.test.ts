@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/admin-api';
-import type { ConfigAdmin } from '../../shared/ports';
+import type { AuditEntry, ConfigAdmin } from '../../shared/ports';
 import { config, makeAccount } from '../fakes/accounts';
 import { MemoryStores } from '../fakes/stores';
 
@@ -9,11 +9,18 @@ const context = {
   awsRequestId: 'r-1',
   getRemainingTimeInMillis: () => 3000,
 } as never;
+/** The authorizer's claims of a product owner, as API Gateway REST passes them (strings). */
+const OWNER = {
+  sub: '0b7e4c1d-2f3a-4b5c-8d9e-0f1a2b3c4d5e',
+  'cognito:username': 'po.lena',
+  'cognito:groups': 'productOwner',
+};
 const event = (
   httpMethod: string,
   resource: string,
   body: unknown = null,
   pathParameters: Record<string, string> | null = null,
+  claims: Record<string, string> | null = OWNER,
 ) =>
   ({
     httpMethod,
@@ -22,9 +29,14 @@ const event = (
     pathParameters,
     headers: { 'content-type': 'application/json' },
     body: body === null ? null : JSON.stringify(body),
+    requestContext: claims ? { authorizer: { claims } } : {},
   }) as never;
 
 const noTags = { setTag: async () => 'unknown-account' as const };
+const audit = () => {
+  const entries: AuditEntry[] = [];
+  return { entries, record: async (e: AuditEntry) => void entries.push(e) };
+};
 
 function memoryConfigs(): ConfigAdmin & { versions: Map<string, unknown> } {
   const versions = new Map<string, any>([
@@ -36,14 +48,15 @@ function memoryConfigs(): ConfigAdmin & { versions: Map<string, unknown> } {
     active: async () => ({ version: active, activatedAt: 'then', config: versions.get(active).config }),
     list: async () => [...versions.values()].map(({ version, createdAt }) => ({ version, createdAt })),
     get: async (v) => versions.get(v),
-    create: async (c, now) => {
+    create: async (c, now, by) => {
       if (versions.has(c.version)) return 'exists';
-      versions.set(c.version, { version: c.version, createdAt: now, config: c });
+      versions.set(c.version, { version: c.version, createdAt: now, createdBy: by, config: c });
       return 'created';
     },
-    activate: async (v) => {
+    activate: async (v, _now, by) => {
       if (!versions.has(v)) return 'missing';
       active = v;
+      versions.get(v).activatedBy = by;
       return 'activated';
     },
   };
@@ -56,6 +69,7 @@ describe('admin-api handler (in-memory ports)', () => {
       configs,
       accounts: new MemoryStores().accountStore,
       tagger: noTags,
+      audit: audit(),
       clock: () => new Date('2026-11-23T12:00:00Z'),
     });
     const created = await h(
@@ -67,11 +81,24 @@ describe('admin-api handler (in-memory ports)', () => {
       event('POST', '/v1/admin/config/versions/{version}/activate', null, { version: 'v9' }),
       context,
     );
-    expect(JSON.parse(act.body)).toEqual({ active: 'v9', activatedAt: '2026-11-23T12:00:00.000Z' });
+    const by = { sub: OWNER.sub, username: 'po.lena' };
+    expect(JSON.parse(act.body)).toEqual({
+      active: 'v9',
+      activatedAt: '2026-11-23T12:00:00.000Z',
+      activatedBy: by,
+    });
+    // Who created and who activated the version is stored with it.
+    expect(configs.versions.get('v9')).toMatchObject({ createdBy: by, activatedBy: by });
+    expect(JSON.parse(created.body)).toMatchObject({ createdBy: by });
   });
   it('dry-runs a decision for an account', async () => {
     const stores = new MemoryStores([makeAccount()]);
-    const h = makeHandler({ configs: memoryConfigs(), accounts: stores.accountStore, tagger: noTags });
+    const h = makeHandler({
+      configs: memoryConfigs(),
+      accounts: stores.accountStore,
+      tagger: noTags,
+      audit: audit(),
+    });
     const r = await h(
       event('POST', '/v1/admin/decisions/dry-run', { accountId: 'ACC-TEST01', callType: 'FEE_COMPLAINT' }),
       context,
@@ -86,7 +113,12 @@ describe('admin-api handler (in-memory ports)', () => {
         throw new Error('ECONNRESET at /var/task/index.mjs:1');
       },
     };
-    const h = makeHandler({ configs, accounts: new MemoryStores().accountStore, tagger: noTags });
+    const h = makeHandler({
+      configs,
+      accounts: new MemoryStores().accountStore,
+      tagger: noTags,
+      audit: audit(),
+    });
     const r = await h(event('GET', '/v1/admin/config'), context);
     expect(r.statusCode).toBe(503);
     expect(r.body).not.toContain('index.mjs');
@@ -96,7 +128,73 @@ describe('admin-api handler (in-memory ports)', () => {
       configs: memoryConfigs(),
       accounts: new MemoryStores().accountStore,
       tagger: noTags,
+      audit: audit(),
     });
     expect((await h(event('DELETE', '/v1/admin/config'), context)).statusCode).toBe(405);
+  });
+
+  const handler = (log = audit(), configs = memoryConfigs()) =>
+    makeHandler({
+      configs,
+      accounts: new MemoryStores([makeAccount()]).accountStore,
+      tagger: { setTag: async (id) => (id === 'ACC-TEST01' ? 'done' : 'unknown-account') },
+      audit: log,
+      clock: () => new Date('2026-11-23T12:00:00Z'),
+    });
+  const as = (groups: string) => ({ ...OWNER, 'cognito:groups': groups });
+
+  it('a request without claims is a 401 problem, and nothing is stored', async () => {
+    const configs = memoryConfigs();
+    const r = await handler(audit(), configs)(
+      event('POST', '/v1/admin/config/versions', { ...config, version: 'v9' }, null, null),
+      context,
+    );
+    expect(r.statusCode).toBe(401);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect(configs.versions.has('v9')).toBe(false);
+  });
+
+  it.each([
+    ['POST', '/v1/admin/config/versions', 'agent', ['productOwner']],
+    ['POST', '/v1/admin/config/versions', 'supervisor,ops', ['productOwner']],
+    ['POST', '/v1/admin/config/versions/{version}/activate', 'ops', ['productOwner']],
+    ['POST', '/v1/admin/tags', 'ops', ['productOwner']],
+    ['POST', '/v1/admin/decisions/dry-run', 'supervisor', ['productOwner']],
+    ['GET', '/v1/admin/config', 'agent', ['productOwner', 'ops']],
+    ['POST', '/v1/admin/accounts/import', 'productOwner', ['ops']],
+    ['POST', '/v1/admin/accounts/events', 'supervisor', ['ops']],
+  ])('%s %s as %s is a 403 naming %j', async (method, resource, groups, allowed) => {
+    const configs = memoryConfigs();
+    const r = await handler(audit(), configs)(
+      event(method, resource, { ...config, version: 'v9' }, { version: config.version }, as(groups)),
+      context,
+    );
+    expect(r.statusCode).toBe(403);
+    expect(JSON.parse(r.body)).toMatchObject({ status: 403, requiredRoles: allowed });
+    expect(configs.versions.has('v9')).toBe(false);
+  });
+
+  it('ops may read the active configuration', async () => {
+    const r = await handler()(event('GET', '/v1/admin/config', null, null, as('ops')), context);
+    expect(r.statusCode).toBe(200);
+  });
+
+  it('a tag change records who made it: one audit entry with the tag and the accounts changed', async () => {
+    const log = audit();
+    const r = await handler(log)(
+      event('POST', '/v1/admin/tags', { tag: 'WINBACK_Q4', accountIds: ['ACC-TEST01', 'ACC-NOPE01'] }),
+      context,
+    );
+    expect(r.statusCode).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ tagged: 1, changedBy: { username: 'po.lena' } });
+    expect(log.entries).toEqual([
+      {
+        at: '2026-11-23T12:00:00.000Z',
+        by: { sub: OWNER.sub, username: 'po.lena' },
+        action: 'tag',
+        subject: 'WINBACK_Q4',
+        accountIds: ['ACC-TEST01'],
+      },
+    ]);
   });
 });

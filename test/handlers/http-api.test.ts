@@ -77,6 +77,8 @@ describe('http-api handler', () => {
         action: 'start',
         now: NOW,
         request: { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550123' },
+        // The authorizer's claims, as the fixture carries them: who is acting, in which roles.
+        actor: { sub: '7d3f8a2e-1c4b-4e9a-a7d2-5b8c9e0f1a2b', username: 'maria.k', roles: ['agent'] },
       },
     ]);
   });
@@ -194,6 +196,7 @@ describe('http-api handler', () => {
     ['AnswerConflict', 409],
     ['VerificationLocked', 423],
     ['IdempotencyKeyReused', 422],
+    ['InsufficientAuthority', 403],
   ] as const)('a %s rejection from the state machine is a %i problem', async (name, status) => {
     const { handler } = setup({ outcome: 'rejected', problem: problem(name, 'because') });
     const r = await handler(event('GET', '/v1/contacts/{contactId}/offers', null) as never, context);
@@ -237,5 +240,80 @@ describe('http-api handler', () => {
     expect(r.statusCode).toBe(503);
     expect(r.body).not.toContain('index.mjs');
     expect(body(r).route.queue).toBe('RETENTION_SPECIALIST');
+  });
+
+  describe('identity (requestContext.authorizer.claims)', () => {
+    const claims = (c: unknown) => ({ ...start, requestContext: { ...start.requestContext, authorizer: c } });
+    const withClaims = (c: Record<string, unknown>) => claims({ claims: c });
+    const agent = start.requestContext.authorizer.claims;
+
+    it.each<[string, unknown]>([
+      ['no authorizer context', claims(undefined)],
+      ['no claims', claims({})],
+      ['no sub', withClaims({ ...agent, sub: undefined })],
+      ['no username', withClaims({ ...agent, 'cognito:username': undefined })],
+      ['a sub that is not a name', withClaims({ ...agent, sub: 'a b<script>' })],
+    ])('%s is a 401 problem, and no turn runs', async (_, e) => {
+      const { handler, inputs } = setup();
+      const r = await handler(e as never, context);
+      expect(r.statusCode).toBe(401);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      expect(body(r)).toMatchObject({ status: 401, type: expect.stringContaining('unauthenticated') });
+      expect(inputs).toEqual([]);
+    });
+
+    it.each([
+      ['POST', '/v1/contacts', ['ops']],
+      ['POST', '/v1/contacts/{contactId}/responses', ['ops']],
+      ['GET', '/v1/contacts/{contactId}/offers', ['productOwner']],
+      ['GET', '/v1/contacts/{contactId}', ['productOwner']],
+      ['GET', '/v1/contacts/{contactId}', []],
+    ])(
+      '%s %s by %j is a 403 naming the roles that may, and no turn runs',
+      async (method, resource, groups) => {
+        const { handler, inputs } = setup();
+        const e = {
+          ...event(
+            method,
+            resource,
+            method === 'POST' ? { offerId: 'apr-cut-6m', response: 'DECLINED' } : null,
+          ),
+          requestContext: { authorizer: { claims: { ...agent, 'cognito:groups': groups.join(',') } } },
+        };
+        const r = await handler(e as never, context);
+        expect(r.statusCode).toBe(403);
+        const p = body(r);
+        expect(p.requiredRoles).toEqual(
+          resource === '/v1/contacts/{contactId}' && method === 'GET'
+            ? ['agent', 'specialist', 'supervisor', 'ops']
+            : ['agent', 'specialist', 'supervisor'],
+        );
+        expect(p.detail).toContain(p.requiredRoles.join(', '));
+        expect(inputs).toEqual([]);
+      },
+    );
+
+    it('ops may read a contact: the turn runs with the ops actor', async () => {
+      const { handler, inputs } = setup({ outcome: 'ok', action: 'get', contact });
+      const r = await handler(
+        {
+          ...event('GET', '/v1/contacts/{contactId}', null),
+          requestContext: { authorizer: { claims: { ...agent, 'cognito:groups': 'ops' } } },
+        } as never,
+        context,
+      );
+      expect(r.statusCode).toBe(200);
+      expect(inputs[0]?.actor).toMatchObject({ username: 'maria.k', roles: ['ops'] });
+    });
+
+    it.each([
+      ['a comma-separated string (API Gateway REST)', 'supervisor,reporting', ['supervisor']],
+      ['a bracketed list (HTTP API JWT authorizer)', '[specialist agent]', ['agent', 'specialist']],
+      ['a JSON array', ['agent'], ['agent']],
+    ])('cognito:groups as %s is read as roles', async (_, groups, roles) => {
+      const { handler, inputs } = setup();
+      await handler(withClaims({ ...agent, 'cognito:groups': groups }) as never, context);
+      expect(inputs[0]?.actor?.roles).toEqual(roles);
+    });
   });
 });

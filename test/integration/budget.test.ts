@@ -4,6 +4,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { CONFIG_KEY } from '../../shared/adapters/dynamo';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { DecisionConfig } from '../../shared/schemas/config';
+import { tokenOf } from '../fakes/local-client';
 
 /** A budget cap met over HTTP: the accept past the cap is refused, the call goes on. */
 let stack: LocalStack;
@@ -26,16 +27,18 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
+// The fee waiver needs a specialist: the desk person here is one.
+const auth = async () => ({ authorization: `Bearer ${await tokenOf(stack, ['specialist'])}` });
 const post = async (path: string, body: unknown) => {
   const r = await fetch(`${stack.url}/v1${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await auth()) },
     body: JSON.stringify(body),
   });
   return { status: r.status, json: (await r.json()) as Record<string, any> };
 };
 const get = async (path: string) =>
-  (await (await fetch(`${stack.url}/v1${path}`)).json()) as Record<string, any>;
+  (await (await fetch(`${stack.url}/v1${path}`, { headers: await auth() })).json()) as Record<string, any>;
 
 describe('budget caps through the whole turn', () => {
   it('two callers offered the same capped incentive: the first accept is granted, the second refused with 409, and the call goes on', async () => {

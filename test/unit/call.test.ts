@@ -10,10 +10,11 @@ const ID = '5ca32fbd-8f92-46af-92a5-6b0f970f0efe';
 const catalog = compileCatalog(config);
 const premium = premiumAccount();
 
+/** On the agent desktop: the decision's walk, with every offer presentable (self-service: authority.test.ts). */
 function verifiedContact(callType: Contact['callType'] = 'CLOSE_ACCOUNT'): Contact {
   const c = newContact({
     contactId: ID,
-    request: { channel: 'voice', callType, accountId: premium.accountId },
+    request: { channel: 'agent', callType, accountId: premium.accountId },
     now: NOW,
     accountId: premium.accountId,
     callerMatched: false,
