@@ -49,15 +49,30 @@ export async function freePort(): Promise<number> {
 
 export interface DynamoLocal {
   endpoint: string;
+  /** The JVM's process id; a new one after each restart. */
+  readonly pid: number | undefined;
+  /** Times DynamoDB Local was restarted after its process ended by itself. */
+  readonly restarts: number;
+  /** Outage switches on the real JVM (SIGSTOP, SIGCONT, SIGKILL): a hung, resumed or dead database. */
+  pause(): void;
+  resume(): void;
+  kill(): void;
+  /** Resolves once DynamoDB Local answers (after a restart: once it is back and `onRestart` is done). */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local on a free loopback port, in memory unless `dataDir` is given; resolves when it answers. */
-export async function startDynamoLocal(opts: { dataDir?: string; port?: number } = {}): Promise<DynamoLocal> {
-  checkJava();
-  const port = opts.port ?? (await freePort());
-  const path = opts.dataDir ? resolve(opts.dataDir) : null;
-  if (path) mkdirSync(path, { recursive: true });
+export interface DynamoLocalOptions {
+  dataDir?: string;
+  port?: number;
+  /** Told when the process ended without being stopped (it is then restarted on the same port). */
+  onExit?: (reason: string) => void;
+  /** Runs when a restarted DynamoDB Local answers, before `up()` resolves (tables, seed data). */
+  onRestart?: () => Promise<void>;
+}
+
+/** Spawns the JVM and resolves when it answers; rejects if it exits or stays silent 30 s. */
+async function spawnJvm(port: number, path: string | null): Promise<ChildProcess> {
   // Started directly (not through the package's spawn) to pass -disableTelemetry: this machine has no
   // network, and DynamoDB Local would otherwise try to send usage data.
   const { dir, jar } = dynamoLocalJar();
@@ -76,7 +91,7 @@ export async function startDynamoLocal(opts: { dataDir?: string; port?: number }
     stderr += String(d);
   });
   child.stdout?.resume();
-  child.on('exit', (code, signal) => {
+  child.once('exit', (code, signal) => {
     exited = `DynamoDB Local exited (${code ?? signal})${stderr ? `: ${stderr.slice(0, 500)}` : ''}`;
   });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -87,30 +102,89 @@ export async function startDynamoLocal(opts: { dataDir?: string; port?: number }
     maxAttempts: 1,
   });
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(exited);
-    try {
-      await probe.send(new ListTablesCommand({}));
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s`);
+  try {
+    for (;;) {
+      if (exited) throw new Error(exited);
+      try {
+        await probe.send(new ListTablesCommand({}));
+        return child;
+      } catch {
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s`);
+        }
+        await new Promise((r) => setTimeout(r, 150));
       }
-      await new Promise((r) => setTimeout(r, 150));
     }
+  } finally {
+    probe.destroy();
   }
-  probe.destroy();
+}
+
+/**
+ * Starts DynamoDB Local on a free loopback port, in memory unless `dataDir` is given; resolves when it
+ * answers. If its process ends by itself (killed, crashed), it is started again on the same port, so
+ * clients keep their endpoint; `onRestart` then restores what the process held (in memory: nothing).
+ */
+export async function startDynamoLocal(opts: DynamoLocalOptions = {}): Promise<DynamoLocal> {
+  checkJava();
+  const port = opts.port ?? (await freePort());
+  const path = opts.dataDir ? resolve(opts.dataDir) : null;
+  if (path) mkdirSync(path, { recursive: true });
+  let child = await spawnJvm(port, path);
+  let stopping = false;
+  let restarts = 0;
+  let up: Promise<void> = Promise.resolve();
+  const supervise = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (stopping) return;
+      opts.onExit?.(`exit ${code ?? signal}`);
+      up = (async () => {
+        // A few tries: the port may take a moment to be free again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            child = await spawnJvm(port, path);
+            break;
+          } catch (e) {
+            if (stopping || attempt >= 5) throw e;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+        restarts++;
+        supervise(child);
+        await opts.onRestart?.();
+      })();
+      // A failed restart is reported by up(); nobody may be waiting for it yet.
+      up.catch(() => undefined);
+    });
+  };
+  supervise(child);
+  const signal = (s: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(s);
+  };
   return {
-    endpoint,
+    endpoint: `http://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
+    get restarts() {
+      return restarts;
+    },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    kill: () => signal('SIGKILL'),
+    up: () => up,
     stop: () =>
       new Promise<void>((ok) => {
-        if (exited || child.exitCode !== null) return ok();
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return ok();
         const t = setTimeout(() => child.kill('SIGKILL'), 3000);
         child.once('exit', () => {
           clearTimeout(t);
           ok();
         });
+        // A paused JVM cannot act on SIGTERM.
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
       }),
   };

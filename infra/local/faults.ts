@@ -13,6 +13,7 @@ interface Send {
 type Rule =
   | { kind: 'error'; ops?: Operation[]; name: string; times: number }
   | { kind: 'delay'; ops?: Operation[]; ms: number; times: number }
+  | { kind: 'pause'; ops: Operation[]; times: number }
   | {
       kind: 'barrier';
       ops: Operation[];
@@ -22,20 +23,80 @@ type Rule =
       timer?: ReturnType<typeof setTimeout>;
     };
 
+/** Service errors DynamoDB answers with 5xx; the others (throttling, ...) are 400s. */
+const SERVER_ERRORS = new Set(['InternalServerError', 'ServiceUnavailable']);
+
 /** An error shaped as the SDK shapes a service error (its `name` is the service's error code). */
 function serviceError(name: string): Error {
   const e = new Error(`${name} (injected by the local fault switch)`);
   e.name = name;
-  Object.assign(e, { $fault: name.startsWith('Throttl') ? 'client' : 'server', $metadata: {} });
+  const server = SERVER_ERRORS.has(name);
+  Object.assign(e, {
+    $fault: server ? 'server' : 'client',
+    $metadata: { httpStatusCode: server ? 500 : 400 },
+    ...(name.startsWith('Throttl') || name === 'ProvisionedThroughputExceededException'
+      ? { $retryable: { throttling: true } }
+      : {}),
+  });
   return e;
+}
+
+/** The real database process, for outages: a paused JVM hangs every request, a killed one refuses them. */
+export interface DatabaseProcess {
+  pause(): void;
+  resume(): void;
+  kill(): void;
 }
 
 export class DynamoFaults {
   private rules: Rule[] = [];
+  private paused = false;
   /** Requests sent to DynamoDB per operation since the last reset (faulted ones included). */
   readonly sent = new Map<Operation, number>();
 
+  constructor(private readonly database?: DatabaseProcess) {}
+
+  /** DynamoDB hangs: its JVM is stopped (SIGSTOP); requests are taken by the kernel and wait. */
+  pause(): this {
+    this.database?.pause();
+    this.paused = true;
+    return this;
+  }
+
+  /** DynamoDB goes on (SIGCONT): what it had taken while paused is served now. */
+  resume(): this {
+    if (this.paused) this.database?.resume();
+    this.paused = false;
+    return this;
+  }
+
+  /**
+   * DynamoDB hangs just as the next request of these operations is sent (a turn's write, say): the JVM
+   * is paused and the request waits in the kernel, to be served when it is resumed.
+   */
+  pauseOn(ops: Operation[]): this {
+    this.rules.push({ kind: 'pause', ops, times: 1 });
+    return this;
+  }
+
+  /** DynamoDB dies (SIGKILL); the local stack notices and starts it again. */
+  kill(): this {
+    this.database?.kill();
+    this.paused = false;
+    return this;
+  }
+
   attach(client: DynamoDBDocumentClient): void {
+    // Errors per attempt, inside the SDK's retry loop (as DynamoDB answers them): a throttled attempt
+    // is retried by the SDK like a real one.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName ?? '').replace(/Command$/, '');
+        this.failAttempt(operation);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'localFaultSwitchAttempts', override: true },
+    );
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = String(context.commandName ?? '').replace(/Command$/, '');
@@ -51,7 +112,10 @@ export class DynamoFaults {
     );
   }
 
-  /** The next `times` requests of these operations (all when omitted) fail with a service error. */
+  /**
+   * The next `times` attempts of these operations (all when omitted) fail with a service error, as
+   * DynamoDB would answer them (throttling: 400, retried by the SDK; InternalServerError: 500).
+   */
   fail(name: string, opts: { ops?: Operation[]; times?: number } = {}): this {
     this.rules.push({ kind: 'error', name, times: opts.times ?? Number.POSITIVE_INFINITY, ...opts });
     return this;
@@ -80,6 +144,7 @@ export class DynamoFaults {
   }
 
   reset(): void {
+    this.resume();
     for (const r of this.rules) if (r.kind === 'barrier') this.release(r);
     this.rules = [];
     this.sent.clear();
@@ -97,14 +162,22 @@ export class DynamoFaults {
     );
   }
 
+  private failAttempt(operation: Operation): void {
+    for (const rule of this.rules) {
+      if (rule.kind !== 'error' || rule.times <= 0 || (rule.ops && !rule.ops.includes(operation))) continue;
+      rule.times--;
+      throw serviceError(rule.name);
+    }
+  }
+
   /** Applies the rules to one request; a barrier's answer is the callback that lets the next one go. */
   private async apply(send: Send): Promise<(() => void) | undefined> {
     for (const rule of this.rules) {
       const applies = !rule.ops || rule.ops.includes(send.operation);
       if (!applies) continue;
-      if (rule.kind === 'error' && rule.times > 0) {
+      if (rule.kind === 'pause' && rule.times > 0) {
         rule.times--;
-        throw serviceError(rule.name);
+        this.pause();
       }
       if (rule.kind === 'delay' && rule.times > 0) {
         rule.times--;

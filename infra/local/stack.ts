@@ -23,7 +23,7 @@ import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { issuerKeyPath, LocalIssuer } from './authorizer';
-import { startDynamoLocal } from './dynamodb-local';
+import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
 import { FolderObjectStore } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
@@ -74,6 +74,8 @@ export interface LocalStack {
   personas: ReturnType<typeof buildPersonas>;
   /** The fault switch on the functions' DynamoDB client (off until a test turns it on). */
   faults: DynamoFaults;
+  /** DynamoDB Local's process: restarted on the same port if it ends by itself (`up()` waits for it). */
+  dynamo: DynamoLocal;
   /** The user pool's stand-in: signs tokens the local authorizer accepts. */
   issuer: LocalIssuer;
   /** Where the signing key is published for `npm run token` (mode 600; removed on stop). */
@@ -195,7 +197,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   say('Synthesizing the CDK app (tables, functions, state machine)…');
   const def = readLocalDefinition();
   say(`Starting DynamoDB Local (${opts.dataDir ? `data in ${opts.dataDir}` : 'in memory'})…`);
-  const dynamo = await startDynamoLocal(opts.dataDir ? { dataDir: opts.dataDir } : {});
+  // Set once the data is seeded: what a restarted DynamoDB Local needs to serve the same stack again.
+  let restore: () => Promise<void> = async () => undefined;
+  const dynamo = await startDynamoLocal({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    onExit: (why) => say(`DynamoDB Local's process ended (${why}): starting it again on the same port…`),
+    onRestart: () => restore(),
+  });
   const cleanup: Array<() => Promise<void>> = [() => dynamo.stop()];
   const stop = async () => {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
@@ -217,6 +225,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     if (!opts.dataDir) cleanup.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     process.env.CONTACT_KEY_FILE = join(keyDir, 'contact-key');
     ensurePepperFile(process.env.CONTACT_KEY_FILE);
+    // And the erasure key (pseudonyms of erased accounts).
+    process.env.ERASURE_KEY_FILE = join(keyDir, 'erasure-key');
+    ensurePepperFile(process.env.ERASURE_KEY_FILE);
     say(
       `Creating ${def.tables.length} tables from the template: ${def.tables.map((t) => t.create.TableName).join(', ')}`,
     );
@@ -224,34 +235,52 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const db = documentClient({});
     cleanup.push(async () => db.destroy());
     const tables = { accounts: env.ACCOUNTS_TABLE!, catalog: env.CATALOG_TABLE! };
-
-    await seedConfig(db, tables.catalog);
     const personas = buildPersonas(asOf, pepper);
-    const seeded = await db.send(
-      new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }),
-    );
-    if (seeded.Item) {
-      // The first persona's factors hashed with this pepper must match what the data holds.
-      if (seeded.Item.verification?.last4Hash !== personas[0]!.account.verification.last4Hash)
-        throw new Error(
-          `The pepper in ${pepperFile} is not the one the accounts in ${opts.dataDir ?? 'this data'} were hashed with: no caller could be verified. Restore that pepper file, or start with a new data folder.`,
-        );
-      say('Accounts already seeded in the data folder: keeping them.');
-    } else {
-      const count = opts.accounts ?? 10_000;
-      say(`Seeding ${count.toLocaleString('en-US')} synthetic accounts and ${personas.length} personas…`);
-      const t0 = performance.now();
-      await putAccounts(db, tables.accounts, [
-        ...personas.map((p) => p.account),
-        ...generatePortfolio({ count, asOf, pepper }),
-      ]);
-      say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
+    /** The configuration, personas and synthetic accounts: at start, and again after an in-memory restart. */
+    const seed = async () => {
+      await seedConfig(db, tables.catalog);
+      const seeded = await db.send(
+        new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }),
+      );
+      if (seeded.Item) {
+        // The first persona's factors hashed with this pepper must match what the data holds.
+        if (seeded.Item.verification?.last4Hash !== personas[0]!.account.verification.last4Hash)
+          throw new Error(
+            `The pepper in ${pepperFile} is not the one the accounts in ${opts.dataDir ?? 'this data'} were hashed with: no caller could be verified. Restore that pepper file, or start with a new data folder.`,
+          );
+        say('Accounts already seeded in the data folder: keeping them.');
+      } else {
+        const count = opts.accounts ?? 10_000;
+        say(`Seeding ${count.toLocaleString('en-US')} synthetic accounts and ${personas.length} personas…`);
+        const t0 = performance.now();
+        await putAccounts(db, tables.accounts, [
+          ...personas.map((p) => p.account),
+          ...generatePortfolio({ count, asOf, pepper }),
+        ]);
+        say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    };
+    await seed();
 
     // The functions' own client (the composition root's), built now with this env, with the switch on it.
-    const faults = new DynamoFaults();
+    const faults = new DynamoFaults(dynamo);
     faults.attach(dynamoClient());
     cleanup.push(async () => faults.reset());
+    restore = async () => {
+      // Sockets kept alive to the dead process are dropped: the next request opens a fresh one.
+      for (const client of [dynamoClient(), db])
+        (client.config.requestHandler as { destroy?: () => void }).destroy?.();
+      if (opts.dataDir) {
+        await createTables(def);
+        say(`DynamoDB Local is back with the data in ${opts.dataDir}.`);
+        return;
+      }
+      await createTables(def);
+      await seed();
+      say(
+        'DynamoDB Local is back, in memory: tables created and seeded again as at start (contacts and answers of before are gone).',
+      );
+    };
     say('Loading the state machine definition and the real handlers…');
     const runner = await createLocalRunner(def.stateMachine, opts.taskOverrides);
     if (!def.functions.some((f) => f.entryName === 'http-api'))
@@ -337,6 +366,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       definition: def,
       personas,
       faults,
+      dynamo,
       stop,
     };
   } catch (e) {

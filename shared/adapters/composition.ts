@@ -8,13 +8,16 @@ import {
   DynamoCounterStore,
   DynamoTurnStore,
   documentClient,
+  turnClientConfig,
 } from './dynamo';
 import { requireEnv } from './env';
+import { DynamoErasureStore } from './erasure';
 
 /** The composition root: real adapters from the env the constructs set. Built on first use, once. */
 let db: ReturnType<typeof documentClient> | undefined;
 const client = () => {
-  db ??= documentClient();
+  // Bounded by the turn's storage budget: a task answers before the state machine's timeout.
+  db ??= documentClient(turnClientConfig());
   return db;
 };
 /** The one DynamoDB client of this process (the local stack adds its fault switch to it as SDK middleware). */
@@ -48,3 +51,12 @@ export const counterStore = (): CounterStore => {
   counters ??= new DynamoCounterStore(client(), requireEnv('COUNTERS_TABLE'));
   return counters;
 };
+/** Erasure on request (admin-api): every table that may name an account. */
+export const erasureStore = (): DynamoErasureStore =>
+  new DynamoErasureStore(client(), {
+    accounts: requireEnv('ACCOUNTS_TABLE'),
+    contacts: requireEnv('CONTACTS_TABLE'),
+    offerLog: requireEnv('OFFER_LOG_TABLE'),
+    counters: requireEnv('COUNTERS_TABLE'),
+    catalog: requireEnv('CATALOG_TABLE'),
+  });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -27,6 +27,7 @@ import type {
   ContactStore,
   Counter,
   CounterStore,
+  SaveOutcome,
   TurnStore,
   TurnWrite,
 } from '../ports';
@@ -37,6 +38,8 @@ import { type ActedBy, ActedBySchema } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
 
 export const PHONE_INDEX = 'byPhone';
+/** Counter items of rate limits: `RATE#<scope>#<subject>#<window start>`, deleted by TTL. */
+export const RATE_PREFIX = 'RATE#';
 export const CONFIG_KEY = { pk: 'DECISION_CONFIG', sk: 'ACTIVE' } as const;
 
 /** Throttling and service faults: the state machine retries these (its Retry names this error). */
@@ -52,7 +55,7 @@ const TRANSIENT = new Set([
   'TransactionConflictException',
 ]);
 
-async function guard<T>(op: () => Promise<T>): Promise<T> {
+export async function guard<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
@@ -60,6 +63,90 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
       throw new TransientStorageError(`${e.name}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * Every DynamoDB request of a turn answers within the state machine's task timeout (2 s): each
+ * attempt is cut at `attemptMs`, and at most `maxAttempts` are made with a short backoff, so a task
+ * reports what happened before Step Functions gives up on it (1.35 s at most with these figures).
+ */
+export const TURN_STORAGE_BUDGET = { attemptMs: 400, connectMs: 200, maxAttempts: 3, backoffMs: 50 } as const;
+/** Worst time the SDK spends on one request under TURN_STORAGE_BUDGET (attempts plus backoff). */
+export const turnStorageWorstMs = (b = TURN_STORAGE_BUDGET) =>
+  b.maxAttempts * b.attemptMs + b.backoffMs * ((b.maxAttempts * (b.maxAttempts - 1)) / 2);
+
+/** Retries transient, throttling and server errors at most `maxAttempts` times, `backoffMs × n` apart. */
+function budgetRetry(b = TURN_STORAGE_BUDGET): DynamoDBClientConfig['retryStrategy'] {
+  type Token = { getRetryCount(): number; getRetryDelay(): number };
+  const token = (count: number): Token => ({
+    getRetryCount: () => count,
+    getRetryDelay: () => b.backoffMs * count,
+  });
+  return {
+    acquireInitialRetryToken: async () => token(0),
+    refreshRetryTokenForRetry: async (t: Token, info: { errorType: string; error?: unknown }) => {
+      if (info.errorType === 'CLIENT_ERROR' || t.getRetryCount() + 1 >= b.maxAttempts) throw info.error;
+      return token(t.getRetryCount() + 1);
+    },
+    recordSuccess: () => undefined,
+  };
+}
+
+/** The functions' client: every request bounded by the turn's storage budget (see TURN_STORAGE_BUDGET). */
+export const turnClientConfig = (b = TURN_STORAGE_BUDGET): DynamoDBClientConfig => ({
+  maxAttempts: b.maxAttempts,
+  retryStrategy: budgetRetry(b),
+  requestHandler: {
+    requestTimeout: b.attemptMs,
+    connectionTimeout: b.connectMs,
+    throwOnRequestTimeout: true,
+  },
+});
+
+/** The write of a turn may have been applied, or not: the caller must be told so, never "failed". */
+export class StorageOutcomeUnknownError extends Error {
+  override name = 'StorageOutcomeUnknown';
+}
+
+/**
+ * Counts the attempts of one command and whether any of them may have reached DynamoDB and been
+ * applied: an answer from DynamoDB (4xx) or a refused connection means "not applied"; a timeout, a
+ * reset connection or a server error leaves the outcome unknown.
+ */
+function trackAttempts(command: { middlewareStack: { add: (...a: never[]) => void } }) {
+  const seen = { count: 0, maybeApplied: false };
+  const tracker = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    seen.count++;
+    try {
+      return await next(args);
+    } catch (e) {
+      const err = e as { code?: string; $metadata?: { httpStatusCode?: number } };
+      const status = err.$metadata?.httpStatusCode;
+      const answered = status !== undefined && status >= 400 && status < 500;
+      if (!answered && err.code !== 'ECONNREFUSED') seen.maybeApplied = true;
+      throw e;
+    }
+  };
+  // In the deserialize step: inside the retry loop, once per attempt, around the HTTP request.
+  (command.middlewareStack.add as (m: unknown, o: unknown) => void)(tracker, {
+    step: 'deserialize',
+    priority: 'high',
+    name: 'turnAttemptTracker',
+    override: true,
+  });
+  return seen;
+}
+
+/**
+ * The write's ClientRequestToken: the contact, the version it expects and a hash of everything it
+ * writes. The same turn retried gives the same token (DynamoDB applies it once); any other turn, a
+ * different one. 36 characters, DynamoDB's limit.
+ */
+function turnToken(w: TurnWrite, items: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([w.contact.contactId, w.expectedVersion ?? 'new', items]))
+    .digest('hex')
+    .slice(0, 36);
 }
 
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
@@ -401,7 +488,7 @@ export class DynamoTurnStore implements TurnStore {
     private readonly tables: { contacts: string; offerLog: string; accounts: string; counters?: string },
   ) {}
 
-  async save(w: TurnWrite): Promise<'saved' | 'conflict' | 'budget-exhausted'> {
+  async save(w: TurnWrite): Promise<SaveOutcome> {
     const contactPut =
       w.expectedVersion === undefined
         ? { ConditionExpression: 'attribute_not_exists(contactId)' }
@@ -514,10 +601,48 @@ export class DynamoTurnStore implements TurnStore {
         },
       });
     }
+    // Rate limits: a window's counter moves only while it stays within its limit.
+    const rateAt = items.length;
+    for (const r of w.rate ?? []) {
+      if (!this.tables.counters) throw new Error('Rate limits need the counters table');
+      items.push({
+        Update: {
+          TableName: this.tables.counters,
+          Key: { pk: `${RATE_PREFIX}${r.scope}#${r.subject}#${r.windowStart}` },
+          UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+          ExpressionAttributeNames: { '#n': 'requests' },
+          ExpressionAttributeValues: { ':one': 1, ':exp': r.expiresAt, ':max': r.max },
+        },
+      });
+    }
     try {
-      await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      // The token makes the write idempotent for 10 minutes: a repeat of this very write (the SDK's
+      // retry after a timeout, the state machine's retry of SaveTurn) finds it applied, or applies it once.
+      const command = new TransactWriteCommand({
+        TransactItems: items,
+        ClientRequestToken: turnToken(w, items),
+      });
+      const attempts = trackAttempts(command);
+      try {
+        await guard(() => this.db.send(command));
+      } catch (e) {
+        if (attempts.maybeApplied)
+          throw new StorageOutcomeUnknownError(
+            `The turn's write may have been applied (${e instanceof Error ? e.name : 'error'} after ${attempts.count} attempts)`,
+          );
+        // Same token, other items: a twin of this turn (same contact, same version) got there first.
+        if (e instanceof Error && e.name === 'IdempotentParameterMismatchException') return 'conflict';
+        throw e;
+      }
       return 'saved';
     } catch (e) {
+      const over = (w.rate ?? []).find(
+        (_, i) =>
+          e instanceof TransactionCanceledException &&
+          e.CancellationReasons?.[rateAt + i]?.Code === 'ConditionalCheckFailed',
+      );
+      if (over) return { kind: 'rate-limited', charge: over };
       if (
         w.budget &&
         e instanceof TransactionCanceledException &&

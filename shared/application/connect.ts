@@ -6,6 +6,7 @@ import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
+import { storedOutcome } from './turn-state';
 
 /**
  * Amazon Connect adapter: a contact flow invokes it with `Details.Parameters.step` (start, verify,
@@ -161,7 +162,12 @@ const PROMPTS: Partial<Record<Contact['stage'], string>> = {
 
 /** The state machine's answer → Connect's flat map. */
 export function connectAnswer(input: TurnInput, out: TurnOutput): FlatMap {
-  if (out.outcome === 'fallback') return safeRoute(`${out.failedAt} failed`);
+  // `stored` tells the flow whether the turn may have been kept ('unknown': the same step repeated says which).
+  if (out.outcome === 'fallback')
+    return {
+      ...safeRoute(`${out.failedAt} failed`),
+      stored: storedOutcome(out.failedAt, out.error, input.action),
+    };
   if (out.outcome === 'rejected') {
     const p = out.problem;
     if (p.name === 'VerificationLocked')

@@ -5,6 +5,7 @@ import {
   ContactIdSchema,
   IdempotencyKeySchema,
   MAX_BODY_BYTES,
+  PickupBodySchema,
   ResponseBodySchema,
   ROUTES,
   StartContactBodySchema,
@@ -13,6 +14,7 @@ import {
 } from '../schemas/api';
 import type { Channel, Contact, PresentedOffer } from '../schemas/contact';
 import { authorize } from './authz';
+import { storedOutcome } from './turn-state';
 
 /** The parts of an API Gateway (REST, proxy) event the API reads; the local server builds the same. */
 export interface HttpRequest {
@@ -184,6 +186,10 @@ export function parseRequest(
     const b = parseBody(req, StartContactBodySchema);
     return b.ok ? { ok: true, input: { action: 'start', now, request: b.value, actor } } : b;
   }
+  if (route.action === 'pickup') {
+    const b = parseBody(req, PickupBodySchema);
+    return b.ok ? { ok: true, input: { action: 'pickup', now, contactId: b.value, actor } } : b;
+  }
   const id = ContactIdSchema.safeParse(req.pathParameters?.contactId);
   if (!id.success) return { ok: false, response: invalid(zodErrors(id.error, 'contactId')) };
   const contactId = id.data;
@@ -287,7 +293,7 @@ export function contactView(c: Contact) {
 /** The state machine's answer → the HTTP answer of the route that asked. */
 export function renderOutput(input: TurnInput, out: TurnOutput): HttpResponse {
   if (out.outcome === 'rejected') return domainProblem(out.problem);
-  if (out.outcome === 'fallback') return fallbackResponse(out.failedAt, out.error, out.route);
+  if (out.outcome === 'fallback') return fallbackResponse(out.failedAt, out.error, out.route, input.action);
   const c = out.contact;
   switch (input.action) {
     case 'start':
@@ -332,17 +338,30 @@ export function renderOutput(input: TurnInput, out: TurnOutput): HttpResponse {
       });
     }
     case 'get':
+    case 'pickup':
       return json(200, contactView(c));
   }
 }
 
-/** A fault inside Retention Desk: the caller is not lost, the answer says which agent takes them. */
-export function fallbackResponse(failedAt: string, error: string, route: unknown): HttpResponse {
+/**
+ * A fault inside Retention Desk: the caller is not lost, the answer says which agent takes them, and
+ * what was stored: `outcome: 'failed'` (nothing changed) or `'unknown'` (the turn may have been
+ * stored: the same request repeated tells which, and is applied at most once).
+ */
+export function fallbackResponse(
+  failedAt: string,
+  error: string,
+  route: unknown,
+  action?: TurnInput['action'],
+): HttpResponse {
+  const outcome = storedOutcome(failedAt, error, action);
   return problemResponse(
     503,
     'degraded',
     'Retention Desk could not complete the turn',
-    `${failedAt} failed (${error}); hand the caller to the route given.`,
-    { route },
+    outcome === 'failed'
+      ? `${failedAt} failed (${error}): nothing was changed; hand the caller to the route given.`
+      : `${failedAt} did not complete (${error}): the turn may or may not have been stored. Repeat the request with the same Idempotency-Key (a start: the same externalContactId) to learn the result; hand the caller to the route given meanwhile.`,
+    { outcome, route },
   );
 }

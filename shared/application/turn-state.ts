@@ -47,3 +47,21 @@ export function proceeding(state: TaskState): Turn & { contact: Contact } {
     throw new TurnStateError(`task reached with turn ${t?.kind ?? 'missing'}`);
   return t as Turn & { contact: Contact };
 }
+
+/**
+ * What a failed turn left in storage, from where it failed: before SaveTurn nothing was written
+ * ('failed'); at SaveTurn, only DynamoDB's own refusal (throttling after the retries) proves the
+ * write was not applied; a timeout, an unknown outcome or a run that gave up may have stored it
+ * ('unknown': the caller repeats the same request to learn the result).
+ */
+export function storedOutcome(
+  failedAt: string,
+  error: string,
+  action?: TurnInput['action'],
+): 'failed' | 'unknown' {
+  // A read writes nothing, wherever it failed.
+  if (action === 'get') return 'failed';
+  if (failedAt === 'RetentionCall') return 'unknown';
+  if (failedAt !== 'SaveTurn') return 'failed';
+  return error === 'TransientStorageError' || error === 'TurnStateError' ? 'failed' : 'unknown';
+}

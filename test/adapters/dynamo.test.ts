@@ -267,10 +267,19 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       ),
     );
     expect(results.every((r) => r === 'saved')).toBe(true);
-    // The same turn stored again (a retried write) is refused whole: nothing is counted twice.
+    // The same turn stored again (a retried write: same ClientRequestToken) is found applied, not
+    // applied twice: nothing is counted twice.
     expect(
       await store.save({
         contact: { ...draft(ids[0]!), version: 1 },
+        log: [],
+        learn: { key, accepted: true },
+      }),
+    ).toBe('saved');
+    // Another turn on the same contact and version (other items) is refused whole.
+    expect(
+      await store.save({
+        contact: { ...draft(ids[0]!), version: 1, updatedAt: '2030-01-01T00:00:00.000Z' },
         log: [],
         learn: { key, accepted: true },
       }),

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TASK_TIMEOUT_SECONDS } from '../../infra/constructs/retention-call';
+import { createLocalRunner } from '../../infra/local/runner';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { TURN_STORAGE_BUDGET, turnStorageWorstMs } from '../../shared/adapters/dynamo';
 import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
 import startEvent from '../fixtures/connect/start-voice-close.json';
@@ -26,7 +29,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   stack.faults.reset();
-  await (stack as { dynamo?: { resume(): Promise<void> } }).dynamo?.resume();
+  await stack.dynamo.up();
 });
 
 /** The Connect contact flow's budget: it waits at most 8 s for a Lambda. */
@@ -136,5 +139,71 @@ describe('finding 10: identical concurrent retries all get the first result', ()
     const contact = (await scan(stack.env.CONTACTS_TABLE!)).find((c) => c.contactId === id)!;
     // Started (1), verified once (2).
     expect(contact.version).toBe(2);
+  });
+});
+
+/** DynamoDB answers again (after a pause: what it had taken is served first). */
+async function settled() {
+  stack.faults.reset();
+  await stack.dynamo.up();
+  await scan(stack.env.CATALOG_TABLE!);
+}
+
+describe('finding 9: what the caller is told is what is stored', () => {
+  it('every DynamoDB request answers within the task timeout: attempts cut, retries bounded', () => {
+    expect(turnStorageWorstMs()).toBeLessThan(TASK_TIMEOUT_SECONDS * 1000 - 300);
+    expect(TURN_STORAGE_BUDGET.maxAttempts).toBeGreaterThan(1);
+  });
+
+  it("the local runner enforces a Task state's TimeoutSeconds, as Step Functions does", async () => {
+    const hung = () => new Promise<never>(() => undefined);
+    const runner = await createLocalRunner(stack.definition.stateMachine, { LoadContact: hung });
+    const { out, ms } = await timed(() =>
+      runner.run({ action: 'get', now: new Date().toISOString(), contactId: crypto.randomUUID() }),
+    );
+    expect(out).toMatchObject({ outcome: 'fallback', failedAt: 'LoadContact', error: 'States.Timeout' });
+    expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+  });
+
+  it('DynamoDB hangs as the answer is written: 503 "unknown" (never "failed"), and the same request repeated gives the one stored result', async () => {
+    const { id, offerId } = await offered();
+    const before = await logOf(id);
+    stack.faults.pauseOn(['TransactWriteItems']);
+    const answer = () =>
+      http(
+        'POST',
+        `/v1/contacts/${id}/responses`,
+        { offerId, response: 'DECLINED' },
+        { 'Idempotency-Key': 'hung-0001' },
+      );
+    const { out: r, ms } = await timed(answer);
+    expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+    expect(r.status).toBe(503);
+    expect(r.json).toMatchObject({ outcome: 'unknown', route: { queue: 'RETENTION_SPECIALIST' } });
+    expect(r.json.detail).toMatch(/same Idempotency-Key/);
+    // DynamoDB comes back and serves the write it had taken (and the SDK's retries of it, once).
+    await settled();
+    const again = await answer();
+    expect(again.status, JSON.stringify(again.json)).toBe(200);
+    expect((await answer()).json).toEqual(again.json);
+    const declined = (await logOf(id)).filter((e) => e.event === 'DECLINED');
+    expect(declined).toHaveLength(1);
+    const contact = (await scan(stack.env.CONTACTS_TABLE!)).find((c) => c.contactId === id)!;
+    expect(contact.answers).toHaveLength(1);
+    expect((await logOf(id)).length).toBeGreaterThan(before.length);
+  });
+
+  it('DynamoDB down before the turn reads: 503 "failed", and nothing changed', async () => {
+    const { id, offerId } = await offered();
+    const t0 = sorted(await tables());
+    stack.faults.pause();
+    const { out: r, ms } = await timed(() =>
+      http('POST', `/v1/contacts/${id}/responses`, { offerId, response: 'ACCEPTED' }),
+    );
+    expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+    expect(r.status).toBe(503);
+    expect(r.json.outcome).toBe('failed');
+    await settled();
+    expect(sorted(await tables())).toBe(t0);
   });
 });
