@@ -207,3 +207,265 @@ describe('finding 9: what the caller is told is what is stored', () => {
     expect(sorted(await tables())).toBe(t0);
   });
 });
+
+/** A Connect contact flow's Lambda call, through the local Invoke API. */
+let connectIds = 0;
+function connectCall(phone: string) {
+  const contactId = `7d1c0a2e-5f3b-4c6d-9e8f-${String(++connectIds).padStart(12, '0')}`;
+  return async (params: Record<string, string>) => {
+    const event = {
+      ...startEvent,
+      Details: {
+        ...startEvent.Details,
+        ContactData: {
+          ...startEvent.Details.ContactData,
+          ContactId: contactId,
+          CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' },
+        },
+        Parameters: params,
+      },
+    };
+    const res = await fetch(`${stack.url}/2015-03-31/functions/connect-adapter/invocations`, {
+      method: 'POST',
+      body: JSON.stringify(event),
+    });
+    return { status: res.status, json: (await res.json()) as Json };
+  };
+}
+
+/** What the caller was told, whatever the channel: done, failed (nothing stored) or unknown. */
+function told(r: { status: number; json: Json }, channel: 'rest' | 'connect') {
+  if (channel === 'connect') {
+    expect(r.status).toBe(200);
+    for (const v of Object.values(r.json)) expect(typeof v).toBe('string');
+    return r.json.fallback === 'true' ? (r.json.stored as string) : 'done';
+  }
+  if (r.status < 300) return 'done';
+  expect(r.status, JSON.stringify(r.json)).toBe(503);
+  expect(r.json.route).toMatchObject({ queue: 'RETENTION_SPECIALIST' });
+  return r.json.outcome as string;
+}
+
+interface Kind {
+  name: string;
+  channel: 'rest' | 'connect';
+  /** Whether the turn writes (a read-only turn can only fail). */
+  writes: boolean;
+  /** Sets the contact up to the turn; returns the turn, sent as often as the test likes. */
+  prepare(): Promise<() => Promise<{ status: number; json: Json }>>;
+}
+let starts = 0;
+const KINDS: Kind[] = [
+  {
+    name: 'start',
+    channel: 'rest',
+    writes: true,
+    async prepare() {
+      const { phone } = await customer();
+      const body = {
+        channel: 'agent',
+        callType: 'CLOSE_ACCOUNT',
+        callerPhone: phone,
+        externalContactId: `desk-${++starts}`,
+      };
+      return () => http('POST', '/v1/contacts', body);
+    },
+  },
+  {
+    name: 'verify',
+    channel: 'rest',
+    writes: true,
+    async prepare() {
+      const id = await started();
+      return () =>
+        http(
+          'POST',
+          `/v1/contacts/${id}/verification`,
+          { last4: FACTORS.last4, zip: FACTORS.zip },
+          { 'Idempotency-Key': `v-${id}` },
+        );
+    },
+  },
+  {
+    name: 'offers',
+    channel: 'rest',
+    writes: true,
+    async prepare() {
+      const id = await verified();
+      return () => http('GET', `/v1/contacts/${id}/offers`);
+    },
+  },
+  {
+    name: 'respond',
+    channel: 'rest',
+    writes: true,
+    async prepare() {
+      const { id, offerId } = await offered();
+      return () =>
+        http(
+          'POST',
+          `/v1/contacts/${id}/responses`,
+          { offerId, response: 'DECLINED' },
+          { 'Idempotency-Key': `r-${id}` },
+        );
+    },
+  },
+  {
+    name: 'get',
+    channel: 'rest',
+    writes: false,
+    async prepare() {
+      const id = await started();
+      return () => http('GET', `/v1/contacts/${id}`);
+    },
+  },
+  {
+    name: 'Connect start',
+    channel: 'connect',
+    writes: true,
+    async prepare() {
+      const step = connectCall((await customer()).phone);
+      return () => step({ step: 'start', callType: 'CLOSE_ACCOUNT' });
+    },
+  },
+  {
+    name: 'Connect verify',
+    channel: 'connect',
+    writes: true,
+    async prepare() {
+      const step = connectCall((await customer()).phone);
+      expect((await step({ step: 'start' })).json.stage).toBe('VERIFY');
+      return () => step({ step: 'verify', last4: FACTORS.last4, zip: FACTORS.zip });
+    },
+  },
+  {
+    name: 'Connect offers',
+    channel: 'connect',
+    writes: true,
+    async prepare() {
+      const step = connectCall((await customer()).phone);
+      await step({ step: 'start' });
+      expect((await step({ step: 'verify', last4: FACTORS.last4, zip: FACTORS.zip })).json.verified).toBe(
+        'true',
+      );
+      return () => step({ step: 'offers' });
+    },
+  },
+  {
+    name: 'Connect answer',
+    channel: 'connect',
+    writes: true,
+    async prepare() {
+      const step = connectCall((await customer()).phone);
+      await step({ step: 'start' });
+      await step({ step: 'verify', last4: FACTORS.last4, zip: FACTORS.zip });
+      const offers = await step({ step: 'offers' });
+      expect(offers.json.offer1Id).toBeTruthy();
+      return () => step({ step: 'answer', offerId: offers.json.offer1Id, digit: '2' });
+    },
+  },
+];
+
+/** Contacts that differ between two scans: added, or changed (with their versions). */
+function changedContacts(before: Json[], after: Json[]) {
+  const old = new Map(before.map((c) => [c.contactId, c]));
+  return after
+    .filter((c) => JSON.stringify(old.get(c.contactId)) !== JSON.stringify(c))
+    .map((c) => ({
+      from: (old.get(c.contactId)?.version as number | undefined) ?? 0,
+      to: c.version as number,
+    }));
+}
+
+describe.each(KINDS)('build item 3, faults as tests: $name', (kind) => {
+  it("DynamoDB throttles (the SDK's retries exhausted once): retried, it succeeds within the budget", async () => {
+    const send = await kind.prepare();
+    stack.faults.fail('ProvisionedThroughputExceededException', {
+      ops: ['TransactWriteItems', 'GetItem', 'Query', 'BatchGetItem'],
+      times: TURN_STORAGE_BUDGET.maxAttempts + 1,
+    });
+    const { out, ms } = await timed(send);
+    expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+    expect(told(out, kind.channel)).toBe('done');
+  });
+
+  it('DynamoDB throttles every request: the safe route, reported failed, and nothing changed', async () => {
+    const send = await kind.prepare();
+    const before = sorted(await tables());
+    stack.faults.fail('ProvisionedThroughputExceededException');
+    const { out, ms } = await timed(send);
+    expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+    expect(told(out, kind.channel)).toBe('failed');
+    stack.faults.reset();
+    expect(sorted(await tables())).toBe(before);
+  });
+
+  it('DynamoDB is down (its JVM stopped): the safe route, reported failed, and nothing changed once it is back', async () => {
+    const send = await kind.prepare();
+    const before = sorted(await tables());
+    stack.faults.pause();
+    const { out, ms } = await timed(send);
+    expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+    expect(told(out, kind.channel)).toBe('failed');
+    await settled();
+    expect(sorted(await tables())).toBe(before);
+  });
+
+  it.skipIf(!kind.writes)(
+    'DynamoDB hangs as the turn is written: the safe route, reported unknown; repeated, one result, stored once',
+    async () => {
+      const send = await kind.prepare();
+      const before = await tables();
+      stack.faults.pauseOn(['TransactWriteItems']);
+      const { out, ms } = await timed(send);
+      expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
+      expect(told(out, kind.channel)).toBe('unknown');
+      await settled();
+      const first = await send();
+      expect(told(first, kind.channel)).toBe('done');
+      const stored = await tables();
+      // One turn applied, once: one contact moved by one version, whether the hung write or the repeat stored it.
+      expect(changedContacts(before.contacts, stored.contacts)).toEqual([
+        { from: expect.any(Number), to: expect.any(Number) },
+      ]);
+      const [moved] = changedContacts(before.contacts, stored.contacts);
+      expect(moved!.to - moved!.from).toBe(1);
+      // And repeated again: the same answer, nothing more stored.
+      const second = await send();
+      expect(second.json).toEqual(first.json);
+      expect(sorted(await tables())).toBe(sorted(stored));
+    },
+  );
+});
+
+describe('finding 11: the local stack recovers when DynamoDB Local dies', () => {
+  it('the JVM killed: it is started again on the same port, tables and seed data back, and the functions reconnect', async () => {
+    const pid = stack.dynamo.pid;
+    const restarts = stack.dynamo.restarts;
+    const persona = stack.personas[0]!.persona;
+    stack.faults.kill();
+    // While it is down: the safe route, reported failed.
+    const down = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: persona.phone,
+    });
+    expect(down.status).toBe(503);
+    await stack.dynamo.up();
+    expect(stack.dynamo.restarts).toBe(restarts + 1);
+    expect(stack.dynamo.pid).not.toBe(pid);
+    // In memory: seeded again as at start (the personas are there), and the first write is a plain success.
+    const c = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: persona.phone,
+    });
+    expect(c.status, JSON.stringify(c.json)).toBe(201);
+    const v = await http('POST', `/v1/contacts/${c.json.contactId}/verification`, {
+      last4: persona.last4,
+      zip: persona.zip,
+      dob: persona.dob,
+    });
+    expect(v.status, JSON.stringify(v.json)).toBe(200);
+  });
+});
