@@ -136,6 +136,8 @@ export class RetentionCall extends Construct {
       .when(sfn.Condition.stringEquals('$.action', 'verify'), verify)
       .when(sfn.Condition.stringEquals('$.action', 'offers'), choose)
       .when(sfn.Condition.stringEquals('$.action', 'respond'), answer)
+      // A pickup changes only who holds the contact: LoadContact records it, SaveTurn stores it.
+      .when(sfn.Condition.stringEquals('$.action', 'pickup'), save)
       .otherwise(reply);
 
     const admit = new sfn.Choice(this, 'AdmitTurn', { stateName: 'AdmitTurn' })

@@ -17,6 +17,8 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   offers: ['agent'],
   respond: ['agent'],
   get: ['agent', 'ops'],
+  // Taking over a voice or chat contact on the desktop (recorded on the contact).
+  pickup: ['agent'],
   // Configuration: the product owner writes; ops may read it (what is live, which version).
   getActive: ['productOwner', 'ops'],
   listVersions: ['productOwner', 'ops'],

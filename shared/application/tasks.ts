@@ -5,6 +5,7 @@ import {
   applyAnswer,
   applyRoute,
   applyVerification,
+  assignAgent,
   finalizeTurn,
   newContact,
   presentOffers,
@@ -155,6 +156,9 @@ export async function loadTurn(
     const account = await deps.accounts.get(contact.accountId);
     if (account) return { kind: 'proceed', contact, account, log: [] };
   }
+  // A desk person takes the contact over: recorded on it (who and since when), stored by SaveTurn.
+  if (state.action === 'pickup')
+    return { kind: 'proceed', contact: assignAgent(contact, state.actor, state.now), log: [] };
   return { kind: 'proceed', contact, log: [] };
 }
 

@@ -76,6 +76,11 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
     case 'start':
     case 'get':
       return { kind: 'unchanged' };
+    case 'pickup':
+      if (contact.channel === 'agent')
+        return reject(problem('StageConflict', 'An agent-desk contact is already held at the desk.'));
+      // Already held by this person: nothing to record again.
+      return contact.agent?.sub === input.actor.sub ? { kind: 'unchanged' } : { kind: 'proceed' };
     case 'verify':
       if (input.idempotencyKey && input.idempotencyKey === contact.verification.lastAttemptKey)
         return { kind: 'unchanged' };

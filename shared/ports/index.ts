@@ -1,5 +1,6 @@
 import type { BudgetCharge, LearnCount } from '../domain/call';
 import type { Problem } from '../domain/problems';
+import type { RateCharge } from '../domain/rate-limits';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
@@ -43,11 +44,20 @@ export interface TurnWrite {
   expectedVersion?: number;
   log: OfferLogEvent[];
   account?: AccountVerificationUpdate;
+  /** Requests counted against rate limits: the write fails whole if one would pass its limit. */
+  rate?: RateCharge[];
 }
+
+/** What a turn's write came to: stored, or nothing stored and why. */
+export type SaveOutcome =
+  | 'saved'
+  | 'conflict'
+  | 'budget-exhausted'
+  | { kind: 'rate-limited'; charge: RateCharge };
 
 /** Stores one turn atomically: all of it, or nothing and why ('conflict': the contact or account changed). */
 export interface TurnStore {
-  save(write: TurnWrite): Promise<'saved' | 'conflict' | 'budget-exhausted'>;
+  save(write: TurnWrite): Promise<SaveOutcome>;
 }
 
 /** A counter item: budget use (accepts, cost) or learning (accepts, declines). */

@@ -7,6 +7,8 @@ import { ActorSchema } from './identity';
 /** The REST API v1 routes: CDK builds API Gateway resources from this table, the local server matches on it. */
 export const ROUTES = [
   { method: 'POST', resource: '/v1/contacts', action: 'start' },
+  // Before `{contactId}`: the local server matches in this order (API Gateway prefers the literal).
+  { method: 'POST', resource: '/v1/contacts/pickup', action: 'pickup' },
   { method: 'POST', resource: '/v1/contacts/{contactId}/verification', action: 'verify' },
   { method: 'GET', resource: '/v1/contacts/{contactId}/offers', action: 'offers' },
   { method: 'POST', resource: '/v1/contacts/{contactId}/responses', action: 'respond' },
@@ -74,6 +76,13 @@ export const VerificationBodySchema = z
   });
 export type VerificationBody = z.infer<typeof VerificationBodySchema>;
 
+/** A desk person takes over a voice or chat contact by the channel's own id (Connect ContactId, `lex-<session>`). */
+export const PickupBodySchema = z.strictObject({
+  channel: z.enum(['voice', 'chat']),
+  externalContactId: ExternalContactIdSchema,
+});
+export type PickupBody = z.infer<typeof PickupBodySchema>;
+
 export const ResponseBodySchema = z.strictObject({
   offerId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be an offerId from the offers presented'),
   response: OfferResponseSchema,
@@ -116,5 +125,12 @@ export const TurnInputSchema = z.discriminatedUnion('action', [
     actor,
   }),
   z.strictObject({ action: z.literal('get'), now: z.iso.datetime(), contactId: ContactRefSchema, actor }),
+  /** Only a desk person picks a contact up: the actor is required. */
+  z.strictObject({
+    action: z.literal('pickup'),
+    now: z.iso.datetime(),
+    contactId: ContactRefSchema,
+    actor: ActorSchema,
+  }),
 ]);
 export type TurnInput = z.infer<typeof TurnInputSchema>;

@@ -294,3 +294,58 @@ describe('finding 6: rate limits on starts and verification', () => {
     expect(account?.verification.failures).toBe(3);
   });
 });
+
+describe('an agent picks up a voice or chat contact by its channel id, as a person, recorded', () => {
+  const connect = async (contactId: string, phone: string, params: Record<string, string>) => {
+    const event = {
+      Name: 'ContactFlowEvent',
+      Details: {
+        ContactData: { ContactId: contactId, Channel: 'VOICE', CustomerEndpoint: { Address: phone } },
+        Parameters: params,
+      },
+    };
+    const r = await fetch(`${stack.url}/2015-03-31/functions/connect-adapter/invocations`, {
+      method: 'POST',
+      body: JSON.stringify(event),
+    });
+    return (await r.json()) as Record<string, string>;
+  };
+
+  it('POST /v1/contacts/pickup: the agent named in the token holds the contact; others are refused', async () => {
+    const v = await victim();
+    const connectId = `c0ffee00-0000-4000-8000-${String(Date.now()).padStart(12, '0').slice(-12)}`;
+    const started = await connect(connectId, v.phone, { step: 'start', callType: 'CLOSE_ACCOUNT' });
+    expect(started.stage).toBe('VERIFY');
+    const maria = localClient(() => stack, '/v1', { roles: ['agent'], user: 'desk-maria' });
+    const picked = await maria.http('POST', '/contacts/pickup', {
+      channel: 'voice',
+      externalContactId: connectId,
+    });
+    expect(picked.status, JSON.stringify(picked.json)).toBe(200);
+    expect(picked.json.agent).toMatchObject({ username: 'desk-maria' });
+    expect(picked.json.channel).toBe('voice');
+    // The same contact, stored: the desk can go on with it by its id.
+    const again = await maria.http('GET', `/contacts/${picked.json.contactId}`);
+    expect(again.json.agent).toMatchObject({ username: 'desk-maria' });
+    // No token, a role that may not act on contacts, another channel, an id nobody has: nothing.
+    const anonymous = localClient(() => stack, '/v1', null);
+    expect(
+      (await anonymous.http('POST', '/contacts/pickup', { channel: 'voice', externalContactId: connectId }))
+        .status,
+    ).toBe(401);
+    const ops = localClient(() => stack, '/v1', { roles: ['ops'] });
+    expect(
+      (await ops.http('POST', '/contacts/pickup', { channel: 'voice', externalContactId: connectId })).status,
+    ).toBe(403);
+    expect(
+      (await maria.http('POST', '/contacts/pickup', { channel: 'chat', externalContactId: connectId }))
+        .status,
+    ).toBe(404);
+    const bad = await maria.http('POST', '/contacts/pickup', { channel: 'agent', externalContactId: 'x y' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'channel',
+      'externalContactId',
+    ]);
+  });
+});
