@@ -129,6 +129,11 @@ function next(e: LexEvent, c: Contact): LexResponse {
   }
   const offer = c.offers.find((o) => o.offerId === c.current[0]);
   if (offer) return reply(e, c.contactId, 'ConfirmIntent', offer.scripts.chat);
+  // Only offers a person may grant are left: the chat goes to one, and says so.
+  if (c.handover && c.stage === 'OFFER')
+    return reply(e, c.contactId, 'Close', 'Let me connect you to a retention specialist who can help.', {
+      state: 'Fulfilled',
+    });
   return reply(e, c.contactId, 'Close', ENDINGS[c.stage] ?? 'Thank you.');
 }
 

@@ -84,6 +84,19 @@ describe('Lex V2 adapter on the local stack', () => {
     expect(r.messages[0]!.content).toMatch(/staying with us/);
   });
 
+  it('declining the offers a bot may make, when only a supervisor may grant the rest, closes towards a specialist (saying so)', async () => {
+    const p = stack.personas[0]!.persona;
+    const sid = 'chat-handover';
+    const factors = { phone: p.phone, last4: p.last4, zip: p.zip };
+    let r = await invoke(event(sid, undefined, {}));
+    r = await invoke(event(sid, r, { phone: p.phone }));
+    r = await invoke(event(sid, r, factors));
+    for (let i = 0; i < 10 && r.sessionState.dialogAction.type === 'ConfirmIntent'; i++)
+      r = await invoke(event(sid, r, factors, 'Denied'));
+    expect(r.sessionState.dialogAction.type).toBe('Close');
+    expect(r.messages[0]!.content).toMatch(/retention specialist/);
+  });
+
   it('wrong factors ask again and say how many attempts are left', async () => {
     const p = stack.personas[1]!.persona;
     let r = await invoke(event('chat-0002', undefined, { phone: p.phone }));
