@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { accountStore, auditLog, configAdmin } from '../shared/adapters/composition';
+import { accountStore, auditLog, configAdmin, erasureStore } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
-import { pepper } from '../shared/adapters/pepper';
+import { erasureKey, pepper } from '../shared/adapters/pepper';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import { type AdminDeps, handleAdmin } from '../shared/application/admin';
 import { type HttpResponse, problemResponse } from '../shared/application/http';
@@ -39,6 +39,7 @@ export const handler = lazyHandler(() => {
     accounts,
     tagger: accounts,
     audit: auditLog(),
+    erasure: { store: erasureStore(), audit: auditLog(), key: erasureKey },
     importer: { store: accounts, salt: () => randomBytes(16).toString('hex'), pepper },
   });
 });

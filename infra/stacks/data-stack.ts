@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
+import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT } from '../../shared/adapters/erasure';
 import { AgentDirectory } from '../constructs/agent-directory';
 
 /** The stateful stack: the tables and the factor pepper, kept apart from the functions so a redeploy of code never touches data. */
@@ -22,6 +23,8 @@ export class DataStack extends Stack {
   readonly pepper: secretsmanager.Secret;
   /** The key of derived contact ids. Read by LoadContact only. */
   readonly contactKey: secretsmanager.Secret;
+  /** The key of erased accounts' pseudonyms. Read by AdminApi only (erasure). */
+  readonly erasureKey: secretsmanager.Secret;
   /** The people of the desk and their roles (Cognito user pool and groups): the REST API trusts its tokens. */
   readonly directory: AgentDirectory;
 
@@ -58,13 +61,23 @@ export class DataStack extends Stack {
     this.contacts = table('Contacts', {
       partitionKey: { name: 'contactId', type: S },
       timeToLiveAttribute: 'expiresAt',
+      // Erasure finds an account's contacts here. Keys only and sparse (unidentified contacts have no
+      // account): one index write when a contact gets its account, none for later turns, which
+      // change no key.
+      globalSecondaryIndexes: [
+        {
+          indexName: CONTACTS_BY_ACCOUNT,
+          partitionKey: { name: 'accountId', type: S },
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+        },
+      ],
     });
     this.offerLog = table('OfferLog', {
       partitionKey: { name: 'contactId', type: S },
       sortKey: { name: 'seq', type: N },
       globalSecondaryIndexes: [
         {
-          indexName: 'byAccount',
+          indexName: OFFER_LOG_BY_ACCOUNT,
           partitionKey: { name: 'accountId', type: S },
           sortKey: { name: 'at', type: S },
           projectionType: dynamodb.ProjectionType.ALL,
@@ -103,6 +116,19 @@ export class DataStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'Not rotated: live contacts are found by ids derived with this key, so a rotation would lose every contact in progress. Contacts live 30 days; a new key can be set between campaigns.',
+    });
+
+    // Keys the pseudonyms that replace an erased account's id in the offer log. Its own key: deleting
+    // it would make every pseudonym anonymous without touching verification or live contacts.
+    this.erasureKey = new secretsmanager.Secret(this, 'ErasureKey', {
+      description: 'Key of the pseudonyms of erased accounts (offer log, audit)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.erasureKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated: an erasure is found again (repeated, resumed) by the pseudonym this key makes, and one account keeps one pseudonym across its entries; a new key would split them. Deleting the key is the way to anonymise every pseudonym at once.',
     });
 
     this.directory = new AgentDirectory(this, 'Agents');

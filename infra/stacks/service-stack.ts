@@ -2,7 +2,9 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { PHONE_INDEX } from '../../shared/adapters/dynamo';
-import { AccountFeed, allowPepper, allowPhoneAliasDeletes } from '../constructs/account-feed';
+import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT } from '../../shared/adapters/erasure';
+import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
+import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
@@ -22,10 +24,11 @@ export class ServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { accounts, contacts, offerLog, catalog, counters, pepper, contactKey } = props.data;
+    const { accounts, contacts, offerLog, catalog, counters, pepper, contactKey, erasureKey } = props.data;
 
     const loadContact = new RetentionFunction(this, 'LoadContact', { name: 'load-contact' });
-    loadContact.bindTable(contacts, 'CONTACTS_TABLE', 'RO');
+    // One contact by key (not RO, which would reach the account index erasure uses too).
+    loadContact.bindTableActions(contacts, 'CONTACTS_TABLE', ['dynamodb:GetItem']);
     // Accounts hold verification hashes: one account by key or by phone, never a Scan (so not RO).
     loadContact.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
     loadContact.allowIndexQuery(accounts, PHONE_INDEX);
@@ -55,7 +58,8 @@ export class ServiceStack extends Stack {
     chooseOffers.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:BatchGetItem']);
 
     const saveTurn = new RetentionFunction(this, 'SaveTurn', { name: 'save-turn' });
-    saveTurn.bindTable(contacts, 'CONTACTS_TABLE', 'RW');
+    // Puts the contact in the turn's transaction; reads it again only after a lost race.
+    saveTurn.bindTableActions(contacts, 'CONTACTS_TABLE', ['dynamodb:GetItem', 'dynamodb:PutItem']);
     // Its one transaction puts the contact, appends to the offer log, and updates the verification
     // counters on the account: so nothing but PutItem on the log and UpdateItem on accounts.
     saveTurn.bindTableActions(offerLog, 'OFFER_LOG_TABLE', ['dynamodb:PutItem']);
@@ -146,9 +150,10 @@ export class ServiceStack extends Stack {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    allowPhoneAliasDeletes(adminApi, accounts);
+    // Imports delete phone aliases; erasure deletes accounts (allowErasure below grants DeleteItem on them).
     // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
+    allowErasure(adminApi, { accounts, contacts, offerLog, counters, erasureKey });
 
     this.api = new RetentionApi(this, 'Api', {
       handler: httpApi,
@@ -175,4 +180,56 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AccountEventBusArn', { value: feed.eventBus.eventBusArn });
     new CfnOutput(this, 'AccountFeedDlqUrl', { value: feed.deadLetterQueue.queueUrl });
   }
+}
+
+/**
+ * What erasing an account needs, and no more: delete the account (phone aliases are already
+ * allowed), find its contacts through the keys-only index and delete them, find its offer-log
+ * entries through their index and rewrite their accountId only (the log stays append-only for
+ * every other attribute), read and delete its contact-policy counters only (`POLICY#…` keys), and
+ * read the pseudonym key. Its record and audit entry go to the catalog, which admin-api already puts.
+ */
+function allowErasure(
+  fn: RetentionFunction,
+  t: {
+    accounts: DataStack['accounts'];
+    contacts: DataStack['contacts'];
+    offerLog: DataStack['offerLog'];
+    counters: DataStack['counters'];
+    erasureKey: DataStack['erasureKey'];
+  },
+): void {
+  // The account itself, by its key: a leading-keys condition cannot tell an account from another key.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [t.accounts.tableArn] }),
+  );
+  fn.bindTableActions(t.contacts, 'CONTACTS_TABLE', ['dynamodb:DeleteItem']);
+  fn.allowIndexQuery(t.contacts, CONTACTS_BY_ACCOUNT);
+  fn.addEnvironment('OFFER_LOG_TABLE', t.offerLog.tableName);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [t.offerLog.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['contactId', 'seq', 'accountId'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    }),
+  );
+  fn.allowIndexQuery(t.offerLog, OFFER_LOG_BY_ACCOUNT);
+  fn.addEnvironment('COUNTERS_TABLE', t.counters.tableName);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
+      resources: [t.counters.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HISTORY_PREFIX}*`] } },
+    }),
+  );
+  fn.addEnvironment('ERASURE_KEY_SECRET_ARN', t.erasureKey.secretArn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [t.erasureKey.secretArn],
+    }),
+  );
 }

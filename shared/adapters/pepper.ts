@@ -47,3 +47,10 @@ export const pepper = secretReader('PEPPER_FILE', 'PEPPER_SECRET_ARN', 'factor p
  * ids and start fingerprints (`CONTACT_KEY_SECRET_ARN` / `CONTACT_KEY_FILE`).
  */
 export const contactKey = secretReader('CONTACT_KEY_FILE', 'CONTACT_KEY_SECRET_ARN', 'contact key');
+
+/**
+ * The secret that keys the pseudonyms of erased accounts (`ERASURE_KEY_SECRET_ARN` /
+ * `ERASURE_KEY_FILE`): its own key, so that deleting it makes every pseudonym anonymous without
+ * touching verification (the pepper) or live contacts (the contact key).
+ */
+export const erasureKey = secretReader('ERASURE_KEY_FILE', 'ERASURE_KEY_SECRET_ARN', 'erasure key');

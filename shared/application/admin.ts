@@ -1,9 +1,11 @@
 import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
 import type { AccountImportStore, AccountStore, AccountTagger, AuditLog, ConfigAdmin } from '../ports';
+import { AccountIdSchema } from '../schemas/account';
 import {
   ADMIN_ROUTES,
   DryRunBodySchema,
+  ErasureBodySchema,
   MAX_ADMIN_BODY_BYTES,
   TagBodySchema,
   VersionParamSchema,
@@ -12,6 +14,7 @@ import { DecisionConfigSchema } from '../schemas/config';
 import { actedBy } from '../schemas/identity';
 import { EventBatchSchema, ImportBatchSchema } from '../schemas/import';
 import { authorize } from './authz';
+import { type ErasureDeps, eraseAccount } from './erasure';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -37,6 +40,8 @@ export interface AdminDeps {
     /** The factor pepper, read once (Secrets Manager on AWS, a file locally). */
     pepper: () => Promise<string>;
   };
+  /** Erasure on a customer's request (optional in tests that do not erase). */
+  erasure?: ErasureDeps;
 }
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
@@ -161,6 +166,19 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         results.push({ index, ...(await applyAccountEvent(raw, deps.importer.store)) });
       }
       return json(200, { results });
+    }
+    case 'eraseAccount': {
+      const id = AccountIdSchema.safeParse(req.pathParameters?.accountId);
+      if (!id.success) return invalid(zodErrors(id.error, 'accountId'));
+      if ((req.body ?? '').trim() !== '') {
+        const b = parseBody(req, ErasureBodySchema);
+        if (!b.ok) return b.response;
+      }
+      if (!deps.erasure)
+        return problemResponse(503, 'unavailable', 'Erasure unavailable', 'No erasure store configured.');
+      const r = await eraseAccount(id.data, by, now, deps.erasure);
+      // Unknown, or never held here: nothing was changed and nothing is recorded.
+      return r.kind === 'unknown-account' ? notFound(`No account ${id.data}.`) : json(200, r.body);
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

@@ -34,6 +34,7 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   accountEvents: ['ops'],
   // Erasure on a customer's request deletes customer data: the data-lifecycle job of operations, who
   // already run the feed that writes it. Not the product owner: configuration needs no customer data.
+  eraseAccount: ['ops'],
 };
 
 /** The roles a role implies (itself included). */

@@ -13,7 +13,8 @@ export interface OfferHistory {
   lastDeclinedAt?: string;
 }
 
-export const historyKey = (accountId: string, offerId: string) => `POLICY#${accountId}#${offerId}`;
+export const HISTORY_PREFIX = 'POLICY#';
+export const historyKey = (accountId: string, offerId: string) => `${HISTORY_PREFIX}${accountId}#${offerId}`;
 
 /** Why the policy keeps this offer from this account now, or undefined when it may be shown. */
 export function suppressedBy(

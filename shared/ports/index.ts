@@ -110,13 +110,73 @@ export interface ConfigAdmin {
 }
 
 /** A change a desk person made outside a configuration version (segment tags): who, when, what. */
-export interface AuditEntry {
+export type AuditEntry = TagAuditEntry | ErasureAuditEntry;
+export interface TagAuditEntry {
   at: string;
   by: ActedBy;
   action: 'tag' | 'untag';
   /** The tag. */
   subject: string;
   accountIds: string[];
+}
+/** An account erased: its pseudonym (never the account id) and what was removed. */
+export interface ErasureAuditEntry {
+  at: string;
+  by: ActedBy;
+  action: 'erase';
+  /** The pseudonym the account's offer-log entries now carry. */
+  subject: string;
+  counts: ErasureCounts;
+}
+
+/** What an erasure removed or rewrote: counted when it started, before anything was changed. */
+export interface ErasureCounts {
+  accounts: number;
+  phoneAliases: number;
+  contacts: number;
+  offerLogEntries: number;
+  policyCounters: number;
+}
+
+/** An erasure's own record, keyed by the pseudonym: lets a repeat resume it or answer its result. */
+export interface ErasureRecord {
+  pseudonym: string;
+  status: 'IN_PROGRESS' | 'DONE';
+  startedAt: string;
+  by: ActedBy;
+  counts: ErasureCounts;
+  completedAt?: string;
+}
+
+/** An offer-log entry's key, and the offer it names (for the account's contact-policy counters). */
+export interface OfferLogRef {
+  contactId: string;
+  seq: number;
+  offerId?: string;
+}
+
+/**
+ * The storage side of erasing one account. Every write is idempotent (a delete of what is gone, a
+ * rewrite of an entry already rewritten, change nothing), so an interrupted erasure is repeated whole.
+ */
+export interface ErasureStore {
+  record(pseudonym: string): Promise<ErasureRecord | undefined>;
+  /** Puts the record; 'exists' when `status` is IN_PROGRESS and a record is already there. */
+  saveRecord(r: ErasureRecord): Promise<'saved' | 'exists'>;
+  /** The account's other phone numbers (its alias items), or undefined when it is gone. */
+  account(accountId: string): Promise<{ otherPhones: string[] } | undefined>;
+  /** Deletes the account and its phone alias items in one transaction. */
+  deleteAccount(accountId: string, otherPhones: readonly string[]): Promise<void>;
+  contactIds(accountId: string): Promise<string[]>;
+  /** Deletes these contacts where they still belong to the account. */
+  deleteContacts(accountId: string, contactIds: readonly string[]): Promise<void>;
+  /** Offer-log entries whose accountId is this value (an account id, or a pseudonym). */
+  offerLog(accountId: string): Promise<OfferLogRef[]>;
+  /** Rewrites the entries' accountId to the pseudonym where it still is the account id. */
+  pseudonymise(entries: readonly OfferLogRef[], accountId: string, pseudonym: string): Promise<void>;
+  /** Of the account's contact-policy counters for these offers, those that exist. */
+  policyCounters(accountId: string, offerIds: readonly string[]): Promise<string[]>;
+  deletePolicyCounters(accountId: string, offerIds: readonly string[]): Promise<void>;
 }
 
 /** Append-only record of who changed what. */

@@ -14,6 +14,7 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/tags', action: 'tag' },
   { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },
   { method: 'POST', resource: '/v1/admin/accounts/events', action: 'accountEvents' },
+  { method: 'POST', resource: '/v1/admin/accounts/{accountId}/erasure', action: 'eraseAccount' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 
@@ -28,6 +29,9 @@ export const DryRunBodySchema = z.strictObject({
   accountId: AccountIdSchema,
   callType: CallTypeSchema,
 });
+
+/** An erasure takes no options: the body is absent or `{}` (anything else is a 400 naming the field). */
+export const ErasureBodySchema = z.strictObject({});
 
 /** Marks accounts with a segment tag from another system (or removes it). Idempotent. */
 export const TagBodySchema = z.strictObject({

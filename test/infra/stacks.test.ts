@@ -106,7 +106,14 @@ describe('data stack', () => {
       name: 'contacts',
       table: data.contacts,
       keys: [{ AttributeName: 'contactId', KeyType: 'HASH' }],
-      gsis: undefined,
+      // Erasure finds an account's contacts: keys only, so later turns (no key change) write no index.
+      gsis: [
+        {
+          IndexName: 'byAccount',
+          KeySchema: [{ AttributeName: 'accountId', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
     },
     {
       name: 'offerLog',
@@ -209,7 +216,18 @@ describe('functions', () => {
     ['record-answer', ['CATALOG_TABLE']],
     ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
-    ['admin-api', ['CATALOG_TABLE', 'ACCOUNTS_TABLE', 'PEPPER_SECRET_ARN']],
+    [
+      'admin-api',
+      [
+        'CATALOG_TABLE',
+        'ACCOUNTS_TABLE',
+        'PEPPER_SECRET_ARN',
+        'CONTACTS_TABLE',
+        'OFFER_LOG_TABLE',
+        'COUNTERS_TABLE',
+        'ERASURE_KEY_SECRET_ARN',
+      ],
+    ],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
     ['lex-adapter', ['STATE_MACHINE_ARN']],
     ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
@@ -288,22 +306,63 @@ describe('IAM', () => {
     expect(actionsOn('load-contact', catalog)).toContain('dynamodb:GetItem');
   });
 
-  it('admin-api imports accounts: gets, puts and updates them, and deletes only phone-alias items', () => {
+  it('admin-api imports and erases accounts: gets, puts, updates and deletes them, on the table only', () => {
     const onAccounts = statementsOf('admin-api').filter((s) =>
       resourcesOf(s).some((r) => refersTo(r, accounts)),
     );
-    const plain = onAccounts.filter((s) => s.Condition === undefined).flatMap(actionsOf);
-    expect(plain.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    const conditioned = onAccounts.filter((s) => s.Condition !== undefined);
-    expect(conditioned.map((s) => [actionsOf(s), s.Condition])).toEqual([
-      [['dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] } }],
+    expect(
+      onAccounts.every((s) => s.Condition === undefined && !JSON.stringify(s.Resource).includes('/index/')),
+    ).toBe(true);
+    expect(onAccounts.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
     ]);
   });
 
-  it('save-turn writes the contact, only appends to the offer log, only updates accounts', () => {
-    expect(actionsOn('save-turn', contacts)).toEqual(
-      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']),
+  it('admin-api erases exactly: contacts found by account and deleted, offer-log accountId rewritten only, POLICY# counters only, the erasure key', () => {
+    const on = (id: string) =>
+      statementsOf('admin-api').filter((s) => resourcesOf(s).some((r) => refersTo(r, id)));
+    const shape = (s: Statement) => [
+      actionsOf(s),
+      JSON.stringify(s.Resource).match(/\/index\/(\w+)/)?.[1] ?? 'table',
+      s.Condition ?? null,
+    ];
+    expect(on(contacts).map(shape)).toEqual([
+      [['dynamodb:DeleteItem'], 'table', null],
+      [['dynamodb:Query'], 'byAccount', null],
+    ]);
+    expect(on(offerLog).map(shape)).toEqual([
+      [
+        ['dynamodb:UpdateItem'],
+        'table',
+        {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['contactId', 'seq', 'accountId'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      ],
+      [['dynamodb:Query'], 'byAccount', null],
+    ]);
+    expect(on(tableId(data.counters)).map(shape)).toEqual([
+      [
+        ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
+        'table',
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['POLICY#*'] } },
+      ],
+    ]);
+    const secrets = statementsOf('admin-api').filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
     );
+    const key = logicalId(data.erasureKey);
+    expect(secrets.filter((s) => refersTo(s.Resource, key))).toHaveLength(1);
+    // Only admin-api may read the erasure key.
+    for (const entry of fnIds.keys())
+      if (entry !== 'admin-api') expect(JSON.stringify(statementsOf(entry)).includes(key), entry).toBe(false);
+  });
+
+  it('save-turn writes the contact, only appends to the offer log, only updates accounts', () => {
+    expect(actionsOn('save-turn', contacts)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(actionsOn('save-turn', offerLog)).toEqual(['dynamodb:PutItem']);
     expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:UpdateItem']);
     expect(actionsOn('save-turn', catalog)).toEqual([]);
