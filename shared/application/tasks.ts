@@ -68,9 +68,9 @@ export function startFingerprint(key: string, r: StartContactBody): string {
   return createHmac('sha256', key).update(`start:${who}`).digest('hex').slice(0, 32);
 }
 
-/** A calling number as rate limits count it: keyed, so the counters hold no number. */
-const phoneKey = (key: string, phone: string) =>
-  createHmac('sha256', key).update(`phone:${phone}`).digest('hex').slice(0, 32);
+/** A number or account as rate limits count it: keyed, so the counters name neither. */
+const subjectKey = (key: string, kind: 'phone' | 'account', id: string) =>
+  createHmac('sha256', key).update(`${kind}:${id}`).digest('hex').slice(0, 32);
 
 /** The contact id a turn names: its own, or the one derived from the channel's id. */
 async function resolveContactId(ref: ContactRef, key: () => Promise<string>): Promise<string> {
@@ -93,10 +93,11 @@ export async function loadTurn(
 ): Promise<Turn> {
   if (state.action === 'start') {
     const req = state.request;
-    const key = req.externalContactId || req.callerPhone ? await deps.contactKey() : undefined;
-    const contactId =
-      key && req.externalContactId ? contactIdFor(key, req.channel, req.externalContactId) : randomUUID();
-    const startedBy = key && req.externalContactId ? startFingerprint(key, req) : undefined;
+    const key = await deps.contactKey();
+    const contactId = req.externalContactId
+      ? contactIdFor(key, req.channel, req.externalContactId)
+      : randomUUID();
+    const startedBy = req.externalContactId ? startFingerprint(key, req) : undefined;
     if (req.externalContactId) {
       const existing = await deps.contacts.get(contactId);
       if (existing) {
@@ -117,12 +118,14 @@ export async function loadTurn(
       !req.accountId && req.callerPhone ? deps.accounts.findByPhone(req.callerPhone) : undefined,
     ]);
     const account = byId ?? byPhone;
-    // Starts are counted per calling number (keyed hash: no number in the counters) and per account.
+    // Starts are counted per calling number and per account (keyed: the counters name neither).
     const rate = [
-      ...(key && req.callerPhone
-        ? [rateCharge('startsPerPhone', phoneKey(key, req.callerPhone), config, state.now)]
+      ...(req.callerPhone
+        ? [rateCharge('startsPerPhone', subjectKey(key, 'phone', req.callerPhone), config, state.now)]
         : []),
-      ...(account ? [rateCharge('startsPerAccount', account.accountId, config, state.now)] : []),
+      ...(account
+        ? [rateCharge('startsPerAccount', subjectKey(key, 'account', account.accountId), config, state.now)]
+        : []),
     ];
     const contact = newContact({
       contactId,
@@ -153,8 +156,16 @@ export async function loadTurn(
   if (admission.kind === 'rejected') return { kind: 'rejected', problem: admission.problem };
   if (admission.kind === 'unchanged') return { kind: 'unchanged', contact };
   if (state.action === 'verify' && contact.accountId) {
-    const account = await deps.accounts.get(contact.accountId);
-    if (account) return { kind: 'proceed', contact, account, log: [] };
+    const [account, config, key] = await Promise.all([
+      deps.accounts.get(contact.accountId),
+      deps.config.active(),
+      deps.contactKey(),
+    ]);
+    // Every attempt that reaches the account counts against its limit (keyed: no id in the counters).
+    const rate = [
+      rateCharge('verificationsPerAccount', subjectKey(key, 'account', contact.accountId), config, state.now),
+    ];
+    if (account) return { kind: 'proceed', contact, account, log: [], rate };
   }
   // A desk person takes the contact over: recorded on it (who and since when), stored by SaveTurn.
   if (state.action === 'pickup')
@@ -230,7 +241,7 @@ export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string 
     now: state.now,
   });
   const verified = applyVerification(turn.contact, result);
-  const rate = [rateCharge('verificationsPerAccount', account.accountId, compiled.config, state.now)];
+  const rate = turn.rate ?? [];
   const contact = state.idempotencyKey
     ? { ...verified, verification: { ...verified.verification, lastAttemptKey: state.idempotencyKey } }
     : verified;

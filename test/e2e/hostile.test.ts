@@ -517,6 +517,8 @@ function tampered(): string {
 
 const VALID_BODIES: Record<string, unknown> = {
   start: { channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550101' },
+  // A channel id no contact has: a pickup that finds nothing (404) and changes nothing.
+  pickup: { channel: 'voice', externalContactId: 'hostile-no-such-contact' },
   verify: { last4: '4417', zip: '94110' },
   respond: { offerId: 'annual-fee-waiver', response: 'DECLINED' },
   offers: {},
