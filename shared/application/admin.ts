@@ -128,13 +128,16 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
           else unknown.push(accountIds[i + k]!);
         }
       }
-      await deps.audit.record({
-        at: now,
-        by,
-        action: remove ? 'untag' : 'tag',
-        subject: tag,
-        accountIds: accountIds.filter((id) => !unknown.includes(id)),
-      });
+      // A request that named no known account changed nothing: nothing to audit either.
+      const known = accountIds.filter((id) => !unknown.includes(id));
+      if (known.length > 0)
+        await deps.audit.record({
+          at: now,
+          by,
+          action: remove ? 'untag' : 'tag',
+          subject: tag,
+          accountIds: known,
+        });
       return json(200, {
         tag,
         [remove ? 'untagged' : 'tagged']: done,

@@ -99,6 +99,27 @@ const timed = async <T>(f: () => Promise<T>) => {
   return { out, ms: performance.now() - t0 };
 };
 
+/**
+ * The race's answers, with each 503 repeated as its body says (a loaded machine can time a held
+ * write out: the barrier lets 50 writes go one at a time). None may be a 409: losing the race is
+ * never an error for an identical repeat.
+ */
+async function settle<R extends { status: number; json: Record<string, any> }>(
+  rs: R[],
+  again: () => Promise<R>,
+) {
+  expect(rs.filter((r) => r.status === 409)).toEqual([]);
+  const out: R[] = [];
+  for (const r of rs) {
+    if (r.status !== 503) out.push(r);
+    else {
+      expect(['unknown', 'failed']).toContain(r.json.outcome);
+      out.push(await again());
+    }
+  }
+  return out;
+}
+
 describe('finding 10: identical concurrent retries all get the first result', () => {
   it('50 identical answers with one Idempotency-Key, racing for the contact: 50 identical 200s, one log entry', async () => {
     const { id, offerId } = await offered();
@@ -114,8 +135,16 @@ describe('finding 10: identical concurrent retries all get the first result', ()
         ),
       ),
     );
-    expect(rs.map((r) => r.status)).toEqual(Array(50).fill(200));
-    for (const r of rs) expect(r.json).toEqual(rs[0]!.json);
+    const settled = await settle(rs, () =>
+      http(
+        'POST',
+        `/v1/contacts/${id}/responses`,
+        { offerId, response: 'DECLINED' },
+        { 'Idempotency-Key': 'retry-0001' },
+      ),
+    );
+    expect(settled.map((r) => r.status)).toEqual(Array(50).fill(200));
+    for (const r of settled) expect(r.json).toEqual(settled[0]!.json);
     const answers = (await logOf(id)).filter((e) => e.event === 'DECLINED' && e.offerId === offerId);
     expect(answers).toHaveLength(1);
   });
@@ -133,9 +162,17 @@ describe('finding 10: identical concurrent retries all get the first result', ()
         ),
       ),
     );
-    expect(rs.map((r) => r.status)).toEqual(Array(50).fill(200));
-    for (const r of rs) expect(r.json).toEqual(rs[0]!.json);
-    expect(rs[0]!.json).toMatchObject({ verified: true, stage: 'OFFER' });
+    const settled = await settle(rs, () =>
+      http(
+        'POST',
+        `/v1/contacts/${id}/verification`,
+        { last4: FACTORS.last4, zip: FACTORS.zip },
+        { 'Idempotency-Key': 'verify-0001' },
+      ),
+    );
+    expect(settled.map((r) => r.status)).toEqual(Array(50).fill(200));
+    for (const r of settled) expect(r.json).toEqual(settled[0]!.json);
+    expect(settled[0]!.json).toMatchObject({ verified: true, stage: 'OFFER' });
     const contact = (await scan(stack.env.CONTACTS_TABLE!)).find((c) => c.contactId === id)!;
     // Started (1), verified once (2).
     expect(contact.version).toBe(2);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../infra/local/server';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { tokenOf } from '../fakes/local-client';
 import { type RawResponse, rawGet, rawRequest } from '../fakes/raw-http';
 
 /**
@@ -27,6 +28,10 @@ const problem = (r: RawResponse): Json => {
   });
   return p;
 };
+/** A header line with a token of these roles (the authorizer lets the request reach routing). */
+const bearer = async (roles: Parameters<typeof tokenOf>[1]) =>
+  `Authorization: Bearer ${await tokenOf(stack, roles)}\r\n`;
+
 const send = (method: string, target: string, body = '', headers = '') =>
   rawRequest(
     stack.url,
@@ -126,7 +131,8 @@ describe('a path with dot segments or encoded separators is never routed to anot
     '//v1/admin/config',
     'http://localhost/v1/contacts/../admin/config',
   ])('GET %s', async (target) => {
-    const r = await rawGet(stack.url, target);
+    // With a token that may read the admin configuration: the path still must not reach it.
+    const r = await rawGet(stack.url, target, await bearer(['productOwner', 'supervisor']));
     expect([400, 404], r.raw).toContain(r.status);
     const p = problem(r);
     if (r.status === 400) expect(p.errors.length).toBeGreaterThan(0);
@@ -134,7 +140,7 @@ describe('a path with dot segments or encoded separators is never routed to anot
   });
 
   it('the admin route itself still answers', async () => {
-    const r = await rawGet(stack.url, '/v1/admin/config');
+    const r = await rawGet(stack.url, '/v1/admin/config', await bearer(['productOwner']));
     expect(r.status, r.raw).toBe(200);
   });
 });
@@ -162,6 +168,7 @@ describe('every validation error names a non-empty path', () => {
       'POST',
       '/v1/contacts',
       JSON.stringify({ '': 1, channel: 'agent', callType: 'CLOSE_ACCOUNT', callerPhone: '+15555550101' }),
+      await bearer(['agent']),
     );
     expect(r.status, r.raw).toBe(400);
     expect(problem(r).errors).toEqual([{ path: '""', message: 'unknown field' }]);
