@@ -88,31 +88,42 @@ describe('finding 1: the verification lockout cannot be raced', () => {
       const verdicts: Array<{ guess: string; status: number; json: Record<string, unknown> }> = [];
       for (let round = 0; round < 25 && pending.length > 0; round++) {
         const answers = await Promise.all(pending.map((p) => verify(p.c, { last4: p.guess })));
-        // "Try again" (409) and a fault (503, on a loaded machine) carry no verdict: sent again.
+        // "Try again" (409) and a fault (503, on a loaded machine) carry no verdict: sent again. A rate
+        // limit (429) carries none either, and is not worth sending again in this window.
         const retry = (status: number) => status === 409 || status === 503;
         answers.forEach((a, i) => {
-          if (!retry(a.status)) verdicts.push({ guess: pending[i]!.guess, status: a.status, json: a.json });
+          if (!retry(a.status) && a.status !== 429)
+            verdicts.push({ guess: pending[i]!.guess, status: a.status, json: a.json });
         });
         pending = pending.filter((_, i) => retry(answers[i]!.status));
       }
       expect(pending).toHaveLength(0);
-      const seen = verdicts.map(
-        (v) => `${v.guess === FACTORS.last4 ? 'R' : 'w'}${v.status}${v.json.verified === true ? 'v' : ''}`,
-      );
-      // Before the right guess or the lock: at most 2 failures, then the third locks.
-      const failed = verdicts.filter((v) => v.status === 200 && v.json.verified === false);
+      const seen = verdicts
+        .map(
+          (v) => `${v.guess === FACTORS.last4 ? 'R' : 'w'}${v.status}${v.json.verified === true ? 'v' : ''}`,
+        )
+        .join(' ');
+      const wrong = (v: (typeof verdicts)[number]) =>
+        v.status === 423 || (v.status === 200 && v.json.verified === false);
       const rightAt = verdicts.findIndex((v) => v.guess === FACTORS.last4);
+      const right = verdicts[rightAt];
       const lockAt = verdicts.findIndex((v) => v.status === 423);
-      if (verdicts[rightAt]!.status === 200) {
+      if (right?.status === 200 && right.json.verified === true) {
         // Verified: only if fewer than 3 wrong guesses were judged before it.
-        expect(
-          verdicts.slice(0, rightAt).filter((v) => v.status !== 200 || v.json.verified === false).length,
-        ).toBeLessThan(3);
+        expect(verdicts.slice(0, rightAt).filter(wrong).length, seen).toBeLessThan(3);
       } else {
-        expect(verdicts[rightAt]!.status).toBe(423);
-        expect(failed, seen.join(' ')).toHaveLength(2);
-        expect(lockAt).toBe(2);
+        // Not verified: the lock came first (or the right guess was never judged).
+        if (right) expect(right.status, seen).toBe(423);
+        expect(lockAt, seen).toBeGreaterThanOrEqual(0);
+        // At most 2 failures answered before the lock (a 503 whose write landed may make it fewer).
+        expect(lockAt, seen).toBeLessThanOrEqual(2);
       }
+      // Nothing judged after the lock: every later answer is the lock.
+      if (lockAt >= 0)
+        expect(
+          verdicts.slice(lockAt).every((v) => v.status === 423),
+          seen,
+        ).toBe(true);
     }
   });
 });

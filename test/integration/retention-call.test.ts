@@ -27,8 +27,10 @@ const persona = (
 };
 type Ok = Extract<TurnOutput, { outcome: 'ok' }>;
 type WithoutNow<T> = T extends unknown ? Omit<T, 'now'> : never;
+/** An agent-desk turn comes with the person the authorizer verified: a supervisor here, as the API would send. */
+const DESK = { sub: 'test-supervisor-sub', username: 'test-supervisor', roles: ['supervisor'] } as const;
 async function ok(runner: TurnRunner, input: WithoutNow<TurnInput>): Promise<Contact> {
-  const out = await runner.run({ now: now(), ...input } as TurnInput);
+  const out = await runner.run({ now: now(), actor: DESK, ...input } as TurnInput);
   expect(out.outcome, JSON.stringify(out)).toBe('ok');
   return (out as Ok).contact;
 }
