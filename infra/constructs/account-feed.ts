@@ -11,8 +11,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { PHONE_ALIAS_PREFIX } from '../../shared/adapters/dynamo';
 import { ACCOUNT_CHANGE_DETAIL_TYPE, INCOMING_PREFIX, REPORTS_PREFIX } from '../../shared/application/feed';
+import { PHONE_ALIAS_PREFIX } from '../../shared/schemas/storage-names';
 import { RetentionFunction } from './retention-function';
 
 /**

@@ -2,8 +2,7 @@ import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { PHONE_INDEX } from '../../shared/adapters/dynamo';
-import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT } from '../../shared/adapters/erasure';
+import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
 import { AgentDirectory } from '../constructs/agent-directory';
 
 /** The stateful stack: the tables and the factor pepper, kept apart from the functions so a redeploy of code never touches data. */

@@ -1,9 +1,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { PHONE_INDEX } from '../../shared/adapters/dynamo';
-import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT } from '../../shared/adapters/erasure';
 import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
+import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { RetentionApi } from '../constructs/retention-api';

@@ -36,8 +36,8 @@ import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
 import { type Contact, ContactSchema } from '../schemas/contact';
 import { type ActedBy, ActedBySchema } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
+import { PHONE_ALIAS_PREFIX, PHONE_INDEX } from '../schemas/storage-names';
 
-export const PHONE_INDEX = 'byPhone';
 /** Counter items of rate limits: `RATE#<scope>#<subject>#<window start>`, deleted by TTL. */
 export const RATE_PREFIX = 'RATE#';
 export const CONFIG_KEY = { pk: 'DECISION_CONFIG', sk: 'ACTIVE' } as const;
@@ -178,7 +178,6 @@ const accountConditionFailed = (e: unknown) =>
   (e instanceof TransactionCanceledException &&
     e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
 
-export const PHONE_ALIAS_PREFIX = 'PHONE#';
 export const phoneAlias = (accountId: string, phone: string) => ({
   accountId: `${PHONE_ALIAS_PREFIX}${phone}#${accountId}`,
   phone,

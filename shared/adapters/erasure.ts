@@ -12,12 +12,9 @@ import {
 import { historyKey } from '../domain/contact-policy';
 import type { ErasureRecord, ErasureStore, OfferLogRef } from '../ports';
 import { ActedBySchema } from '../schemas/identity';
+import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT } from '../schemas/storage-names';
 import { guard, phoneAlias } from './dynamo';
 
-/** Contacts by account (keys only: an erasure needs their ids, nothing else). */
-export const CONTACTS_BY_ACCOUNT = 'byAccount';
-/** Offer-log entries by account (or, once erased, by pseudonym), in time order. */
-export const OFFER_LOG_BY_ACCOUNT = 'byAccount';
 export const erasureKey = (pseudonym: string) => ({ pk: `ERASURE#${pseudonym}`, sk: 'ERASURE' });
 
 /** Runs `op` over `items`, `width` at a time. */

@@ -1,3 +1,4 @@
+import { actedBy } from '../domain/authority';
 import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
 import type { AccountImportStore, AccountStore, AccountTagger, AuditLog, ConfigAdmin } from '../ports';
@@ -11,7 +12,6 @@ import {
   VersionParamSchema,
 } from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
-import { actedBy } from '../schemas/identity';
 import { EventBatchSchema, ImportBatchSchema } from '../schemas/import';
 import { authorize } from './authz';
 import { type ErasureDeps, eraseAccount } from './erasure';

@@ -1,8 +1,8 @@
 import type { AdminAction } from '../schemas/admin';
 import type { Action } from '../schemas/api';
 import { type Actor, ClaimsSchema, ROLES, type Role } from '../schemas/identity';
-import type { HttpRequest, HttpResponse } from './http';
-import { problemResponse } from './http';
+import type { HttpRequest, HttpResponse } from './http-response';
+import { problemResponse } from './http-response';
 
 /**
  * Who may do what (README "Who may do what"). Each action names the least role that may; a role

@@ -1,16 +1,8 @@
 import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { DecisionConfig, Offer, Stage } from '../schemas/config';
 import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
-import {
-  type ActedBy,
-  type Actor,
-  type Authority,
-  actedBy,
-  authorityOf,
-  authorityRank,
-  ROLE_OF_AUTHORITY,
-  rolesWithAuthority,
-} from '../schemas/identity';
+import type { ActedBy, Actor, Authority } from '../schemas/identity';
+import { actedBy, authorityOf, authorityRank, ROLE_OF_AUTHORITY, rolesWithAuthority } from './authority';
 import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
 import { historyKey, type OfferHistory, suppressedBy } from './contact-policy';
 import { policyFor, statsKey } from './learning';

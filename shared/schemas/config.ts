@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { checkExpression } from '../domain/expressions';
 import {
   CardFamilySchema,
   HeldProductSchema,
@@ -7,6 +6,8 @@ import {
   NonNegMoneySchema,
   StoredNumberSchema,
 } from './account';
+import { checkExpression } from './expressions';
+import { NumericFactSchema } from './facts';
 
 export const CALL_TYPES = [
   'CLOSE_ACCOUNT',
@@ -33,35 +34,8 @@ export const QUEUES = [
 export const QueueSchema = z.enum(QUEUES);
 export type Queue = z.infer<typeof QueueSchema>;
 
-/** The facts a decision may read: numbers, one string, one list. Computed from the account. */
-export const NUMERIC_FACTS = [
-  'tenureMonths',
-  'annualSpend',
-  'spendLast3m',
-  'spendTrend',
-  'fullPayRatio',
-  'latePayments',
-  'missedPayments',
-  'revolvingBalance',
-  'utilization',
-  'creditLimit',
-  'annualFee',
-  'apr',
-  'rewardsRate',
-  'annualRevenue',
-  'annualProfit',
-  'expectedLoss',
-  'lifetimeValue',
-  'riskScore',
-  'contactsLast12m',
-  'travelShare',
-  'diningShare',
-  'groceriesShare',
-  'fuelShare',
-  'onlineShare',
-] as const;
-export type NumericFact = (typeof NUMERIC_FACTS)[number];
-export const NumericFactSchema = z.enum(NUMERIC_FACTS);
+// The facts live in their own module so the expression language (./expressions) can name them.
+export { NUMERIC_FACTS, type NumericFact, NumericFactSchema } from './facts';
 
 /** One condition over the facts. Conditions are data: compiled once into predicates. */
 export const ConditionSchema = z.discriminatedUnion('op', [

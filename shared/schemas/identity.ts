@@ -18,27 +18,6 @@ export const AUTHORITIES = ['AGENT', 'SPECIALIST', 'SUPERVISOR'] as const;
 export const AuthoritySchema = z.enum(AUTHORITIES);
 export type Authority = z.infer<typeof AuthoritySchema>;
 
-export const authorityRank = (a: Authority | undefined): number => AUTHORITIES.indexOf(a ?? 'AGENT');
-
-/** The highest offer authority these roles carry; none for roles that take no contacts. */
-export function authorityOf(roles: readonly Role[]): Authority | undefined {
-  if (roles.includes('supervisor')) return 'SUPERVISOR';
-  if (roles.includes('specialist')) return 'SPECIALIST';
-  if (roles.includes('agent')) return 'AGENT';
-  return undefined;
-}
-
-/** The desk role that holds an authority (for "needs a supervisor"). */
-export const ROLE_OF_AUTHORITY: Record<Authority, Role> = {
-  AGENT: 'agent',
-  SPECIALIST: 'specialist',
-  SUPERVISOR: 'supervisor',
-};
-
-/** Roles that hold at least this authority. */
-export const rolesWithAuthority = (a: Authority): Role[] =>
-  AUTHORITIES.slice(authorityRank(a)).map((x) => ROLE_OF_AUTHORITY[x]);
-
 /**
  * `cognito:groups` as it arrives: a JSON array (a decoded token), a comma-separated string (API
  * Gateway REST's Cognito authorizer flattens claims to strings) or "[a b]" (HTTP API's JWT authorizer).
@@ -85,4 +64,3 @@ export type Actor = z.infer<typeof ActorSchema>;
 /** Who did something, as stored: the Cognito subject and the username (not the person's name). */
 export const ActedBySchema = z.strictObject({ sub: z.string(), username: z.string() });
 export type ActedBy = z.infer<typeof ActedBySchema>;
-export const actedBy = (a: Actor): ActedBy => ({ sub: a.sub, username: a.username });

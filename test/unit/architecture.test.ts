@@ -1,32 +1,303 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
+import { SyntaxKind } from 'typescript/unstable/ast';
+import { createVirtualFileSystem } from 'typescript/unstable/fs';
+import { API, type Program } from 'typescript/unstable/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The import graph is read by the TypeScript 7 compiler itself (its `unstable/sync` API drives the
+// native tsgo binary): each file's `imports` are the module specifiers the parser collected, static
+// and dynamic, so strings, comments and `typeof import()` are told apart the way tsc tells them.
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const files = (dir: string): string[] =>
-  readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-const imports = (file: string) =>
-  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+const GRAPH_DIRS = ['functions', 'shared', 'infra'];
 
-describe('architecture', () => {
-  it.each(files('shared/domain'))('%s is pure: no AWS, middleware, env, clock or randomness', (f) => {
-    const text = readFileSync(join(ROOT, f), 'utf8');
-    for (const i of imports(f)) {
-      expect(i).not.toMatch(/^@aws-sdk|^aws-cdk-lib|^@middy|^aws-lambda|^@aws-lambda-powertools/);
-      expect(i.startsWith('.') || ['node:crypto', 'zod', '@marcbachmann/cel-js'].includes(i)).toBe(true);
-      expect(i).not.toMatch(/adapters|application|functions|infra/);
-    }
-    expect(text).not.toMatch(/process\.env|Date\.now\(|Math\.random\(|new Date\(\)/);
-  });
-  it.each([...files('shared/application'), ...files('shared/ports')])(
-    '%s imports no AWS SDK (adapters do)',
-    (f) => {
-      for (const i of imports(f)) expect(i).not.toMatch(/^@aws-sdk|adapters/);
-    },
+type Kind = 'runtime' | 'type';
+interface Edge {
+  from: string;
+  /** A repository-relative file for a relative specifier, else the package specifier itself. */
+  to: string;
+  kind: Kind;
+}
+interface Graph {
+  edges: Edge[];
+  unresolved: string[];
+}
+
+const files = (root: string, dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(root, join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
   );
-  it.each(files('functions'))('%s is an entry point exporting makeHandler and handler', (f) => {
+
+/** Module resolution as bundler resolution sees our tree: `x` → `x.ts` or `x/index.ts`. */
+const resolveRelative = (
+  from: string,
+  spec: string,
+  exists: (file: string) => boolean,
+): string | undefined => {
+  const base = posix.join(posix.dirname(from), spec);
+  const candidates = [base, `${base}.ts`, `${base}/index.ts`, base.replace(/\.js$/, '.ts')];
+  return candidates.find((c) => /\.(ts|json)$/.test(c) && exists(c));
+};
+
+/**
+ * `import type` / `export type … from` / `typeof import('…')` are type edges; everything else loads at
+ * run time. Under `verbatimModuleSyntax`, `import { type A } from 'x'` still loads `x`, so it is runtime.
+ */
+const kindOf = (specifier: { parent: unknown }): Kind | 'dynamic' => {
+  const parent = specifier.parent as { kind: SyntaxKind; parent?: { kind: SyntaxKind } } & Record<
+    string,
+    unknown
+  >;
+  switch (parent.kind) {
+    case SyntaxKind.ImportDeclaration: {
+      const clause = parent.importClause as { phaseModifier?: SyntaxKind } | undefined;
+      return clause?.phaseModifier === SyntaxKind.TypeKeyword ? 'type' : 'runtime';
+    }
+    case SyntaxKind.ExportDeclaration:
+      return parent.isTypeOnly ? 'type' : 'runtime';
+    case SyntaxKind.CallExpression:
+      return 'dynamic';
+    case SyntaxKind.LiteralType:
+      if (parent.parent?.kind === SyntaxKind.ImportType) return 'type';
+      break;
+    case SyntaxKind.ExternalModuleReference:
+      return 'runtime';
+  }
+  throw new Error(`unknown import form (SyntaxKind ${parent.kind})`);
+};
+
+const buildGraph = (
+  program: Program,
+  root: string,
+  sources: string[],
+  exists: (file: string) => boolean,
+): Graph => {
+  const edges: Edge[] = [];
+  const unresolved: string[] = [];
+  for (const from of sources) {
+    const sf = program.getSourceFile(join(root, from));
+    if (!sf) throw new Error(`${from} is not in the TypeScript program (tsconfig include)`);
+    for (const specifier of sf.imports) {
+      const spec = (specifier as unknown as { text: string }).text;
+      const kind = kindOf(specifier);
+      let to = spec;
+      if (spec.startsWith('.')) {
+        const file = resolveRelative(from, spec, exists);
+        if (!file) {
+          unresolved.push(`${from} → '${spec}'`);
+          continue;
+        }
+        to = file;
+      }
+      edges.push({ from, to, kind: kind === 'dynamic' ? 'runtime' : kind });
+    }
+  }
+  return { edges, unresolved };
+};
+
+/** Tarjan's strongly connected components over the internal (file) edges; returns each cycle as a path. */
+const findCycles = (edges: readonly Edge[]): string[][] => {
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of next.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || next.get(v)?.includes(v)) components.push(component);
+    }
+  };
+  for (const v of [...next.keys()].sort()) if (!index.has(v)) visit(v);
+  // Print a concrete cycle through each component: the shortest path from its first member back to it.
+  return components.map((component) => {
+    const members = new Set(component);
+    const start = [...members].sort()[0]!;
+    const previous = new Map<string, string>();
+    const queue = [start];
+    while (queue.length > 0) {
+      const v = queue.shift()!;
+      for (const w of next.get(v) ?? []) {
+        if (!members.has(w)) continue;
+        if (w === start) {
+          const path = [start];
+          for (let u = v; u !== start; u = previous.get(u)!) path.splice(1, 0, u);
+          return [...path, start];
+        }
+        if (!previous.has(w)) {
+          previous.set(w, v);
+          queue.push(w);
+        }
+      }
+    }
+    return [...component, component[0]!];
+  });
+};
+
+/** Runtime modules reachable from `start`, each with the import chain that reaches it. */
+const runtimeReach = (edges: readonly Edge[], start: string): Map<string, string[]> => {
+  const chains = new Map<string, string[]>([[start, [start]]]);
+  const queue = [start];
+  while (queue.length > 0) {
+    const v = queue.shift()!;
+    for (const e of edges) {
+      if (e.from !== v || e.kind !== 'runtime' || chains.has(e.to)) continue;
+      chains.set(e.to, [...chains.get(v)!, e.to]);
+      queue.push(e.to);
+    }
+  }
+  return chains;
+};
+
+const show = (edges: readonly Edge[]) => edges.map((e) => `${e.from} → ${e.to} (${e.kind})`).join('\n');
+const internal = (e: Edge) => e.to.endsWith('.ts') && GRAPH_DIRS.some((d) => e.to.startsWith(`${d}/`));
+
+let api: API;
+let graph: Graph;
+beforeAll(() => {
+  api = new API({ cwd: ROOT });
+  const [project] = api.updateSnapshot({ openProjects: [join(ROOT, 'tsconfig.json')] }).getProjects();
+  if (!project) throw new Error('tsconfig.json opened no project');
+  const sources = GRAPH_DIRS.flatMap((d) => files(ROOT, d));
+  graph = buildGraph(project.program, ROOT, sources, (f) => existsSync(join(ROOT, f)));
+});
+afterAll(() => api?.close());
+
+describe('dependency rules over the real import graph of functions/, shared/, infra/', () => {
+  it('reads the graph: every relative specifier resolves to a file', () => {
+    expect(graph.edges.length).toBeGreaterThan(100);
+    expect(graph.unresolved, graph.unresolved.join('\n')).toEqual([]);
+  });
+
+  it('the domain imports only the domain, schemas as types, and pure packages', () => {
+    const purePackages = ['node:crypto', 'zod'];
+    // The one runtime edge into the schemas: the expression language is part of the configuration
+    // contract (the schema checks expressions when a configuration is parsed) and the domain
+    // evaluates in that same environment, so what was checked and what runs cannot disagree.
+    const evaluatesTheContractsLanguage = (e: Edge) =>
+      e.from === 'shared/domain/expressions.ts' && e.to === 'shared/schemas/expressions.ts';
+    const bad = graph.edges.filter(
+      (e) =>
+        e.from.startsWith('shared/domain/') &&
+        !e.to.startsWith('shared/domain/') &&
+        !(e.to.startsWith('shared/schemas/') && e.kind === 'type') &&
+        !evaluatesTheContractsLanguage(e) &&
+        !purePackages.includes(e.to),
+    );
+    expect(bad, `domain imports outside the domain:\n${show(bad)}`).toEqual([]);
+  });
+
+  it('schemas import only zod and schemas (and the CEL parser, in the expression language only)', () => {
+    const celParser = (e: Edge) =>
+      e.from === 'shared/schemas/expressions.ts' && e.to === '@marcbachmann/cel-js';
+    const bad = graph.edges.filter(
+      (e) =>
+        e.from.startsWith('shared/schemas/') &&
+        !e.to.startsWith('shared/schemas/') &&
+        e.to !== 'zod' &&
+        !celParser(e),
+    );
+    expect(bad, `schema imports outside zod and the schemas:\n${show(bad)}`).toEqual([]);
+  });
+
+  it('no runtime import cycle anywhere', () => {
+    const cycles = findCycles(graph.edges.filter((e) => internal(e) && e.kind === 'runtime'));
+    expect(cycles, `runtime import cycles:\n${cycles.map((c) => c.join(' → ')).join('\n')}`).toEqual([]);
+  });
+
+  it('no import cycle even through `import type` edges', () => {
+    const cycles = findCycles(graph.edges.filter(internal));
+    expect(
+      cycles,
+      `import cycles (type edges included):\n${cycles.map((c) => c.join(' → ')).join('\n')}`,
+    ).toEqual([]);
+  });
+
+  it('infra code that runs at synth loads no adapter and no AWS SDK, directly or through application code', () => {
+    const synth = files(ROOT, 'infra').filter(
+      (f) => ['infra/app.ts', 'infra/build-app.ts'].includes(f) || /^infra\/(stacks|constructs)\//.test(f),
+    );
+    expect(synth).toContain('infra/app.ts');
+    const forbidden = (m: string) => m.startsWith('shared/adapters/') || m.startsWith('@aws-sdk/');
+    // One chain per edge that crosses into forbidden code (the shortest seen), not one per module behind it.
+    const crossings = new Map<string, string[]>();
+    for (const f of synth)
+      for (const [to, chain] of runtimeReach(graph.edges, f)) {
+        const at = chain.findIndex(forbidden);
+        if (!forbidden(to) || at !== chain.length - 1) continue;
+        const edge = `${chain[at - 1]} → ${to}`;
+        if ((crossings.get(edge)?.length ?? Infinity) > chain.length) crossings.set(edge, chain);
+      }
+    const bad = [...crossings.values()].map((chain) => chain.join(' → ')).sort();
+    expect(bad, `synth loads:\n${bad.join('\n')}`).toEqual([]);
+  });
+});
+
+describe('the cycle finder can fail', () => {
+  it('reports a cycle planted in two in-memory modules, read by the same parser, and not a type-only one', () => {
+    const root = '/planted';
+    const sources: Record<string, string> = {
+      'tsconfig.json': JSON.stringify({ compilerOptions: { noLib: true, types: [] }, include: ['*.ts'] }),
+      'a.ts': "import { b } from './b';\nexport const a = () => b;\n",
+      'b.ts': "import { a } from './a';\nexport const b = () => a;\n",
+      'c.ts': "import type { d } from './d';\nexport const c = (x: d) => x;\n",
+      'd.ts': "import { c } from './c';\nexport type d = ReturnType<typeof c>;\nexport const e = c;\n",
+    };
+    const fs = createVirtualFileSystem(
+      Object.fromEntries(Object.entries(sources).map(([f, t]) => [`${root}/${f}`, t])),
+    );
+    const planted = new API({ cwd: root, fs });
+    try {
+      const [project] = planted.updateSnapshot({ openProjects: [`${root}/tsconfig.json`] }).getProjects();
+      const names = Object.keys(sources).filter((f) => f.endsWith('.ts'));
+      const { edges } = buildGraph(project!.program, root, names, (f) => f in sources);
+      expect(findCycles(edges.filter((e) => e.kind === 'runtime'))).toEqual([['a.ts', 'b.ts', 'a.ts']]);
+      expect(findCycles(edges)).toEqual([
+        ['a.ts', 'b.ts', 'a.ts'],
+        ['c.ts', 'd.ts', 'c.ts'],
+      ]);
+    } finally {
+      planted.close();
+    }
+  });
+});
+
+describe('purity and shape', () => {
+  it.each(files(ROOT, 'shared/domain'))('%s reads no env, clock or randomness', (f) => {
+    expect(readFileSync(join(ROOT, f), 'utf8')).not.toMatch(
+      /process\.env|Date\.now\(|Math\.random\(|new Date\(\)/,
+    );
+  });
+  it('application and ports import no AWS SDK and no adapter (adapters do)', () => {
+    const bad = graph.edges.filter(
+      (e) =>
+        /^shared\/(application|ports)\//.test(e.from) &&
+        (e.to.startsWith('@aws-sdk/') || e.to.startsWith('shared/adapters/')),
+    );
+    expect(bad, show(bad)).toEqual([]);
+  });
+  it.each(files(ROOT, 'functions'))('%s is an entry point exporting makeHandler and handler', (f) => {
     const text = readFileSync(join(ROOT, f), 'utf8');
     expect(text).toMatch(/export const makeHandler/);
     expect(text).toMatch(/export const handler/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkExpression } from '../../shared/domain/expressions';
 import { compileSegmentTable } from '../../shared/domain/segments';
 import { DecisionConfigSchema } from '../../shared/schemas/config';
+import { checkExpression } from '../../shared/schemas/expressions';
 import { contexts } from '../bench/catalog';
 import { config, NOW } from '../fakes/accounts';
 

@@ -1,0 +1,38 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { NUMERIC_FACTS } from './facts';
+
+/**
+ * Segment definitions in CEL (Common Expression Language): no code execution, no loops, no I/O.
+ * Expressions read the facts by name (`tenureMonths < 6 && annualSpend >= 30000`,
+ * `cardFamily in ["STUDENT", "SECURED"]`, `"SAVINGS" in productsHeld`, `"WINBACK_Q4" in tags`), are
+ * parsed and type-checked once, and evaluate to a bool.
+ *
+ * The language (which facts exist, their types) is part of the configuration contract: the schema
+ * refuses a bad expression when the configuration is parsed. The domain evaluates in this same
+ * environment, so what was checked and what runs cannot disagree.
+ */
+let env: Environment | undefined;
+export function celEnvironment(): Environment {
+  if (!env) {
+    let e = new Environment();
+    for (const f of NUMERIC_FACTS) e = e.registerVariable(f, 'double');
+    env = e
+      .registerVariable('cardFamily', 'string')
+      .registerVariable('productsHeld', 'list')
+      .registerVariable('tags', 'list');
+  }
+  return env;
+}
+
+/** The first problem with an expression (syntax with its position, unknown fact, not a bool), if any. */
+export function checkExpression(expression: string): string | undefined {
+  try {
+    const parsed = celEnvironment().parse(expression);
+    const r = parsed.check();
+    if (!r.valid) return r.error?.message ?? 'invalid expression';
+    if (r.type !== 'bool') return `must be a condition (bool), not ${r.type}`;
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

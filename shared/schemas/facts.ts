@@ -1,0 +1,31 @@
+import * as z from 'zod';
+
+/** The facts a decision may read: numbers, one string, one list. Computed from the account. */
+export const NUMERIC_FACTS = [
+  'tenureMonths',
+  'annualSpend',
+  'spendLast3m',
+  'spendTrend',
+  'fullPayRatio',
+  'latePayments',
+  'missedPayments',
+  'revolvingBalance',
+  'utilization',
+  'creditLimit',
+  'annualFee',
+  'apr',
+  'rewardsRate',
+  'annualRevenue',
+  'annualProfit',
+  'expectedLoss',
+  'lifetimeValue',
+  'riskScore',
+  'contactsLast12m',
+  'travelShare',
+  'diningShare',
+  'groceriesShare',
+  'fuelShare',
+  'onlineShare',
+] as const;
+export type NumericFact = (typeof NUMERIC_FACTS)[number];
+export const NumericFactSchema = z.enum(NUMERIC_FACTS);
