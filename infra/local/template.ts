@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { buildApp } from '../build-app';
@@ -44,6 +45,8 @@ export function readLocalDefinition(): LocalDefinition {
   const assembly = app.synth();
   const dataTpl = assembly.getStackByName(data.stackName).template as CfnTemplate;
   const svcTpl = assembly.getStackByName(service.stackName).template as CfnTemplate;
+  // The templates are read: the cloud assembly CDK wrote to a temporary folder is not needed.
+  rmSync(assembly.directory, { recursive: true, force: true });
 
   const tables: LocalTable[] = [];
   for (const [logicalId, r] of Object.entries(dataTpl.Resources)) {
