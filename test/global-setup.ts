@@ -1,17 +1,15 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * CDK apps built without an `outdir` (the infra tests build many) synthesize into a new
- * `cdk.out*` folder under the system temp folder. The run removes those it created.
+ * The whole run's temporary files go to one folder of its own, removed at the end: CDK apps built
+ * without an `outdir` (the infra tests build many) write a `cdk.out*` folder each, local stacks
+ * their pepper and key files. The test workers are started after this and inherit TMPDIR, so a
+ * run never touches another run's files.
  */
-const cdkOut = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('cdk.out')));
-
 export default function setup() {
-  const before = cdkOut();
-  return () => {
-    for (const name of cdkOut())
-      if (!before.has(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  };
+  const dir = mkdtempSync(join(tmpdir(), 'rd-test-run-'));
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
 }
