@@ -101,6 +101,8 @@ export interface Result {
   closers: number;
   offered: number;
   curve: number[];
+  /** Each accepted offer's incentive cost and the customer value it kept: what `spend` and `net` sum. */
+  accepted: Array<{ cost: number; kept: number }>;
 }
 
 function run(
@@ -110,7 +112,7 @@ function run(
   policy: Policy,
   learn?: (c: SimContact, offerId: string, accepted: boolean) => void,
 ): Result {
-  const r: Result = { name, net: 0, spend: 0, saves: 0, closers: 0, offered: 0, curve: [] };
+  const r: Result = { name, net: 0, spend: 0, saves: 0, closers: 0, offered: 0, curve: [], accepted: [] };
   let windowNet = 0;
   contacts.forEach((c, i) => {
     if (c.ctx.callType === 'CLOSE_ACCOUNT') r.closers++;
@@ -125,6 +127,7 @@ function run(
         r.net += net;
         windowNet += net;
         r.spend += o.economics.cost;
+        r.accepted.push({ cost: o.economics.cost, kept: o.economics.customerValue });
         if (c.ctx.callType === 'CLOSE_ACCOUNT') r.saves++;
         break;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler, makeHandler } from '../../functions/connect-adapter';
-import { speakable } from '../../shared/application/connect';
+import { safeRoute, speakable } from '../../shared/application/connect';
 import type { TurnOutput, TurnRunner } from '../../shared/ports';
 import type { TurnInput } from '../../shared/schemas/api';
 import { NOW, startedContact } from '../fakes/accounts';
@@ -68,13 +68,23 @@ describe('connect-adapter', () => {
     expect(inputs.map((i) => i.action === 'respond' && i.request.response)).toEqual(['ACCEPTED', 'DECLINED']);
   });
 
+  const NOT_CONNECT = (p: string) => `not a Connect contact-flow event (${p})`;
+  const ANSWER_NEEDS = 'answer needs offerId and digit 1 (accept) or 2 (decline)';
   it.each([
-    ['nothing at all', undefined],
-    ['a string', 'hello'],
-    ['no Details', { Name: 'ContactFlowEvent' }],
-    ['no ContactData', { Details: {} }],
-    ['a numeric ContactId', { Details: { ContactData: { ContactId: 5 } } }],
-    ['a 10 KB ContactId', { Details: { ContactData: { ContactId: 'x'.repeat(10_000) } } }],
+    ['nothing at all', undefined, NOT_CONNECT('')],
+    ['a string', 'hello', NOT_CONNECT('')],
+    ['no Details', { Name: 'ContactFlowEvent' }, NOT_CONNECT('Details')],
+    ['no ContactData', { Details: {} }, NOT_CONNECT('Details.ContactData')],
+    [
+      'a numeric ContactId',
+      { Details: { ContactData: { ContactId: 5 } } },
+      NOT_CONNECT('Details.ContactData.ContactId'),
+    ],
+    [
+      'a 10 KB ContactId',
+      { Details: { ContactData: { ContactId: 'x'.repeat(10_000) } } },
+      NOT_CONNECT('Details.ContactData.ContactId'),
+    ],
     [
       'no CustomerEndpoint and no account id',
       {
@@ -84,16 +94,42 @@ describe('connect-adapter', () => {
           ContactData: { ...startEvent.Details.ContactData, CustomerEndpoint: null },
         },
       },
+      'no caller number or account id to identify the caller',
     ],
-    ['an unknown step', withParams({ step: 'dance' })],
-    ['an answer without a digit', withParams({ step: 'answer', offerId: 'annual-fee-waiver' })],
-    ['an answer with digit 7', withParams({ step: 'answer', offerId: 'annual-fee-waiver', digit: '7' })],
-    ['parameters of the wrong type', withParams({ step: 42, last4: { x: 1 } })],
-    ['10 KB parameters', withParams({ step: 'verify', last4: '9'.repeat(10_000) })],
-  ])('%s → the safe route, never an exception', async (_n, event) => {
-    const { handler: h } = runner();
+    ['an unknown step', withParams({ step: 'dance' }), 'unknown step dance'],
+    ['an answer without a digit', withParams({ step: 'answer', offerId: 'annual-fee-waiver' }), ANSWER_NEEDS],
+    [
+      'an answer with digit 7',
+      withParams({ step: 'answer', offerId: 'annual-fee-waiver', digit: '7' }),
+      ANSWER_NEEDS,
+    ],
+  ])('%s → the safe route with its reason, nothing run', async (_n, event, reason) => {
+    const { inputs, handler: h } = runner();
     const out = await h(event);
-    expect(out.queue).toBeDefined();
+    // Exactly the documented answer: the catch-all's 'adapter error' would not match.
+    expect(out).toEqual(safeRoute(reason));
+    expect(inputs).toEqual([]);
+  });
+
+  // Parameters are read one by one: an unusable one is dropped, not a reason to refuse the turn.
+  it.each([
+    [
+      'parameters of the wrong type: the step defaults to start',
+      withParams({ step: 42, last4: { x: 1 } }),
+      'start',
+    ],
+    [
+      'a 10 KB factor is dropped: the verify runs without it',
+      withParams({ step: 'verify', last4: '9'.repeat(10_000) }),
+      'verify',
+    ],
+  ] as const)('%s, answered without the fallback', async (_n, event, action) => {
+    const { inputs, handler: h } = runner({ outcome: 'ok', action, contact });
+    const out = await h(event);
+    expect(out.fallback).toBeUndefined();
+    expect(out).toMatchObject({ stage: contact.stage, queue: contact.route.queue });
+    expect(inputs).toEqual([expect.objectContaining({ action })]);
+    if (action === 'verify') expect(inputs[0]).toMatchObject({ request: {} });
     expect(isFlat(out)).toBe(true);
   });
 
@@ -109,24 +145,22 @@ describe('connect-adapter', () => {
     expect(inputs[0]).toMatchObject({ request: { callType: 'GENERAL_INQUIRY' } });
   });
 
-  it('a failing state machine, or a throwing runner, is the safe route to a retention agent', async () => {
-    for (const out of [
-      new Error('boom'),
-      {
-        outcome: 'fallback' as const,
-        failedAt: 'ChooseOffers',
-        error: 'States.Timeout',
-        route: { queue: 'RETENTION_SPECIALIST' as const, priority: 1, reasons: [], ruleId: 'SAFE_FALLBACK' },
-      },
-    ]) {
-      const r = await runner(out).handler(startEvent);
-      expect(r).toMatchObject({ stage: 'ROUTED', queue: 'RETENTION_SPECIALIST', fallback: 'true' });
-    }
+  it('a throwing runner is the safe route naming the error', async () => {
+    expect(await runner(new TypeError('boom')).handler(startEvent)).toEqual(safeRoute('TypeError'));
+  });
+
+  it('a failing state machine is the safe route naming the failed state, and says whether the turn may be kept', async () => {
+    const out = await runner({
+      outcome: 'fallback',
+      failedAt: 'ChooseOffers',
+      error: 'States.Timeout',
+      route: { queue: 'RETENTION_SPECIALIST', priority: 1, reasons: [], ruleId: 'SAFE_FALLBACK' },
+    }).handler(startEvent);
+    expect(out).toEqual({ ...safeRoute('ChooseOffers failed'), stored: 'failed' });
   });
 
   it('the deployed handler without its configuration still answers, never throws', async () => {
-    const out = await handler(startEvent);
-    expect(out).toMatchObject({ queue: 'RETENTION_SPECIALIST', fallback: 'true' });
+    expect(await handler(startEvent)).toEqual(safeRoute('adapter not configured'));
   });
 
   it('scripts are safe to speak: SSML characters escaped', () => {
