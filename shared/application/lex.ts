@@ -75,7 +75,6 @@ const slot = (e: LexEvent, name: string) => {
  */
 function reply(
   e: LexEvent | undefined,
-  _contact: unknown,
   type: LexResponse['sessionState']['dialogAction']['type'],
   text: string,
   extra: { slotToElicit?: string; state?: 'InProgress' | 'Fulfilled' | 'Failed' } = {},
@@ -96,8 +95,8 @@ function reply(
   };
 }
 
-export const toAgent = (e?: LexEvent, contactId?: string): LexResponse =>
-  reply(e, contactId, 'Close', 'Let me connect you to a retention specialist who can help.', {
+export const toAgent = (e?: LexEvent): LexResponse =>
+  reply(e, 'Close', 'Let me connect you to a retention specialist who can help.', {
     state: 'Failed',
   });
 
@@ -125,16 +124,16 @@ function next(e: LexEvent, c: Contact): LexResponse {
       zip: 'And your ZIP code?',
       dob: 'Please also give your date of birth (YYYY-MM-DD).',
     };
-    return reply(e, c.contactId, 'ElicitSlot', ask[missing ?? 'dob']!, { slotToElicit: missing ?? 'dob' });
+    return reply(e, 'ElicitSlot', ask[missing ?? 'dob']!, { slotToElicit: missing ?? 'dob' });
   }
   const offer = c.offers.find((o) => o.offerId === c.current[0]);
-  if (offer) return reply(e, c.contactId, 'ConfirmIntent', offer.scripts.chat);
+  if (offer) return reply(e, 'ConfirmIntent', offer.scripts.chat);
   // Only offers a person may grant are left: the chat goes to one, and says so.
   if (c.handover && c.stage === 'OFFER')
-    return reply(e, c.contactId, 'Close', 'Let me connect you to a retention specialist who can help.', {
+    return reply(e, 'Close', 'Let me connect you to a retention specialist who can help.', {
       state: 'Fulfilled',
     });
-  return reply(e, c.contactId, 'Close', ENDINGS[c.stage] ?? 'Thank you.');
+  return reply(e, 'Close', ENDINGS[c.stage] ?? 'Thank you.');
 }
 
 /** One Lex code-hook invocation. */
@@ -144,16 +143,11 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
   const e = parsed.data;
   const callType = INTENT_CALL_TYPES[e.sessionState.intent.name];
   if (!callType)
-    return reply(
-      e,
-      undefined,
-      'Close',
-      'I can help with closing or keeping your card, fees, rates and rewards.',
-      { state: 'Failed' },
-    );
+    return reply(e, 'Close', 'I can help with closing or keeping your card, fees, rates and rewards.', {
+      state: 'Failed',
+    });
   // The contact of this Lex session: bound to the session on our side, never to an attribute.
   const session = { channel: 'chat', externalContactId: `lex-${e.sessionId}` } as const;
-  let contactId: string | undefined;
   try {
     const found = await runner.run({ action: 'get', now, contactId: session });
     let c: Contact;
@@ -161,13 +155,9 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
     else if (found.outcome === 'rejected' && found.problem.name === 'ContactNotFound') {
       const phone = slot(e, 'phone') ?? e.sessionState.sessionAttributes?.callerPhone;
       if (!phone || !E164Schema.safeParse(phone).success)
-        return reply(
-          e,
-          undefined,
-          'ElicitSlot',
-          'What phone number is on your account (e.g. +15555550101)?',
-          { slotToElicit: 'phone' },
-        );
+        return reply(e, 'ElicitSlot', 'What phone number is on your account (e.g. +15555550101)?', {
+          slotToElicit: 'phone',
+        });
       const started = await turn(runner, {
         action: 'start',
         now,
@@ -182,7 +172,7 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
       if (started.stage !== 'VERIFY') return next(e, started);
       c = started;
     } else return toAgent(e);
-    contactId = c.contactId;
+    const contactId = c.contactId;
     if (c.stage === 'VERIFY') {
       const factors = { last4: slot(e, 'last4'), zip: slot(e, 'zip'), dob: slot(e, 'dob') };
       const given = Object.fromEntries(Object.entries(factors).filter(([, v]) => v !== undefined)) as Record<
@@ -200,8 +190,8 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
         idempotencyKey: `lex:${e.sessionId}:verify:${Object.keys(given).join('-')}`.slice(0, 100),
       });
       if (v.outcome === 'rejected' && v.problem.name === 'VerificationLocked')
-        return reply(e, contactId, 'Close', ENDINGS.LOCKED!, { state: 'Failed' });
-      if (v.outcome !== 'ok') return toAgent(e, contactId);
+        return reply(e, 'Close', ENDINGS.LOCKED!, { state: 'Failed' });
+      if (v.outcome !== 'ok') return toAgent(e);
       c = v.contact;
       if (c.stage === 'VERIFY') {
         const cleared = {
@@ -210,7 +200,6 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
         };
         return reply(
           cleared,
-          contactId,
           'ElicitSlot',
           `That did not match. ${c.verification.attemptsLeft} attempt(s) left: what are the last four digits of your card?`,
           { slotToElicit: 'last4' },
@@ -228,17 +217,17 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
           request: { offerId: onTable, response: confirmation === 'Confirmed' ? 'ACCEPTED' : 'DECLINED' },
           idempotencyKey: `lex:${e.sessionId}:${onTable}`.slice(0, 100),
         });
-        if (!('contactId' in r)) return toAgent(e, contactId);
+        if (!('contactId' in r)) return toAgent(e);
         c = r;
       }
       if (c.current.length === 0 && (c.stage === 'OFFER' || c.stage === 'CROSS_SELL')) {
         const o = await turn(runner, { action: 'offers', now, contactId });
-        if (!('contactId' in o)) return toAgent(e, contactId);
+        if (!('contactId' in o)) return toAgent(e);
         c = o;
       }
     }
     return next(e, c);
   } catch {
-    return toAgent(e, contactId);
+    return toAgent(e);
   }
 }

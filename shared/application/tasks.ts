@@ -241,18 +241,16 @@ export function verifyTurn(state: TaskState, compiled: Compiled, pepper: string 
     now: state.now,
   });
   const verified = applyVerification(turn.contact, result);
-  const rate = turn.rate ?? [];
   const contact = state.idempotencyKey
     ? { ...verified, verification: { ...verified.verification, lastAttemptKey: state.idempotencyKey } }
     : verified;
   // Every judged guess writes the account's attempt sequence, conditionally on the one read; only a
   // guess on a locked account (not judged) writes nothing there.
-  if (result.kind === 'locked' && !result.justLocked) return { ...turn, contact, rate };
+  if (result.kind === 'locked' && !result.justLocked) return { ...turn, contact };
   const next = result.secrets;
   return {
     ...turn,
     contact,
-    rate,
     accountUpdate: {
       accountId: account.accountId,
       expected: {

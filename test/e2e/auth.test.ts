@@ -10,8 +10,8 @@ import { CONFIG_KEY } from '../../shared/adapters/dynamo';
 import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { DecisionConfig } from '../../shared/schemas/config';
 import type { Role } from '../../shared/schemas/identity';
+import { connectEvent, invokeConnect } from '../fakes/connect';
 import { localClient, tokenOf } from '../fakes/local-client';
-import startEvent from '../fixtures/connect/start-voice-close.json';
 
 /**
  * Agents are people: every /v1 request carries a token of the local issuer, checked the way API
@@ -220,24 +220,8 @@ describe('self-service never presents an offer above agent authority', () => {
   it('a Connect call of the same customer never hears the supervisor offer; it is handed to a person instead', async () => {
     const p = ava();
     const contactId = `auth-e2e-${Date.now().toString(36)}`;
-    const step = async (params: Record<string, string>) => {
-      const res = await fetch(`${stack.url}/2015-03-31/functions/connect-adapter/invocations`, {
-        method: 'POST',
-        body: JSON.stringify({
-          ...startEvent,
-          Details: {
-            ...startEvent.Details,
-            ContactData: {
-              ...startEvent.Details.ContactData,
-              ContactId: contactId,
-              CustomerEndpoint: { Address: p.phone, Type: 'TELEPHONE_NUMBER' },
-            },
-            Parameters: params,
-          },
-        }),
-      });
-      return (await res.json()) as Record<string, string>;
-    };
+    const step = async (params: Record<string, string>) =>
+      (await invokeConnect(stack.url, connectEvent(contactId, p.phone, params))).json;
     await step({ step: 'start', callType: 'CLOSE_ACCOUNT' });
     expect(await step({ step: 'verify', last4: p.last4, zip: p.zip })).toMatchObject({ stage: 'OFFER' });
     let m = await step({ step: 'offers' });

@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_TIMEOUT_SECONDS } from '../../infra/constructs/retention-call';
 import { createLocalRunner } from '../../infra/local/runner';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../infra/local/stack';
 import { TURN_STORAGE_BUDGET, turnStorageWorstMs } from '../../shared/adapters/dynamo';
-import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { FACTORS, premiumAccount } from '../fakes/accounts';
+import { connectEvent, invokeConnect } from '../fakes/connect';
 import { localClient } from '../fakes/local-client';
-import startEvent from '../fixtures/connect/start-voice-close.json';
+import { startTestStack } from '../fakes/stack';
 
 /**
  * DynamoDB's faults on the local stack (throttling, hung requests, an outage of the real JVM, races
@@ -17,15 +15,11 @@ import startEvent from '../fixtures/connect/start-voice-close.json';
  * within the Connect budget, and what the caller is told is what the tables hold.
  */
 let stack: LocalStack;
-let pepperFile: string;
 beforeAll(async () => {
-  pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
-  writeFileSync(pepperFile, `${TEST_PEPPER}\n`, { mode: 0o600 });
-  stack = await startLocalStack({ port: 0, accounts: 0, pepperFile });
+  stack = await startTestStack();
 });
 afterAll(async () => {
   await stack?.stop();
-  rmSync(dirname(pepperFile), { recursive: true, force: true });
 });
 afterEach(async () => {
   stack.faults.reset();
@@ -279,25 +273,7 @@ describe('finding 9: what the caller is told is what is stored', () => {
 let connectIds = 0;
 function connectCall(phone: string) {
   const contactId = `7d1c0a2e-5f3b-4c6d-9e8f-${String(++connectIds).padStart(12, '0')}`;
-  return async (params: Record<string, string>) => {
-    const event = {
-      ...startEvent,
-      Details: {
-        ...startEvent.Details,
-        ContactData: {
-          ...startEvent.Details.ContactData,
-          ContactId: contactId,
-          CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' },
-        },
-        Parameters: params,
-      },
-    };
-    const res = await fetch(`${stack.url}/2015-03-31/functions/connect-adapter/invocations`, {
-      method: 'POST',
-      body: JSON.stringify(event),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
+  return (params: Record<string, string>) => invokeConnect(stack.url, connectEvent(contactId, phone, params));
 }
 
 /** What the caller was told, whatever the channel: done, failed (nothing stored) or unknown. */
@@ -428,7 +404,7 @@ const KINDS: Kind[] = [
       await step({ step: 'verify', last4: FACTORS.last4, zip: FACTORS.zip });
       const offers = await step({ step: 'offers' });
       expect(offers.json.offer1Id).toBeTruthy();
-      return () => step({ step: 'answer', offerId: offers.json.offer1Id, digit: '2' });
+      return () => step({ step: 'answer', offerId: offers.json.offer1Id!, digit: '2' });
     },
   },
 ];

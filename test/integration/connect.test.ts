@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/connect-adapter';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
-import startEvent from '../fixtures/connect/start-voice-close.json';
+import { connectEvent } from '../fakes/connect';
 
 /** A whole retention call through Connect-shaped events, on the synthesized state machine. */
 let stack: LocalStack;
@@ -15,19 +15,7 @@ let n = 0;
 function call(phone: string) {
   const contactId = `5ca32fbd-8f92-46af-92a5-${String(++n).padStart(12, '0')}`;
   const h = makeHandler({ runner: stack.runner });
-  return (params: Record<string, string>) =>
-    h({
-      ...startEvent,
-      Details: {
-        ...startEvent.Details,
-        ContactData: {
-          ...startEvent.Details.ContactData,
-          ContactId: contactId,
-          CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' },
-        },
-        Parameters: params,
-      },
-    });
+  return (params: Record<string, string>) => h(connectEvent(contactId, phone, params));
 }
 
 describe('Amazon Connect adapter on the local stack', () => {
@@ -92,17 +80,7 @@ describe('Amazon Connect adapter on the local stack', () => {
       };
     };
     const p = stack.personas[2]!.persona;
-    const event = {
-      ...startEvent,
-      Details: {
-        ...startEvent.Details,
-        ContactData: {
-          ...startEvent.Details.ContactData,
-          ContactId: 'invoke-api-0001',
-          CustomerEndpoint: { Address: p.phone, Type: 'TELEPHONE_NUMBER' },
-        },
-      },
-    };
+    const event = connectEvent('invoke-api-0001', p.phone);
     const r = await invoke('connect-adapter', event);
     expect(r).toMatchObject({ status: 200, payload: { stage: 'VERIFY' } });
     expect(r.error).toBeUndefined();
