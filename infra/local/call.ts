@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { CALL_TYPES } from '../../shared/schemas/config';
 import { parseRoles, TOKEN_HELP, tokenFor } from './authorizer';
-import type { Persona } from './personas';
+import { PERSONAS, type Persona } from './personas';
 
 /**
  * `npm run call`: walks one retention call in the terminal against the local stack, the way an
@@ -47,9 +45,7 @@ const bearer = () =>
     user: values.user,
   }));
 
-const personas = JSON.parse(
-  readFileSync(resolve(import.meta.dirname, 'personas.json'), 'utf8'),
-) as PersonaJson[];
+const personas: readonly PersonaJson[] = PERSONAS;
 const scripted = (values.answers ?? '').split(',').filter(Boolean);
 const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
 

@@ -63,7 +63,7 @@ Retention Desk is running locally (started in ${((performance.now() - t0) / 1000
 
   API:       ${stack.url}/v1
   DynamoDB:  ${stack.endpoint} (DynamoDB Local)
-  Personas:  ${stack.personas.length} (their numbers and factors in infra/local/personas.json)${values.inbox ? `\n  Inbox:     ${values.inbox}/incoming/ (import files), reports in ${values.inbox}/reports/` : ''}
+  Personas:  ${stack.personas.length} (their numbers and factors in data/personas.json)${values.inbox ? `\n  Inbox:     ${values.inbox}/incoming/ (import files), reports in ${values.inbox}/reports/` : ''}
 
 Try it (every /v1 route takes a person's token; this one is an agent's):
   export RD_TOKEN=$(npm run -s token -- --role agent --user desk-1${stack.url === 'http://127.0.0.1:3000' ? '' : ` --url ${stack.url}`})

@@ -17,18 +17,17 @@ import {
 import { dynamoClient } from '../../shared/adapters/composition';
 import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
-import { DecisionConfigSchema } from '../../shared/schemas/config';
+import { generatePortfolio } from '../../test/fakes/portfolio';
 import { issuerKeyPath, LocalIssuer } from './authorizer';
+import { DEFAULT_CONFIG } from './default-config';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
 import { FolderObjectStore } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
 import { buildPersonas } from './personas';
-import { generatePortfolio } from './portfolio';
 import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
 import { type LocalDefinition, readLocalDefinition } from './template';
@@ -174,7 +173,7 @@ export async function putAccounts(
 }
 
 export async function seedConfig(db: DynamoDBDocumentClient, table: string): Promise<void> {
-  const config = DecisionConfigSchema.parse(DEFAULT_CONFIG);
+  const config = DEFAULT_CONFIG;
   await db.send(
     new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }),
   );
@@ -343,7 +342,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           // No PII on any page, test data included: counts and masked phones; the file has the rest.
           personas: {
             count: personas.length,
-            file: 'infra/local/personas.json',
+            file: 'data/personas.json',
             phones: personas.map((p) => maskPhone(p.persona.phone)),
           },
         },

@@ -1,9 +1,9 @@
-import { generatePortfolio } from '../../infra/local/portfolio';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { compile } from '../../shared/application/tasks';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import type { DecisionContext } from '../../shared/domain/offers';
 import type { CallType, Condition, DecisionConfig, Offer } from '../../shared/schemas/config';
+import { generatePortfolio } from '../fakes/portfolio';
 
 /**
  * A catalog of `n` retention offers for benchmarks: the default offers repeated, each copy with

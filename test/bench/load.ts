@@ -7,8 +7,8 @@
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import autocannon, { type Request } from 'autocannon';
-import { archetypeOf, generatePortfolio, portfolioSecrets } from '../../infra/local/portfolio';
 import type { LocalStack } from '../../infra/local/stack';
+import { archetypeOf, generatePortfolio, portfolioSecrets } from '../fakes/portfolio';
 
 export interface LoadOptions {
   levels: number[];

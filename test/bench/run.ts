@@ -15,16 +15,16 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { FolderObjectStore, s3Event } from '../../infra/local/folder-bucket';
 import { importFile } from '../../infra/local/import';
-import { generatePortfolio, portfolioSecrets } from '../../infra/local/portfolio';
 import { fakeContext } from '../../infra/local/runner';
 import { startLocalStack } from '../../infra/local/stack';
 import { importBatch, toAccount } from '../../shared/application/import';
 import { compile } from '../../shared/application/tasks';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import { ImportRecordSchema, MAX_IMPORT_BATCH } from '../../shared/schemas/import';
+import { generatePortfolio, portfolioSecrets } from '../fakes/portfolio';
 import { catalogOf, contexts } from './catalog';
 import { benchLoad } from './load';
 import { handWritten, jsonRulesEngine } from './rule-engines';

@@ -16,13 +16,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generatePortfolio } from '../../infra/local/portfolio';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { compile } from '../../shared/application/tasks';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import { acceptanceFor, type OfferStats, seededRandom, statsKey } from '../../shared/domain/learning';
 import type { DecisionContext, RankedOffer } from '../../shared/domain/offers';
 import type { CallType } from '../../shared/schemas/config';
+import { generatePortfolio } from '../fakes/portfolio';
 import { trueAcceptance } from './ground-truth';
 
 const config = DEFAULT_CONFIG;

@@ -1,9 +1,9 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSub } from '../../infra/local/authorizer';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { DynamoAuditLog } from '../../shared/adapters/dynamo';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { localClient } from '../fakes/local-client';
 
 /** The admin API over HTTP against the local stack: versions, activation, dry-runs, bad input. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import PERSONAS from '../../infra/local/personas.json';
+import PERSONAS from '../../data/personas.json' with { type: 'json' };
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { startLocalStack } from '../../infra/local/stack';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { verifyFactors } from '../../shared/domain/verification';
 import { AccountSchema } from '../../shared/schemas/account';
 

@@ -156,7 +156,7 @@ describe('the index page shows no PII', () => {
     }
     const index = JSON.parse(r.body) as Json;
     expect(index.personas.count).toBe(stack.personas.length);
-    expect(index.personas.file).toBe('infra/local/personas.json');
+    expect(index.personas.file).toBe('data/personas.json');
     for (const m of index.personas.phones) expect(m).toMatch(/^\+\d{5,}••\d{2}$/);
     expect(index.routes).toContain('POST /v1/contacts');
   });

@@ -1,5 +1,5 @@
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { newContact } from '../../shared/domain/call';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import { hashFactor } from '../../shared/domain/verification';
 import type { Account } from '../../shared/schemas/account';

@@ -1,8 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { CONFIG_KEY } from '../../shared/adapters/dynamo';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
 import type { DecisionConfig } from '../../shared/schemas/config';
 import { tokenOf } from '../fakes/local-client';
 

@@ -252,6 +252,18 @@ describe('dependency rules over the real import graph of functions/, shared/, in
     const bad = [...crossings.values()].map((chain) => chain.join(' → ')).sort();
     expect(bad, `synth loads:\n${bad.join('\n')}`).toEqual([]);
   });
+
+  it('no Lambda entry point loads seed data (data/) or the local runtime and test fakes that read it', () => {
+    // The default configuration, the personas and the portfolio archetypes are JSON files their
+    // modules parse with zod when imported: a function that loaded one would pay for it at every cold
+    // start, and decide with a configuration other than the active one in the catalog table.
+    const bad = files(ROOT, 'functions').flatMap((f) =>
+      [...runtimeReach(graph.edges, f).values()]
+        .filter((chain) => /^(data|infra|test)\//.test(chain.at(-1)!))
+        .map((chain) => chain.join(' → ')),
+    );
+    expect(bad, `functions load:\n${bad.join('\n')}`).toEqual([]);
+  });
 });
 
 describe('the cycle finder can fail', () => {

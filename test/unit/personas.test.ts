@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPersonas } from '../../infra/local/personas';
-import { PERSONAS_JSON_PATH, personasJson } from '../../infra/local/write-personas';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import PERSONAS_JSON from '../../data/personas.json' with { type: 'json' };
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
+import { buildPersonas, PersonasSchema } from '../../infra/local/personas';
 import { computeFacts } from '../../shared/domain/facts';
 import { compileCatalog } from '../../shared/domain/offers';
 import { routeContact } from '../../shared/domain/routing';
@@ -108,13 +107,60 @@ describe('personas', () => {
     expect(buildPersonas(asOf, TEST_PEPPER)).toEqual(personas);
   });
 
-  it('personas.json on disk is up to date (run `tsx infra/local/write-personas.ts` if not)', () => {
-    const onDisk = readFileSync(PERSONAS_JSON_PATH, 'utf8');
-    expect(onDisk).toBe(personasJson(asOf));
-    expect(personasJson('2031-02-28')).toBe(onDisk);
-    const parsed = JSON.parse(onDisk) as Array<Record<string, unknown>>;
-    expect(parsed.map((p) => p.accountId)).toEqual(personas.map((p) => p.persona.accountId));
-    for (const p of parsed) expect(Object.keys(p)).not.toContain('expect');
+  it('reads data/personas.json through PersonasSchema, in its order', () => {
+    expect(PersonasSchema.safeParse(PERSONAS_JSON).success).toBe(true);
+    expect(PERSONAS_JSON.map((p) => p.accountId)).toEqual(personas.map((p) => p.persona.accountId));
+  });
+
+  it.each([
+    [
+      "a phone that is not the account id's",
+      (ps: any[]) => {
+        ps[1].phone = '+15555550199';
+      },
+      [1, 'phone'],
+    ],
+    [
+      'a duplicate account id',
+      (ps: any[]) => {
+        ps[2].accountId = ps[1].accountId;
+      },
+      [2, 'accountId'],
+    ],
+    [
+      'an unknown card product',
+      (ps: any[]) => {
+        ps[0].account.productCode = 'GOLD';
+      },
+      [0, 'account', 'productCode'],
+    ],
+    [
+      'eleven months of payments',
+      (ps: any[]) => {
+        ps[0].account.payments.pop();
+      },
+      [0, 'account', 'payments'],
+    ],
+    [
+      'spend shares over 1',
+      (ps: any[]) => {
+        ps[0].account.mix.online = 0.9;
+      },
+      [0, 'account', 'mix'],
+    ],
+    [
+      'a field the schema does not know',
+      (ps: any[]) => {
+        ps[0].nickname = 'Avy';
+      },
+      [0],
+    ],
+  ])('refuses %s', (_, mutate, path) => {
+    const ps = structuredClone(PERSONAS_JSON) as any[];
+    mutate(ps);
+    const r = PersonasSchema.safeParse(ps);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path)).toContainEqual(path);
   });
 
   it('offers the fee-sensitive persona the no-fee product change when she asks to close', () => {

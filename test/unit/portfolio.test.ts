@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import ARCHETYPES_JSON from '../../data/portfolio-archetypes.json' with { type: 'json' };
 import { CARD_PRODUCTS } from '../../infra/local/card-products';
-import { ARCHETYPES, archetypeOf, generatePortfolio, portfolioSecrets } from '../../infra/local/portfolio';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { computeFacts } from '../../shared/domain/facts';
 import { compileSegmentTable } from '../../shared/domain/segments';
 import { verifyFactors } from '../../shared/domain/verification';
@@ -13,6 +14,8 @@ import {
   PAYMENT_STATUSES,
 } from '../../shared/schemas/account';
 import { TEST_PEPPER } from '../fakes/accounts';
+import { ARCHETYPES, archetypeOf, generatePortfolio, portfolioSecrets } from '../fakes/portfolio';
+import { PortfolioModelSchema } from '../fakes/portfolio-model';
 
 const asOf = '2026-11-23';
 const customerSegments = compileSegmentTable(DEFAULT_CONFIG.customerSegments);
@@ -65,6 +68,30 @@ describe('generatePortfolio', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
     expect(c.filter((x, i) => x.balance !== a[i]!.balance).length).toBeGreaterThan(250);
+  });
+
+  // Digests of what the generator made when its archetypes were still code (infra/local/portfolio.ts,
+  // before they became data/portfolio-archetypes.json). A change to the data or to a shape that moves
+  // them changes every seeded stack and benchmark: update them only for a change meant to do that.
+  it.each([
+    [2000, 42, asOf, 'bedfc863a612aa7ad602e6c06d504ffc3c87a44cfe9136dcde8c7d42d16af2f8'],
+    [1000, 7, '2031-02-28', '5822bb70eacb45bf234d49d016a5c416efce5ad1979db48de666df5abe0b49e0'],
+    [450, 4294967295, '2024-02-29', '52d65f221103143fdee1e233bde634ba87ea0ae6c8010f8d2148fd03eaf1f9f0'],
+  ])('makes the same %i accounts as ever for seed %i as of %s', (count, seed, when, digest) => {
+    const accounts =
+      seed === 42 && when === asOf
+        ? portfolio
+        : generatePortfolio({ count, seed, asOf: when, pepper: TEST_PEPPER });
+    expect(createHash('sha256').update(JSON.stringify(accounts)).digest('hex')).toBe(digest);
+  });
+
+  it('derives the same clear factors as ever', () => {
+    const digest = (seed: number, n: number) =>
+      createHash('sha256')
+        .update(JSON.stringify(Array.from({ length: n }, (_, i) => portfolioSecrets(i, seed))))
+        .digest('hex');
+    expect(digest(42, 2000)).toBe('4f338f1d9a8bf49ff51f00d4220fada8ea227f5a9a2cfcbd5061e23e30849c1f');
+    expect(digest(7, 1000)).toBe('ce18ac8058b320a981e85fe9e6d0676203f45fcda835e06aabfbba099d9b0d3f');
   });
 
   it('gives account i the same figures whatever the count', () => {
@@ -217,5 +244,70 @@ describe('generatePortfolio', () => {
   it('rejects a bad count or asOf', () => {
     expect(() => generatePortfolio({ count: -1, asOf, pepper: TEST_PEPPER })).toThrow(/count/);
     expect(() => generatePortfolio({ count: 10, asOf: 'yesterday', pepper: TEST_PEPPER })).toThrow(/asOf/);
+  });
+});
+
+describe('the archetypes of data/portfolio-archetypes.json', () => {
+  it('pass PortfolioModelSchema and deal 100 accounts per block', () => {
+    expect(PortfolioModelSchema.safeParse(ARCHETYPES_JSON).success).toBe(true);
+    expect(ARCHETYPES.reduce((a, x) => a + x.weight, 0)).toBe(100);
+  });
+
+  it.each([
+    [
+      'weights that do not add up to 100',
+      (m: any) => {
+        m.archetypes[0].weight += 1;
+      },
+      ['archetypes'],
+    ],
+    [
+      'an unknown card product',
+      (m: any) => {
+        m.archetypes[1].products[0][0] = 'GOLD';
+      },
+      ['archetypes', 1, 'products', 0, 0],
+    ],
+    [
+      'an unknown shape',
+      (m: any) => {
+        m.archetypes[2].shape = 'gambler';
+      },
+      ['archetypes', 2, 'shape'],
+    ],
+    [
+      'a field its shape does not take',
+      (m: any) => {
+        m.archetypes[3].closedChance = 0.1;
+      },
+      ['archetypes', 3],
+    ],
+    [
+      'a range that ends before it starts',
+      (m: any) => {
+        m.archetypes[3].annualSpend = [9, 1];
+      },
+      ['archetypes', 3, 'annualSpend'],
+    ],
+    [
+      'a duplicate id',
+      (m: any) => {
+        m.archetypes[4].id = m.archetypes[3].id;
+      },
+      ['archetypes', 4, 'id'],
+    ],
+    [
+      'a credit limit range missing for a family',
+      (m: any) => {
+        delete m.creditLimits.SECURED;
+      },
+      ['creditLimits', 'SECURED'],
+    ],
+  ])('refuse %s', (_, mutate, path) => {
+    const m = structuredClone(ARCHETYPES_JSON) as any;
+    mutate(m);
+    const r = PortfolioModelSchema.safeParse(m);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path)).toContainEqual(path);
   });
 });

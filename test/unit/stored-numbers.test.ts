@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod';
-import { DEFAULT_CONFIG } from '../../shared/domain/default-config';
+import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import {
   AccountSchema,
   DYNAMO_NUMBER_MESSAGE,

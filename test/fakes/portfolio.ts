@@ -1,3 +1,9 @@
+import {
+  CARD_PRODUCTS,
+  FOREIGN_TRANSACTION_FEE,
+  INTERCHANGE_RATE,
+  LATE_FEE,
+} from '../../infra/local/card-products';
 import { hashFactor } from '../../shared/domain/verification';
 import {
   type Account,
@@ -9,18 +15,25 @@ import {
   SPEND_CATEGORIES,
   type SpendByCategory,
 } from '../../shared/schemas/account';
-import { CARD_PRODUCTS, FOREIGN_TRANSACTION_FEE, INTERCHANGE_RATE, LATE_FEE } from './card-products';
+import { type Archetype, BLOCK, type MixProfile, PORTFOLIO_MODEL } from './portfolio-model';
 
 /**
- * A deterministic synthetic card portfolio for the local stack, tests and benchmarks.
+ * A deterministic synthetic card portfolio for the local stack (`npm start` seeds it), tests and
+ * benchmarks. It lives with the test fakes because it is fake data, out of infra/, which holds the
+ * code that runs the stack.
  *
  * Every account is drawn from an archetype (premium traveller, profitable revolver, dormant, …)
- * that lands it in one customer segment of DEFAULT_CONFIG. Archetypes are dealt in blocks of
- * 100 accounts: each block holds every archetype exactly `weight` times, in an order shuffled by
- * the seed, so any portfolio of 200 accounts or more covers every segment. Each account's own
- * figures come from a PRNG seeded by (seed, index), so account i is the same whatever `count` is.
+ * that lands it in one customer segment of DEFAULT_CONFIG. The archetypes are data,
+ * `data/portfolio-archetypes.json` (schema: ./portfolio-model.ts): weights, products, spend, payment
+ * and risk ranges, products held, spend mixes. Each names its `shape`, the code below that draws an
+ * account from those numbers. The order in which a shape reads the PRNG is part of what keeps an
+ * account the same for a seed, so a new archetype of an existing shape is a data edit, a new shape
+ * is code.
  *
- * Indexes are 0-based: index 0 is `ACC-0000001`, `CUS-0000001`, `+15552000000`.
+ * Archetypes are dealt in blocks of 100 accounts: each block holds every archetype exactly `weight`
+ * times, in an order shuffled by the seed, so any portfolio of 200 accounts or more covers every
+ * segment. Each account's own figures come from a PRNG seeded by (seed, index), so account i is the
+ * same whatever `count` is. Indexes are 0-based: index 0 is `ACC-0000001`, `CUS-0000001`, `+15552000000`.
  */
 
 export const DEFAULT_PORTFOLIO_SEED = 42;
@@ -28,6 +41,12 @@ export const DEFAULT_PORTFOLIO_SEED = 42;
 export const PORTFOLIO_PHONE_BASE = 2_000_000;
 /** Above this, phones would reach the persona range `+155555501NN`. */
 export const MAX_PORTFOLIO_COUNT = 1_000_000;
+
+export const ARCHETYPES: readonly Archetype[] = PORTFOLIO_MODEL.archetypes;
+export type ArchetypeId = Archetype['id'];
+const MODEL = PORTFOLIO_MODEL;
+const archetypeById = new Map(ARCHETYPES.map((a) => [a.id, a]));
+type Category = (typeof SPEND_CATEGORIES)[number];
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: mulberry32, seeded per (seed, stream, index) through a murmur3 finaliser.
@@ -78,30 +97,12 @@ const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n
 const roundUpTo = (n: number, step: number) => Math.max(step, Math.ceil(n / step) * step);
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
+const countOf = <T>(xs: readonly T[], x: T) => xs.filter((y) => y === x).length;
 
 // ---------------------------------------------------------------------------------------------
-// Archetypes.
+// Archetypes in blocks.
 
-export const ARCHETYPES = [
-  // id, weight per 100 accounts, the DEFAULT_CONFIG customer segment(s) it lands in
-  { id: 'PREMIUM_TRAVELLER', weight: 6, segments: ['PREMIUM_TRANSACTOR'] },
-  { id: 'PREMIUM_SPENDER', weight: 4, segments: ['PREMIUM_TRANSACTOR'] },
-  { id: 'PROFITABLE_REVOLVER', weight: 12, segments: ['PROFITABLE_REVOLVER'] },
-  { id: 'TRANSACTOR', weight: 20, segments: ['TRANSACTOR'] },
-  { id: 'REVOLVER', weight: 15, segments: ['REVOLVER'] },
-  { id: 'STANDARD', weight: 8, segments: ['STANDARD'] },
-  { id: 'NEW', weight: 8, segments: ['NEW'] },
-  { id: 'DORMANT', weight: 6, segments: ['DORMANT'] },
-  { id: 'HIGH_RISK', weight: 6, segments: ['HIGH_RISK'] },
-  { id: 'DELINQUENT', weight: 6, segments: ['DELINQUENT'] },
-  { id: 'SECURED_BUILDER', weight: 4, segments: ['TRANSACTOR', 'REVOLVER'] },
-  { id: 'STUDENT', weight: 5, segments: ['TRANSACTOR', 'REVOLVER'] },
-] as const;
-export type ArchetypeId = (typeof ARCHETYPES)[number]['id'];
-
-const BLOCK = 100;
 const SLOTS: readonly ArchetypeId[] = ARCHETYPES.flatMap((a) => Array.from({ length: a.weight }, () => a.id));
-if (SLOTS.length !== BLOCK) throw new Error(`archetype weights must add up to ${BLOCK}, not ${SLOTS.length}`);
 
 function blockOrder(seed: number, block: number): ArchetypeId[] {
   const r = rngFor(seed, STREAM.block, block);
@@ -134,7 +135,7 @@ export function portfolioSecrets(
 
 function secretsFor(index: number, seed: number, archetype: ArchetypeId) {
   const r = rngFor(seed, STREAM.secrets, index);
-  const [fromYear, toYear] = archetype === 'STUDENT' ? [2003, 2007] : [1941, 2002];
+  const [fromYear, toYear] = archetypeById.get(archetype)!.birthYears ?? MODEL.birthYears;
   return {
     last4: pad(int(r, 0, 9999), 4),
     zip: pad(int(r, 1001, 99950), 5),
@@ -183,33 +184,17 @@ export function monthsBefore(asOf: string, months: number, day = 28): string {
 // ---------------------------------------------------------------------------------------------
 // Spend.
 
-type Category = (typeof SPEND_CATEGORIES)[number];
 type Shares = Record<Category, number>;
-type MixProfile = 'BALANCED' | 'TRAVEL' | 'GROCERY' | 'DINING' | 'ONLINE' | 'FUEL';
-
-const MIX_WEIGHTS: Record<MixProfile, Shares> = {
-  BALANCED: { travel: 0.08, dining: 0.15, groceries: 0.22, fuel: 0.1, online: 0.2, other: 0.25 },
-  TRAVEL: { travel: 0, dining: 0.3, groceries: 0.15, fuel: 0.05, online: 0.2, other: 0.3 },
-  GROCERY: { travel: 0.05, dining: 0.12, groceries: 0, fuel: 0.18, online: 0.25, other: 0.4 },
-  DINING: { travel: 0.08, dining: 0.32, groceries: 0.18, fuel: 0.07, online: 0.15, other: 0.2 },
-  ONLINE: { travel: 0.06, dining: 0.1, groceries: 0.14, fuel: 0.05, online: 0.42, other: 0.23 },
-  FUEL: { travel: 0.04, dining: 0.1, groceries: 0.2, fuel: 0.3, online: 0.12, other: 0.24 },
-};
-/** Profiles whose one category is fixed first (travel ≥ 27 %, groceries ≥ 32 %), the rest shared out. */
-const FIXED_SHARE: Partial<Record<MixProfile, readonly [Category, number, number]>> = {
-  TRAVEL: ['travel', 0.27, 0.48],
-  GROCERY: ['groceries', 0.32, 0.55],
-};
 
 function drawShares(r: Rng, profile: MixProfile): Shares {
-  const w = MIX_WEIGHTS[profile];
-  const fixed = FIXED_SHARE[profile];
-  const fixedShare = fixed ? uniform(r, fixed[1], fixed[2]) : 0;
-  const raw = SPEND_CATEGORIES.map((c) => (fixed && c === fixed[0] ? 0 : w[c] * uniform(r, 0.6, 1.4)));
+  const w = MODEL.spendMixes[profile];
+  const lead = MODEL.leadingShares[profile];
+  const leadShare = lead ? uniform(r, lead.share[0], lead.share[1]) : 0;
+  const raw = SPEND_CATEGORIES.map((c) => (lead && c === lead.category ? 0 : w[c] * uniform(r, 0.6, 1.4)));
   const rawTotal = sum(raw);
   const out = {} as Shares;
   SPEND_CATEGORIES.forEach((c, i) => {
-    out[c] = fixed && c === fixed[0] ? fixedShare : ((raw[i] ?? 0) / rawTotal) * (1 - fixedShare);
+    out[c] = lead && c === lead.category ? leadShare : ((raw[i] ?? 0) / rawTotal) * (1 - leadShare);
   });
   return out;
 }
@@ -239,57 +224,45 @@ function spendSeries(r: Rng, annual: number, active: readonly boolean[]): number
 
 const allMonths = (): boolean[] => Array.from({ length: 12 }, () => true);
 
+function drawMix(r: Rng, mix: Archetype['mix']): MixProfile {
+  if ('profile' in mix) return mix.profile;
+  if ('odds' in mix) return weighted(r, mix.odds);
+  const { travelHeavy, groceryHeavy } = mix;
+  return weighted<MixProfile>(r, [
+    ['TRAVEL', travelHeavy],
+    ['GROCERY', groceryHeavy],
+    ['DINING', 0.12],
+    ['ONLINE', 0.15],
+    ['FUEL', 0.08],
+    ['BALANCED', 1 - travelHeavy - groceryHeavy - 0.35],
+  ]);
+}
+
 // ---------------------------------------------------------------------------------------------
-// Products.
+// Products, tenure, payments.
 
-const byCode = (code: string): CardProduct => {
-  const p = CARD_PRODUCTS.find((c) => c.code === code);
-  if (!p) throw new Error(`card-products.ts has no ${code}`);
-  return p;
-};
-const PRODUCTS = {
-  premium: byCode('VOYAGER_PREMIUM'),
-  rewards: byCode('SUMMIT_REWARDS'),
-  cashback: byCode('HARVEST_CASHBACK'),
-  cashbackPlus: byCode('HARVEST_CASHBACK_PLUS'),
-  classic: byCode('CLASSIC'),
-  student: byCode('CAMPUS_STUDENT'),
-  secured: byCode('BUILDER_SECURED'),
-};
+const byCode = (code: string): CardProduct => CARD_PRODUCTS.find((c) => c.code === code)!;
+const productOdds = new Map(
+  ARCHETYPES.map((a) => [a.id, a.products.map(([code, w]) => [byCode(code), w] as const)]),
+);
 
-const LIMIT_RANGE: Record<CardProduct['family'], readonly [number, number]> = {
-  PREMIUM_TRAVEL: [15_000, 60_000],
-  REWARDS: [5_000, 25_000],
-  CASHBACK: [3_000, 20_000],
-  CLASSIC: [1_500, 15_000],
-  STUDENT: [500, 2_500],
-  SECURED: [300, 2_500],
-};
+function drawProduct(r: Rng, a: Archetype): CardProduct {
+  const odds = productOdds.get(a.id)!;
+  return odds.length === 1 ? odds[0]![0] : weighted(r, odds);
+}
 
 function drawLimit(r: Rng, product: CardProduct): number {
-  const [lo, hi] = LIMIT_RANGE[product.family];
+  const [lo, hi] = MODEL.creditLimits[product.family];
   return roundUpTo(
     uniform(r, lo, hi),
     product.family === 'SECURED' || product.family === 'STUDENT' ? 50 : 500,
   );
 }
 
-type HeldOdds = Partial<Record<HeldProduct, number>>;
-const BASE_HELD: HeldOdds = {
-  CHECKING: 0.55,
-  SAVINGS: 0.3,
-  MORTGAGE: 0.1,
-  AUTO_LOAN: 0.1,
-  PERSONAL_LOAN: 0.06,
-  TRAVEL_CARD: 0.04,
-  CASHBACK_CARD: 0.05,
-  BALANCE_TRANSFER: 0.04,
-};
-
-function drawHeld(r: Rng, product: CardProduct, odds: HeldOdds = {}): HeldProduct[] {
+function drawHeld(r: Rng, product: CardProduct, odds: Archetype['held']): HeldProduct[] {
   const held: HeldProduct[] = [];
   for (const h of HELD_PRODUCTS) {
-    const p = odds[h] ?? BASE_HELD[h] ?? 0;
+    const p = odds[h] ?? MODEL.productsHeld[h] ?? 0;
     if (!chance(r, p)) continue;
     // The card itself is not held a second time.
     if (h === 'TRAVEL_CARD' && product.family === 'PREMIUM_TRAVEL') continue;
@@ -299,42 +272,15 @@ function drawHeld(r: Rng, product: CardProduct, odds: HeldOdds = {}): HeldProduc
   return held;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Drafts: what an archetype decides; `finish` derives the money figures and risk from it.
-
-interface Draft {
-  product: CardProduct;
-  tenureMonths: number;
-  monthlySpend: number[];
-  mix: MixProfile;
-  payments: PaymentStatus[];
-  creditLimit: number;
-  balance: number;
-  revolvingBalance: number;
-  /** Average interest-bearing balance over the last 12 months (defaults to the revolving balance). */
-  interestBase?: number;
-  /** Risk range of the archetype: behaviour moves the score inside it. */
-  risk: readonly [number, number];
-  held: HeldProduct[];
-  flags?: Partial<AccountFlags>;
-}
-
-const PAYMENT_MIX_REVOLVING: ReadonlyArray<readonly [PaymentStatus, number]> = [
-  ['MINIMUM', 0.45],
-  ['PARTIAL', 0.45],
-  ['FULL', 0.1],
-];
-
-/** Spend profile common to active archetypes: mostly balanced, some travel-, grocery-, dining-heavy. */
-function drawMix(r: Rng, travelHeavy = 0.08, groceryHeavy = 0.15): MixProfile {
-  return weighted<MixProfile>(r, [
-    ['TRAVEL', travelHeavy],
-    ['GROCERY', groceryHeavy],
-    ['DINING', 0.12],
-    ['ONLINE', 0.15],
-    ['FUEL', 0.08],
-    ['BALANCED', 1 - travelHeavy - groceryHeavy - 0.35],
-  ]);
+function drawTenure(r: Rng, tenure: Archetype['tenure']): number {
+  if ('between' in tenure) return int(r, tenure.between[0], tenure.between[1]);
+  let from = tenure.longFrom;
+  const buckets = MODEL.longTenure.map(({ upTo, weight }) => {
+    const bucket = [int(r, from, upTo), weight] as const;
+    from = upTo + 1;
+    return bucket;
+  });
+  return weighted(r, buckets);
 }
 
 /** Statement statuses of a customer who pays in full: NO_BALANCE after a month with no spend. */
@@ -361,222 +307,173 @@ function sprinkle(
   }
 }
 
-function longTenure(r: Rng, min = 6): number {
-  return weighted(r, [
-    [int(r, min, 24), 0.35],
-    [int(r, 25, 84), 0.45],
-    [int(r, 85, 240), 0.2],
-  ]);
+// ---------------------------------------------------------------------------------------------
+// Shapes: what an archetype decides; `buildAccount` derives the money figures and risk from it.
+
+interface Draft {
+  product: CardProduct;
+  tenureMonths: number;
+  monthlySpend: number[];
+  mix: MixProfile;
+  payments: PaymentStatus[];
+  creditLimit: number;
+  balance: number;
+  revolvingBalance: number;
+  /** Average interest-bearing balance over the last 12 months (defaults to the revolving balance). */
+  interestBase?: number;
+  /** Risk range of the archetype: behaviour moves the score inside it. */
+  risk: readonly [number, number];
+  held: HeldProduct[];
+  flags?: Partial<AccountFlags>;
 }
 
-const BUILDERS: Record<ArchetypeId, (r: Rng) => Draft> = {
-  PREMIUM_TRAVELLER(r) {
-    const product = chance(r, 0.85) ? PRODUCTS.premium : PRODUCTS.rewards;
-    const annual = round2(uniform(r, 35_000, 150_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
-    const creditLimit = Math.max(drawLimit(r, product), roundUpTo(Math.max(...monthlySpend) * 1.6, 500));
+type Shapes = { [S in Archetype['shape']]: (r: Rng, a: Extract<Archetype, { shape: S }>) => Draft };
+
+const SHAPES: Shapes = {
+  premiumTraveller(r, a) {
+    const product = drawProduct(r, a);
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const creditLimit = Math.max(
+      drawLimit(r, product),
+      roundUpTo(Math.max(...monthlySpend) * a.peakMonthHeadroom, 500),
+    );
     return {
       product,
-      tenureMonths: longTenure(r, 12),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: 'TRAVEL',
+      mix: drawMix(r, a.mix),
       payments: paidInFull(monthlySpend),
       creditLimit,
       balance: monthlySpend[11]!,
       revolvingBalance: 0,
-      risk: [0.003, 0.03],
-      held: drawHeld(r, product, { CHECKING: 0.8, SAVINGS: 0.6, MORTGAGE: 0.35, TRAVEL_CARD: 0.1 }),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
-  PREMIUM_SPENDER(r) {
-    const product = weighted(r, [
-      [PRODUCTS.rewards, 0.4],
-      [PRODUCTS.cashbackPlus, 0.3],
-      [PRODUCTS.premium, 0.2],
-      [PRODUCTS.cashback, 0.1],
-    ]);
-    const annual = round2(uniform(r, 30_500, 85_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
-    const payments = paidInFull(monthlySpend);
-    if (chance(r, 0.3)) sprinkle(r, payments, 'PARTIAL', 1);
-    return {
-      product,
-      tenureMonths: longTenure(r, 12),
-      monthlySpend,
-      mix: drawMix(r, 0.15, 0.25),
-      payments,
-      creditLimit: Math.max(drawLimit(r, product), roundUpTo(Math.max(...monthlySpend) * 1.6, 500)),
-      balance: monthlySpend[11]!,
-      revolvingBalance: 0,
-      risk: [0.005, 0.04],
-      held: drawHeld(r, product, { CHECKING: 0.75, SAVINGS: 0.5, MORTGAGE: 0.3 }),
-    };
-  },
-  PROFITABLE_REVOLVER(r) {
-    const product = weighted(r, [
-      [PRODUCTS.rewards, 0.3],
-      [PRODUCTS.cashback, 0.25],
-      [PRODUCTS.cashbackPlus, 0.1],
-      [PRODUCTS.classic, 0.3],
-      [PRODUCTS.premium, 0.05],
-    ]);
-    const annual = round2(uniform(r, 4_000, 28_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
-    const revolvingBalance = round2(uniform(r, 3_500, 10_000));
-    const balance = round2(revolvingBalance + monthlySpend[11]!);
-    const payments = monthlySpend.map(() => weighted(r, PAYMENT_MIX_REVOLVING));
-    if (chance(r, 0.25)) sprinkle(r, payments, 'LATE', 1);
-    return {
-      product,
-      tenureMonths: longTenure(r),
-      monthlySpend,
-      mix: drawMix(r, 0.05, 0.2),
-      payments,
-      creditLimit: roundUpTo(balance / uniform(r, 0.4, 0.85), 500),
-      balance,
-      revolvingBalance,
-      risk: [0.02, 0.07],
-      held: drawHeld(r, product, { PERSONAL_LOAN: 0.12, AUTO_LOAN: 0.18, BALANCE_TRANSFER: 0.06 }),
-    };
-  },
-  TRANSACTOR(r) {
-    const product = weighted(r, [
-      [PRODUCTS.rewards, 0.25],
-      [PRODUCTS.cashback, 0.3],
-      [PRODUCTS.cashbackPlus, 0.1],
-      [PRODUCTS.classic, 0.3],
-      [PRODUCTS.premium, 0.05],
-    ]);
-    const annual = round2(uniform(r, 1_500, 28_000));
+  transactor(r, a) {
+    const product = drawProduct(r, a);
+    const annual = round2(uniform(r, ...a.annualSpend));
+    const light = a.lightSpender;
     // Light users skip a month now and then, but never the latest one.
-    const active = allMonths().map((_, i) => i === 11 || annual > 6_000 || chance(r, 0.8));
+    const active = light
+      ? allMonths().map((_, i) => i === 11 || annual > light.upTo || chance(r, light.activeMonthChance))
+      : allMonths();
     const monthlySpend = spendSeries(r, annual, active);
     const payments = paidInFull(monthlySpend);
-    if (payments.filter((p) => p === 'FULL').length >= 10 && chance(r, 0.2))
+    const partial = a.partialPayment;
+    if (
+      partial &&
+      (partial.ifFullAtLeast === undefined || countOf(payments, 'FULL') >= partial.ifFullAtLeast) &&
+      chance(r, partial.chance)
+    )
       sprinkle(r, payments, 'PARTIAL', 1);
     return {
       product,
-      tenureMonths: longTenure(r),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r),
+      mix: drawMix(r, a.mix),
       payments,
-      creditLimit: Math.max(drawLimit(r, product), roundUpTo(Math.max(...monthlySpend) * 1.5, 500)),
+      creditLimit: Math.max(
+        drawLimit(r, product),
+        roundUpTo(Math.max(...monthlySpend) * a.peakMonthHeadroom, 500),
+      ),
       balance: monthlySpend[11]!,
       revolvingBalance: 0,
-      risk: [0.005, 0.06],
-      held: drawHeld(r, product),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
-  REVOLVER(r) {
-    const product = weighted(r, [
-      [PRODUCTS.classic, 0.4],
-      [PRODUCTS.cashback, 0.35],
-      [PRODUCTS.rewards, 0.15],
-      [PRODUCTS.cashbackPlus, 0.1],
-    ]);
-    const annual = round2(uniform(r, 1_500, 15_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
-    const revolvingBalance = round2(uniform(r, 150, 990));
+  revolver(r, a) {
+    const product = drawProduct(r, a);
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const revolvingBalance = round2(uniform(r, ...a.revolvingBalance));
     const balance = round2(revolvingBalance + monthlySpend[11]!);
-    const payments = monthlySpend.map(() => weighted(r, PAYMENT_MIX_REVOLVING));
-    // Fewer than 80 % in full, or the customer would be a transactor.
-    if (payments.filter((p) => p === 'FULL').length > 9) sprinkle(r, payments, 'PARTIAL', 3, ['MINIMUM']);
-    if (chance(r, 0.2)) sprinkle(r, payments, 'LATE', 1);
+    const payments = monthlySpend.map(() => weighted(r, MODEL.revolvingPayments));
+    // Not too many in full, or the customer would be a transactor.
+    const most = a.fullPaymentsAtMost;
+    if (most && countOf(payments, 'FULL') > most.count)
+      sprinkle(r, payments, 'PARTIAL', most.otherwisePartial, ['MINIMUM']);
+    if (chance(r, a.lateChance)) sprinkle(r, payments, 'LATE', 1);
+    const limit = a.limit;
     return {
       product,
-      tenureMonths: longTenure(r),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r),
+      mix: drawMix(r, a.mix),
       payments,
-      creditLimit: Math.max(drawLimit(r, product), roundUpTo(balance / 0.9, 500)),
+      creditLimit:
+        'utilization' in limit
+          ? roundUpTo(balance / uniform(r, ...limit.utilization), 500)
+          : Math.max(drawLimit(r, product), roundUpTo(balance / limit.utilizationAtMost, 500)),
       balance,
       revolvingBalance,
-      risk: [0.03, 0.15],
-      held: drawHeld(r, product, { PERSONAL_LOAN: 0.1 }),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
-  STANDARD(r) {
-    // Paid in part for part of the year, now paid off: no revolving balance, not a transactor.
-    const product = weighted(r, [
-      [PRODUCTS.classic, 0.4],
-      [PRODUCTS.cashback, 0.3],
-      [PRODUCTS.rewards, 0.2],
-      [PRODUCTS.cashbackPlus, 0.1],
-    ]);
-    const annual = round2(uniform(r, 2_000, 18_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
+  standard(r, a) {
+    const product = drawProduct(r, a);
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
     const payments: PaymentStatus[] = monthlySpend.map(() => 'FULL');
-    const partials = int(r, 3, 6);
-    for (let i = 0; i < partials; i++) payments[i] = chance(r, 0.6) ? 'PARTIAL' : 'MINIMUM';
-    if (chance(r, 0.25)) sprinkle(r, payments, 'LATE', 1);
-    const pastRevolving = uniform(r, 300, 2_500);
+    const partials = int(r, ...a.partialMonths);
+    for (let i = 0; i < partials; i++) payments[i] = chance(r, a.partialChance) ? 'PARTIAL' : 'MINIMUM';
+    if (chance(r, a.lateChance)) sprinkle(r, payments, 'LATE', 1);
+    const pastRevolving = uniform(r, ...a.pastRevolvingBalance);
     return {
       product,
-      tenureMonths: longTenure(r),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r),
+      mix: drawMix(r, a.mix),
       payments,
-      creditLimit: Math.max(drawLimit(r, product), roundUpTo(monthlySpend[11]! * 2, 500)),
+      creditLimit: Math.max(drawLimit(r, product), roundUpTo(monthlySpend[11]! * a.lastMonthHeadroom, 500)),
       balance: monthlySpend[11]!,
       revolvingBalance: 0,
       interestBase: (pastRevolving * partials) / 12,
-      risk: [0.03, 0.14],
-      held: drawHeld(r, product),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
-  NEW(r) {
-    const product = weighted(r, [
-      [PRODUCTS.cashback, 0.3],
-      [PRODUCTS.rewards, 0.25],
-      [PRODUCTS.classic, 0.2],
-      [PRODUCTS.cashbackPlus, 0.1],
-      [PRODUCTS.premium, 0.08],
-      [PRODUCTS.student, 0.07],
-    ]);
-    const tenureMonths = int(r, 0, 5);
+  newCustomer(r, a) {
+    const product = drawProduct(r, a);
+    const tenureMonths = drawTenure(r, a.tenure);
     const open = tenureMonths + 1;
     const active = allMonths().map((_, i) => i >= 12 - open);
     const monthlyRate =
-      product.family === 'PREMIUM_TRAVEL' ? uniform(r, 1_500, 6_000) : uniform(r, 150, 1_800);
+      product.family === 'PREMIUM_TRAVEL'
+        ? uniform(r, ...a.premiumMonthlySpend)
+        : uniform(r, ...a.monthlySpend);
     const monthlySpend = spendSeries(r, round2(monthlyRate * open), active);
     // Statements so far: one per whole month open.
-    const revolves = chance(r, 0.35);
+    const revolves = chance(r, a.revolveChance);
     const payments: PaymentStatus[] = monthlySpend.map((_, i) =>
-      i < 12 - tenureMonths ? 'NO_BALANCE' : revolves ? weighted(r, PAYMENT_MIX_REVOLVING) : 'FULL',
+      i < 12 - tenureMonths ? 'NO_BALANCE' : revolves ? weighted(r, MODEL.revolvingPayments) : 'FULL',
     );
-    const revolvingBalance = revolves && tenureMonths > 0 ? round2(uniform(r, 100, 1_500)) : 0;
+    const revolvingBalance = revolves && tenureMonths > 0 ? round2(uniform(r, ...a.revolvingBalance)) : 0;
     const balance = round2(revolvingBalance + monthlySpend[11]!);
     return {
       product,
       tenureMonths,
       monthlySpend,
-      mix: drawMix(r, 0.1, 0.15),
+      mix: drawMix(r, a.mix),
       payments,
-      creditLimit: Math.max(drawLimit(r, product), roundUpTo(balance / 0.8, 500)),
+      creditLimit: Math.max(drawLimit(r, product), roundUpTo(balance / a.limit.utilizationAtMost, 500)),
       balance,
       revolvingBalance,
       interestBase: (revolvingBalance * Math.max(0, tenureMonths - 1)) / 12,
-      risk: [0.02, 0.15],
-      held: drawHeld(r, product, { CHECKING: 0.45, SAVINGS: 0.2, MORTGAGE: 0.05 }),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
-  DORMANT(r) {
-    const product = weighted(r, [
-      [PRODUCTS.rewards, 0.3],
-      [PRODUCTS.cashbackPlus, 0.15],
-      [PRODUCTS.premium, 0.1],
-      [PRODUCTS.cashback, 0.2],
-      [PRODUCTS.classic, 0.25],
-    ]);
-    const quiet = weighted(r, [
-      [int(r, 3, 6), 0.5],
-      [int(r, 7, 11), 0.3],
-      [12, 0.2],
-    ]);
+  dormant(r, a) {
+    const product = drawProduct(r, a);
+    const quiet = weighted(
+      r,
+      a.quietMonths.map(({ months: [lo, hi], weight }) => [lo === hi ? lo : int(r, lo, hi), weight] as const),
+    );
     const active = allMonths().map((_, i) => i < 12 - quiet);
     const monthlySpend = spendSeries(
       r,
-      quiet === 12 ? 0 : round2(uniform(r, 100, 800) * (12 - quiet)),
+      quiet >= 12 ? 0 : round2(uniform(r, ...a.monthlySpendWhileActive) * (12 - quiet)),
       active,
     );
     const lastSpend = active.lastIndexOf(true);
@@ -586,139 +483,123 @@ const BUILDERS: Record<ArchetypeId, (r: Rng) => Draft> = {
     );
     return {
       product,
-      tenureMonths: longTenure(r, 12),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r),
+      mix: drawMix(r, a.mix),
       payments,
       creditLimit: drawLimit(r, product),
       balance: 0,
       revolvingBalance: 0,
-      risk: [0.01, 0.08],
-      held: drawHeld(r, product, { CHECKING: 0.4, SAVINGS: 0.2 }),
-      flags: { closed: chance(r, 0.25) },
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
+      flags: { closed: chance(r, a.closedChance) },
     };
   },
-  HIGH_RISK(r) {
-    const product = weighted(r, [
-      [PRODUCTS.secured, 0.3],
-      [PRODUCTS.classic, 0.35],
-      [PRODUCTS.cashback, 0.2],
-      [PRODUCTS.student, 0.15],
-    ]);
-    const annual = round2(uniform(r, 800, 9_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
+  highRisk(r, a) {
+    const product = drawProduct(r, a);
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
     const creditLimit = drawLimit(r, product);
-    const balance = round2(Math.max(creditLimit * uniform(r, 0.8, 0.98), monthlySpend[11]! + 50));
-    const payments: PaymentStatus[] = monthlySpend.map(() => (chance(r, 0.8) ? 'MINIMUM' : 'PARTIAL'));
+    const balance = round2(Math.max(creditLimit * uniform(r, ...a.utilization), monthlySpend[11]! + 50));
+    const payments: PaymentStatus[] = monthlySpend.map(() =>
+      chance(r, a.minimumChance) ? 'MINIMUM' : 'PARTIAL',
+    );
     // At most one missed and two late-or-missed: worse would be delinquent.
-    if (chance(r, 0.6)) sprinkle(r, payments, 'MISSED', 1);
-    if (chance(r, 0.6)) sprinkle(r, payments, 'LATE', 1);
+    if (chance(r, a.missedChance)) sprinkle(r, payments, 'MISSED', 1);
+    if (chance(r, a.lateChance)) sprinkle(r, payments, 'LATE', 1);
     return {
       product,
-      tenureMonths: longTenure(r),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r, 0.03, 0.25),
+      mix: drawMix(r, a.mix),
       payments,
       creditLimit: Math.max(creditLimit, roundUpTo(balance, 50)),
       balance,
       revolvingBalance: round2(Math.max(0, balance - monthlySpend[11]!)),
-      risk: [0.2, 0.45],
-      held: drawHeld(r, product, { CHECKING: 0.35, SAVINGS: 0.08, MORTGAGE: 0.03, PERSONAL_LOAN: 0.15 }),
-      flags: { bankruptcy: chance(r, 0.05) },
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
+      flags: { bankruptcy: chance(r, a.bankruptcyChance) },
     };
   },
-  DELINQUENT(r) {
-    const product = weighted(r, [
-      [PRODUCTS.classic, 0.4],
-      [PRODUCTS.cashback, 0.25],
-      [PRODUCTS.rewards, 0.15],
-      [PRODUCTS.secured, 0.1],
-      [PRODUCTS.student, 0.1],
-    ]);
-    const annual = round2(uniform(r, 500, 8_000));
+  delinquent(r, a) {
+    const product = drawProduct(r, a);
+    const annual = round2(uniform(r, ...a.annualSpend));
     // Spending stops once payments stop: the last months are missed.
-    const missed = int(r, 1, 4);
-    const late = missed >= 2 ? int(r, 0, 2) : int(r, 2, 4);
-    const active = allMonths().map((_, i) => i < 12 - missed || chance(r, 0.2));
+    const missed = int(r, ...a.missedMonths);
+    const late = missed >= 2 ? int(r, ...a.lateMonths) : int(r, ...a.lateMonthsIfOneMissed);
+    const active = allMonths().map((_, i) => i < 12 - missed || chance(r, a.spendAfterMissedChance));
     if (!active.includes(true)) active[0] = true;
     const monthlySpend = spendSeries(r, annual, active);
     const payments: PaymentStatus[] = monthlySpend.map((_, i) => (i >= 12 - missed ? 'MISSED' : 'MINIMUM'));
     sprinkle(r, payments, 'LATE', late, ['MISSED']);
     const creditLimit = drawLimit(r, product);
-    const balance = round2(creditLimit * uniform(r, 0.85, 1.08));
+    const balance = round2(creditLimit * uniform(r, ...a.utilization));
     return {
       product,
-      tenureMonths: longTenure(r),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r, 0.03, 0.25),
+      mix: drawMix(r, a.mix),
       payments,
       creditLimit,
       balance,
       revolvingBalance: round2(Math.max(0, balance - monthlySpend[11]!)),
-      risk: [0.25, 0.75],
-      held: drawHeld(r, product, { CHECKING: 0.3, SAVINGS: 0.05, PERSONAL_LOAN: 0.15 }),
-      flags: { collections: chance(r, 0.5), bankruptcy: chance(r, 0.12) },
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
+      flags: { collections: chance(r, a.collectionsChance), bankruptcy: chance(r, a.bankruptcyChance) },
     };
   },
-  SECURED_BUILDER(r) {
-    const product = PRODUCTS.secured;
-    const annual = round2(uniform(r, 600, 4_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
-    const creditLimit = Math.max(drawLimit(r, product), roundUpTo(Math.max(...monthlySpend) * 1.3, 50));
-    const revolves = chance(r, 0.4);
-    const revolvingBalance = revolves ? round2(uniform(r, 50, Math.max(60, creditLimit * 0.5))) : 0;
+  securedBuilder(r, a) {
+    const product = drawProduct(r, a);
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const creditLimit = Math.max(
+      drawLimit(r, product),
+      roundUpTo(Math.max(...monthlySpend) * a.peakMonthHeadroom, 50),
+    );
+    const revolves = chance(r, a.revolveChance);
+    const rb = a.revolvingBalance;
+    const revolvingBalance = revolves
+      ? round2(uniform(r, rb.from, Math.max(rb.toAtLeast, creditLimit * rb.toLimitShare)))
+      : 0;
     const payments = revolves
-      ? monthlySpend.map((): PaymentStatus => (chance(r, 0.5) ? 'PARTIAL' : 'MINIMUM'))
+      ? monthlySpend.map((): PaymentStatus => (chance(r, a.partialChance) ? 'PARTIAL' : 'MINIMUM'))
       : paidInFull(monthlySpend);
     return {
       product,
-      tenureMonths: longTenure(r),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: drawMix(r, 0.02, 0.3),
+      mix: drawMix(r, a.mix),
       payments,
       creditLimit: Math.max(creditLimit, roundUpTo(revolvingBalance + monthlySpend[11]!, 50)),
       balance: round2(revolvingBalance + monthlySpend[11]!),
       revolvingBalance,
-      risk: [0.05, 0.18],
-      held: drawHeld(r, product, { CHECKING: 0.5, SAVINGS: 0.1, MORTGAGE: 0.02 }),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
-  STUDENT(r) {
-    const product = PRODUCTS.student;
-    const annual = round2(uniform(r, 800, 6_000));
-    const monthlySpend = spendSeries(r, annual, allMonths());
-    const revolves = chance(r, 0.35);
-    const revolvingBalance = revolves ? round2(uniform(r, 50, 600)) : 0;
+  student(r, a) {
+    const product = drawProduct(r, a);
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const revolves = chance(r, a.revolveChance);
+    const revolvingBalance = revolves ? round2(uniform(r, ...a.revolvingBalance)) : 0;
     const payments = revolves
-      ? monthlySpend.map((): PaymentStatus => (chance(r, 0.6) ? 'PARTIAL' : 'MINIMUM'))
+      ? monthlySpend.map((): PaymentStatus => (chance(r, a.partialChance) ? 'PARTIAL' : 'MINIMUM'))
       : paidInFull(monthlySpend);
     const balance = round2(revolvingBalance + monthlySpend[11]!);
     return {
       product,
-      tenureMonths: int(r, 6, 48),
+      tenureMonths: drawTenure(r, a.tenure),
       monthlySpend,
-      mix: weighted<MixProfile>(r, [
-        ['DINING', 0.35],
-        ['ONLINE', 0.35],
-        ['GROCERY', 0.15],
-        ['TRAVEL', 0.05],
-        ['BALANCED', 0.1],
-      ]),
+      mix: drawMix(r, a.mix),
       payments,
-      creditLimit: Math.max(drawLimit(r, product), roundUpTo(balance / 0.9, 50)),
+      creditLimit: Math.max(drawLimit(r, product), roundUpTo(balance / a.limit.utilizationAtMost, 50)),
       balance,
       revolvingBalance,
-      risk: [0.03, 0.15],
-      held: drawHeld(r, product, {
-        CHECKING: 0.7,
-        SAVINGS: 0.25,
-        MORTGAGE: 0,
-        AUTO_LOAN: 0.03,
-        PERSONAL_LOAN: 0.02,
-      }),
+      risk: a.risk,
+      held: drawHeld(r, product, a.held),
     };
   },
 };
+
+const draft = (r: Rng, a: Archetype): Draft => (SHAPES[a.shape] as (r: Rng, a: Archetype) => Draft)(r, a);
 
 // ---------------------------------------------------------------------------------------------
 // Accounts.
@@ -751,7 +632,7 @@ function buildAccount(
   pepper: string,
 ): Account {
   const r = rngFor(seed, STREAM.account, index);
-  const d = BUILDERS[archetype](r);
+  const d = draft(r, archetypeById.get(archetype)!);
   const p = d.product;
   const annualSpend = sum(d.monthlySpend);
   const spendByCategory = categoryAmounts(round2(annualSpend), drawShares(r, d.mix));
@@ -762,10 +643,10 @@ function buildAccount(
     p.family === 'PREMIUM_TRAVEL' ? 0 : spendByCategory.travel * 0.3 * FOREIGN_TRANSACTION_FEE;
   const riskLevel = riskScore(r, d);
   const flags: AccountFlags = {
-    fraudHold: chance(r, 0.02),
+    fraudHold: chance(r, MODEL.flagRates.fraudHold),
     collections: d.flags?.collections ?? false,
     bankruptcy: d.flags?.bankruptcy ?? false,
-    deceased: chance(r, 0.006),
+    deceased: chance(r, MODEL.flagRates.deceased),
     closed: d.flags?.closed ?? false,
   };
   const salt = saltFrom(r);
