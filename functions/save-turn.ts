@@ -1,13 +1,13 @@
 import { contactStore, turnStore } from '../shared/adapters/composition';
 import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
-import { saveTurn } from '../shared/application/tasks';
+import { type DecideOutput, saveTurn } from '../shared/application/turn';
 import type { ContactStore, TurnStore } from '../shared/ports';
 
 /**
- * SaveTurn: the turn's one write (contact, offer log, account counters) in one transaction. The
- * contact is read again only when the write lost a race, to answer a repeat with its first result.
+ * SaveTurn: the turn's one write (contact, offer log, counters) in one transaction. The contact is
+ * read again only when the write lost a race, to answer a repeat with its first result.
  */
 export const makeHandler = (deps: { store: TurnStore; contacts?: ContactStore }) =>
-  taskHandler((e) => saveTurn(e.state, deps.store, deps.contacts));
+  taskHandler('SaveTurn', (e: { plan: DecideOutput }) => saveTurn(e.plan, deps.store, deps.contacts));
 
 export const handler = lazyHandler(() => makeHandler({ store: turnStore(), contacts: contactStore() }));

@@ -6,15 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SAFE_ROUTE } from '../../shared/domain/routing';
 
-export const TASK_FUNCTIONS = [
-  'loadContact',
-  'segmentCustomer',
-  'routeContact',
-  'verifyCaller',
-  'chooseOffers',
-  'recordAnswer',
-  'saveTurn',
-] as const;
+export const TASK_FUNCTIONS = ['decideTurn', 'saveTurn'] as const;
 export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
 
 export interface RetentionCallProps {
@@ -34,10 +26,11 @@ export const TASK_TIMEOUT_SECONDS = 2;
 export const RUN_TIMEOUT_SECONDS = 7;
 
 /**
- * The retention call as an EXPRESS state machine, one synchronous run per turn.
- * The conversation's state lives in the contact record: LoadContact reads it (and admits or
- * rejects the turn), the stage tasks transform it, SaveTurn stores it in one transaction.
- * Every task puts its result at `$.turn`; Choice states branch only on fields the domain sets.
+ * The retention call as an EXPRESS state machine, one synchronous run per turn, two Lambda
+ * invocations at most. DecideTurn reads what the turn needs once and decides it whole (a pure plan:
+ * shared/domain/turn.ts); the Choice states then follow the plan's path through the call's stages
+ * (segment, route, verify, offer, cross-sell, record the answer), so the console shows which stages
+ * a turn went through; SaveTurn stores the plan in one transaction. Choices read only `$.plan`.
  */
 export class RetentionCall extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -46,16 +39,16 @@ export class RetentionCall extends Construct {
     super(scope, id);
     const fn = props.functions;
 
-    const task = (name: string, stage: string, target: lambda.IFunction) => {
+    const task = (name: string, comment: string, target: lambda.IFunction, payload?: sfn.TaskInput) => {
       const t = new tasks.LambdaInvoke(this, name, {
         stateName: name,
-        comment: `Stage: ${stage}`,
+        comment,
         lambdaFunction: target,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        // Each task sees the whole turn (input + `$.turn`) and names itself, so one function can serve two states.
-        payload: sfn.TaskInput.fromObject({ 'state.$': '$', task: name }),
-        resultPath: '$.turn',
+        // No payload: the task gets its state input whole.
+        ...(payload ? { payload } : {}),
+        resultPath: '$.plan',
         taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
       });
       // Waits 1 s then 1.5 s at most: 2.5 s of retry per task, well inside the run's limit.
@@ -87,63 +80,80 @@ export class RetentionCall extends Construct {
 
     const reply = new sfn.Pass(this, 'Reply', {
       stateName: 'Reply',
-      comment: 'The turn succeeded: the stored contact, for the channel adapter to shape.',
-      parameters: { outcome: 'ok', 'action.$': '$.action', 'contact.$': '$.turn.contact' },
+      comment:
+        'The turn is answered: the contact as stored (or as a repeat finds it), for the channel to shape.',
+      parameters: { outcome: 'ok', 'action.$': '$.action', 'contact.$': '$.plan.contact' },
     });
     const reject = new sfn.Pass(this, 'RejectTurn', {
       stateName: 'RejectTurn',
       comment:
         'The request cannot be served in this stage (unknown contact, not verified, offer never presented, ...).',
-      parameters: { outcome: 'rejected', 'problem.$': '$.turn.problem' },
+      parameters: { outcome: 'rejected', 'problem.$': '$.plan.problem' },
     });
 
-    const load = task(
-      'LoadContact',
-      'ROUTE / VERIFY (read the contact and account, admit the turn)',
-      fn.loadContact,
+    // The whole request goes in; the plan (never an account, never a factor) comes out at $.plan.
+    const decide = task(
+      'DecideTurn',
+      'Reads the contact (and account, counters) once, then decides the turn: shared/domain/turn.ts decide()',
+      fn.decideTurn,
     );
-    const segment = task('SegmentCustomer', 'SEGMENT', fn.segmentCustomer);
-    const route = task('RouteContact', 'ROUTE', fn.routeContact);
-    const verify = task('VerifyCaller', 'VERIFY', fn.verifyCaller);
-    const choose = task('ChooseOffers', 'OFFER', fn.chooseOffers);
-    const crossSell = task('OfferCrossSell', 'CROSS_SELL', fn.chooseOffers);
-    const answer = task('RecordAnswer', 'OFFER / CROSS_SELL (record the answer)', fn.recordAnswer);
     const save = task(
       'SaveTurn',
-      'RECORD (store the stage change and offer log in one transaction)',
+      'RECORD: the plan in one transaction (contact, offer log, counters), conditional on the version read',
       fn.saveTurn,
+      sfn.TaskInput.fromObject({ 'plan.$': '$.plan' }),
+    );
+    save.next(
+      new sfn.Choice(this, 'CheckSaved', { stateName: 'CheckSaved' })
+        .when(sfn.Condition.stringEquals('$.plan.kind', 'rejected'), reject)
+        .otherwise(reply),
     );
 
-    const checkSaved = new sfn.Choice(this, 'CheckSaved', { stateName: 'CheckSaved' })
-      .when(sfn.Condition.stringEquals('$.turn.kind', 'rejected'), reject)
-      .otherwise(reply);
-    save.next(checkSaved);
-
+    // The stages, as the plan went through them. They change nothing: the decision was made once.
+    const stage = (name: string, comment: string) => new sfn.Pass(this, name, { stateName: name, comment });
+    const segment = stage(
+      'Segment',
+      'SEGMENT: facts, customer value, customer and card segments (domain/segments)',
+    );
+    const route = stage('Route', 'ROUTE: queue, priority and reasons (domain/routing), then verify or offer');
+    const verify = stage('Verify', 'VERIFY: the factors against the account’s hashes (domain/verification)');
+    const offer = stage(
+      'Offer',
+      'OFFER: retention offers, best first, within budget and contact policy (domain/offers)',
+    );
+    const crossSell = stage(
+      'CrossSell',
+      'CROSS_SELL: no retention offer left; products that suit the customer',
+    );
+    const answer = stage(
+      'RecordAnswer',
+      'OFFER / CROSS_SELL: the answer recorded; a decline leads to the next offers',
+    );
+    const pickup = stage('Pickup', 'A desk person takes the contact over (who, since when)');
     segment.next(route);
-    route.next(save);
     verify.next(route);
-    choose.next(save);
+    route.next(save);
+    offer.next(save);
     crossSell.next(save);
+    pickup.next(save);
     answer.next(
       new sfn.Choice(this, 'AfterAnswer', { stateName: 'AfterAnswer' })
-        .when(sfn.Condition.stringEquals('$.turn.next', 'OFFER'), choose)
-        .when(sfn.Condition.stringEquals('$.turn.next', 'CROSS_SELL'), crossSell)
+        .when(sfn.Condition.stringEquals('$.plan.path', 'answer-offer'), offer)
+        .when(sfn.Condition.stringEquals('$.plan.path', 'answer-cross-sell'), crossSell)
         .otherwise(save),
     );
-
-    const byAction = new sfn.Choice(this, 'ByAction', { stateName: 'ByAction' })
-      .when(sfn.Condition.stringEquals('$.action', 'start'), segment)
-      .when(sfn.Condition.stringEquals('$.action', 'verify'), verify)
-      .when(sfn.Condition.stringEquals('$.action', 'offers'), choose)
-      .when(sfn.Condition.stringEquals('$.action', 'respond'), answer)
-      // A pickup changes only who holds the contact: LoadContact records it, SaveTurn stores it.
-      .when(sfn.Condition.stringEquals('$.action', 'pickup'), save)
-      .otherwise(reply);
-
-    const admit = new sfn.Choice(this, 'AdmitTurn', { stateName: 'AdmitTurn' })
-      .when(sfn.Condition.stringEquals('$.turn.kind', 'rejected'), reject)
-      .when(sfn.Condition.stringEquals('$.turn.kind', 'unchanged'), reply)
-      .otherwise(byAction);
+    const byPath = new sfn.Choice(this, 'ByPath', { stateName: 'ByPath' })
+      .when(sfn.Condition.stringEquals('$.plan.path', 'start'), segment)
+      .when(sfn.Condition.stringEquals('$.plan.path', 'verify'), verify)
+      .when(sfn.Condition.stringEquals('$.plan.path', 'offer'), offer)
+      .when(sfn.Condition.stringEquals('$.plan.path', 'cross-sell'), crossSell)
+      .when(sfn.Condition.stringMatches('$.plan.path', 'answer*'), answer)
+      .when(sfn.Condition.stringEquals('$.plan.path', 'pickup'), pickup)
+      .otherwise(save);
+    const decided = new sfn.Choice(this, 'Decided', { stateName: 'Decided' })
+      .when(sfn.Condition.stringEquals('$.plan.kind', 'rejected'), reject)
+      .when(sfn.Condition.stringEquals('$.plan.kind', 'unchanged'), reply)
+      .otherwise(byPath);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -155,7 +165,7 @@ export class RetentionCall extends Construct {
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       comment:
         'Retention call: route, verify, segment, offer, cross-sell, record. One synchronous run per turn.',
-      definitionBody: sfn.DefinitionBody.fromChainable(load.next(admit)),
+      definitionBody: sfn.DefinitionBody.fromChainable(decide.next(decided)),
       timeout: Duration.seconds(RUN_TIMEOUT_SECONDS),
       tracingEnabled: true,
       // Execution data carries verification factors: never logged. Events (states, errors) are.

@@ -25,36 +25,25 @@ export class ServiceStack extends Stack {
     super(scope, id, props);
     const { accounts, contacts, offerLog, catalog, counters, pepper, contactKey, erasureKey } = props.data;
 
-    const loadContact = new RetentionFunction(this, 'LoadContact', { name: 'load-contact' });
+    const decideTurn = new RetentionFunction(this, 'DecideTurn', { name: 'decide-turn' });
     // One contact by key (not RO, which would reach the account index erasure uses too).
-    loadContact.bindTableActions(contacts, 'CONTACTS_TABLE', ['dynamodb:GetItem']);
+    decideTurn.bindTableActions(contacts, 'CONTACTS_TABLE', ['dynamodb:GetItem']);
     // Accounts hold verification hashes: one account by key or by phone, never a Scan (so not RO).
-    loadContact.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
-    loadContact.allowIndexQuery(accounts, PHONE_INDEX);
-    loadContact.bindTable(catalog, 'CATALOG_TABLE', 'RO');
+    decideTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
+    decideTurn.allowIndexQuery(accounts, PHONE_INDEX);
+    decideTurn.bindTable(catalog, 'CATALOG_TABLE', 'RO');
+    // Reads budget, learning and contact-policy counters; never writes them.
+    decideTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:BatchGetItem']);
     // Derives contact ids from channel ids with the contact key (GetSecretValue on that one secret).
-    loadContact.addEnvironment('CONTACT_KEY_SECRET_ARN', contactKey.secretArn);
-    loadContact.addToRolePolicy(
+    decideTurn.addEnvironment('CONTACT_KEY_SECRET_ARN', contactKey.secretArn);
+    decideTurn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
         resources: [contactKey.secretArn],
       }),
     );
-
-    const catalogReader = (id: string, name: string) => {
-      const fn = new RetentionFunction(this, id, { name });
-      fn.bindTable(catalog, 'CATALOG_TABLE', 'RO');
-      return fn;
-    };
-    const segmentCustomer = catalogReader('SegmentCustomer', 'segment-customer');
-    const routeContact = catalogReader('RouteContact', 'route-contact');
-    const verifyCaller = catalogReader('VerifyCaller', 'verify-caller');
-    const chooseOffers = catalogReader('ChooseOffers', 'choose-offers');
-    const recordAnswer = catalogReader('RecordAnswer', 'record-answer');
     // Checks the caller's answers against the account's factor hashes, made with the pepper.
-    allowPepper(verifyCaller, pepper);
-    // Reads budget counters (to leave out offers whose budget is spent); never writes them.
-    chooseOffers.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:BatchGetItem']);
+    allowPepper(decideTurn, pepper);
 
     const saveTurn = new RetentionFunction(this, 'SaveTurn', { name: 'save-turn' });
     // Puts the contact in the turn's transaction; reads it again only after a lost race.
@@ -67,15 +56,7 @@ export class ServiceStack extends Stack {
     saveTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
 
     this.retentionCall = new RetentionCall(this, 'RetentionCall', {
-      functions: {
-        loadContact,
-        segmentCustomer,
-        routeContact,
-        verifyCaller,
-        chooseOffers,
-        recordAnswer,
-        saveTurn,
-      },
+      functions: { decideTurn, saveTurn },
     });
     const { stateMachine } = this.retentionCall;
 

@@ -1,27 +1,34 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { TaskEvent, Turn } from '../application/turn-state';
 import { logger } from './logger';
+
+/** The ids and outcome of a task's result, for its one log line: never the contact's data. */
+interface Outcome {
+  kind?: string;
+  path?: string;
+  contact?: { contactId?: string; stage?: string };
+  problem?: { name?: string };
+}
 
 /**
  * Wraps one state-machine task: middy with the logger's context, and one log line per task with
  * ids and outcome only. Errors propagate: the state machine's Retry and Catch decide what follows.
  */
-export function taskHandler(run: (event: TaskEvent) => Promise<Turn> | Turn) {
-  return middy<TaskEvent, Turn, Error, Context>()
+export function taskHandler<E, R extends Outcome>(task: string, run: (event: E) => Promise<R> | R) {
+  return middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
-      const turn = await run(event);
+      const out = await run(event);
       logger.info('task done', {
-        task: event.task,
-        action: event.state.action,
-        contactId: turn.contact?.contactId,
-        kind: turn.kind,
-        stage: turn.contact?.stage,
-        problem: turn.problem?.name,
+        task,
+        kind: out.kind,
+        path: out.path,
+        contactId: out.contact?.contactId,
+        stage: out.contact?.stage,
+        problem: out.problem?.name,
       });
-      return turn;
+      return out;
     });
 }
 

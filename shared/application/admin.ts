@@ -1,4 +1,5 @@
 import { actedBy } from '../domain/authority';
+import { compile } from '../domain/compiled';
 import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
 import type { AccountImportStore, AccountStore, AccountTagger, AuditLog, ConfigAdmin } from '../ports';
@@ -25,7 +26,6 @@ import {
   zodErrors,
 } from './http';
 import { applyAccountEvent, importBatch } from './import';
-import { compile } from './tasks';
 
 export interface AdminDeps {
   configs: ConfigAdmin;

@@ -6,7 +6,7 @@ import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
-import { storedOutcome } from './turn-state';
+import { storedOutcome } from './turn';
 
 /**
  * Amazon Connect adapter: a contact flow invokes it with `Details.Parameters.step` (start, verify,

@@ -15,7 +15,7 @@ import {
 import type { Channel, Contact, PresentedOffer } from '../schemas/contact';
 import { authorize } from './authz';
 import { type HttpRequest, type HttpResponse, json, problemResponse } from './http-response';
-import { storedOutcome } from './turn-state';
+import { storedOutcome } from './turn';
 
 export type { HttpRequest, HttpResponse } from './http-response';
 // The HTTP shapes and response builders live in their own module, so authz can use them without

@@ -1,6 +1,6 @@
 import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { DecisionConfig, Offer, Stage } from '../schemas/config';
-import type { Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
+import type { Answer, Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
 import type { ActedBy, Actor, Authority } from '../schemas/identity';
 import { actedBy, authorityOf, authorityRank, ROLE_OF_AUTHORITY, rolesWithAuthority } from './authority';
 import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
@@ -361,8 +361,6 @@ function handOver(c: Contact, offerIds: string[], authority: Authority, now: str
   };
 }
 
-export type AnswerNext = 'OFFER' | 'CROSS_SELL' | 'NONE';
-
 /** One answer counted for learning: the offer × segment × call type's accepts or declines. */
 export interface LearnCount {
   key: string;
@@ -379,9 +377,11 @@ export interface BudgetCharge {
 }
 
 /**
- * Records an answer (admission has checked it is on the table). Accepting a retention offer keeps
- * the customer; accepting a cross-sell sells the product (and a closing call still records its
- * closure request). Declining moves to the next offer, then to cross-sell, then to the closure.
+ * Records an answer (admission has checked it is on the table), and where the call goes with it.
+ * Accepting a retention offer keeps the customer; accepting a cross-sell sells the product (a closing
+ * call still records its closure request). A decline that leaves nothing on the table asks
+ * presentOffers for what follows (more retention offers, then cross-sell, then the closure): that
+ * rule lives there alone. The answer is stored with the result it produced, once.
  */
 export function applyAnswer(args: {
   contact: Contact;
@@ -389,10 +389,14 @@ export function applyAnswer(args: {
   response: OfferResponse;
   idempotencyKey?: string;
   config: DecisionConfig;
+  catalog: CompiledCatalog;
   now: string;
   /** The desk person who took the answer; none when the customer answered a self-service channel. */
   actor?: Actor;
-}): Stepped & { next: AnswerNext; budget?: BudgetCharge; learn?: LearnCount } {
+  /** For the next offers after a decline: counters as read and the learned acceptance. */
+  counters?: ReadonlyMap<string, Partial<BudgetUsage & OfferHistory>>;
+  acceptance?: (offer: Offer) => number;
+}): Stepped & { budget?: BudgetCharge; learn?: LearnCount } {
   const { offerId, response, config, now } = args;
   const closing = config.callTypes[args.contact.callType]?.closing ?? false;
   const offer = args.contact.offers.find((o) => o.offerId === offerId)!;
@@ -401,19 +405,8 @@ export function applyAnswer(args: {
     ...args.contact,
     offers: args.contact.offers.map((o) => (o.offerId === offerId ? { ...o, response } : o)),
     current: args.contact.current.filter((id) => id !== offerId),
-    answers: [
-      ...args.contact.answers,
-      {
-        offerId,
-        response,
-        at: now,
-        ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
-        ...(by ? { by } : {}),
-        result: { stage: args.contact.stage, offerIds: [] },
-      },
-    ],
   };
-  const log: OfferLogEvent[] = [];
+  let log: OfferLogEvent[] = [];
   const segment = args.contact.segment?.customer;
   const learn: { learn?: LearnCount } = segment
     ? { learn: { key: statsKey(offerId, segment, args.contact.callType), accepted: response === 'ACCEPTED' } }
@@ -421,16 +414,20 @@ export function applyAnswer(args: {
   const l = logEvent(c, now, response, { ...offer, response }, by);
   c = l.contact;
   log.push(l.event);
+  let budget: { budget?: BudgetCharge } = {};
 
   if (response === 'ACCEPTED') {
-    const budget = config.offers.find((o) => o.offerId === offerId)?.budget;
-    const charge: BudgetCharge | undefined = budget && {
-      key: budgetKey(offerId, budget, now),
-      cost: offer.economics.cost,
-      ...(budget.maxAccepts !== undefined ? { maxAccepts: budget.maxAccepts } : {}),
-      ...(budget.maxCost !== undefined ? { maxCost: budget.maxCost } : {}),
-      expiresAt: budgetExpiry(budget, now),
-    };
+    const b = config.offers.find((o) => o.offerId === offerId)?.budget;
+    if (b)
+      budget = {
+        budget: {
+          key: budgetKey(offerId, b, now),
+          cost: offer.economics.cost,
+          ...(b.maxAccepts !== undefined ? { maxAccepts: b.maxAccepts } : {}),
+          ...(b.maxCost !== undefined ? { maxCost: b.maxCost } : {}),
+          expiresAt: budgetExpiry(b, now),
+        },
+      };
     if (offer.kind === 'RETENTION') {
       c = setStage(
         { ...c, current: [], outcome: closing ? 'SAVED' : 'RESOLVED' },
@@ -445,38 +442,23 @@ export function applyAnswer(args: {
         log.push(cl.event);
       }
     }
-    return { contact: c, log, next: 'NONE', ...(charge ? { budget: charge } : {}), ...learn };
+  } else if (c.current.length === 0) {
+    const next = presentOffers(c, args.catalog, config, now, args.counters, args.acceptance, args.actor);
+    c = next.contact;
+    log = [...log, ...next.log];
   }
-  if (c.current.length > 0) return { contact: c, log, next: 'NONE', ...learn };
-  if (c.stage === 'OFFER') {
-    const used = c.offers.filter((o) => o.kind === 'RETENTION').length;
-    if (used < config.limits.maxRetentionOffers) return { contact: c, log, next: 'OFFER', ...learn };
-    return { contact: setStage(c, 'CROSS_SELL', now), log, next: 'CROSS_SELL', ...learn };
-  }
-  const closed = closeContact(c, config, now, log);
-  return { ...closed, next: 'NONE', ...learn };
+  const answer: Answer = {
+    offerId,
+    response,
+    at: now,
+    ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
+    ...(by ? { by } : {}),
+    result: { stage: c.stage, ...(c.outcome ? { outcome: c.outcome } : {}), offerIds: [...c.current] },
+  };
+  return { contact: { ...c, answers: [...c.answers, answer] }, log, ...budget, ...learn };
 }
 
-/** Before storing: stamp the turn, and give the answer just taken the result it produced. */
-export function finalizeTurn(c: Contact, input: TurnInput, now: string): Contact {
-  let contact: Contact = { ...c, version: c.version + 1, updatedAt: now, expiresAt: ttl(now) };
-  if (input.action === 'respond') {
-    const { offerId } = input.request;
-    contact = {
-      ...contact,
-      answers: contact.answers.map((a) =>
-        a.offerId === offerId && a.at === now
-          ? {
-              ...a,
-              result: {
-                stage: contact.stage,
-                ...(contact.outcome ? { outcome: contact.outcome } : {}),
-                offerIds: [...contact.current],
-              },
-            }
-          : a,
-      ),
-    };
-  }
-  return contact;
+/** Stamps a contact about to be stored: its next version, the time, and when it may be forgotten. */
+export function stamp(c: Contact, now: string): Contact {
+  return { ...c, version: c.version + 1, updatedAt: now, expiresAt: ttl(now) };
 }

@@ -1,10 +1,10 @@
-import type { BudgetCharge, LearnCount } from '../domain/call';
 import type { Problem } from '../domain/problems';
 import type { RateCharge } from '../domain/rate-limits';
+import type { Counter, TurnWrites } from '../domain/turn';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { DecisionConfig } from '../schemas/config';
-import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
+import type { Contact, Route } from '../schemas/contact';
 import type { ActedBy } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
 
@@ -22,31 +22,10 @@ export interface ConfigSource {
   active(): Promise<DecisionConfig>;
 }
 
-/**
- * A change to the account's verification counters, applied only if they are still as read. `attempts`
- * is the sequence of judged guesses (0 when the account has none yet): it moves by one per write.
- */
-export interface AccountVerificationUpdate {
-  accountId: string;
-  expected: { failures: number; attempts: number; lockedUntil?: string };
-  next: { failures: number; attempts: number; lockedUntil?: string };
-}
+export type { AccountVerificationUpdate, Counter } from '../domain/turn';
 
-export interface TurnWrite {
-  contact: Contact;
-  /** An accepted offer's charge to its budget counter: the write fails whole if it would pass the cap. */
-  budget?: BudgetCharge;
-  /** The answer counted for learning (offer × segment × call type), in the same transaction. */
-  learn?: LearnCount;
-  /** A new contact dated on its account (for contact frequency). */
-  recordContact?: { accountId: string; at: string };
-  /** The version the stored contact must still have; undefined for a new contact. */
-  expectedVersion?: number;
-  log: OfferLogEvent[];
-  account?: AccountVerificationUpdate;
-  /** Requests counted against rate limits: the write fails whole if one would pass its limit. */
-  rate?: RateCharge[];
-}
+/** One turn's write: the next contact and what the decision writes with it (see TurnWrites). */
+export type TurnWrite = { contact: Contact } & TurnWrites;
 
 /** What a turn's write came to: stored, or nothing stored and why. */
 export type SaveOutcome =
@@ -58,16 +37,6 @@ export type SaveOutcome =
 /** Stores one turn atomically: all of it, or nothing and why ('conflict': the contact or account changed). */
 export interface TurnStore {
   save(write: TurnWrite): Promise<SaveOutcome>;
-}
-
-/** A counter item: budget use (accepts, cost) or learning (accepts, declines). */
-export interface Counter {
-  accepts: number;
-  declines: number;
-  cost: number;
-  /** Contact-policy history of one account and offer. */
-  presentations: number;
-  lastDeclinedAt?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG } from '../../infra/local/default-config';
-import { compile } from '../../shared/application/tasks';
+import { compile } from '../../shared/domain/compiled';
 import { computeFacts } from '../../shared/domain/facts';
 import type { DecisionContext } from '../../shared/domain/offers';
 import type { CallType, Condition, DecisionConfig, Offer } from '../../shared/schemas/config';

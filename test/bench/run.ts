@@ -21,7 +21,7 @@ import { importFile } from '../../infra/local/import';
 import { fakeContext } from '../../infra/local/runner';
 import { startLocalStack } from '../../infra/local/stack';
 import { importBatch, toAccount } from '../../shared/application/import';
-import { compile } from '../../shared/application/tasks';
+import { compile } from '../../shared/domain/compiled';
 import { computeFacts } from '../../shared/domain/facts';
 import { ImportRecordSchema, MAX_IMPORT_BATCH } from '../../shared/schemas/import';
 import { generatePortfolio, portfolioSecrets } from '../fakes/portfolio';

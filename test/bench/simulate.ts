@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../../infra/local/default-config';
-import { compile } from '../../shared/application/tasks';
+import { compile } from '../../shared/domain/compiled';
 import { computeFacts } from '../../shared/domain/facts';
 import { acceptanceFor, type OfferStats, seededRandom, statsKey } from '../../shared/domain/learning';
 import type { DecisionContext, RankedOffer } from '../../shared/domain/offers';

@@ -331,7 +331,7 @@ describe('bad input: a 4xx problem naming the problem, never a 5xx, nothing writ
 describe('no secrets at rest or in logs', () => {
   it('contacts and the offer log hold no phone number, date of birth or clear factor; the logs of the whole suite neither', async () => {
     expect(logLines().length).toBeGreaterThan(100);
-    expect(logLines().some((l) => l.includes('"task":"VerifyCaller"'))).toBe(true);
+    expect(logLines().some((l) => l.includes('"task":"DecideTurn"'))).toBe(true);
     const stored = JSON.stringify(await snapshot());
     const logged = logLines().join('');
     for (const { persona: p } of stack.personas) {

@@ -218,11 +218,11 @@ describe('finding 9: what the caller is told is what is stored', () => {
 
   it("the local runner enforces a Task state's TimeoutSeconds, as Step Functions does", async () => {
     const hung = () => new Promise<never>(() => undefined);
-    const runner = await createLocalRunner(stack.definition.stateMachine, { LoadContact: hung });
+    const runner = await createLocalRunner(stack.definition.stateMachine, { DecideTurn: hung });
     const { out, ms } = await timed(() =>
       runner.run({ action: 'get', now: new Date().toISOString(), contactId: crypto.randomUUID() }),
     );
-    expect(out).toMatchObject({ outcome: 'fallback', failedAt: 'LoadContact', error: 'States.Timeout' });
+    expect(out).toMatchObject({ outcome: 'fallback', failedAt: 'DecideTurn', error: 'States.Timeout' });
     expect(ms).toBeLessThan(CONNECT_BUDGET_MS);
   });
 

@@ -143,7 +143,7 @@ describe('Connect adapter: every field missing, mistyped or huge', () => {
       'a runner whose state machine failed',
       async () => ({
         outcome: 'fallback',
-        failedAt: 'LoadContact',
+        failedAt: 'DecideTurn',
         error: 'States.Timeout',
         route: { queue: 'RETENTION_SPECIALIST', priority: 1, reasons: [], ruleId: 'SAFE_FALLBACK' },
       }),

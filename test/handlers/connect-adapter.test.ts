@@ -152,11 +152,11 @@ describe('connect-adapter', () => {
   it('a failing state machine is the safe route naming the failed state, and says whether the turn may be kept', async () => {
     const out = await runner({
       outcome: 'fallback',
-      failedAt: 'ChooseOffers',
+      failedAt: 'DecideTurn',
       error: 'States.Timeout',
       route: { queue: 'RETENTION_SPECIALIST', priority: 1, reasons: [], ruleId: 'SAFE_FALLBACK' },
     }).handler(startEvent);
-    expect(out).toEqual({ ...safeRoute('ChooseOffers failed'), stored: 'failed' });
+    expect(out).toEqual({ ...safeRoute('DecideTurn failed'), stored: 'failed' });
   });
 
   it('the deployed handler without its configuration still answers, never throws', async () => {

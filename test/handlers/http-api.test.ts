@@ -222,7 +222,7 @@ describe('http-api handler', () => {
   it('a failed task (state machine fallback) is a 503 carrying the safe route', async () => {
     const { handler } = setup({
       outcome: 'fallback',
-      failedAt: 'ChooseOffers',
+      failedAt: 'DecideTurn',
       error: 'States.Timeout',
       route: { queue: 'RETENTION_SPECIALIST', priority: 1, reasons: ['x'], ruleId: 'SAFE_FALLBACK' },
     });
@@ -230,7 +230,7 @@ describe('http-api handler', () => {
     expect(r.statusCode).toBe(503);
     expect(body(r)).toMatchObject({
       route: { queue: 'RETENTION_SPECIALIST' },
-      detail: expect.stringContaining('ChooseOffers'),
+      detail: expect.stringContaining('DecideTurn'),
     });
   });
 

@@ -108,7 +108,7 @@ describe('pepper secret', () => {
     svcTpl.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 
-  it('reaches exactly verify-caller, admin-api and import-accounts: PEPPER_SECRET_ARN and GetSecretValue on it alone', () => {
+  it('reaches exactly decide-turn, admin-api and import-accounts: PEPPER_SECRET_ARN and GetSecretValue on it alone', () => {
     const entries = ours.map((f) => f.entryName);
     const withEnv = entries.filter((e) => 'PEPPER_SECRET_ARN' in envOf(e));
     const withSecrets = entries.filter((e) =>
@@ -117,7 +117,7 @@ describe('pepper secret', () => {
           actionsOf(s).some((a) => a.startsWith('secretsmanager:')) && JSON.stringify(s).includes(pepperId),
       ),
     );
-    const expected = ['admin-api', 'import-accounts', 'verify-caller'];
+    const expected = ['admin-api', 'decide-turn', 'import-accounts'];
     expect(withEnv.sort()).toEqual(expected);
     expect(withSecrets.sort()).toEqual(expected);
     for (const e of expected) {
@@ -145,7 +145,7 @@ describe('pepper secret', () => {
 });
 
 describe('contact key secret', () => {
-  it('is generated, retained, and read by load-contact alone (GetSecretValue on it, nothing else)', () => {
+  it('is generated, retained, and read by decide-turn alone (GetSecretValue on it, nothing else)', () => {
     const s = dataTpl.findResources('AWS::SecretsManager::Secret')[contactKeyId] as Json;
     expect(s.Properties.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
     expect(s.DeletionPolicy).toBe('Retain');
@@ -154,10 +154,12 @@ describe('contact key secret', () => {
       .filter(
         (e) => JSON.stringify(statementsOf(e)).includes(contactKeyId) || 'CONTACT_KEY_SECRET_ARN' in envOf(e),
       );
-    expect(readers).toEqual(['load-contact']);
-    expect(resolveImport(envOf('load-contact').CONTACT_KEY_SECRET_ARN)).toEqual({ Ref: contactKeyId });
-    expect(pairs(statementsOf('load-contact'), 'secretsmanager')).toEqual([
+    expect(readers).toEqual(['decide-turn']);
+    expect(resolveImport(envOf('decide-turn').CONTACT_KEY_SECRET_ARN)).toEqual({ Ref: contactKeyId });
+    // DecideTurn also reads the pepper (it judges verifications): the contact key and that, nothing else.
+    expect(pairs(statementsOf('decide-turn'), 'secretsmanager')).toEqual([
       ['secretsmanager:GetSecretValue', { Ref: contactKeyId }],
+      ['secretsmanager:GetSecretValue', { Ref: pepperId }],
     ]);
   });
 });

@@ -37,19 +37,16 @@ describe('retention-call state machine (synthesized)', () => {
     expect(def.stateMachine.definition.TimeoutSeconds).toBeLessThan(8);
   });
 
-  it('names the stages of the call', () => {
-    for (const name of [
-      'LoadContact',
-      'VerifyCaller',
-      'RouteContact',
-      'SegmentCustomer',
-      'ChooseOffers',
-      'OfferCrossSell',
-      'RecordAnswer',
-      'SaveTurn',
-    ])
-      expect(states[name]?.Type, name).toBe('Task');
-    for (const [name, s] of tasks()) expect(s.Comment, name).toMatch(/^Stage: /);
+  it('names the stages of the call: two tasks decide and record, the stages between them show the plan', () => {
+    expect(
+      tasks()
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(['DecideTurn', 'SaveTurn']);
+    for (const name of ['Segment', 'Route', 'Verify', 'Offer', 'CrossSell', 'RecordAnswer', 'Pickup'])
+      expect(states[name]?.Type, name).toBe('Pass');
+    for (const [name, s] of Object.entries(states))
+      expect(s.Comment ?? (s.Type === 'Choice' ? 'choice' : undefined), name).toBeTruthy();
   });
 
   it('uses JSONPath only (the local runner ignores JSONata and Assign)', () => {
@@ -60,16 +57,7 @@ describe('retention-call state machine (synthesized)', () => {
     }
   });
 
-  it.each([
-    'LoadContact',
-    'SegmentCustomer',
-    'RouteContact',
-    'VerifyCaller',
-    'ChooseOffers',
-    'OfferCrossSell',
-    'RecordAnswer',
-    'SaveTurn',
-  ])(
+  it.each(['DecideTurn', 'SaveTurn'])(
     '%s: a timeout, a short retry on transient errors only, and a Catch that ends in the safe route',
     (name) => {
       const s = states[name]!;
@@ -100,8 +88,79 @@ describe('retention-call state machine (synthesized)', () => {
         expect(r.ErrorEquals).not.toContain('Lambda.ClientExecutionTimeoutException');
   });
 
-  it('branches only on fields the domain sets ($.action, $.turn.kind, $.turn.next)', () => {
+  it('branches only on the plan the domain returns ($.plan.kind, $.plan.path)', () => {
     for (const s of Object.values(states).filter((x) => x.Type === 'Choice'))
-      for (const c of s.Choices) expect(['$.action', '$.turn.kind', '$.turn.next']).toContain(c.Variable);
+      for (const c of s.Choices) expect(['$.plan.kind', '$.plan.path']).toContain(c.Variable);
+  });
+
+  it('every path through the definition, whatever the Choices and Catches take, invokes at most 2 Lambdas', () => {
+    const paths: string[][] = [];
+    const walk = (name: string, seen: string[]) => {
+      const s = states[name]!;
+      const here = [...seen, name];
+      expect(seen, `a loop through ${name}`).not.toContain(name);
+      const next = [
+        ...(s.Next ? [s.Next] : []),
+        ...(s.Default ? [s.Default] : []),
+        ...(s.Choices ?? []).map((c: State) => c.Next),
+        ...(s.Catch ?? []).map((c: State) => c.Next),
+      ];
+      if (next.length === 0) paths.push(here);
+      for (const n of new Set(next)) walk(n, here);
+    };
+    walk(def.stateMachine.definition.StartAt as string, []);
+    const invocations = (p: string[]) => p.filter((n) => states[n]!.Type === 'Task').length;
+    expect(paths.length).toBeGreaterThan(10);
+    expect(Math.max(...paths.map(invocations))).toBe(2);
+  });
+});
+
+describe('every kind of turn, run on the synthesized definition with planted plans', () => {
+  // DecideTurn's plan decides the path; SaveTurn's answer ends it. Counted: invocations and stages seen.
+  const planFor = (kind: string, path?: string) => ({
+    kind,
+    ...(path ? { path, isNew: path === 'start', contact: { contactId: 'c-1' }, writes: { log: [] } } : {}),
+    ...(kind === 'rejected' ? { problem: { name: 'P' } } : {}),
+    ...(kind === 'unchanged' ? { contact: { contactId: 'c-1' } } : {}),
+  });
+  const cases: Array<[string, string | undefined, string[]]> = [
+    ['write', 'start', ['Segment', 'Route']],
+    ['write', 'verify', ['Verify', 'Route']],
+    ['write', 'offer', ['Offer']],
+    ['write', 'cross-sell', ['CrossSell']],
+    ['write', 'answer', ['RecordAnswer']],
+    ['write', 'answer-offer', ['RecordAnswer', 'Offer']],
+    ['write', 'answer-cross-sell', ['RecordAnswer', 'CrossSell']],
+    ['write', 'pickup', ['Pickup']],
+    ['unchanged', undefined, []],
+    ['rejected', undefined, []],
+  ];
+  it.each(cases)('%s %s: at most 2 invocations, through the stages %j', async (kind, path, stages) => {
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const calls: string[] = [];
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const state of Object.keys(def.stateMachine.taskFunctions))
+      handlers[state] = async () => {
+        calls.push(state);
+        return state === 'DecideTurn'
+          ? planFor(kind, path)
+          : { kind: 'saved', contact: { contactId: 'c-1' } };
+      };
+    const machine = new StateMachine(def.stateMachine.definition as never, {
+      validationOptions: { checkArn: false },
+    });
+    const visited: string[] = [];
+    const exec = machine.run({ action: 'x' } as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+    });
+    const out = (await exec.result) as Record<string, unknown>;
+    for await (const e of exec.eventLogs as AsyncIterable<{ type: string; state?: { name: string } }>)
+      if (e.type === 'StateEntered' && e.state) visited.push(e.state.name);
+    expect(calls.length).toBeLessThanOrEqual(2);
+    expect(calls).toEqual(kind === 'write' ? ['DecideTurn', 'SaveTurn'] : ['DecideTurn']);
+    expect(visited.filter((n) => states[n]?.Type === 'Pass' && !['Reply', 'RejectTurn'].includes(n))).toEqual(
+      stages,
+    );
+    expect(out.outcome).toBe(kind === 'rejected' ? 'rejected' : 'ok');
   });
 });

@@ -168,12 +168,7 @@ describe('data stack', () => {
 describe('functions', () => {
   const fns = svcTpl.findResources('AWS::Lambda::Function');
   const expected = [
-    'load-contact',
-    'segment-customer',
-    'route-contact',
-    'verify-caller',
-    'choose-offers',
-    'record-answer',
+    'decide-turn',
     'save-turn',
     'http-api',
     'admin-api',
@@ -185,7 +180,7 @@ describe('functions', () => {
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
   // import bucket's notifications at deploy time): exactly one, described as that provider.
-  it("are the thirteen entries, and every other Lambda of the stack is CDK's bucket notifications provider", () => {
+  it("are the eight entries, and every other Lambda of the stack is CDK's bucket notifications provider", () => {
     expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
     const others = Object.keys(fns).filter((id) => ![...fnIds.values()].includes(id));
     expect(others).toHaveLength(1);
@@ -208,12 +203,17 @@ describe('functions', () => {
   });
 
   it.each([
-    ['load-contact', ['CONTACTS_TABLE', 'ACCOUNTS_TABLE', 'CATALOG_TABLE', 'CONTACT_KEY_SECRET_ARN']],
-    ['segment-customer', ['CATALOG_TABLE']],
-    ['route-contact', ['CATALOG_TABLE']],
-    ['verify-caller', ['CATALOG_TABLE', 'PEPPER_SECRET_ARN']],
-    ['choose-offers', ['CATALOG_TABLE', 'COUNTERS_TABLE']],
-    ['record-answer', ['CATALOG_TABLE']],
+    [
+      'decide-turn',
+      [
+        'CONTACTS_TABLE',
+        'ACCOUNTS_TABLE',
+        'CATALOG_TABLE',
+        'COUNTERS_TABLE',
+        'CONTACT_KEY_SECRET_ARN',
+        'PEPPER_SECRET_ARN',
+      ],
+    ],
     ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
     [
@@ -263,6 +263,7 @@ describe('IAM', () => {
   const contacts = tableId(data.contacts);
   const offerLog = tableId(data.offerLog);
   const catalog = tableId(data.catalog);
+  const counters = tableId(data.counters);
 
   it('http-api may only start synchronous runs of the state machine (besides its logs and traces)', () => {
     const statements = statementsOf('http-api').filter(
@@ -288,13 +289,13 @@ describe('IAM', () => {
     }
   });
 
-  it('load-contact cannot write anything', () => {
-    const actions = statementsOf('load-contact').flatMap(actionsOf);
+  it('decide-turn cannot write anything', () => {
+    const actions = statementsOf('decide-turn').flatMap(actionsOf);
     expect(actions.filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
 
-  it('load-contact reads one account by key or through the phone index only (no Scan of accounts)', () => {
-    const onAccounts = statementsOf('load-contact').filter((s) =>
+  it('decide-turn reads one account by key or through the phone index only (no Scan of accounts)', () => {
+    const onAccounts = statementsOf('decide-turn').filter((s) =>
       resourcesOf(s).some((r) => refersTo(r, accounts)),
     );
     expect(onAccounts.map((s) => [actionsOf(s), JSON.stringify(s.Resource).includes('/index/')])).toEqual([
@@ -302,8 +303,10 @@ describe('IAM', () => {
       [['dynamodb:Query'], true],
     ]);
     expect(JSON.stringify(onAccounts[1]?.Resource)).toContain('/index/byPhone');
-    expect(actionsOn('load-contact', contacts)).toContain('dynamodb:GetItem');
-    expect(actionsOn('load-contact', catalog)).toContain('dynamodb:GetItem');
+    expect(actionsOn('decide-turn', contacts)).toEqual(['dynamodb:GetItem']);
+    expect(actionsOn('decide-turn', catalog)).toContain('dynamodb:GetItem');
+    expect(actionsOn('decide-turn', counters)).toEqual(['dynamodb:BatchGetItem']);
+    expect(actionsOn('decide-turn', offerLog)).toEqual([]);
   });
 
   it('admin-api imports and erases accounts: gets, puts, updates and deletes them, on the table only', () => {
@@ -367,16 +370,6 @@ describe('IAM', () => {
     expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:UpdateItem']);
     expect(actionsOn('save-turn', catalog)).toEqual([]);
   });
-
-  it.each(['segment-customer', 'route-contact', 'verify-caller', 'choose-offers', 'record-answer'])(
-    '%s only reads the catalog',
-    (entry) => {
-      for (const id of [accounts, contacts, offerLog]) expect(actionsOn(entry, id)).toEqual([]);
-      const onCatalog = actionsOn(entry, catalog);
-      expect(onCatalog).toContain('dynamodb:GetItem');
-      expect(onCatalog.filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
-    },
-  );
 });
 
 describe('REST API', () => {
@@ -525,12 +518,12 @@ describe('cdk-nag AwsSolutions', () => {
     const { app, service: s } = buildApp({ bundling: false, context: lenient });
     const fn = s.node
       .findAll()
-      .find((c): c is RetentionFunction => c instanceof RetentionFunction && c.entryName === 'load-contact')!;
+      .find((c): c is RetentionFunction => c instanceof RetentionFunction && c.entryName === 'decide-turn')!;
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }));
     expect(nagFindings(app)).toContainEqual({
       rule: 'AwsSolutions-IAM5[Resource::*]',
       severity: 'error',
-      paths: ['RetentionDesk-Service/LoadContactRole/DefaultPolicy/Resource'],
+      paths: ['RetentionDesk-Service/DecideTurnRole/DefaultPolicy/Resource'],
     });
   });
 

@@ -173,9 +173,12 @@ describe('retention call state machine (synthesized definition, real handlers, D
   });
 
   it('a failing task ends in the safe answer: route to a retention agent, with the reason', async () => {
+    // The decision itself fails on the offers turn (a bug, say): the earlier turns were stored.
+    const real = stack.runner.handlers.DecideTurn!;
     const broken = await createLocalRunner(stack.definition.stateMachine, {
-      ChooseOffers: async () => {
-        throw new TypeError('boom');
+      DecideTurn: async (event) => {
+        if ((event as { action?: string }).action === 'offers') throw new TypeError('boom');
+        return real(event);
       },
     });
     const p = persona((e) => e.customerSegment === 'PREMIUM_TRANSACTOR');
@@ -184,31 +187,31 @@ describe('retention call state machine (synthesized definition, real handlers, D
     const r = await broken.run({ now: now(), action: 'offers', contactId: c.contactId });
     expect(r).toMatchObject({
       outcome: 'fallback',
-      failedAt: 'ChooseOffers',
+      failedAt: 'DecideTurn',
       route: { queue: 'RETENTION_SPECIALIST', ruleId: 'SAFE_FALLBACK' },
     });
-    expect((r as { route: { reasons: string[] } }).route.reasons[0]).toContain('ChooseOffers');
+    expect((r as { route: { reasons: string[] } }).route.reasons[0]).toContain('DecideTurn');
     // Nothing was stored by the failed turn.
     expect((await ok(stack.runner, { action: 'get', contactId: c.contactId })).current).toEqual([]);
   });
 
   it('a task that hangs past its timeout ends in the safe answer too', async () => {
     const slow = await createLocalRunner(stack.definition.stateMachine, {
-      LoadContact: () => new Promise(() => undefined),
+      DecideTurn: () => new Promise(() => undefined),
     });
     const r = await slow.run({
       now: now(),
       action: 'get',
       contactId: '00000000-0000-4000-8000-00000000beef',
     });
-    expect(r).toMatchObject({ outcome: 'fallback', failedAt: 'LoadContact', error: 'States.Timeout' });
+    expect(r).toMatchObject({ outcome: 'fallback', failedAt: 'DecideTurn', error: 'States.Timeout' });
   });
 
   it('a transient storage error is retried once and the turn succeeds', async () => {
     let calls = 0;
-    const real = stack.runner.handlers.LoadContact!;
+    const real = stack.runner.handlers.DecideTurn!;
     const flaky = await createLocalRunner(stack.definition.stateMachine, {
-      LoadContact: async (event) => {
+      DecideTurn: async (event) => {
         calls++;
         if (calls === 1) {
           const e = new Error('Throughput exceeded');

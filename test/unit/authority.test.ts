@@ -142,6 +142,7 @@ describe('who answered is recorded', () => {
       offerId: 'annual-fee-waiver',
       response: 'ACCEPTED',
       config,
+      catalog,
       now: NOW,
       actor: person('specialist'),
     });
@@ -156,6 +157,7 @@ describe('who answered is recorded', () => {
       offerId: 'apr-cut-6m',
       response: 'DECLINED',
       config,
+      catalog,
       now: NOW,
     });
     expect(r.contact.answers.at(-1)!.by).toBeUndefined();
@@ -167,18 +169,16 @@ describe('who answered is recorded', () => {
 function walk(c0: Contact, actor?: Actor, cfg: DecisionConfig = config, cat = catalog) {
   let c = presentOffers(c0, cat, cfg, NOW, new Map(), undefined, actor).contact;
   for (let guard = 0; guard < 30 && c.current.length > 0; guard++) {
-    const r = applyAnswer({
+    c = applyAnswer({
       contact: c,
       offerId: c.current[0]!,
       response: 'DECLINED',
       config: cfg,
+      catalog: cat,
       now: NOW,
+      counters: new Map(),
       ...(actor ? { actor } : {}),
-    });
-    c =
-      r.next === 'OFFER' || r.next === 'CROSS_SELL'
-        ? presentOffers(r.contact, cat, cfg, NOW, new Map(), undefined, actor).contact
-        : r.contact;
+    }).contact;
   }
   return c;
 }

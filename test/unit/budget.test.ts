@@ -45,6 +45,7 @@ describe('budget caps', () => {
       offerId: 'annual-fee-waiver',
       response: 'ACCEPTED',
       config,
+      catalog,
       now: NOW,
     });
     expect(r.budget).toEqual({
@@ -53,13 +54,21 @@ describe('budget caps', () => {
       maxCost: 250_000,
       expiresAt: budgetExpiry({ period: 'MONTH' }, NOW),
     });
-    const other = applyAnswer({ contact: c, offerId: c.current[1]!, response: 'ACCEPTED', config, now: NOW });
+    const other = applyAnswer({
+      contact: c,
+      offerId: c.current[1]!,
+      response: 'ACCEPTED',
+      config,
+      catalog,
+      now: NOW,
+    });
     expect(other.budget).toBeUndefined();
     const declined = applyAnswer({
       contact: c,
       offerId: 'annual-fee-waiver',
       response: 'DECLINED',
       config,
+      catalog,
       now: NOW,
     });
     expect(declined.budget).toBeUndefined();

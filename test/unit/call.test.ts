@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admitTurn, applyAnswer, finalizeTurn, newContact, presentOffers } from '../../shared/domain/call';
+import { admitTurn, applyAnswer, newContact, presentOffers, stamp } from '../../shared/domain/call';
 import { computeFacts } from '../../shared/domain/facts';
 import { compileCatalog } from '../../shared/domain/offers';
 import type { TurnInput } from '../../shared/schemas/api';
@@ -159,14 +159,28 @@ describe('offers, declines, cross-sell and closure', () => {
 
   it('accepting a retention offer on a closing call saves the customer', () => {
     const p = presentOffers(verifiedContact(), catalog, config, NOW).contact;
-    const r = applyAnswer({ contact: p, offerId: p.current[0]!, response: 'ACCEPTED', config, now: NOW });
+    const r = applyAnswer({
+      contact: p,
+      offerId: p.current[0]!,
+      response: 'ACCEPTED',
+      config,
+      catalog,
+      now: NOW,
+    });
     expect(r.contact).toMatchObject({ stage: 'RETAINED', outcome: 'SAVED', current: [] });
     expect(r.log.map((e) => e.event)).toEqual(['ACCEPTED']);
   });
 
   it('accepting on a complaint call resolves it', () => {
     const p = presentOffers(verifiedContact('FEE_COMPLAINT'), catalog, config, NOW).contact;
-    const r = applyAnswer({ contact: p, offerId: p.current[0]!, response: 'ACCEPTED', config, now: NOW });
+    const r = applyAnswer({
+      contact: p,
+      offerId: p.current[0]!,
+      response: 'ACCEPTED',
+      config,
+      catalog,
+      now: NOW,
+    });
     expect(r.contact).toMatchObject({ stage: 'RESOLVED', outcome: 'RESOLVED' });
   });
 
@@ -176,11 +190,8 @@ describe('offers, declines, cross-sell and closure', () => {
     for (let guard = 0; guard < 20 && c.current.length > 0; guard++) {
       const id = c.current[0]!;
       seen.push(id);
-      const r = applyAnswer({ contact: c, offerId: id, response: 'DECLINED', config, now: NOW });
-      c =
-        r.next === 'OFFER' || r.next === 'CROSS_SELL'
-          ? presentOffers(r.contact, catalog, config, NOW).contact
-          : r.contact;
+      // A decline that empties the table brings the next offers in the same step.
+      c = applyAnswer({ contact: c, offerId: id, response: 'DECLINED', config, catalog, now: NOW }).contact;
     }
     const kinds = c.offers.map((o) => o.kind);
     expect(kinds.filter((k) => k === 'RETENTION').length).toBeLessThanOrEqual(
@@ -196,7 +207,14 @@ describe('offers, declines, cross-sell and closure', () => {
     let c: Contact = { ...verifiedContact(), stage: 'CROSS_SELL' };
     c = presentOffers(c, catalog, config, NOW).contact;
     expect(c.offers[0]!.kind).toBe('CROSS_SELL');
-    const r = applyAnswer({ contact: c, offerId: c.current[0]!, response: 'ACCEPTED', config, now: NOW });
+    const r = applyAnswer({
+      contact: c,
+      offerId: c.current[0]!,
+      response: 'ACCEPTED',
+      config,
+      catalog,
+      now: NOW,
+    });
     expect(r.contact).toMatchObject({ stage: 'CROSS_SOLD', outcome: 'CROSS_SOLD' });
     expect(r.log.map((e) => e.event)).toEqual(['ACCEPTED', 'CLOSURE_REQUESTED']);
   });
@@ -218,12 +236,36 @@ describe('offers, declines, cross-sell and closure', () => {
     expect(r.log.map((e) => e.event)).toEqual(['CLOSURE_REQUESTED']);
   });
 
-  it('finalizeTurn bumps the version and stores what the answer produced', () => {
+  it('an answer is stored once, with the result it produced: the next offers a decline brought', () => {
     const p = presentOffers(verifiedContact(), catalog, config, NOW).contact;
-    const id = p.current[0]!;
-    const r = applyAnswer({ contact: p, offerId: id, response: 'DECLINED', config, now: NOW });
-    const f = finalizeTurn(r.contact, respond(id, 'DECLINED'), NOW);
-    expect(f.version).toBe(p.version + 1);
-    expect(f.answers[0]!.result).toEqual({ stage: 'OFFER', offerIds: r.contact.current });
+    for (const id of p.current.slice(0, -1))
+      expect(
+        applyAnswer({
+          contact: p,
+          offerId: id,
+          response: 'DECLINED',
+          config,
+          catalog,
+          now: NOW,
+        }).contact.answers.at(-1)!.result,
+      ).toEqual({ stage: 'OFFER', offerIds: p.current.filter((x) => x !== id) });
+    let c = p;
+    for (const id of p.current)
+      c = applyAnswer({ contact: c, offerId: id, response: 'DECLINED', config, catalog, now: NOW }).contact;
+    // The last decline emptied the table: its result is what followed (new offers, or cross-sell).
+    const last = c.answers.at(-1)!;
+    expect(last.result).toEqual({
+      stage: c.stage,
+      offerIds: c.current,
+      ...(c.outcome ? { outcome: c.outcome } : {}),
+    });
+    expect(last.result.offerIds.length + (c.outcome ? 1 : 0)).toBeGreaterThan(0);
+    expect(c.answers).toHaveLength(p.current.length);
+  });
+
+  it('stamp bumps the version and the times', () => {
+    const c = stamp(verifiedContact(), '2026-12-02T00:00:00.000Z');
+    expect(c.version).toBe(verifiedContact().version + 1);
+    expect(c.updatedAt).toBe('2026-12-02T00:00:00.000Z');
   });
 });

@@ -1,0 +1,225 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { admitTurn } from '../domain/call';
+import { compile } from '../domain/compiled';
+import { problem } from '../domain/problems';
+import { retryAfterSeconds } from '../domain/rate-limits';
+import { countersToRead, type DecidedInput, decide, type Plan, type TurnRead } from '../domain/turn';
+import type { AccountStore, ConfigSource, ContactStore, Counter, CounterStore, TurnStore } from '../ports';
+import type { StartContactBody, TurnInput } from '../schemas/api';
+import type { Contact } from '../schemas/contact';
+
+/**
+ * A contact id derived from the channel's own id (so a retried start, and the channel's later turns,
+ * find the same contact), keyed with the contact key: nobody who knows only the channel's id can
+ * derive it. Without a channel id: random.
+ */
+export function contactIdFor(key: string, channel: string, externalContactId?: string): string {
+  if (!externalContactId) return randomUUID();
+  const h = createHmac('sha256', key).update(`contact-id:${channel}:${externalContactId}`).digest('hex');
+  // Shaped as a version-8 (custom) UUID: reveals nothing about the account.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Who started a contact, as a keyed fingerprint (no phone in clear): a start repeated with the same
+ * channel id is the same contact only if it comes from the same caller, for the same account and reason.
+ */
+export function startFingerprint(key: string, r: StartContactBody): string {
+  const who = [r.channel, r.callType, r.callerPhone ?? '', r.accountId ?? ''].join('|');
+  return createHmac('sha256', key).update(`start:${who}`).digest('hex').slice(0, 32);
+}
+
+/** A number or account as rate limits count it: keyed, so the counters name neither. */
+const subjectKey = (key: string, kind: 'phone' | 'account', id: string) =>
+  createHmac('sha256', key).update(`${kind}:${id}`).digest('hex').slice(0, 32);
+
+export interface DecideDeps {
+  contacts: ContactStore;
+  accounts: AccountStore;
+  config: ConfigSource;
+  counters: CounterStore;
+  /** Keys derived contact ids and rate-limit subjects (read once per container, when first needed). */
+  contactKey: () => Promise<string>;
+  /** Keys the factor hashes (read once per container, by the first verification). */
+  pepper: () => Promise<string>;
+}
+
+/**
+ * What the state machine's SaveTurn receives: the plan, and for a write the request without its
+ * factors (to tell a repeat from a concurrent change if the write loses its race).
+ */
+export type DecideOutput = Plan & { repeat?: DecidedInput };
+
+/**
+ * DecideTurn: the turn's reads, then its decision. Everything the decision needs is read here and
+ * nothing is written: a failure anywhere leaves storage as it was.
+ */
+export async function decideTurn(input: TurnInput, deps: DecideDeps): Promise<DecideOutput> {
+  const { decided, read, compiled } = await readTurn(input, deps);
+  const plan = decide(decided, read, compiled);
+  if (plan.kind !== 'write') return plan;
+  return { ...plan, repeat: withoutFactors(decided) };
+}
+
+async function readTurn(input: TurnInput, deps: DecideDeps) {
+  if (input.action === 'start') {
+    const req = input.request;
+    const key = await deps.contactKey();
+    const contactId = req.externalContactId
+      ? contactIdFor(key, req.channel, req.externalContactId)
+      : randomUUID();
+    const [config, existing, byId, byPhone] = await Promise.all([
+      deps.config.active(),
+      req.externalContactId ? deps.contacts.get(contactId) : undefined,
+      req.accountId ? deps.accounts.get(req.accountId) : undefined,
+      !req.accountId && req.callerPhone ? deps.accounts.findByPhone(req.callerPhone) : undefined,
+    ]);
+    const account = byId ?? byPhone;
+    const read: TurnRead = {
+      contactId,
+      ...(existing ? { contact: existing } : {}),
+      ...(req.externalContactId ? { startedBy: startFingerprint(key, req) } : {}),
+      ...(account ? { account } : {}),
+      subjects: {
+        ...(req.callerPhone ? { phone: subjectKey(key, 'phone', req.callerPhone) } : {}),
+        ...(account ? { account: subjectKey(key, 'account', account.accountId) } : {}),
+      },
+    };
+    return { decided: input, read, compiled: compile(config) };
+  }
+  const ref = input.contactId;
+  const contactId =
+    typeof ref === 'string' ? ref : contactIdFor(await deps.contactKey(), ref.channel, ref.externalContactId);
+  const decided = { ...input, contactId } as DecidedInput;
+  const [contact, config] = await Promise.all([deps.contacts.get(contactId), deps.config.active()]);
+  const compiled = compile(config);
+  if (!contact || admitTurn(decided, contact).kind !== 'proceed')
+    return { decided, read: contact ? { contact } : {}, compiled };
+  if (decided.action === 'verify' && contact.accountId) {
+    const [account, key, pepper] = await Promise.all([
+      deps.accounts.get(contact.accountId),
+      deps.contactKey(),
+      deps.pepper(),
+    ]);
+    const read: TurnRead = {
+      contact,
+      ...(account ? { account } : {}),
+      // Every attempt that reaches the account counts against its limit (keyed: no id in the counters).
+      subjects: { account: subjectKey(key, 'account', contact.accountId) },
+      pepper,
+    };
+    return { decided, read, compiled };
+  }
+  const keys = countersToRead(decided, contact, compiled);
+  if (keys.shared.length + keys.own.length === 0) return { decided, read: { contact }, compiled };
+  // One round trip: shared counters (may be a few seconds old) and this account's history (fresh).
+  const [shared, own] = await Promise.all([
+    deps.counters.read(keys.shared),
+    keys.own.length > 0 ? deps.counters.read(keys.own, 0) : new Map<string, Counter>(),
+  ]);
+  return { decided, read: { contact, counters: new Map([...shared, ...own]) }, compiled };
+}
+
+/** The request as SaveTurn needs it: the factors a caller gave never travel past the decision. */
+function withoutFactors(input: DecidedInput): DecidedInput {
+  return input.action === 'verify' ? { ...input, request: {} } : input;
+}
+
+/** What SaveTurn answers: the stored contact, a repeat's first result, or nothing stored and why. */
+export type Saved =
+  | { kind: 'saved'; contact: Contact }
+  | { kind: 'unchanged'; contact: Contact }
+  | { kind: 'rejected'; problem: ReturnType<typeof problem> };
+
+export class TurnStateError extends Error {
+  override name = 'TurnStateError';
+}
+
+/**
+ * SaveTurn: the one write of the turn, atomic and conditional on the version that was read. On a
+ * conflict, `contacts` (when given) tells a repeat of a stored turn from a real concurrent change.
+ */
+export async function saveTurn(
+  plan: DecideOutput,
+  store: TurnStore,
+  contacts?: ContactStore,
+): Promise<Saved> {
+  if (plan.kind !== 'write') throw new TurnStateError(`SaveTurn reached with a ${plan.kind} plan`);
+  const { contact, writes } = plan;
+  const outcome = await store.save({ contact, ...writes });
+  if (typeof outcome === 'object') {
+    const seconds = retryAfterSeconds(outcome.charge, contact.updatedAt);
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'RateLimited',
+        `Too many requests for this ${outcome.charge.scope === 'startsPerPhone' ? 'number' : 'account'}: try again in ${seconds} s.`,
+        { retryAfterSeconds: seconds },
+      ),
+    };
+  }
+  if (outcome === 'budget-exhausted') {
+    const offerId = plan.repeat?.action === 'respond' ? plan.repeat.request.offerId : 'this offer';
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'BudgetExhausted',
+        `The budget of ${offerId} for this period is spent: decline it and the next offer follows.`,
+      ),
+    };
+  }
+  if (outcome === 'conflict') {
+    const repeat = contacts ? await settledRepeat(plan, contacts) : undefined;
+    if (repeat) return repeat;
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'ConcurrentUpdate',
+        plan.isNew
+          ? 'This contact was started concurrently by another request; repeat the request to read it.'
+          : 'The contact changed while this request was served; read it again and retry.',
+      ),
+    };
+  }
+  return { kind: 'saved', contact };
+}
+
+/**
+ * A turn that lost the contact's version race may have lost it to an identical request (a client's
+ * or Connect's retry): read the contact again, and if this turn is now a repeat of one already
+ * stored, its answer is that first result. Anything else stays a conflict.
+ */
+async function settledRepeat(
+  plan: Extract<DecideOutput, { kind: 'write' }>,
+  contacts: ContactStore,
+): Promise<Saved | undefined> {
+  const current = await contacts.get(plan.contact.contactId);
+  if (!current) return undefined;
+  if (plan.isNew)
+    // The same caller's start, stored first by its twin (a derived id: the channel's retry).
+    return current.startedBy !== undefined && current.startedBy === plan.contact.startedBy
+      ? { kind: 'unchanged', contact: current }
+      : undefined;
+  if (!plan.repeat || plan.repeat.action === 'start') return undefined;
+  return admitTurn(plan.repeat, current).kind === 'unchanged'
+    ? { kind: 'unchanged', contact: current }
+    : undefined;
+}
+
+/**
+ * What a failed turn left in storage, from where it failed: before SaveTurn nothing was written
+ * ('failed'); at SaveTurn, only DynamoDB's own refusal (throttling after the retries) proves the
+ * write was not applied; a timeout, an unknown outcome or a run that gave up may have stored it
+ * ('unknown': the caller repeats the same request to learn the result).
+ */
+export function storedOutcome(
+  failedAt: string,
+  error: string,
+  action?: TurnInput['action'],
+): 'failed' | 'unknown' {
+  // A read writes nothing, wherever it failed.
+  if (action === 'get') return 'failed';
+  if (failedAt === 'RetentionCall') return 'unknown';
+  if (failedAt !== 'SaveTurn') return 'failed';
+  return error === 'TransientStorageError' || error === 'TurnStateError' ? 'failed' : 'unknown';
+}
