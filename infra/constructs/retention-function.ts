@@ -4,11 +4,37 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * How every function is bundled (esbuild, locally). `npm run bench` builds with these same options
+ * (test/bench/bundles.ts), so the sizes and init times it reports are those of what deploys.
+ * - The AWS SDK is bundled (`externalModules: []`), not resolved from the runtime: tree-shaken and
+ *   minified with the rest, and the version is the one the tests ran.
+ * - CommonJS: an ES module bundle links every Node built-in any bundled code imports (even code only
+ *   run on first use) before it starts, each through an ESM facade that reads all of the built-in's
+ *   exports (`node:http`'s loads Node's whole fetch implementation, undici). From CommonJS they are
+ *   plain require() calls, made when the module that needs them is first initialised.
+ * - Source maps are written beside the bundle (to decode a stack offline), without the sources (a
+ *   smaller asset), and Node does not load them: `--enable-source-maps` (NODE_OPTIONS) reads and
+ *   decodes the whole map at init, 2–3 MB with the SDK in the bundle, which cost more than the 60 ms
+ *   init budget by itself (`npx tsx test/bench/init-profile.ts --source-maps`). To read a stack with
+ *   original positions, set NODE_OPTIONS=--enable-source-maps on the function while debugging.
+ */
+export const RETENTION_BUNDLING: BundlingOptions = {
+  format: OutputFormat.CJS,
+  externalModules: [],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node24',
+  // ES module builds of packages first: esbuild tree-shakes them.
+  mainFields: ['module', 'main'],
+};
 
 export type TableAccess = 'RO' | 'RW' | 'WO';
 
@@ -21,9 +47,9 @@ export interface RetentionFunctionProps {
 }
 
 /**
- * Every Lambda of the project, with the defaults fixed once: nodejs24.x on arm64, ESM bundle
- * with source maps, active tracing, its own log group, and its own role (which may write to that
- * log group only, plus what `bindTable*` grants).
+ * Every Lambda of the project, with the defaults fixed once: nodejs24.x on arm64, one CommonJS
+ * bundle with the AWS SDK in it (RETENTION_BUNDLING), active tracing, its own log group, and its
+ * own role (which may write to that log group only, plus what `bindTable*` grants).
  */
 export class RetentionFunction extends NodejsFunction {
   /** `functions/<entryName>.ts`: the local runtime maps the synthesized function back to its file with it. */
@@ -66,20 +92,11 @@ export class RetentionFunction extends NodejsFunction {
       logGroup,
       role,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'retention-desk',
         LOG_LEVEL: 'INFO',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies call require(), which an ES module does not have.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: RETENTION_BUNDLING,
     });
     this.entryName = props.name;
     // Set on the resource rather than through `tracing`, which would add the X-Ray statement to DefaultPolicy.

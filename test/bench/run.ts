@@ -6,15 +6,15 @@
  *      (start, verify, offers, answer) and single routes, calls in flight ramped until errors,
  *      latency per call and per turn and DynamoDB round trips per turn;
  *   4. account import throughput.
- * Flags: --skip-stack; --load-only (`npm run load`: part 3 alone); --levels 1,5,10,20,40,80;
+ * Flags: --skip-stack; --load-only (`npm run load`: part 3 alone); --bundles-only (part 2 alone);
+ * --levels 1,5,10,20,40,80;
  * --seconds 8 and --requests 4000 (each load level stops at whichever comes first).
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { RETENTION_BUNDLING } from '../../infra/constructs/retention-function';
 import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { FolderObjectStore, s3Event } from '../../infra/local/folder-bucket';
 import { importFile } from '../../infra/local/import';
@@ -25,6 +25,7 @@ import { compile } from '../../shared/domain/compiled';
 import { computeFacts } from '../../shared/domain/facts';
 import { ImportRecordSchema, MAX_IMPORT_BATCH } from '../../shared/schemas/import';
 import { generatePortfolio, portfolioSecrets } from '../fakes/portfolio';
+import { bundleEntry, deployedExternals, functionEntry, median, timeFirstCall, timeInit } from './bundles';
 import { catalogOf, contexts } from './catalog';
 import { benchLoad } from './load';
 import { handWritten, jsonRulesEngine } from './rule-engines';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     requests: { type: 'string', default: '4000' },
     'load-only': { type: 'boolean', default: false },
+    'bundles-only': { type: 'boolean', default: false },
     'import-count': { type: 'string', default: '5000' },
     'skip-stack': { type: 'boolean', default: false },
   },
@@ -117,50 +119,35 @@ async function benchRuleEngines() {
     );
 }
 
+/**
+ * Each function's bundle as it deploys (test/bench/bundles.ts builds it with RETENTION_BUNDLING, the
+ * options NodejsFunction gets): size, module init (`await import`, median of 5 fresh processes) and,
+ * beside it, init + first invocation (one handler call whose AWS request fails at once), so a cost
+ * moved out of init into the first call shows. `npx tsx test/bench/init-profile.ts` says where it goes.
+ */
 async function benchBundles() {
-  // Inside the project so the bundles resolve @aws-sdk/* from node_modules, as Lambda resolves them from its runtime.
   const out = mkdtempSync(join(ROOT, '.bench-bundles-'));
-  const entries = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts'));
-  console.log(
-    '\n## Lambda bundles (esbuild, ESM, minified, @aws-sdk/* external: as NodejsFunction builds them for nodejs24.x)',
-  );
-  console.log('| function | size KB | module init ms (median of 5, fresh process) |');
-  console.log('|---|---:|---:|');
-  for (const e of entries) {
-    const outfile = join(out, e.replace(/\.ts$/, '.mjs'));
-    await build({
-      entryPoints: [join(ROOT, 'functions', e)],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
-      outfile,
-      mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
-      banner: {
-        js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-      logLevel: 'silent',
-    });
-    const inits: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          '-e',
-          `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`,
-          '--input-type=module',
-        ],
-        { encoding: 'utf8' },
-      );
-      inits.push(Number(r.stdout.trim()));
-    }
+  try {
+    const names = readdirSync(join(ROOT, 'functions'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.replace(/\.ts$/, ''));
+    const ext = deployedExternals();
     console.log(
-      `| ${e.replace(/\.ts$/, '')} | ${f1(statSync(outfile).size / 1024)} | ${f1(pct(inits, 50))} |`,
+      `\n## Lambda bundles (esbuild as NodejsFunction builds them for nodejs24.x: ${RETENTION_BUNDLING.format === 'cjs' ? 'CommonJS' : 'ESM'}, minified, ${ext.length ? `${ext.join(', ')} external` : 'AWS SDK bundled'})`,
     );
+    console.log(
+      '| function | size KB | module init ms (median of 5, fresh process) | init + first call ms (median of 5) |',
+    );
+    console.log('|---|---:|---:|---:|');
+    for (const n of names) {
+      const b = await bundleEntry(functionEntry(n), join(out, n));
+      const init = median(timeInit(b.file));
+      const first = median(timeFirstCall(b.file, n).map((r) => r.init + r.first));
+      console.log(`| ${n} | ${f1(b.bytes / 1024)} | ${f1(init)} | ${f1(first)} |`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
-  rmSync(out, { recursive: true, force: true });
 }
 
 /** Import file lines for `count` synthetic accounts (ids prefixed, so two runs write different accounts). */
@@ -287,12 +274,13 @@ console.log(
   `# Retention Desk benchmark — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}`,
 );
 const loadOnly = values['load-only'];
-if (!loadOnly) {
+const bundlesOnly = values['bundles-only'];
+if (!loadOnly && !bundlesOnly) {
   benchDecision();
   await benchRuleEngines();
-  await benchBundles();
 }
-if (!values['skip-stack']) {
+if (!loadOnly) await benchBundles();
+if (!values['skip-stack'] && !bundlesOnly) {
   const accounts = 2000;
   const stack = await startLocalStack({ port: 0, accounts });
   try {

@@ -196,10 +196,11 @@ describe('functions', () => {
     const groupId = p.LoggingConfig?.LogGroup?.Ref as string;
     expect(svcTpl.findResources('AWS::Logs::LogGroup')[groupId]?.Properties.RetentionInDays).toBe(30);
     expect(p.Environment.Variables).toMatchObject({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'retention-desk',
       LOG_LEVEL: 'INFO',
     });
+    // --enable-source-maps would decode the whole source map (SDK included) at every cold start.
+    expect(p.Environment.Variables.NODE_OPTIONS).toBeUndefined();
   });
 
   it.each([
