@@ -1,13 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { accountStore, auditLog, configAdmin, erasureStore } from '../shared/adapters/composition';
+import {
+  accountStore,
+  auditLog,
+  configAdmin,
+  erasureKey,
+  erasureStore,
+  pepper,
+  salt,
+} from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
-import { erasureKey, pepper } from '../shared/adapters/pepper';
 import { lazyHandler } from '../shared/adapters/task-handler';
-import { type AdminDeps, handleAdmin } from '../shared/application/admin';
-import { type HttpResponse, problemResponse } from '../shared/application/http';
+import type { AdminDeps } from '../shared/application/admin';
+import { handleAdmin } from '../shared/channels/admin';
+import { type HttpResponse, problemResponse } from '../shared/channels/http';
 
 /** The admin API: configuration versions and dry-runs. Faults are a 503 problem, never a stack trace. */
 export const makeHandler = (deps: AdminDeps & { clock?: () => Date }) =>
@@ -34,12 +41,13 @@ export const makeHandler = (deps: AdminDeps & { clock?: () => Date }) =>
 
 export const handler = lazyHandler(() => {
   const accounts = accountStore();
+  const audit = auditLog();
   return makeHandler({
     configs: configAdmin(),
     accounts,
     tagger: accounts,
-    audit: auditLog(),
-    erasure: { store: erasureStore(), audit: auditLog(), key: erasureKey },
-    importer: { store: accounts, salt: () => randomBytes(16).toString('hex'), pepper },
+    audit,
+    erasure: { store: erasureStore(), audit, key: erasureKey },
+    importer: { store: accounts, salt, pepper },
   });
 });

@@ -1,8 +1,7 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { requireEnv } from '../shared/adapters/env';
+import { turnRunner } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
-import { SfnTurnRunner } from '../shared/adapters/sfn-runner';
-import { type FlatMap, handleConnect, safeRoute } from '../shared/application/connect';
+import { channelHandler, lazyHandler } from '../shared/adapters/task-handler';
+import { type FlatMap, handleConnect, safeRoute } from '../shared/channels/connect';
 import type { TurnRunner } from '../shared/ports';
 
 /**
@@ -10,24 +9,18 @@ import type { TurnRunner } from '../shared/ports';
  * answers a flat map of strings. It never throws (Connect would retry, then fail the flow): any
  * fault answers a route to a retention agent. Logs carry the step and stage only, never the digits.
  */
-export const makeHandler =
-  (deps: { runner: TurnRunner; clock?: () => Date }) =>
-  async (event: unknown): Promise<FlatMap> => {
-    try {
+export const makeHandler = (deps: { runner: TurnRunner; clock?: () => Date }) =>
+  channelHandler(
+    async (event: unknown): Promise<FlatMap> => {
       const out = await handleConnect(event, deps.runner, (deps.clock?.() ?? new Date()).toISOString());
       logger.info('connect', { stage: out.stage, queue: out.queue, fallback: out.fallback ?? 'false' });
       return out;
-    } catch {
-      return safeRoute('adapter error');
-    }
-  };
+    },
+    () => safeRoute('adapter error'),
+  );
 
-let real: ((event: unknown) => Promise<FlatMap>) | undefined;
-export const handler = async (event: unknown): Promise<FlatMap> => {
-  try {
-    real ??= makeHandler({ runner: new SfnTurnRunner(new SFNClient({}), requireEnv('STATE_MACHINE_ARN')) });
-    return await real(event);
-  } catch {
-    return safeRoute('adapter not configured');
-  }
-};
+/** Without its configuration (no state machine ARN) it still answers the safe route. */
+export const handler = lazyHandler(
+  () => makeHandler({ runner: turnRunner() }),
+  () => safeRoute('adapter not configured'),
+);

@@ -1,5 +1,11 @@
-import { accountStore, configSource, contactStore, counterStore } from '../shared/adapters/composition';
-import { contactKey, pepper } from '../shared/adapters/pepper';
+import {
+  accountStore,
+  configSource,
+  contactKey,
+  contactStore,
+  counterStore,
+  pepper,
+} from '../shared/adapters/composition';
 import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
 import { type DecideDeps, decideTurn } from '../shared/application/turn';
 import type { TurnInput } from '../shared/schemas/api';

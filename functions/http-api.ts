@@ -1,12 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { requireEnv } from '../shared/adapters/env';
+import { turnRunner } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
-import { SfnTurnRunner } from '../shared/adapters/sfn-runner';
 import { lazyHandler } from '../shared/adapters/task-handler';
-import { fallbackResponse, type HttpResponse, parseRequest, renderOutput } from '../shared/application/http';
+import { fallbackResponse, type HttpResponse, parseRequest, renderOutput } from '../shared/channels/http';
 import { SAFE_ROUTE } from '../shared/domain/routing';
 import type { TurnRunner } from '../shared/ports';
 
@@ -38,6 +36,4 @@ export const makeHandler = (deps: { runner: TurnRunner; clock?: () => Date }) =>
       }
     });
 
-export const handler = lazyHandler(() =>
-  makeHandler({ runner: new SfnTurnRunner(new SFNClient({}), requireEnv('STATE_MACHINE_ARN')) }),
-);
+export const handler = lazyHandler(() => makeHandler({ runner: turnRunner() }));

@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { accountStore } from '../shared/adapters/composition';
-import { requireEnv } from '../shared/adapters/env';
+import { accountStore, importBucket, pepper, salt } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
-import { pepper } from '../shared/adapters/pepper';
-import { S3ObjectStore, s3Client } from '../shared/adapters/s3';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import {
   type ImportSummary,
@@ -15,7 +11,7 @@ import {
   objectKey,
   S3EventSchema,
 } from '../shared/application/feed';
-import { zodErrors } from '../shared/application/http';
+import { zodErrors } from '../shared/application/validation';
 import type { AccountImportStore, ObjectStore } from '../shared/ports';
 
 export interface ImportAccountsDeps {
@@ -23,6 +19,8 @@ export interface ImportAccountsDeps {
   objects: ObjectStore;
   store: AccountImportStore;
   pepper: () => Promise<string>;
+  /** A fresh salt per account's factor hashes (default: the composition root's). */
+  salt?: () => string;
   clock?: () => Date;
 }
 type Outcome = { key: string; summary?: ImportSummary; skipped?: string };
@@ -56,7 +54,7 @@ export const makeHandler = (deps: ImportAccountsDeps) =>
           objects: deps.objects,
           importer: {
             store: deps.store,
-            salt: () => randomBytes(16).toString('hex'),
+            salt: deps.salt ?? salt,
             pepper: await deps.pepper(),
           },
           now: () => (deps.clock?.() ?? new Date()).toISOString(),
@@ -68,12 +66,6 @@ export const makeHandler = (deps: ImportAccountsDeps) =>
       return outcomes;
     });
 
-export const handler = lazyHandler(() => {
-  const bucket = requireEnv('IMPORT_BUCKET');
-  return makeHandler({
-    bucket,
-    objects: new S3ObjectStore(s3Client(), bucket),
-    store: accountStore(),
-    pepper,
-  });
-});
+export const handler = lazyHandler(() =>
+  makeHandler({ ...importBucket(), store: accountStore(), pepper, salt }),
+);

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lex from 'aws-cdk-lib/aws-lex';
 import { Construct } from 'constructs';
-import { LEX_INTENTS } from '../../shared/application/lex';
+import { LEX_INTENTS } from '../../shared/channels/lex';
 
 export interface RetentionBotProps {
   /** The lex-adapter function: the code hook of every intent, dialog and fulfillment. */

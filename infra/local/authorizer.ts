@@ -13,7 +13,7 @@ import {
   SignJWT,
 } from 'jose';
 import * as z from 'zod';
-import { type HttpRequest, type HttpResponse, problemResponse } from '../../shared/application/http';
+import { type HttpRequest, type HttpResponse, problemResponse } from '../../shared/channels/http';
 import { type Role, RoleSchema } from '../../shared/schemas/identity';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ACCOUNT_CHANGE_DETAIL_TYPE } from '../../shared/application/feed';
-import type { HttpResponse } from '../../shared/application/http';
+import type { HttpResponse } from '../../shared/channels/http';
 
 /**
  * EventBridge's PutEvents on one machine (the AWS JSON protocol, `X-Amz-Target: AWSEvents.PutEvents`),

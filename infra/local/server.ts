@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type HttpRequest, type HttpResponse, invalid, problemResponse } from '../../shared/application/http';
+import { type HttpRequest, type HttpResponse, invalid, problemResponse } from '../../shared/channels/http';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { PUT_EVENTS_TARGET, putEvents } from './events-api';

@@ -1,4 +1,14 @@
-import type { ConfigAdmin, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
+import { randomBytes } from 'node:crypto';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type {
+  ConfigAdmin,
+  ConfigSource,
+  ContactStore,
+  CounterStore,
+  ObjectStore,
+  TurnRunner,
+  TurnStore,
+} from '../ports';
 import {
   DynamoAccountStore,
   DynamoAuditLog,
@@ -12,8 +22,15 @@ import {
 } from './dynamo';
 import { requireEnv } from './env';
 import { DynamoErasureStore } from './erasure';
+import { S3ObjectStore, s3Client } from './s3';
+import { SfnTurnRunner } from './sfn-runner';
 
-/** The composition root: real adapters from the env the constructs set. Built on first use, once. */
+/**
+ * The composition root: every real adapter, from the env the constructs set. Nothing is built when a
+ * module is imported: each function's `handler` is `lazyHandler(() => makeHandler(<from here>))`, so
+ * this runs on its first invocation, once per container. The clients (DynamoDB, Step Functions, S3)
+ * and the adapters holding a cache (configuration, counters) are made once and shared.
+ */
 let db: ReturnType<typeof documentClient> | undefined;
 const client = () => {
   // Bounded by the turn's storage budget: a task answers before the state machine's timeout.
@@ -60,3 +77,29 @@ export const erasureStore = (): DynamoErasureStore =>
     counters: requireEnv('COUNTERS_TABLE'),
     catalog: requireEnv('CATALOG_TABLE'),
   });
+
+let runner: TurnRunner | undefined;
+/** The turn, one synchronous run of the state machine (http-api, connect-adapter, lex-adapter), over one SFNClient. */
+export const turnRunner = (): TurnRunner => {
+  if (!runner) {
+    const arn = requireEnv('STATE_MACHINE_ARN');
+    runner = new SfnTurnRunner(new SFNClient({}), arn);
+  }
+  return runner;
+};
+
+let imports: { bucket: string; objects: ObjectStore } | undefined;
+/** The import bucket (import-accounts): its name, and the bucket as an ObjectStore over one S3 client. */
+export const importBucket = (): { bucket: string; objects: ObjectStore } => {
+  if (!imports) {
+    const bucket = requireEnv('IMPORT_BUCKET');
+    imports = { bucket, objects: new S3ObjectStore(s3Client(), bucket) };
+  }
+  return imports;
+};
+
+/** The secrets, each read once per container on first use (Secrets Manager on AWS, a file locally). */
+export { contactKey, erasureKey, pepper } from './pepper';
+
+/** A fresh salt for an imported account's factor hashes. */
+export const salt = (): string => randomBytes(16).toString('hex');

@@ -1,5 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger } from './logger';
 
@@ -32,11 +32,61 @@ export function taskHandler<E, R extends Outcome>(task: string, run: (event: E) 
     });
 }
 
-/** Builds the real handler on first invocation, so importing a function module has no side effects. */
-export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {
+/**
+ * The channel adapters' guarantee (Connect and Lex read only a documented answer, and Connect
+ * retries, then fails the flow, on an error): any error of the handler or of a middleware before it
+ * answers `fallback(error)` instead of throwing.
+ */
+export function neverThrow<E, R>(fallback: (error: unknown) => R): MiddlewareObj<E, R, Error, Context> {
+  return {
+    onError: (request) => {
+      request.response = fallback(request.error);
+    },
+  };
+}
+
+/** Stands in for an absent event: middy replaces `undefined` by `{}`, which a channel reads differently. */
+const NO_EVENT = Object.freeze({});
+
+/**
+ * A channel adapter (Connect, Lex): middy with the logger's context, and `neverThrow(fallback)`
+ * outermost, so its answer stands even when a middleware fails. The returned function never rejects:
+ * should middy's own error path throw, it answers the same fallback. `run` gets the event exactly as
+ * given (even none at all), and the Lambda context is optional (none when called in-process: the
+ * local Invoke API, tests).
+ */
+export function channelHandler<E, R>(run: (event: E) => Promise<R>, fallback: (error: unknown) => R) {
+  const h = middy<E, R, Error, Context>()
+    .use(neverThrow<E, R>(fallback))
+    .use(injectLambdaContext(logger))
+    .handler((event) => run((event === NO_EVENT ? undefined : event) as E));
+  return async (event: E, context?: Context): Promise<R> => {
+    try {
+      return await h((event === undefined ? NO_EVENT : event) as E, context as Context);
+    } catch (e) {
+      return fallback(e);
+    }
+  };
+}
+
+/**
+ * Builds the real handler on first invocation, so importing a function module has no side effects
+ * (no client, no env read: module init stays small). A build that fails is tried again by the next
+ * invocation; meanwhile it throws, or answers `onBuildError` when given (the channel adapters, which
+ * never throw).
+ */
+export function lazyHandler<E, R>(
+  build: () => (event: E, context: Context) => Promise<R>,
+  onBuildError?: (error: unknown) => R,
+) {
   let h: ((event: E, context: Context) => Promise<R>) | undefined;
-  return (event: E, context: Context): Promise<R> => {
-    h ??= build();
-    return h(event, context);
+  return async (event: E, context?: Context): Promise<R> => {
+    try {
+      h ??= build();
+    } catch (e) {
+      if (onBuildError) return onBuildError(e);
+      throw e;
+    }
+    return h(event, context as Context);
   };
 }

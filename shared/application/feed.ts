@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { AccountImportStore, ObjectStore } from '../ports';
-import { zodErrors } from './http';
 import { applyAccountEvent, type EventOutcome, type ImportDeps, importBatch } from './import';
 import { type FileFormat, formatOf, type ImportRun, importLines } from './import-file';
+import { zodErrors } from './validation';
 
 /**
  * The account feed on AWS: files dropped in the import bucket, change events on the event bus.

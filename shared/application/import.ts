@@ -2,7 +2,7 @@ import { hashFactor } from '../domain/verification';
 import type { AccountImportStore } from '../ports';
 import type { Account } from '../schemas/account';
 import { AccountEventSchema, type ImportRecord, ImportRecordSchema } from '../schemas/import';
-import { type ValidationError, zodErrors } from './http';
+import { type ValidationError, zodErrors } from './validation';
 
 export interface Reject {
   line: number;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { makeHandler as connectHandler } from '../../functions/connect-adapter';
 import { makeHandler as lexHandler } from '../../functions/lex-adapter';
-import { type FlatMap, safeRoute } from '../../shared/application/connect';
-import { type LexResponse, toAgent } from '../../shared/application/lex';
+import { type FlatMap, safeRoute } from '../../shared/channels/connect';
+import { type LexResponse, toAgent } from '../../shared/channels/lex';
 import type { TurnOutput, TurnRunner } from '../../shared/ports';
 import type { TurnInput } from '../../shared/schemas/api';
 import type { Contact, PresentedOffer } from '../../shared/schemas/contact';
@@ -16,7 +16,7 @@ import lexConfirm from '../fixtures/lex/confirm-offer.json';
  * Both channel adapters against every fixture with each field removed in turn, set to a wrong
  * type, or made 10 KB long. `makeHandler` catches everything and answers the safe route, so "a
  * well-formed answer" alone proves nothing: each variant is classified by the event contract
- * (the zod schemas in shared/application/connect.ts and lex.ts) as
+ * (the zod schemas in shared/channels/connect.ts and lex.ts) as
  *   well-formed — an unknown field changed, an optional field removed or still of its type: the turn
  *                 runs and is answered WITHOUT the fallback, with the stage the runner returned;
  *   malformed   — a required field removed, or any schema field mistyped or over its length: the

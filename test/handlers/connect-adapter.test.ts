@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler, makeHandler } from '../../functions/connect-adapter';
-import { safeRoute, speakable } from '../../shared/application/connect';
+import { safeRoute, speakable } from '../../shared/channels/connect';
 import type { TurnOutput, TurnRunner } from '../../shared/ports';
 import type { TurnInput } from '../../shared/schemas/api';
 import { NOW, startedContact } from '../fakes/accounts';

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app';
 import { RetentionFunction } from '../../infra/constructs/retention-function';
-import { LEX_INTENTS } from '../../shared/application/lex';
+import { LEX_INTENTS } from '../../shared/channels/lex';
 
 const { service } = buildApp({ bundling: false });
 const template = Template.fromStack(service);

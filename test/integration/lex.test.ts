@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
-import type { LexResponse } from '../../shared/application/lex';
+import type { LexResponse } from '../../shared/channels/lex';
 import confirmEvent from '../fixtures/lex/confirm-offer.json';
 
 /** A whole retention chat through Lex-shaped events, via the local Lambda Invoke API. */

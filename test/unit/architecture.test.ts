@@ -3,7 +3,7 @@ import { join, posix, resolve } from 'node:path';
 import { SyntaxKind } from 'typescript/unstable/ast';
 import { createVirtualFileSystem } from 'typescript/unstable/fs';
 import { API, type Program } from 'typescript/unstable/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // The import graph is read by the TypeScript 7 compiler itself (its `unstable/sync` API drives the
 // native tsgo binary): each file's `imports` are the module specifiers the parser collected, static
@@ -221,6 +221,44 @@ describe('dependency rules over the real import graph of functions/, shared/, in
     expect(bad, `schema imports outside zod and the schemas:\n${show(bad)}`).toEqual([]);
   });
 
+  it('channels (HTTP, Connect, Lex) import application, domain, schemas, ports and zod: no adapter, no AWS SDK', () => {
+    const layers = ['channels', 'application', 'domain', 'schemas', 'ports'].map((l) => `shared/${l}/`);
+    const from = graph.edges.filter((e) => e.from.startsWith('shared/channels/'));
+    expect(from.length).toBeGreaterThan(10);
+    const bad = from.filter((e) => !layers.some((l) => e.to.startsWith(l)) && e.to !== 'zod');
+    expect(bad, `channel imports outside their layers:\n${show(bad)}`).toEqual([]);
+  });
+
+  it('nothing in domain, application or ports imports a channel, not even a type', () => {
+    const bad = graph.edges.filter(
+      (e) => /^shared\/(domain|application|ports)\//.test(e.from) && e.to.startsWith('shared/channels/'),
+    );
+    expect(bad, `imports of the channel layer from below it:\n${show(bad)}`).toEqual([]);
+  });
+
+  it('functions take their adapters from the composition root only, and no AWS SDK', () => {
+    const allowed = ['composition', 'logger', 'task-handler'].map((m) => `shared/adapters/${m}.ts`);
+    const bad = graph.edges.filter(
+      (e) =>
+        e.from.startsWith('functions/') &&
+        ((e.to.startsWith('shared/adapters/') && !allowed.includes(e.to)) || e.to.startsWith('@aws-sdk/')),
+    );
+    expect(bad, `functions build their own adapters:\n${show(bad)}`).toEqual([]);
+    const reads = files(ROOT, 'functions').filter((f) =>
+      /process\.env|requireEnv|new \w+Client\(/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(reads, 'functions reading env or making clients').toEqual([]);
+  });
+
+  it.each(files(ROOT, 'functions'))("%s runs under middy with the logger's Lambda context", (f) => {
+    const reach = runtimeReach(graph.edges, f);
+    expect([...reach.keys()]).toEqual(
+      expect.arrayContaining(['@middy/core', '@aws-lambda-powertools/logger/middleware']),
+    );
+    // Its handler is middy: directly, or through taskHandler / channelHandler (shared/adapters/task-handler.ts).
+    expect(readFileSync(join(ROOT, f), 'utf8')).toMatch(/middy<|taskHandler\(|channelHandler\(/);
+  });
+
   it('no runtime import cycle anywhere', () => {
     const cycles = findCycles(graph.edges.filter((e) => internal(e) && e.kind === 'runtime'));
     expect(cycles, `runtime import cycles:\n${cycles.map((c) => c.join(' → ')).join('\n')}`).toEqual([]);
@@ -312,6 +350,21 @@ describe('purity and shape', () => {
   it.each(files(ROOT, 'functions'))('%s is an entry point exporting makeHandler and handler', (f) => {
     const text = readFileSync(join(ROOT, f), 'utf8');
     expect(text).toMatch(/export const makeHandler/);
-    expect(text).toMatch(/export const handler/);
+    // The real handler is built on first invocation, from the composition root.
+    expect(text).toMatch(/export const handler = lazyHandler\(/);
+  });
+  it('importing a function module builds nothing: the env the composition root reads is not needed yet', async () => {
+    const root = readFileSync(join(ROOT, 'shared/adapters/composition.ts'), 'utf8');
+    const vars = [...root.matchAll(/requireEnv\('(\w+)'\)/g)].map((m) => m[1]!);
+    expect(vars).toContain('STATE_MACHINE_ARN');
+    for (const v of vars) vi.stubEnv(v, '');
+    try {
+      for (const f of files(ROOT, 'functions')) {
+        const mod = (await import(join(ROOT, f))) as { handler?: unknown };
+        expect(typeof mod.handler, f).toBe('function');
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -1,4 +1,6 @@
 import type * as z from 'zod';
+import { storedOutcome } from '../application/turn';
+import { type ValidationError, zodErrors } from '../application/validation';
 import { PROBLEMS, type Problem } from '../domain/problems';
 import type { TurnOutput } from '../ports';
 import {
@@ -15,7 +17,6 @@ import {
 import type { Channel, Contact, PresentedOffer } from '../schemas/contact';
 import { authorize } from './authz';
 import { type HttpRequest, type HttpResponse, json, problemResponse } from './http-response';
-import { storedOutcome } from './turn';
 
 export type { HttpRequest, HttpResponse } from './http-response';
 // The HTTP shapes and response builders live in their own module, so authz can use them without
@@ -29,22 +30,6 @@ export function domainProblem(p: Problem): HttpResponse {
   // A rate limit says when to come back (RFC 9110 Retry-After, in seconds).
   const retry = p.extensions?.retryAfterSeconds;
   return typeof retry === 'number' ? { ...r, headers: { ...r.headers, 'retry-after': String(retry) } } : r;
-}
-
-export type ValidationError = { path: string; message: string };
-
-export function zodErrors(error: z.ZodError, prefix: string): ValidationError[] {
-  // A key named "" is shown as `""`: every error names a path a client can see.
-  const segment = (k: PropertyKey) => (k === '' ? '""' : String(k));
-  return error.issues.flatMap((i): ValidationError[] => {
-    const base = [prefix, ...i.path.map(segment)].filter(Boolean).join('.');
-    if (i.code === 'unrecognized_keys')
-      return i.keys.map((k) => ({
-        path: [base, segment(k)].filter(Boolean).join('.'),
-        message: 'unknown field',
-      }));
-    return [{ path: base || prefix || '(body)', message: i.message }];
-  });
 }
 
 export function invalid(errors: ValidationError[], detail?: string): HttpResponse {

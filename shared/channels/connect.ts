@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { storedOutcome } from '../application/turn';
 import { fnv1a } from '../domain/learning';
 import { SAFE_ROUTE } from '../domain/routing';
 import type { TurnOutput, TurnRunner } from '../ports';
@@ -6,7 +7,6 @@ import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
-import { storedOutcome } from './turn';
 
 /**
  * Amazon Connect adapter: a contact flow invokes it with `Details.Parameters.step` (start, verify,

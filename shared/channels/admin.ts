@@ -1,0 +1,140 @@
+import { type AdminDeps, applyAccountEvents, dryRunAccount, tagAccounts } from '../application/admin';
+import { eraseAccount } from '../application/erasure';
+import { importBatch } from '../application/import';
+import { zodErrors } from '../application/validation';
+import { actedBy } from '../domain/authority';
+import { AccountIdSchema } from '../schemas/account';
+import {
+  ADMIN_ROUTES,
+  DryRunBodySchema,
+  ErasureBodySchema,
+  MAX_ADMIN_BODY_BYTES,
+  TagBodySchema,
+  VersionParamSchema,
+} from '../schemas/admin';
+import { DecisionConfigSchema } from '../schemas/config';
+import { EventBatchSchema, ImportBatchSchema } from '../schemas/import';
+import { authorize } from './authz';
+import { type HttpRequest, type HttpResponse, invalid, json, parseBody, problemResponse } from './http';
+
+const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
+
+/**
+ * The admin API over HTTP: configuration versions (validated on write, immutable, activated in one
+ * write), a dry-run of the decision for an account ("why this offer"), tags, imports, events and
+ * erasure. Who may is checked first; bad input is a 4xx naming the field; an invalid configuration
+ * changes nothing. The use cases are in shared/application (admin, import, erasure).
+ */
+export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string): Promise<HttpResponse> {
+  const route = ADMIN_ROUTES.find(
+    (r) => r.resource === req.resource && r.method === req.httpMethod.toUpperCase(),
+  );
+  if (!route)
+    return problemResponse(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      `${req.httpMethod} is not served on ${req.resource}.`,
+    );
+  const auth = authorize(req, route.action);
+  if (!auth.ok) return auth.response;
+  const by = actedBy(auth.actor);
+  let version: string | undefined;
+  if (route.resource.includes('{version}')) {
+    const v = VersionParamSchema.safeParse(req.pathParameters?.version);
+    if (!v.success) return invalid(zodErrors(v.error, 'version'));
+    version = v.data;
+  }
+  switch (route.action) {
+    case 'getActive': {
+      const a = await deps.configs.active();
+      return a ? json(200, a) : notFound('No configuration is active yet.');
+    }
+    case 'listVersions': {
+      const [versions, active] = await Promise.all([deps.configs.list(), deps.configs.active()]);
+      return json(200, { active: active?.version ?? null, versions });
+    }
+    case 'getVersion': {
+      const v = await deps.configs.get(version!);
+      return v ? json(200, v) : notFound(`No configuration version ${version}.`);
+    }
+    case 'validate': {
+      const b = parseBody(req, DecisionConfigSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      return json(200, { valid: true, version: b.value.version, offers: b.value.offers.length });
+    }
+    case 'createVersion': {
+      const b = parseBody(req, DecisionConfigSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      const r = await deps.configs.create(b.value, now, by);
+      if (r === 'exists')
+        return problemResponse(
+          409,
+          'version-exists',
+          'Version exists',
+          `Version ${b.value.version} exists; versions never change: give a new version.`,
+        );
+      return json(
+        201,
+        { version: b.value.version, createdAt: now, createdBy: by },
+        { location: `/v1/admin/config/versions/${b.value.version}` },
+      );
+    }
+    case 'activate': {
+      const r = await deps.configs.activate(version!, now, by);
+      return r === 'missing'
+        ? notFound(`No configuration version ${version}.`)
+        : json(200, { active: version, activatedAt: now, activatedBy: by });
+    }
+    case 'tag': {
+      const b = parseBody(req, TagBodySchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      const { tag, remove } = b.value;
+      const { done, unknown } = await tagAccounts(deps, b.value, by, now);
+      return json(200, {
+        tag,
+        [remove ? 'untagged' : 'tagged']: done,
+        unknownAccounts: unknown,
+        changedBy: by,
+      });
+    }
+    case 'importAccounts': {
+      const b = parseBody(req, ImportBatchSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      if (!deps.importer)
+        return problemResponse(503, 'unavailable', 'Import unavailable', 'No importer configured.');
+      const { store, salt } = deps.importer;
+      const pepper = await deps.importer.pepper();
+      return json(200, await importBatch(b.value.records, b.value.firstLine ?? 1, { store, salt, pepper }));
+    }
+    case 'accountEvents': {
+      const b = parseBody(req, EventBatchSchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      if (!deps.importer)
+        return problemResponse(503, 'unavailable', 'Events unavailable', 'No importer configured.');
+      const results = await applyAccountEvents(b.value.events, deps.importer.store);
+      return json(200, { results });
+    }
+    case 'eraseAccount': {
+      const id = AccountIdSchema.safeParse(req.pathParameters?.accountId);
+      if (!id.success) return invalid(zodErrors(id.error, 'accountId'));
+      if ((req.body ?? '').trim() !== '') {
+        const b = parseBody(req, ErasureBodySchema);
+        if (!b.ok) return b.response;
+      }
+      if (!deps.erasure)
+        return problemResponse(503, 'unavailable', 'Erasure unavailable', 'No erasure store configured.');
+      const r = await eraseAccount(id.data, by, now, deps.erasure);
+      // Unknown, or never held here: nothing was changed and nothing is recorded.
+      return r.kind === 'unknown-account' ? notFound(`No account ${id.data}.`) : json(200, r.body);
+    }
+    case 'dryRun': {
+      const b = parseBody(req, DryRunBodySchema);
+      if (!b.ok) return b.response;
+      const r = await dryRunAccount(deps, b.value.accountId, b.value.callType, now);
+      if (r.kind === 'no-account') return notFound(`No account ${b.value.accountId}.`);
+      if (r.kind === 'no-config') return notFound('No configuration is active yet.');
+      return json(200, r.result);
+    }
+  }
+}
