@@ -13,8 +13,10 @@ export class DataStack extends Stack {
   readonly offerLog: dynamodb.TableV2;
   /** Offers, segment definitions, routing tables, strategies: versioned configuration records. */
   readonly catalog: dynamodb.TableV2;
-  /** Budget counters per offer and period (exact caps under concurrency), forgotten by TTL. */
+  /** Budget use per period (exact caps under concurrency) and rate-limit windows, forgotten by TTL. */
   readonly counters: dynamodb.TableV2;
+  /** Answers learned per call type (partition), segment and offer: a start reads its call type's in one Query. */
+  readonly learning: dynamodb.TableV2;
   /**
    * The pepper of the verification-factor hashes (accounts hold factors only hashed with it). Read by
    * the functions that hash or check factors, with secretsmanager:GetSecretValue on this secret only.
@@ -90,6 +92,10 @@ export class DataStack extends Stack {
     this.counters = table('Counters', {
       partitionKey: { name: 'pk', type: S },
       timeToLiveAttribute: 'expiresAt',
+    });
+    this.learning = table('Learning', {
+      partitionKey: { name: 'callType', type: S },
+      sortKey: { name: 'stat', type: S },
     });
 
     // Secrets Manager's default key (aws/secretsmanager): a reader needs no KMS grant of ours. None is

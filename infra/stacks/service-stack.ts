@@ -23,7 +23,8 @@ export class ServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { accounts, contacts, offerLog, catalog, counters, pepper, contactKey, erasureKey } = props.data;
+    const { accounts, contacts, offerLog, catalog, counters, learning, pepper, contactKey, erasureKey } =
+      props.data;
 
     const decideTurn = new RetentionFunction(this, 'DecideTurn', { name: 'decide-turn' });
     // One contact by key (not RO, which would reach the account index erasure uses too).
@@ -32,8 +33,9 @@ export class ServiceStack extends Stack {
     decideTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem']);
     decideTurn.allowIndexQuery(accounts, PHONE_INDEX);
     decideTurn.bindTable(catalog, 'CATALOG_TABLE', 'RO');
-    // Reads budget, learning and contact-policy counters; never writes them.
+    // Reads this period's budgets and what was learned for a call type; never writes them.
     decideTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:BatchGetItem']);
+    decideTurn.bindTableActions(learning, 'LEARNING_TABLE', ['dynamodb:Query']);
     // Derives contact ids from channel ids with the contact key (GetSecretValue on that one secret).
     decideTurn.addEnvironment('CONTACT_KEY_SECRET_ARN', contactKey.secretArn);
     decideTurn.addToRolePolicy(
@@ -46,14 +48,22 @@ export class ServiceStack extends Stack {
     allowPepper(decideTurn, pepper);
 
     const saveTurn = new RetentionFunction(this, 'SaveTurn', { name: 'save-turn' });
-    // Puts the contact in the turn's transaction; reads it again only after a lost race.
-    saveTurn.bindTableActions(contacts, 'CONTACTS_TABLE', ['dynamodb:GetItem', 'dynamodb:PutItem']);
-    // Its one transaction puts the contact, appends to the offer log, and updates the verification
-    // counters on the account: so nothing but PutItem on the log and UpdateItem on accounts.
+    // Puts the contact in the turn's transaction; reads it again only after a lost race, and updates
+    // its copy of the account when the account moved under it.
+    saveTurn.bindTableActions(contacts, 'CONTACTS_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // Its one transaction puts the contact, appends to the offer log, and updates the account
+    // (verification counters, contact dates, offer history): so nothing but PutItem on the log and
+    // UpdateItem on accounts, plus GetItem of one account when a contact's copy is found stale.
     saveTurn.bindTableActions(offerLog, 'OFFER_LOG_TABLE', ['dynamodb:PutItem']);
-    saveTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:UpdateItem']);
-    // An accept adds to its offer's budget counter, conditionally, in the same transaction.
+    saveTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // An accept adds to its offer's budget use, conditionally, in the same transaction; an answer to
+    // what was learned.
     saveTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
+    saveTurn.bindTableActions(learning, 'LEARNING_TABLE', ['dynamodb:UpdateItem']);
 
     this.retentionCall = new RetentionCall(this, 'RetentionCall', {
       functions: { decideTurn, saveTurn },

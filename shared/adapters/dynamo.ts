@@ -14,7 +14,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { historyUpdates } from '../domain/contact-policy';
+import type { RateCharge } from '../domain/rate-limits';
+import { type BudgetBook, budgetPeriods, type LearnedBook } from '../domain/turn';
 import type {
   AccountImportStore,
   AccountStore,
@@ -25,14 +26,13 @@ import type {
   ConfigSource,
   ConfigVersionSummary,
   ContactStore,
-  Counter,
   CounterStore,
   SaveOutcome,
   TurnStore,
   TurnWrite,
 } from '../ports';
 import { type Account, AccountSchema } from '../schemas/account';
-import { type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
+import { type CallType, type DecisionConfig, DecisionConfigSchema } from '../schemas/config';
 import { type Contact, ContactSchema } from '../schemas/contact';
 import { type ActedBy, ActedBySchema } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
@@ -184,6 +184,34 @@ export const phoneAlias = (accountId: string, phone: string) => ({
   aliasOf: accountId,
 });
 
+/**
+ * An account's offer history is stored on its item as one number and one date per offer
+ * (`presented#<offerId>`, `declined#<offerId>`): the turns add to them with ADD and SET, which need
+ * no map to exist, and the start reads them with the account, in its one read.
+ */
+export const PRESENTED_PREFIX = 'presented#';
+export const DECLINED_PREFIX = 'declined#';
+
+/** The account as stored, its history attributes gathered into `offerHistory`. */
+export function accountOf(item: Record<string, unknown>): Account {
+  const rest: Record<string, unknown> = {};
+  const history: Record<string, { presentations: number; lastDeclinedAt?: string }> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (k.startsWith(PRESENTED_PREFIX)) {
+      const id = k.slice(PRESENTED_PREFIX.length);
+      history[id] = { ...history[id], presentations: Number(v) };
+    } else if (k.startsWith(DECLINED_PREFIX)) {
+      const id = k.slice(DECLINED_PREFIX.length);
+      history[id] = {
+        presentations: history[id]?.presentations ?? 0,
+        ...history[id],
+        lastDeclinedAt: String(v),
+      };
+    } else rest[k] = v;
+  }
+  return AccountSchema.parse(Object.keys(history).length ? { ...rest, offerHistory: history } : rest);
+}
+
 export class DynamoAccountStore implements AccountStore, AccountTagger, AccountImportStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -193,7 +221,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     const r = await guard(() =>
       this.db.send(new GetCommand({ TableName: this.table, Key: { accountId }, ConsistentRead: true })),
     );
-    return r.Item ? AccountSchema.parse(r.Item) : undefined;
+    return r.Item ? accountOf(r.Item) : undefined;
   }
   /**
    * Writes an imported account. A new one is put whole; an existing one is updated only if this
@@ -252,7 +280,16 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     const held = current.Item as { asOf?: string; otherPhones?: string[] } | undefined;
     if (held?.asOf !== undefined && a.asOf !== undefined && held.asOf >= a.asOf)
       return held.asOf === a.asOf ? 'unchanged' : 'stale';
-    const { accountId, verification, tags, recentContacts: _kept, asOf, otherPhones: _o, ...data } = a;
+    const {
+      accountId,
+      verification,
+      tags,
+      recentContacts: _kept,
+      asOf,
+      otherPhones: _o,
+      offerHistory: _h,
+      ...data
+    } = a;
     const names: Record<string, string> = { '#asOf': 'asOf', '#v': 'verification', '#op': 'otherPhones' };
     const values: Record<string, unknown> = { ':asOf': asOf };
     const sets = ['#asOf = :asOf'];
@@ -401,7 +438,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     if (owners.size !== 1) return undefined;
     const main = items.find((i) => i.aliasOf === undefined);
     // A call from one of the other numbers: one more read, for the account itself.
-    return main ? AccountSchema.parse(main) : this.get([...owners][0]!);
+    return main ? accountOf(main) : this.get([...owners][0]!);
   }
 }
 
@@ -425,66 +462,106 @@ export class DynamoConfigSource implements ConfigSource {
   }
 }
 
+/** Budget use of one period: `BUDGET#DAY#<YYYY-MM-DD>` or `BUDGET#MONTH#<YYYY-MM>`, one item for every offer. */
+export const budgetItemKey = (period: 'DAY' | 'MONTH', periodStart: string) =>
+  `BUDGET#${period}#${periodStart}`;
+const ACCEPTS = 'accepts#';
+const COST = 'cost#';
+
 /**
- * Counters, one item per key: budgets (`BUDGET#offer#period`: accepts, cost) and learning
- * (`LEARN#offer#segment#callType`: accepts, declines). Reads are cached for `ttlMs`: they decide
- * what is shown and how it ranks; a budget accept is checked exactly in its transaction.
+ * Counters with keys the request and the clock give: a period's budget use (one item per period, an
+ * `accepts#` and a `cost#` attribute per offer) and what was learned (the learning table: one item
+ * per call type, segment and offer, read with one Query per call type). Reads are cached for `ttlMs`.
  */
 export class DynamoCounterStore implements CounterStore {
-  private readonly cache = new Map<string, { at: number; value: Counter | undefined }>();
+  private readonly cache = new Map<string, { at: number; value: unknown }>();
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
+    private readonly tables: { counters: string; learning: string },
     private readonly ttlMs = 5_000,
     private readonly clock: () => number = () => Date.now(),
   ) {}
-  async read(keys: readonly string[], maxAgeMs = this.ttlMs): Promise<Map<string, Counter>> {
+  private async cached<T>(key: string, read: () => Promise<T>): Promise<T> {
     const now = this.clock();
-    const out = new Map<string, Counter>();
-    const missing: string[] = [];
-    for (const k of keys) {
-      const c = this.cache.get(k);
-      if (c && now - c.at < maxAgeMs) {
-        if (c.value) out.set(k, c.value);
-      } else missing.push(k);
-    }
-    const chunks: string[][] = [];
-    for (let i = 0; i < missing.length; i += 100) chunks.push(missing.slice(i, i + 100));
-    // All chunks at once: one round trip however many keys.
-    await Promise.all(chunks.map((ks) => this.fetch(ks, out, maxAgeMs > 0 ? now : undefined)));
-    if (this.cache.size > 50_000) this.cache.clear();
-    return out;
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value as T;
+    const value = await read();
+    if (this.cache.size > 1_000) this.cache.clear();
+    this.cache.set(key, { at: now, value });
+    return value;
   }
-  private async fetch(keys: string[], out: Map<string, Counter>, cacheAt: number | undefined) {
-    const found = new Set<string>();
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [this.table]: { Keys: keys.map((pk) => ({ pk })) },
-    };
-    for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
-      const r = await guard(() => this.db.send(new BatchGetCommand({ RequestItems: request })));
-      for (const item of r.Responses?.[this.table] ?? []) {
-        const c: Counter = {
-          accepts: Number(item.accepts ?? 0),
-          declines: Number(item.declines ?? 0),
-          cost: Number(item.cost ?? 0),
-          presentations: Number(item.presentations ?? 0),
-          ...(typeof item.lastDeclinedAt === 'string' ? { lastDeclinedAt: item.lastDeclinedAt } : {}),
-        };
-        out.set(item.pk as string, c);
-        found.add(item.pk as string);
-        if (cacheAt !== undefined) this.cache.set(item.pk as string, { at: cacheAt, value: c });
+  async budgets(now: string): Promise<BudgetBook> {
+    const { DAY, MONTH } = budgetPeriods(now);
+    const keys = { DAY: budgetItemKey('DAY', DAY), MONTH: budgetItemKey('MONTH', MONTH) };
+    return this.cached(`${keys.DAY}|${keys.MONTH}`, async () => {
+      const r = await guard(() =>
+        this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tables.counters]: { Keys: [{ pk: keys.DAY }, { pk: keys.MONTH }] } },
+          }),
+        ),
+      );
+      if (Object.keys(r.UnprocessedKeys ?? {}).length > 0)
+        throw new TransientStorageError('Budget counters left unread');
+      const book: BudgetBook = {};
+      for (const item of r.Responses?.[this.tables.counters] ?? []) {
+        const period = item.pk === keys.DAY ? 'DAY' : 'MONTH';
+        const use: Record<string, { accepts: number; cost: number }> = {};
+        for (const [k, v] of Object.entries(item)) {
+          const [prefix, field] = k.startsWith(ACCEPTS)
+            ? [ACCEPTS, 'accepts']
+            : k.startsWith(COST)
+              ? [COST, 'cost']
+              : [];
+          if (!prefix) continue;
+          const id = k.slice(prefix.length);
+          use[id] = { accepts: 0, cost: 0, ...use[id], [field!]: Number(v) };
+        }
+        book[period] = use;
       }
-      request = r.UnprocessedKeys as typeof request;
-    }
-    if (cacheAt !== undefined)
-      for (const k of keys) if (!found.has(k)) this.cache.set(k, { at: cacheAt, value: undefined });
+      return book;
+    });
+  }
+  async learned(callType: CallType): Promise<LearnedBook> {
+    return this.cached(`LEARN#${callType}`, async () => {
+      const book: LearnedBook = {};
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await guard(() =>
+          this.db.send(
+            new QueryCommand({
+              TableName: this.tables.learning,
+              KeyConditionExpression: 'callType = :c',
+              ExpressionAttributeValues: { ':c': callType },
+              ExclusiveStartKey: start,
+            }),
+          ),
+        );
+        for (const i of r.Items ?? []) {
+          const segment = String(i.segment);
+          book[segment] ??= {};
+          book[segment][String(i.offerId)] = {
+            accepts: Number(i.accepts ?? 0),
+            declines: Number(i.declines ?? 0),
+          };
+        }
+        start = r.LastEvaluatedKey;
+      } while (start);
+      return book;
+    });
   }
 }
 
 export class DynamoTurnStore implements TurnStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { contacts: string; offerLog: string; accounts: string; counters?: string },
+    private readonly tables: {
+      contacts: string;
+      offerLog: string;
+      accounts: string;
+      counters?: string;
+      learning?: string;
+    },
   ) {}
 
   async save(w: TurnWrite): Promise<SaveOutcome> {
@@ -502,55 +579,17 @@ export class DynamoTurnStore implements TurnStore {
         },
       })),
     ];
-    if (w.account) {
-      const { expected, next } = w.account;
-      const names = { '#v': 'verification', '#f': 'failures', '#l': 'lockedUntil', '#a': 'attempts' };
-      // The sequence of judged guesses serialises them: a write that read an older one fails.
-      const cond = [
-        '#v.#f = :ef',
-        expected.lockedUntil ? '#v.#l = :el' : 'attribute_not_exists(#v.#l)',
-        expected.attempts === 0 ? '(attribute_not_exists(#v.#a) OR #v.#a = :ea)' : '#v.#a = :ea',
-      ].join(' AND ');
-      items.push({
-        Update: {
-          TableName: this.tables.accounts,
-          Key: { accountId: w.account.accountId },
-          UpdateExpression: next.lockedUntil
-            ? 'SET #v.#f = :nf, #v.#a = :na, #v.#l = :nl'
-            : 'SET #v.#f = :nf, #v.#a = :na REMOVE #v.#l',
-          ConditionExpression: cond,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: {
-            ':ef': expected.failures,
-            ':nf': next.failures,
-            ':ea': expected.attempts,
-            ':na': next.attempts,
-            ...(expected.lockedUntil ? { ':el': expected.lockedUntil } : {}),
-            ...(next.lockedUntil ? { ':nl': next.lockedUntil } : {}),
-          },
-        },
-      });
-    }
-    if (w.recordContact) {
-      // One item, one operation per transaction: a new contact never carries verification counters.
-      if (w.account) throw new Error('A turn cannot both start a contact and verify it');
-      items.push({
-        Update: {
-          TableName: this.tables.accounts,
-          Key: { accountId: w.recordContact.accountId },
-          UpdateExpression: 'SET recentContacts = list_append(if_not_exists(recentContacts, :none), :at)',
-          ConditionExpression: 'attribute_exists(accountId)',
-          ExpressionAttributeValues: { ':none': [], ':at': [w.recordContact.at] },
-        },
-      });
-    }
+    // The account: one Update per transaction, whatever the turn changes on it.
+    const accountIndex = items.length;
+    const accountUpdate = this.accountUpdate(w);
+    if (accountUpdate) items.push({ Update: accountUpdate });
     let budgetIndex = -1;
     if (w.budget) {
       if (!this.tables.counters) throw new Error('A budget charge needs the counters table');
       const b = w.budget;
-      // The cap holds whatever the concurrency: the counter moves only if it stays within it.
+      // The cap holds whatever the concurrency: the offer's use moves only if it stays within it.
       const conds = [
-        ...(b.maxAccepts !== undefined ? ['(attribute_not_exists(accepts) OR accepts < :maxAccepts)'] : []),
+        ...(b.maxAccepts !== undefined ? ['(attribute_not_exists(#a) OR #a < :maxAccepts)'] : []),
         ...(b.maxCost !== undefined ? ['(attribute_not_exists(#c) OR #c <= :costRoom)'] : []),
       ];
       // A cancellation reason at this index, and only there, means the cap: nothing else failed.
@@ -558,9 +597,9 @@ export class DynamoTurnStore implements TurnStore {
       items.push({
         Update: {
           TableName: this.tables.counters,
-          Key: { pk: b.key },
-          UpdateExpression: 'ADD accepts :one, #c :cost SET expiresAt = :exp',
-          ExpressionAttributeNames: { '#c': 'cost' },
+          Key: { pk: budgetItemKey(b.period, b.periodStart) },
+          UpdateExpression: 'ADD #a :one, #c :cost SET expiresAt = :exp',
+          ExpressionAttributeNames: { '#a': `${ACCEPTS}${b.offerId}`, '#c': `${COST}${b.offerId}` },
           ExpressionAttributeValues: {
             ':one': 1,
             ':cost': b.cost,
@@ -573,48 +612,26 @@ export class DynamoTurnStore implements TurnStore {
       });
       if (b.maxCost !== undefined && b.cost > b.maxCost) return 'budget-exhausted';
     }
-    for (const h of historyUpdates(w.log)) {
-      if (!this.tables.counters) throw new Error('Contact policy needs the counters table');
-      items.push({
-        Update: {
-          TableName: this.tables.counters,
-          Key: { pk: h.key },
-          UpdateExpression: `ADD presentations :n SET expiresAt = :exp${h.declinedAt ? ', lastDeclinedAt = :d' : ''}`,
-          ExpressionAttributeValues: {
-            ':n': h.presented,
-            // Kept a year and a half after the last change: longer than any suppression window.
-            ':exp': Math.floor(Date.parse(w.contact.updatedAt) / 1000) + 550 * 86_400,
-            ...(h.declinedAt ? { ':d': h.declinedAt } : {}),
-          },
-        },
-      });
-    }
     if (w.learn) {
-      if (!this.tables.counters) throw new Error('Learning needs the counters table');
+      if (!this.tables.learning) throw new Error('Learning needs the learning table');
+      const l = w.learn;
       items.push({
         Update: {
-          TableName: this.tables.counters,
-          Key: { pk: w.learn.key },
-          UpdateExpression: w.learn.accepted ? 'ADD accepts :one' : 'ADD declines :one',
-          ExpressionAttributeValues: { ':one': 1 },
+          TableName: this.tables.learning,
+          Key: { callType: l.callType, stat: `${l.segment}#${l.offerId}` },
+          UpdateExpression: `ADD #n :one SET #s = :s, #o = :o`,
+          ExpressionAttributeNames: {
+            '#n': l.accepted ? 'accepts' : 'declines',
+            '#s': 'segment',
+            '#o': 'offerId',
+          },
+          ExpressionAttributeValues: { ':one': 1, ':s': l.segment, ':o': l.offerId },
         },
       });
     }
     // Rate limits: a window's counter moves only while it stays within its limit.
     const rateAt = items.length;
-    for (const r of w.rate ?? []) {
-      if (!this.tables.counters) throw new Error('Rate limits need the counters table');
-      items.push({
-        Update: {
-          TableName: this.tables.counters,
-          Key: { pk: `${RATE_PREFIX}${r.scope}#${r.subject}#${r.windowStart}` },
-          UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
-          ExpressionAttributeNames: { '#n': 'requests' },
-          ExpressionAttributeValues: { ':one': 1, ':exp': r.expiresAt, ':max': r.max },
-        },
-      });
-    }
+    for (const r of w.rate ?? []) items.push({ Update: this.rateUpdate(r) });
     try {
       // The token makes the write idempotent for 10 minutes: a repeat of this very write (the SDK's
       // retry after a timeout, the state machine's retry of SaveTurn) finds it applied, or applies it once.
@@ -642,6 +659,14 @@ export class DynamoTurnStore implements TurnStore {
           e.CancellationReasons?.[rateAt + i]?.Code === 'ConditionalCheckFailed',
       );
       if (over) return { kind: 'rate-limited', charge: over };
+      // The account's verification counters (or its record) moved since the contact's copy was made.
+      if (
+        w.account &&
+        e instanceof TransactionCanceledException &&
+        e.CancellationReasons?.[accountIndex]?.Code === 'ConditionalCheckFailed' &&
+        e.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed'
+      )
+        return 'account-changed';
       if (
         w.budget &&
         e instanceof TransactionCanceledException &&
@@ -658,6 +683,132 @@ export class DynamoTurnStore implements TurnStore {
       }
       throw e;
     }
+  }
+
+  async refreshAccountCopy(
+    contactId: string,
+    expectedVersion: number,
+    copy: NonNullable<Contact['account']>,
+    rate: readonly RateCharge[] = [],
+  ): Promise<'refreshed' | 'conflict' | { kind: 'rate-limited'; charge: RateCharge }> {
+    const items = [
+      {
+        Update: {
+          TableName: this.tables.contacts,
+          Key: { contactId },
+          UpdateExpression: 'SET #a = :copy, version = :next',
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeNames: { '#a': 'account' },
+          ExpressionAttributeValues: { ':copy': copy, ':v': expectedVersion, ':next': expectedVersion + 1 },
+        },
+      },
+      ...rate.map((r) => ({ Update: this.rateUpdate(r) })),
+    ];
+    try {
+      await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      return 'refreshed';
+    } catch (e) {
+      if (!(e instanceof TransactionCanceledException)) throw e;
+      const over = rate.find((_, i) => e.CancellationReasons?.[i + 1]?.Code === 'ConditionalCheckFailed');
+      if (over) return { kind: 'rate-limited', charge: over };
+      if (e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'conflict';
+      if (e.CancellationReasons?.some((r) => r.Code === 'TransactionConflict'))
+        throw new TransientStorageError(`TransactionConflict: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** A rate-limit window's counter: it moves only while it stays within its limit. */
+  private rateUpdate(r: RateCharge) {
+    if (!this.tables.counters) throw new Error('Rate limits need the counters table');
+    return {
+      TableName: this.tables.counters,
+      Key: { pk: `${RATE_PREFIX}${r.scope}#${r.subject}#${r.windowStart}` },
+      UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
+      ConditionExpression: 'attribute_not_exists(#n) OR #n < :max',
+      ExpressionAttributeNames: { '#n': 'requests' },
+      ExpressionAttributeValues: { ':one': 1, ':exp': r.expiresAt, ':max': r.max },
+    };
+  }
+
+  /**
+   * The one Update of the account a turn makes, or none: the verification counters (conditional on
+   * the contact's copy and the record's asOf), the new contact's date, and the offer history the
+   * turn adds to (ADD and SET of one attribute per offer: no map needs to exist).
+   */
+  private accountUpdate(w: TurnWrite) {
+    const sets: string[] = [];
+    const adds: string[] = [];
+    const removes: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conds: string[] = ['attribute_exists(accountId)'];
+    const accountIds = new Set<string>();
+    if (w.account) {
+      const { expected, next } = w.account;
+      accountIds.add(w.account.accountId);
+      Object.assign(names, {
+        '#v': 'verification',
+        '#f': 'failures',
+        '#l': 'lockedUntil',
+        '#at': 'attempts',
+        '#asOf': 'asOf',
+      });
+      // The sequence of judged guesses serialises them: a write that read an older one fails.
+      conds.push(
+        '#v.#f = :ef',
+        expected.lockedUntil ? '#v.#l = :el' : 'attribute_not_exists(#v.#l)',
+        expected.attempts === 0 ? '(attribute_not_exists(#v.#at) OR #v.#at = :ea)' : '#v.#at = :ea',
+        expected.asOf ? '#asOf = :asOf' : 'attribute_not_exists(#asOf)',
+      );
+      sets.push('#v.#f = :nf', '#v.#at = :na');
+      if (next.lockedUntil) sets.push('#v.#l = :nl');
+      else removes.push('#v.#l');
+      Object.assign(values, {
+        ':ef': expected.failures,
+        ':nf': next.failures,
+        ':ea': expected.attempts,
+        ':na': next.attempts,
+        ...(expected.lockedUntil ? { ':el': expected.lockedUntil } : {}),
+        ...(next.lockedUntil ? { ':nl': next.lockedUntil } : {}),
+        ...(expected.asOf ? { ':asOf': expected.asOf } : {}),
+      });
+    }
+    if (w.recordContact) {
+      accountIds.add(w.recordContact.accountId);
+      sets.push('recentContacts = list_append(if_not_exists(recentContacts, :none), :at)');
+      Object.assign(values, { ':none': [], ':at': [w.recordContact.at] });
+    }
+    (w.history ?? []).forEach((h, i) => {
+      accountIds.add(h.accountId);
+      if (h.presented > 0) {
+        names[`#p${i}`] = `${PRESENTED_PREFIX}${h.offerId}`;
+        adds.push(`#p${i} :p${i}`);
+        values[`:p${i}`] = h.presented;
+      }
+      if (h.declinedAt) {
+        names[`#d${i}`] = `${DECLINED_PREFIX}${h.offerId}`;
+        sets.push(`#d${i} = :d${i}`);
+        values[`:d${i}`] = h.declinedAt;
+      }
+    });
+    if (accountIds.size === 0 || sets.length + adds.length + removes.length === 0) return undefined;
+    // One contact, one account: a turn never writes two.
+    if (accountIds.size > 1) throw new Error('A turn writes one account only');
+    return {
+      TableName: this.tables.accounts,
+      Key: { accountId: [...accountIds][0]! },
+      UpdateExpression: [
+        sets.length ? `SET ${sets.join(', ')}` : '',
+        adds.length ? `ADD ${adds.join(', ')}` : '',
+        removes.length ? `REMOVE ${removes.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      ConditionExpression: conds.join(' AND '),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    };
   }
 }
 

@@ -9,7 +9,11 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { historyKey } from '../domain/contact-policy';
+import { HISTORY_PREFIX } from '../domain/contact-policy';
+
+/** The offer-history items of the layout before histories moved onto the account: an erasure still removes them. */
+const legacyPolicyKey = (accountId: string, offerId: string) => `${HISTORY_PREFIX}${accountId}#${offerId}`;
+
 import type { ErasureRecord, ErasureStore, OfferLogRef } from '../ports';
 import { ActedBySchema } from '../schemas/identity';
 import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT } from '../schemas/storage-names';
@@ -197,7 +201,7 @@ export class DynamoErasureStore implements ErasureStore {
     for (let i = 0; i < offerIds.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = offerIds
         .slice(i, i + 100)
-        .map((o) => ({ pk: historyKey(accountId, o) }));
+        .map((o) => ({ pk: legacyPolicyKey(accountId, o) }));
       for (let attempt = 0; keys?.length && attempt < 8; attempt++) {
         const r = await guard(() =>
           this.db.send(
@@ -218,7 +222,7 @@ export class DynamoErasureStore implements ErasureStore {
     await each(offerIds, (o) =>
       guard(() =>
         this.db.send(
-          new DeleteCommand({ TableName: this.tables.counters, Key: { pk: historyKey(accountId, o) } }),
+          new DeleteCommand({ TableName: this.tables.counters, Key: { pk: legacyPolicyKey(accountId, o) } }),
         ),
       ),
     );

@@ -3,8 +3,8 @@ import { admitTurn } from '../domain/call';
 import { compile } from '../domain/compiled';
 import { problem } from '../domain/problems';
 import { retryAfterSeconds } from '../domain/rate-limits';
-import { countersToRead, type DecidedInput, decide, type Plan, type TurnRead } from '../domain/turn';
-import type { AccountStore, ConfigSource, ContactStore, Counter, CounterStore, TurnStore } from '../ports';
+import { type DecidedInput, decide, type Plan, readsBudgets, type TurnRead } from '../domain/turn';
+import type { AccountStore, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { Contact } from '../schemas/contact';
 
@@ -57,10 +57,25 @@ export type DecideOutput = Plan & { repeat?: DecidedInput };
 export async function decideTurn(input: TurnInput, deps: DecideDeps): Promise<DecideOutput> {
   const { decided, read, compiled } = await readTurn(input, deps);
   const plan = decide(decided, read, compiled);
+  if (plan.kind === 'unchanged') return { ...plan, contact: publicContact(plan.contact) };
   if (plan.kind !== 'write') return plan;
   return { ...plan, repeat: withoutFactors(decided) };
 }
 
+/**
+ * The contact as a run returns it: without what the start copied for the later turns (the account's
+ * salted hashes and counters, its offer history, what was learned), which only the store keeps.
+ */
+export function publicContact(c: Contact): Contact {
+  const { account: _account, offerHistory: _history, learned: _learned, ...rest } = c;
+  return rest;
+}
+
+/**
+ * The turn's reads, all sent at once (one round trip): a start reads what its request names; every
+ * later turn reads its contact (which carries what the start copied for it), the configuration
+ * (cached), and for offers this period's budgets. The secrets come from Secrets Manager, cached.
+ */
 async function readTurn(input: TurnInput, deps: DecideDeps) {
   if (input.action === 'start') {
     const req = input.request;
@@ -68,15 +83,17 @@ async function readTurn(input: TurnInput, deps: DecideDeps) {
     const contactId = req.externalContactId
       ? contactIdFor(key, req.channel, req.externalContactId)
       : randomUUID();
-    const [config, existing, byId, byPhone] = await Promise.all([
+    const [config, existing, byId, byPhone, learned] = await Promise.all([
       deps.config.active(),
       req.externalContactId ? deps.contacts.get(contactId) : undefined,
       req.accountId ? deps.accounts.get(req.accountId) : undefined,
       !req.accountId && req.callerPhone ? deps.accounts.findByPhone(req.callerPhone) : undefined,
+      deps.counters.learned(req.callType),
     ]);
     const account = byId ?? byPhone;
     const read: TurnRead = {
       contactId,
+      learned,
       ...(existing ? { contact: existing } : {}),
       ...(req.externalContactId ? { startedBy: startFingerprint(key, req) } : {}),
       ...(account ? { account } : {}),
@@ -88,36 +105,25 @@ async function readTurn(input: TurnInput, deps: DecideDeps) {
     return { decided: input, read, compiled: compile(config) };
   }
   const ref = input.contactId;
-  const contactId =
-    typeof ref === 'string' ? ref : contactIdFor(await deps.contactKey(), ref.channel, ref.externalContactId);
+  const key = typeof ref === 'string' && input.action !== 'verify' ? undefined : await deps.contactKey();
+  const contactId = typeof ref === 'string' ? ref : contactIdFor(key!, ref.channel, ref.externalContactId);
   const decided = { ...input, contactId } as DecidedInput;
-  const [contact, config] = await Promise.all([deps.contacts.get(contactId), deps.config.active()]);
-  const compiled = compile(config);
-  if (!contact || admitTurn(decided, contact).kind !== 'proceed')
-    return { decided, read: contact ? { contact } : {}, compiled };
-  if (decided.action === 'verify' && contact.accountId) {
-    const [account, key, pepper] = await Promise.all([
-      deps.accounts.get(contact.accountId),
-      deps.contactKey(),
-      deps.pepper(),
-    ]);
-    const read: TurnRead = {
-      contact,
-      ...(account ? { account } : {}),
-      // Every attempt that reaches the account counts against its limit (keyed: no id in the counters).
-      subjects: { account: subjectKey(key, 'account', contact.accountId) },
-      pepper,
-    };
-    return { decided, read, compiled };
-  }
-  const keys = countersToRead(decided, contact, compiled);
-  if (keys.shared.length + keys.own.length === 0) return { decided, read: { contact }, compiled };
-  // One round trip: shared counters (may be a few seconds old) and this account's history (fresh).
-  const [shared, own] = await Promise.all([
-    deps.counters.read(keys.shared),
-    keys.own.length > 0 ? deps.counters.read(keys.own, 0) : new Map<string, Counter>(),
+  const [contact, config, budgets, pepper] = await Promise.all([
+    deps.contacts.get(contactId),
+    deps.config.active(),
+    readsBudgets(input) ? deps.counters.budgets(input.now) : undefined,
+    input.action === 'verify' ? deps.pepper() : undefined,
   ]);
-  return { decided, read: { contact, counters: new Map([...shared, ...own]) }, compiled };
+  const read: TurnRead = {
+    ...(contact ? { contact } : {}),
+    ...(budgets ? { budgets } : {}),
+    ...(pepper !== undefined ? { pepper } : {}),
+    // Every verification that reaches an account counts against its limit (keyed: no id in the counters).
+    ...(input.action === 'verify' && contact?.accountId
+      ? { subjects: { account: subjectKey(key!, 'account', contact.accountId) } }
+      : {}),
+  };
+  return { decided, read, compiled: compile(config) };
 }
 
 /** The request as SaveTurn needs it: the factors a caller gave never travel past the decision. */
@@ -143,6 +149,7 @@ export async function saveTurn(
   plan: DecideOutput,
   store: TurnStore,
   contacts?: ContactStore,
+  accounts?: AccountStore,
 ): Promise<Saved> {
   if (plan.kind !== 'write') throw new TurnStateError(`SaveTurn reached with a ${plan.kind} plan`);
   const { contact, writes } = plan;
@@ -168,7 +175,14 @@ export async function saveTurn(
       ),
     };
   }
-  if (outcome === 'conflict') {
+  if (outcome === 'account-changed') {
+    // The contact's copy of its account is stale (another contact's guess, an import): nothing was
+    // judged. The copy is brought up to date, so the same request sent again is judged on the account
+    // as it is now; a lock found is answered (and the attempt counted) at once.
+    const stale = await refreshCopy(plan, store, contacts, accounts);
+    if (stale) return stale;
+  }
+  if (outcome === 'conflict' || outcome === 'account-changed') {
     const repeat = contacts ? await settledRepeat(plan, contacts) : undefined;
     if (repeat) return repeat;
     return {
@@ -181,7 +195,52 @@ export async function saveTurn(
       ),
     };
   }
-  return { kind: 'saved', contact };
+  return { kind: 'saved', contact: publicContact(contact) };
+}
+
+/** After a stale copy: the refreshed copy's answer (a lock, a rate limit), or undefined for a 409. */
+async function refreshCopy(
+  plan: Extract<DecideOutput, { kind: 'write' }>,
+  store: TurnStore,
+  contacts: ContactStore | undefined,
+  accounts: AccountStore | undefined,
+): Promise<Saved | undefined> {
+  if (!contacts || !accounts || !plan.contact.accountId) return undefined;
+  const [account, current] = await Promise.all([
+    accounts.get(plan.contact.accountId),
+    contacts.get(plan.contact.contactId),
+  ]);
+  if (!account || !current?.account) return undefined;
+  const v = account.verification;
+  // A lock found is this attempt's answer, and the attempt counts; otherwise nothing was judged and
+  // the client's retry (judged on the fresh copy) is what counts, once.
+  const locked =
+    v.lockedUntil !== undefined && Date.parse(v.lockedUntil) > Date.parse(plan.contact.updatedAt);
+  const r = await store.refreshAccountCopy(
+    current.contactId,
+    current.version,
+    { verification: v, flags: account.flags, ...(account.asOf ? { asOf: account.asOf } : {}) },
+    locked ? plan.writes.rate : [],
+  );
+  if (typeof r === 'object') {
+    const seconds = retryAfterSeconds(r.charge, plan.contact.updatedAt);
+    return {
+      kind: 'rejected',
+      problem: problem('RateLimited', `Too many requests for this account: try again in ${seconds} s.`, {
+        retryAfterSeconds: seconds,
+      }),
+    };
+  }
+  if (r === 'refreshed' && locked)
+    return {
+      kind: 'rejected',
+      problem: problem(
+        'VerificationLocked',
+        'Too many failed attempts: verification is locked; the caller goes to security.',
+        { stage: current.stage, attemptsLeft: 0, lockedUntil: v.lockedUntil },
+      ),
+    };
+  return undefined;
 }
 
 /**
@@ -198,7 +257,7 @@ async function settledRepeat(
   if (plan.isNew)
     // The same caller's start, stored first by its twin (a derived id: the channel's retry).
     return current.startedBy !== undefined && current.startedBy === plan.contact.startedBy
-      ? { kind: 'unchanged', contact: current }
+      ? { kind: 'unchanged', contact: publicContact(current) }
       : undefined;
   if (!plan.repeat || plan.repeat.action === 'start') return undefined;
   return admitTurn(plan.repeat, current).kind === 'unchanged'

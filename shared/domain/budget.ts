@@ -7,9 +7,14 @@ export interface BudgetUsage {
 }
 export type Budget = NonNullable<Offer['budget']>;
 
-/** The counter an accept of `offer` at `now` adds to: one per offer and UTC period. */
+/** The budget period `now` falls in: its UTC day (YYYY-MM-DD) or month (YYYY-MM). */
+export function budgetPeriodStart(budget: Budget, now: string): string {
+  return budget.period === 'DAY' ? now.slice(0, 10) : now.slice(0, 7);
+}
+
+/** Budget use as one decision looks it up: an offer in its period (a lookup key, not a storage key). */
 export function budgetKey(offerId: string, budget: Budget, now: string): string {
-  return `BUDGET#${offerId}#${budget.period === 'DAY' ? now.slice(0, 10) : now.slice(0, 7)}`;
+  return `${offerId}@${budgetPeriodStart(budget, now)}`;
 }
 
 /** When the period's counter may be forgotten (epoch seconds): a day after the period ends. */

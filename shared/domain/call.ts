@@ -3,9 +3,16 @@ import type { DecisionConfig, Offer, Stage } from '../schemas/config';
 import type { Answer, Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
 import type { ActedBy, Actor, Authority } from '../schemas/identity';
 import { actedBy, authorityOf, authorityRank, ROLE_OF_AUTHORITY, rolesWithAuthority } from './authority';
-import { type BudgetUsage, budgetExpiry, budgetKey, withinBudget } from './budget';
+import {
+  type Budget,
+  type BudgetUsage,
+  budgetExpiry,
+  budgetKey,
+  budgetPeriodStart,
+  withinBudget,
+} from './budget';
 import { historyKey, type OfferHistory, suppressedBy } from './contact-policy';
-import { policyFor, statsKey } from './learning';
+import { policyFor } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
 import type { RoutingDecision } from './routing';
@@ -363,16 +370,22 @@ function handOver(c: Contact, offerIds: string[], authority: Authority, now: str
 
 /** One answer counted for learning: the offer × segment × call type's accepts or declines. */
 export interface LearnCount {
-  key: string;
+  offerId: string;
+  segment: string;
+  callType: Contact['callType'];
   accepted: boolean;
 }
 
-/** What an accept adds to its offer's budget counter; the store refuses it past the cap. */
+/** What an accept adds to its offer's budget for the period; the store refuses it past the cap. */
 export interface BudgetCharge {
-  key: string;
+  offerId: string;
+  period: Budget['period'];
+  /** The period charged: its UTC day (YYYY-MM-DD) or month (YYYY-MM). */
+  periodStart: string;
   cost: number;
   maxAccepts?: number;
   maxCost?: number;
+  /** When the period's use may be forgotten (epoch seconds). */
   expiresAt: number;
 }
 
@@ -409,7 +422,7 @@ export function applyAnswer(args: {
   let log: OfferLogEvent[] = [];
   const segment = args.contact.segment?.customer;
   const learn: { learn?: LearnCount } = segment
-    ? { learn: { key: statsKey(offerId, segment, args.contact.callType), accepted: response === 'ACCEPTED' } }
+    ? { learn: { offerId, segment, callType: args.contact.callType, accepted: response === 'ACCEPTED' } }
     : {};
   const l = logEvent(c, now, response, { ...offer, response }, by);
   c = l.contact;
@@ -421,7 +434,9 @@ export function applyAnswer(args: {
     if (b)
       budget = {
         budget: {
-          key: budgetKey(offerId, b, now),
+          offerId,
+          period: b.period,
+          periodStart: budgetPeriodStart(b, now),
           cost: offer.economics.cost,
           ...(b.maxAccepts !== undefined ? { maxAccepts: b.maxAccepts } : {}),
           ...(b.maxCost !== undefined ? { maxCost: b.maxCost } : {}),

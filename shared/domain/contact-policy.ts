@@ -4,7 +4,8 @@ import type { OfferLogEvent } from '../schemas/contact';
 /**
  * Contact policy, per account and offer: an offer the customer declined is not offered again for
  * `suppressDaysAfterDecline` days, and no offer is presented more than `maxPresentations` times.
- * The history lives in one counter item per account and offer, written in the turn's transaction.
+ * The history lives on the account (the start copies it onto the contact); the turns that present
+ * and decline add to it in their own transaction.
  */
 export const DEFAULT_CONTACT_POLICY = { suppressDaysAfterDecline: 30, maxPresentations: 6 } as const;
 
@@ -13,8 +14,10 @@ export interface OfferHistory {
   lastDeclinedAt?: string;
 }
 
+/** The counter items of an older layout (one per account and offer), still removed by an erasure. */
 export const HISTORY_PREFIX = 'POLICY#';
-export const historyKey = (accountId: string, offerId: string) => `${HISTORY_PREFIX}${accountId}#${offerId}`;
+/** An account's history of one offer as a decision looks it up (a lookup key, not a storage key). */
+export const historyKey = (accountId: string, offerId: string) => `${accountId}@${offerId}`;
 
 /** Why the policy keeps this offer from this account now, or undefined when it may be shown. */
 export function suppressedBy(
@@ -34,19 +37,20 @@ export function suppressedBy(
 }
 
 export interface HistoryUpdate {
-  key: string;
+  accountId: string;
+  offerId: string;
   presented: number;
   declinedAt?: string;
 }
 
-/** What a turn's offer-log events add to the accounts' offer histories, one update per key. */
+/** What a turn's offer-log events add to the accounts' offer histories, one update per account and offer. */
 export function historyUpdates(events: readonly OfferLogEvent[]): HistoryUpdate[] {
   const byKey = new Map<string, HistoryUpdate>();
   for (const e of events) {
     if (!e.offerId || e.accountId === 'UNIDENTIFIED') continue;
     if (e.event !== 'PRESENTED' && e.event !== 'DECLINED') continue;
     const key = historyKey(e.accountId, e.offerId);
-    const u = byKey.get(key) ?? { key, presented: 0 };
+    const u = byKey.get(key) ?? { accountId: e.accountId, offerId: e.offerId, presented: 0 };
     if (e.event === 'PRESENTED') u.presented++;
     else u.declinedAt = e.at;
     byKey.set(key, u);

@@ -16,8 +16,9 @@ export interface OfferStats {
 export const DEFAULT_LEARNING = { priorStrength: 20, explorationShare: 0.2, controlShare: 0.1 } as const;
 export type LearningPolicy = 'LEARNING' | 'CONTROL';
 
+/** An offer's stats as a decision looks them up (a lookup key, not a storage key). */
 export const statsKey = (offerId: string, segment: string, callType: CallType) =>
-  `LEARN#${offerId}#${segment}#${callType}`;
+  `${offerId}@${segment}@${callType}`;
 
 export function posterior(prior: number, strength: number, s: OfferStats | undefined) {
   const alpha = prior * strength + (s?.accepts ?? 0);

@@ -1,7 +1,7 @@
-import type { Account } from '../schemas/account';
+import type { Account, AccountFlags } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { Contact, OfferLogEvent } from '../schemas/contact';
-import { budgetKey } from './budget';
+import { type BudgetUsage, budgetKey, budgetPeriodStart } from './budget';
 import {
   admitTurn,
   applyAnswer,
@@ -15,9 +15,9 @@ import {
   stamp,
 } from './call';
 import type { Compiled } from './compiled';
-import { historyKey } from './contact-policy';
+import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } from './contact-policy';
 import { computeFacts } from './facts';
-import { acceptanceFor, statsKey } from './learning';
+import { acceptanceFor, type OfferStats, statsKey } from './learning';
 import { type Problem, problem } from './problems';
 import { type RateCharge, rateCharge } from './rate-limits';
 import { routeContact } from './routing';
@@ -29,17 +29,9 @@ import { verifyFactors } from './verification';
  */
 export interface AccountVerificationUpdate {
   accountId: string;
-  expected: { failures: number; attempts: number; lockedUntil?: string };
+  /** As copied at the start: the counters, and the record's `asOf` (an import or event in between fails the write). */
+  expected: { failures: number; attempts: number; lockedUntil?: string; asOf?: string };
   next: { failures: number; attempts: number; lockedUntil?: string };
-}
-
-/** A counter as read: budget use (accepts, cost), learning (accepts, declines), contact-policy history. */
-export interface Counter {
-  accepts: number;
-  declines: number;
-  cost: number;
-  presentations: number;
-  lastDeclinedAt?: string;
 }
 
 /** What a turn writes besides its contact, typed: the store turns it into items, in one atomic write. */
@@ -53,20 +45,34 @@ export interface TurnWrites {
   budget?: BudgetCharge;
   /** The answer counted for learning (offer × segment × call type). */
   learn?: LearnCount;
+  /** What the turn adds to the account's offer history (presented, declined). */
+  history?: HistoryUpdate[];
   /** A new contact dated on its account (contact frequency). */
   recordContact?: { accountId: string; at: string };
   /** Requests counted against rate limits: the write fails whole if one would pass its limit. */
   rate?: RateCharge[];
 }
 
-/** Everything a turn read, once, before deciding: nothing else is read to decide. */
+/** This period's budget use of every budgeted offer: by period, then offer. */
+export type BudgetBook = Partial<Record<'DAY' | 'MONTH', Record<string, BudgetUsage>>>;
+/** What was learned for one call type: by customer segment, then offer. */
+export type LearnedBook = Record<string, Record<string, OfferStats>>;
+
+/**
+ * Everything a turn read, in one round trip, before deciding: nothing else is read to decide. A start
+ * reads what the request names (the account, the contact a channel id derives, what was learned for
+ * the call type); every later turn reads its contact, which carries what the start copied for it,
+ * and the budgets of the current periods, whose keys need nothing but the clock.
+ */
 export interface TurnRead {
   /** Start: the contact already stored under the derived id, if any. Other turns: the contact named. */
   contact?: Contact;
-  /** Start: the account found by id or number. Verify: the contact's account. */
+  /** Start: the account found by id or number (with its offer history). */
   account?: Account;
-  /** Offers and answers: budgets used this period, learned answers, the account's offer history. */
-  counters?: ReadonlyMap<string, Counter>;
+  /** Start: what was learned for the request's call type. */
+  learned?: LearnedBook;
+  /** Offers, and a decline (which presents the next): this period's budget use. */
+  budgets?: BudgetBook;
   /** Start: the contact's id (derived from the channel's own id, or new) and the caller's keyed fingerprint. */
   contactId?: string;
   startedBy?: string;
@@ -120,20 +126,27 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
   if (admission.kind === 'rejected') return rejected(admission.problem);
   if (admission.kind === 'unchanged') return { kind: 'unchanged', contact };
   const { now } = input;
-  const write = (path: TurnPath, next: Contact, writes: Omit<TurnWrites, 'expectedVersion'>): Plan => ({
-    kind: 'write',
-    path,
-    isNew: false,
-    contact: stamp(next, now),
-    writes: { ...writes, expectedVersion: contact.version },
-  });
+  const write = (path: TurnPath, next: Contact, writes: Omit<TurnWrites, 'expectedVersion'>): Plan => {
+    const history = historyUpdates(writes.log);
+    return {
+      kind: 'write',
+      path,
+      isNew: false,
+      contact: stamp(next, now),
+      writes: { ...writes, ...(history.length ? { history } : {}), expectedVersion: contact.version },
+    };
+  };
   switch (input.action) {
     case 'pickup':
       // A desk person takes the contact over: who, and since when.
       return write('pickup', assignAgent(contact, input.actor, now), { log: [] });
     case 'verify': {
       const v = verifyStep(input, contact, read, compiled);
-      return write('verify', routeStep(v.contact, read.account, compiled, now), {
+      const copy = contact.account!;
+      const routed = routeStep(v.contact, { flags: copy.flags, lockedUntil: v.lockedUntil }, compiled, now);
+      // Verification has ended (verified or locked): the copy of the account's secrets is not kept.
+      const { account: _copy, ...done } = routed;
+      return write('verify', routed.verification.status === 'PENDING' ? routed : done, {
         log: [],
         ...(v.account ? { account: v.account } : {}),
         ...(read.subjects?.account
@@ -147,8 +160,8 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
         compiled.catalog,
         compiled.config,
         now,
-        read.counters,
-        acceptance(contact, read, compiled),
+        countersOf(contact, read, compiled, now),
+        acceptance(contact, compiled),
         input.actor,
       );
       return write(reachedCrossSell(contact, r.contact) ? 'cross-sell' : 'offer', r.contact, { log: r.log });
@@ -163,8 +176,8 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
         config: compiled.config,
         catalog: compiled.catalog,
         now,
-        ...(read.counters ? { counters: read.counters } : {}),
-        acceptance: acceptance(contact, read, compiled),
+        counters: countersOf(contact, read, compiled, now),
+        acceptance: acceptance(contact, compiled),
       });
       const presented = r.log.some((e) => e.event === 'PRESENTED');
       const path: TurnPath = reachedCrossSell(contact, r.contact)
@@ -186,7 +199,9 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
 
 /**
  * A start: an existing contact under the derived id is this caller's retry (same fingerprint) or
- * someone else's (refused, revealing nothing). Otherwise a new contact, segmented and routed.
+ * someone else's (refused, revealing nothing). Otherwise a new contact, segmented and routed, with
+ * what its later turns need copied onto it: the account's secrets and counters while it has to
+ * verify, the account's offer history and what was learned for its segment.
  */
 function decideStart(
   input: Extract<TurnInput, { action: 'start' }>,
@@ -221,12 +236,13 @@ function decideStart(
     config,
   });
   const segmented = account ? segmentStep(drafted, account, compiled, now) : drafted;
-  const contact = routeStep(
+  const routed = routeStep(
     read.startedBy ? { ...segmented, startedBy: read.startedBy } : segmented,
-    account,
+    account ? { flags: account.flags, lockedUntil: account.verification.lockedUntil } : undefined,
     compiled,
     now,
   );
+  const contact = account ? withCopies(routed, account, read.learned) : routed;
   // Starts are counted per calling number and per account (keyed: the counters name neither).
   const rate = [
     ...(read.subjects?.phone ? [rateCharge('startsPerPhone', read.subjects.phone, config, now)] : []),
@@ -247,6 +263,31 @@ function decideStart(
   };
 }
 
+/** The start's copies: only what the contact's later turns can use (nothing for a routed-away contact). */
+function withCopies(c: Contact, account: Account, learned: LearnedBook | undefined): Contact {
+  const verifies = c.stage === 'VERIFY';
+  const offers = verifies || c.stage === 'OFFER';
+  if (!offers) return c;
+  const segment = c.segment?.customer;
+  const stats = segment ? learned?.[segment] : undefined;
+  return {
+    ...c,
+    ...(verifies
+      ? {
+          account: {
+            verification: account.verification,
+            flags: account.flags,
+            ...(account.asOf ? { asOf: account.asOf } : {}),
+          },
+        }
+      : {}),
+    ...(account.offerHistory && Object.keys(account.offerHistory).length
+      ? { offerHistory: account.offerHistory }
+      : {}),
+    ...(stats && Object.keys(stats).length ? { learned: stats } : {}),
+  };
+}
+
 /** SEGMENT: facts, customer value, customer and card segments (with the facts behind them). */
 function segmentStep(c: Contact, account: Account, compiled: Compiled, now: string): Contact {
   const facts = computeFacts(account, now, compiled.config.value);
@@ -264,8 +305,13 @@ function segmentStep(c: Contact, account: Account, compiled: Compiled, now: stri
 }
 
 /** ROUTE: queue, priority and reasons from call type, segment, flags and verification (a lock on the account counts). */
-function routeStep(c: Contact, account: Account | undefined, compiled: Compiled, now: string): Contact {
-  const lockedUntil = account?.verification.lockedUntil;
+function routeStep(
+  c: Contact,
+  account: { flags: AccountFlags; lockedUntil?: string | undefined } | undefined,
+  compiled: Compiled,
+  now: string,
+): Contact {
+  const lockedUntil = account?.lockedUntil;
   const lockedNow = lockedUntil !== undefined && Date.parse(lockedUntil) > Date.parse(now);
   const verification = c.verification.status === 'LOCKED' || lockedNow ? 'LOCKED' : c.verification.status;
   const decision = routeContact(compiled.config.routing, {
@@ -292,20 +338,21 @@ function routeStep(c: Contact, account: Account | undefined, compiled: Compiled,
 }
 
 /**
- * VERIFY: the factors against the account's salted hashes. Every judged guess moves the account's
- * attempt sequence, conditionally on the one read; only a guess on a locked account (not judged)
- * writes nothing there.
+ * VERIFY: the factors against the account's salted hashes, as the start copied them. Every judged
+ * guess moves the account's attempt sequence, conditionally on the copy (and the record's `asOf`):
+ * if anything changed since, the write fails and nothing is judged. Only a guess on a locked account
+ * (not judged) writes nothing there.
  */
 function verifyStep(
   input: Extract<DecidedInput, { action: 'verify' }>,
   contact: Contact,
   read: TurnRead,
   compiled: Compiled,
-): { contact: Contact; account?: AccountVerificationUpdate } {
+): { contact: Contact; account?: AccountVerificationUpdate; lockedUntil?: string } {
   if (read.pepper === undefined) throw new Error('A verification is decided without the factor pepper');
-  const account = read.account;
-  if (!account) throw new Error('A verification is decided without the contact’s account');
-  const secrets = account.verification;
+  const copy = contact.account;
+  if (!copy || !contact.accountId) throw new Error('A verification is decided without the account’s copy');
+  const secrets = copy.verification;
   const result = verifyFactors({
     secrets,
     pepper: read.pepper,
@@ -318,16 +365,22 @@ function verifyStep(
   const next = input.idempotencyKey
     ? { ...verified, verification: { ...verified.verification, lastAttemptKey: input.idempotencyKey } }
     : verified;
-  if (result.kind === 'locked' && !result.justLocked) return { contact: next };
   const after = result.secrets;
+  // The copy follows the account: the next guess on this contact expects what this one writes.
+  const moved: Contact = { ...next, account: { ...copy, verification: after } };
+  const lockedUntil = after.lockedUntil;
+  if (result.kind === 'locked' && !result.justLocked)
+    return { contact: moved, ...(lockedUntil ? { lockedUntil } : {}) };
   return {
-    contact: next,
+    contact: moved,
+    ...(lockedUntil ? { lockedUntil } : {}),
     account: {
-      accountId: account.accountId,
+      accountId: contact.accountId,
       expected: {
         failures: secrets.failures,
         attempts: secrets.attempts ?? 0,
         ...(secrets.lockedUntil ? { lockedUntil: secrets.lockedUntil } : {}),
+        ...(copy.asOf ? { asOf: copy.asOf } : {}),
       },
       next: {
         failures: after.failures,
@@ -344,37 +397,49 @@ function reachedCrossSell(before: Contact, after: Contact): boolean {
   return after.history.slice(before.history.length).some((h) => h.stage === 'CROSS_SELL');
 }
 
+/** The counters a presentation looks up: this period's budget use, and the account's offer history. */
+function countersOf(
+  c: Contact,
+  read: TurnRead,
+  compiled: Compiled,
+  now: string,
+): Map<string, Partial<BudgetUsage & OfferHistory>> {
+  const out = new Map<string, Partial<BudgetUsage & OfferHistory>>();
+  for (const o of compiled.config.offers) {
+    if (o.budget) {
+      const used = read.budgets?.[o.budget.period]?.[o.offerId];
+      if (used) out.set(budgetKey(o.offerId, o.budget, now), used);
+    }
+    const h = c.accountId ? c.offerHistory?.[o.offerId] : undefined;
+    if (h) out.set(historyKey(c.accountId!, o.offerId), h);
+  }
+  return out;
+}
+
 /** The learned acceptance the next offers are ranked with (the priors for the control group). */
-function acceptance(c: Contact, read: TurnRead, compiled: Compiled) {
+function acceptance(c: Contact, compiled: Compiled) {
   const segment = c.segment?.customer;
   if (!segment) return undefined;
+  const stats = new Map(
+    Object.entries(c.learned ?? {}).map(([offerId, st]) => [statsKey(offerId, segment, c.callType), st]),
+  );
   return acceptanceFor({
     config: compiled.config,
     policy: c.policy ?? 'LEARNING',
     segment,
     callType: c.callType,
-    stats: read.counters ?? new Map(),
+    stats,
     seed: `${c.contactId}:${c.logSeq}`,
   });
 }
 
-/**
- * The counters a turn on this contact reads before it presents offers: budgets of this period, what
- * was learned for its segment and call type, and its account's offer history. None for other turns.
- */
-export function countersToRead(
-  input: DecidedInput,
-  contact: Contact,
-  compiled: Compiled,
-): { shared: string[]; own: string[] } {
-  const presents =
-    input.action === 'offers' ||
-    (input.action === 'respond' && input.request.response === 'DECLINED' && contact.current.length <= 1);
-  if (!presents) return { shared: [], own: [] };
-  const { config } = compiled;
-  const segment = contact.segment?.customer;
-  const budgets = config.offers.flatMap((o) => (o.budget ? [budgetKey(o.offerId, o.budget, input.now)] : []));
-  const learned = segment ? config.offers.map((o) => statsKey(o.offerId, segment, contact.callType)) : [];
-  const own = contact.accountId ? config.offers.map((o) => historyKey(contact.accountId!, o.offerId)) : [];
-  return { shared: [...budgets, ...learned], own };
+/** Whether a turn may present offers, and so reads this period's budgets: offers, and a decline. */
+export function readsBudgets(input: TurnInput): boolean {
+  return input.action === 'offers' || (input.action === 'respond' && input.request.response === 'DECLINED');
 }
+
+/** The budget periods `now` falls in, as the store keys them. */
+export const budgetPeriods = (now: string) => ({
+  DAY: budgetPeriodStart({ period: 'DAY' }, now),
+  MONTH: budgetPeriodStart({ period: 'MONTH' }, now),
+});

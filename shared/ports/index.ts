@@ -1,9 +1,9 @@
 import type { Problem } from '../domain/problems';
 import type { RateCharge } from '../domain/rate-limits';
-import type { Counter, TurnWrites } from '../domain/turn';
+import type { BudgetBook, LearnedBook, TurnWrites } from '../domain/turn';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
-import type { DecisionConfig } from '../schemas/config';
+import type { CallType, DecisionConfig } from '../schemas/config';
 import type { Contact, Route } from '../schemas/contact';
 import type { ActedBy } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
@@ -22,7 +22,7 @@ export interface ConfigSource {
   active(): Promise<DecisionConfig>;
 }
 
-export type { AccountVerificationUpdate, Counter } from '../domain/turn';
+export type { AccountVerificationUpdate } from '../domain/turn';
 
 /** One turn's write: the next contact and what the decision writes with it (see TurnWrites). */
 export type TurnWrite = { contact: Contact } & TurnWrites;
@@ -31,21 +31,37 @@ export type TurnWrite = { contact: Contact } & TurnWrites;
 export type SaveOutcome =
   | 'saved'
   | 'conflict'
+  /** The account's verification counters or record changed since the contact's copy: nothing stored. */
+  | 'account-changed'
   | 'budget-exhausted'
   | { kind: 'rate-limited'; charge: RateCharge };
 
 /** Stores one turn atomically: all of it, or nothing and why ('conflict': the contact or account changed). */
 export interface TurnStore {
   save(write: TurnWrite): Promise<SaveOutcome>;
+  /**
+   * Replaces a contact's copy of its account (after the account moved under it), as a new version
+   * of the contact: 'conflict' if the contact is no longer at `expectedVersion`.
+   */
+  refreshAccountCopy(
+    contactId: string,
+    expectedVersion: number,
+    copy: NonNullable<Contact['account']>,
+    /** The attempt still counts against its rate limits, in the same write. */
+    rate?: readonly RateCharge[],
+  ): Promise<'refreshed' | 'conflict' | { kind: 'rate-limited'; charge: RateCharge }>;
 }
 
 /**
- * Budget and learning counters as they stand. Implementations may cache briefly: they decide what
- * is shown and how it ranks; budget accepts are checked exactly in the turn's transaction.
+ * Budget and learning counters, read with keys that need nothing but the request and the clock (so
+ * they are read in the turn's one round trip). Implementations may cache briefly: they decide what is
+ * shown and how it ranks; a budget accept is checked exactly in its transaction.
  */
 export interface CounterStore {
-  /** Counters by key; values read within `maxAgeMs` may come from a cache (0: always fresh). */
-  read(keys: readonly string[], maxAgeMs?: number): Promise<Map<string, Counter>>;
+  /** This period's budget use of every budgeted offer (today's and this month's). */
+  budgets(now: string): Promise<BudgetBook>;
+  /** What was learned for a call type, by customer segment and offer. */
+  learned(callType: CallType): Promise<LearnedBook>;
 }
 
 export type TurnOutput =

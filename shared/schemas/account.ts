@@ -122,6 +122,12 @@ export const VerificationSecretsSchema = z
   .strict();
 export type VerificationSecrets = z.infer<typeof VerificationSecretsSchema>;
 
+/** How often an offer was presented to an account, and when it was last declined (contact policy). */
+export const OfferHistorySchema = z.strictObject({
+  presentations: z.number().int().nonnegative(),
+  lastDeclinedAt: IsoDateTimeSchema.optional(),
+});
+
 /** One card account, as stored in the accounts table. No name, no card number. */
 export const AccountSchema = z
   .object({
@@ -160,6 +166,8 @@ export const AccountSchema = z
     /** Segment marks set by other systems (a campaign list, a risk model): stored as a string set. */
     tags: z.preprocess((v) => (v instanceof Set ? [...v].sort() : v), z.array(TagSchema)).optional(),
     verification: VerificationSecretsSchema,
+    /** Offer history by offer id (contact policy), written by the turns that present and decline. */
+    offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
   })
   .strict();
 export type Account = z.infer<typeof AccountSchema>;

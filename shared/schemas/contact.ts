@@ -1,5 +1,12 @@
 import * as z from 'zod';
-import { CardFamilySchema, HeldProductSchema, IsoDateTimeSchema } from './account';
+import {
+  AccountFlagsSchema,
+  CardFamilySchema,
+  HeldProductSchema,
+  IsoDateTimeSchema,
+  OfferHistorySchema,
+  VerificationSecretsSchema,
+} from './account';
 import { CallTypeSchema, NUMERIC_FACTS, type NumericFact, QueueSchema, StageSchema } from './config';
 import { ActedBySchema, AuthoritySchema } from './identity';
 
@@ -133,6 +140,25 @@ export const ContactSchema = z
      */
     handover: z
       .strictObject({ authority: AuthoritySchema, offerIds: z.array(z.string()), at: IsoDateTimeSchema })
+      .optional(),
+    /**
+     * What the verification turns need of the account, copied by the start (so a later turn reads the
+     * contact alone): the salted hashes, the attempt counters and flags as they were, and the record's
+     * `asOf`. The account's write is conditional on them, so a stale copy fails safe. Dropped once
+     * verification ends; never returned by a run.
+     */
+    account: z
+      .strictObject({
+        verification: VerificationSecretsSchema,
+        flags: AccountFlagsSchema,
+        asOf: IsoDateTimeSchema.optional(),
+      })
+      .optional(),
+    /** The account's offer history (contact policy) as it stood at the start. */
+    offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
+    /** Answers learned for the contact's segment and call type, by offer, as they stood at the start. */
+    learned: z
+      .record(z.string(), z.strictObject({ accepts: z.number().int(), declines: z.number().int() }))
       .optional(),
   })
   .strict();

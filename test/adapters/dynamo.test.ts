@@ -15,7 +15,14 @@ import type { OfferLogEvent } from '../../shared/schemas/contact';
 import { config, makeAccount, NOW } from '../fakes/accounts';
 
 let stack: LocalStack;
-let tables: { contacts: string; accounts: string; offerLog: string; catalog: string; counters: string };
+let tables: {
+  contacts: string;
+  accounts: string;
+  offerLog: string;
+  catalog: string;
+  counters: string;
+  learning: string;
+};
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, accounts: 50 });
   tables = {
@@ -24,9 +31,13 @@ beforeAll(async () => {
     offerLog: stack.env.OFFER_LOG_TABLE!,
     catalog: stack.env.CATALOG_TABLE!,
     counters: stack.env.COUNTERS_TABLE!,
+    learning: stack.env.LEARNING_TABLE!,
   };
 });
 afterAll(async () => stack?.stop());
+/** Read fresh (no cache), as a fresh container reads. */
+const counterStore = () =>
+  new DynamoCounterStore(stack.db, { counters: tables.counters, learning: tables.learning }, 0);
 
 let n = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
@@ -160,7 +171,7 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     const id2 = uuid();
     // Same expectation again (a concurrent attempt that read failures = 0): refused, and its contact not written.
     expect(await store.save({ contact: { ...draft(id2), version: 1 }, log: [], account: update })).toBe(
-      'conflict',
+      'account-changed',
     );
     expect(await new DynamoContactStore(stack.db, tables.contacts).get(id2)).toBeUndefined();
     const lock = {
@@ -182,8 +193,21 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     // A right guess judged on a stale sequence (failures and lock unchanged, attempts moved) is refused too.
     const stale = { accountId, expected: { failures: 0, attempts: 2 }, next: { failures: 0, attempts: 3 } };
     expect(await store.save({ contact: { ...draft(uuid()), version: 1 }, log: [], account: stale })).toBe(
-      'conflict',
+      'account-changed',
     );
+    // A copy made before the record changed (an import, an event: asOf moved) is refused as well.
+    const current = { failures: 0, attempts: 3 };
+    const before = { accountId, expected: { ...current, asOf: '2020-01-01T00:00:00.000Z' }, next: current };
+    expect(await store.save({ contact: { ...draft(uuid()), version: 1 }, log: [], account: before })).toBe(
+      'account-changed',
+    );
+    expect(
+      await store.save({
+        contact: { ...draft(uuid()), version: 1 },
+        log: [],
+        account: { accountId, expected: current, next: { failures: 0, attempts: 4 } },
+      }),
+    ).toBe('saved');
   });
 
   it('the active configuration is read once per cache period', async () => {
@@ -216,14 +240,21 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     '20 concurrent accepts against %s: exactly the cap is granted, never more',
     async (_n, caps, cost, granted) => {
       const store = new DynamoTurnStore(stack.db, tables);
-      const key = `BUDGET#test-${++n}#2026-11`;
+      const offerId = `test-${++n}`;
       const results = await Promise.all(
         Array.from({ length: 20 }, async () => {
           const id = uuid();
           const write = {
             contact: { ...draft(id), version: 1 },
             log: [event(id, 0)],
-            budget: { key, cost, ...caps, expiresAt: 1_900_000_000 },
+            budget: {
+              offerId,
+              period: 'MONTH' as const,
+              periodStart: '2026-11',
+              cost,
+              ...caps,
+              expiresAt: 1_900_000_000,
+            },
           };
           // A transaction cancelled by another in flight on the same counter throws TransientStorageError,
           // which the state machine retries: so does this test.
@@ -232,17 +263,23 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       );
       expect(results.filter((r) => r === 'saved')).toHaveLength(granted);
       expect(results.filter((r) => r === 'budget-exhausted')).toHaveLength(20 - granted);
-      const usage = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
-      expect(usage.get(key)).toMatchObject({ accepts: granted, declines: 0, cost: granted * cost });
+      const usage = await counterStore().budgets('2026-11-23T12:00:00.000Z');
+      expect(usage.MONTH?.[offerId]).toEqual({ accepts: granted, cost: granted * cost });
     },
   );
 
   it('a refused accept writes nothing else of its turn', async () => {
     const store = new DynamoTurnStore(stack.db, tables);
-    const key = `BUDGET#test-${++n}#2026-11-23`;
     const a = uuid();
     const b = uuid();
-    const charge = { key, cost: 10, maxAccepts: 1, expiresAt: 1_900_000_000 };
+    const charge = {
+      offerId: `test-${++n}`,
+      period: 'DAY' as const,
+      periodStart: '2026-11-23',
+      cost: 10,
+      maxAccepts: 1,
+      expiresAt: 1_900_000_000,
+    };
     expect(
       await store.save({ contact: { ...draft(a), version: 1 }, log: [event(a, 0)], budget: charge }),
     ).toBe('saved');
@@ -255,14 +292,20 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
 
   it('answers are counted for learning exactly once per turn, in the same transaction', async () => {
     const store = new DynamoTurnStore(stack.db, tables);
-    const key = `LEARN#test-${++n}#TRANSACTOR#CLOSE_ACCOUNT`;
+    const learn = (accepted: boolean) => ({
+      offerId: `test-${n}`,
+      segment: 'TRANSACTOR',
+      callType: 'CLOSE_ACCOUNT' as const,
+      accepted,
+    });
+    ++n;
     const ids = Array.from({ length: 6 }, uuid);
     const results = await Promise.all(
       ids.map((id, i) =>
         saveRetrying(store, {
           contact: { ...draft(id), version: 1 },
           log: [],
-          learn: { key, accepted: i % 3 === 0 },
+          learn: learn(i % 3 === 0),
         }),
       ),
     );
@@ -273,7 +316,7 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       await store.save({
         contact: { ...draft(ids[0]!), version: 1 },
         log: [],
-        learn: { key, accepted: true },
+        learn: learn(true),
       }),
     ).toBe('saved');
     // Another turn on the same contact and version (other items) is refused whole.
@@ -281,11 +324,11 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       await store.save({
         contact: { ...draft(ids[0]!), version: 1, updatedAt: '2030-01-01T00:00:00.000Z' },
         log: [],
-        learn: { key, accepted: true },
+        learn: learn(true),
       }),
     ).toBe('conflict');
-    const c = await new DynamoCounterStore(stack.db, tables.counters).read([key]);
-    expect(c.get(key)).toMatchObject({ accepts: 2, declines: 4, cost: 0 });
+    const c = await counterStore().learned('CLOSE_ACCOUNT');
+    expect(c.TRANSACTOR?.[`test-${n}`]).toEqual({ accepts: 2, declines: 4 });
   });
 });
 

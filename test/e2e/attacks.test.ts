@@ -43,6 +43,16 @@ const wrongLast4 = Array.from({ length: 19 }, (_, i) => String(1000 + i * 7)).fi
   (x) => x !== FACTORS.last4,
 );
 
+/**
+ * A verification as a well-behaved client sends it: a 409 ("the contact changed: retry") is sent
+ * once more. Every later contact of an account copied it before the account's last guess: its first
+ * try finds the copy stale, judges nothing, and refreshes it.
+ */
+async function verifyRetrying(contactId: string, body: Record<string, string>) {
+  const first = await verify(contactId, body);
+  return first.status === 409 ? verify(contactId, body) : first;
+}
+
 describe('finding 1: the verification lockout cannot be raced', () => {
   it('20 guesses at once on 20 contacts of one account: one is judged, the right one placed last is not, and no answer tells it apart', async () => {
     const { phone } = await victim();
@@ -64,10 +74,12 @@ describe('finding 1: the verification lockout cannot be raced', () => {
     expect(right.json).toEqual(wrongTryAgain.json);
 
     // The guesses that were not judged, sent again one at a time: two more are judged, then the lock.
+    // A contact's copy of the account made before another contact's guess is stale: its first try
+    // is a 409 that judges nothing and brings the copy up to date, so the client's retry is judged.
     stack.faults.reset();
     const again = [];
     for (let i = 0; i < 20; i++)
-      if (answers[i]!.status === 409) again.push(await verify(contacts[i]!, { last4: guesses[i]! }));
+      if (answers[i]!.status === 409) again.push(await verifyRetrying(contacts[i]!, { last4: guesses[i]! }));
     expect(again[0]!.json).toMatchObject({ verified: false, attemptsLeft: 1 });
     expect(again.slice(1).map((a) => a.status)).toEqual(Array(again.length - 1).fill(423));
   });
@@ -292,7 +304,8 @@ describe('finding 6: rate limits on starts and verification', () => {
     const contacts = [];
     for (let i = 0; i < 21; i++) contacts.push(await start(i % 2 ? { callerPhone: phone } : { accountId }));
     const statuses = [];
-    for (const c of contacts) statuses.push((await verify(c, { last4: '0001', zip: FACTORS.zip })).status);
+    for (const c of contacts)
+      statuses.push((await verifyRetrying(c, { last4: '0001', zip: FACTORS.zip })).status);
     expect(statuses.slice(0, 20).filter((s) => s === 429)).toHaveLength(0);
     expect(statuses.slice(2, 20).every((s) => s === 423)).toBe(true);
     expect(statuses[20]).toBe(429);

@@ -1,7 +1,10 @@
+import type { RateCharge } from '../../shared/domain/rate-limits';
+import { type BudgetBook, budgetPeriods, type LearnedBook } from '../../shared/domain/turn';
 import type {
   AccountStore,
   ConfigSource,
   ContactStore,
+  CounterStore,
   SaveOutcome,
   TurnStore,
   TurnWrite,
@@ -11,7 +14,11 @@ import type { DecisionConfig } from '../../shared/schemas/config';
 import type { Contact, OfferLogEvent } from '../../shared/schemas/contact';
 import { config as defaultConfig } from './accounts';
 
-/** In-memory ports with the same conditional semantics as the DynamoDB adapters. */
+/**
+ * In-memory ports with the same conditional semantics as the DynamoDB adapters: the contact's version,
+ * the account's verification counters and asOf, budget caps, rate limits; answers learned, offer
+ * histories and budget use are kept and read back as the adapters do.
+ */
 export class MemoryStores implements ContactStore, TurnStore {
   contacts = new Map<string, Contact>();
   accounts = new Map<string, Account>();
@@ -36,6 +43,22 @@ export class MemoryStores implements ContactStore, TurnStore {
   };
   /** Rate-limit counters by scope, subject and window, as the DynamoDB adapter keeps them. */
   rates = new Map<string, number>();
+  /** Budget use by period (`DAY#2026-12-01`, `MONTH#2026-12`), then offer. */
+  budgetUse = new Map<string, Record<string, { accepts: number; cost: number }>>();
+  /** Answers learned by call type, segment, offer. */
+  learnedBy = new Map<string, LearnedBook>();
+  readonly counters: CounterStore = {
+    budgets: async (now) => {
+      const p = budgetPeriods(now);
+      const book: BudgetBook = {};
+      const day = this.budgetUse.get(`DAY#${p.DAY}`);
+      const month = this.budgetUse.get(`MONTH#${p.MONTH}`);
+      if (day) book.DAY = structuredClone(day);
+      if (month) book.MONTH = structuredClone(month);
+      return book;
+    },
+    learned: async (callType) => structuredClone(this.learnedBy.get(callType) ?? {}),
+  };
   async save(w: TurnWrite): Promise<SaveOutcome> {
     for (const r of w.rate ?? []) {
       if ((this.rates.get(`${r.scope}#${r.subject}#${r.windowStart}`) ?? 0) >= r.max)
@@ -44,15 +67,23 @@ export class MemoryStores implements ContactStore, TurnStore {
     const stored = this.contacts.get(w.contact.contactId);
     if (w.expectedVersion === undefined ? stored !== undefined : stored?.version !== w.expectedVersion)
       return 'conflict';
+    const b = w.budget;
+    const period = b ? (this.budgetUse.get(`${b.period}#${b.periodStart}`) ?? {}) : {};
+    if (b) {
+      const used = period[b.offerId] ?? { accepts: 0, cost: 0 };
+      if (b.maxAccepts !== undefined && used.accepts >= b.maxAccepts) return 'budget-exhausted';
+      if (b.maxCost !== undefined && used.cost + b.cost > b.maxCost) return 'budget-exhausted';
+    }
     if (w.account) {
       const a = this.accounts.get(w.account.accountId);
       if (
         !a ||
         a.verification.failures !== w.account.expected.failures ||
         (a.verification.attempts ?? 0) !== w.account.expected.attempts ||
-        a.verification.lockedUntil !== w.account.expected.lockedUntil
+        a.verification.lockedUntil !== w.account.expected.lockedUntil ||
+        a.asOf !== w.account.expected.asOf
       )
-        return 'conflict';
+        return 'account-changed';
       const { lockedUntil: _old, ...rest } = a.verification;
       a.verification = {
         ...rest,
@@ -65,10 +96,62 @@ export class MemoryStores implements ContactStore, TurnStore {
       const k = `${r.scope}#${r.subject}#${r.windowStart}`;
       this.rates.set(k, (this.rates.get(k) ?? 0) + 1);
     }
+    if (b) {
+      const used = period[b.offerId] ?? { accepts: 0, cost: 0 };
+      period[b.offerId] = { accepts: used.accepts + 1, cost: used.cost + b.cost };
+      this.budgetUse.set(`${b.period}#${b.periodStart}`, period);
+    }
+    if (w.learn) {
+      const { callType, segment, offerId, accepted } = w.learn;
+      const book = this.learnedBy.get(callType) ?? {};
+      const bySegment = book[segment] ?? {};
+      const st = bySegment[offerId] ?? { accepts: 0, declines: 0 };
+      bySegment[offerId] = accepted
+        ? { ...st, accepts: st.accepts + 1 }
+        : { ...st, declines: st.declines + 1 };
+      book[segment] = bySegment;
+      this.learnedBy.set(callType, book);
+    }
+    for (const h of w.history ?? []) {
+      const a = this.accounts.get(h.accountId);
+      if (!a) continue;
+      const before = a.offerHistory?.[h.offerId] ?? { presentations: 0 };
+      a.offerHistory = {
+        ...a.offerHistory,
+        [h.offerId]: {
+          ...before,
+          presentations: before.presentations + h.presented,
+          ...(h.declinedAt ? { lastDeclinedAt: h.declinedAt } : {}),
+        },
+      };
+    }
+    if (w.recordContact) {
+      const a = this.accounts.get(w.recordContact.accountId);
+      if (a) a.recentContacts = [...(a.recentContacts ?? []), w.recordContact.at];
+    }
     this.contacts.set(w.contact.contactId, structuredClone(w.contact));
     this.log.push(...structuredClone(w.log));
     this.saves++;
     return 'saved';
+  }
+  async refreshAccountCopy(
+    contactId: string,
+    expectedVersion: number,
+    copy: NonNullable<Contact['account']>,
+    rate: readonly RateCharge[] = [],
+  ) {
+    const c = this.contacts.get(contactId);
+    if (!c || c.version !== expectedVersion) return 'conflict' as const;
+    for (const r of rate) {
+      const k = `${r.scope}#${r.subject}#${r.windowStart}`;
+      if ((this.rates.get(k) ?? 0) >= r.max) return { kind: 'rate-limited' as const, charge: r };
+    }
+    for (const r of rate) {
+      const k = `${r.scope}#${r.subject}#${r.windowStart}`;
+      this.rates.set(k, (this.rates.get(k) ?? 0) + 1);
+    }
+    this.contacts.set(contactId, { ...c, account: structuredClone(copy), version: c.version + 1 });
+    return 'refreshed' as const;
   }
 }
 

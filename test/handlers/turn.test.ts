@@ -17,11 +17,11 @@ function handlers(stores = new MemoryStores([account])) {
       contacts: stores,
       accounts: stores.accountStore,
       config,
-      counters: { read: async () => new Map() },
+      counters: stores.counters,
       contactKey: async () => TEST_CONTACT_KEY,
       pepper: async () => TEST_PEPPER,
     }),
-    save: saveTurn({ store: stores }),
+    save: saveTurn({ store: stores, contacts: stores, accounts: stores.accountStore }),
   };
 }
 type H<E, R> = (e: E, c: never) => Promise<R>;
@@ -53,8 +53,10 @@ describe('turn handlers: DecideTurn and SaveTurn (makeHandler with in-memory por
     };
     const plan = await decideOf(h, start);
     expect(plan).toMatchObject({ kind: 'write', path: 'start', isNew: true });
-    // The plan carries no account and no secret: only the contact and what to write with it.
-    expect(JSON.stringify(plan)).not.toContain(account.verification.salt);
+    // The plan carries the contact and what to write with it: of the account, only the copy the
+    // verification turns need on the contact (salted hashes and counters), nothing else of it.
+    expect(JSON.stringify(plan)).not.toContain(account.customerId);
+    expect(contactOf(plan)!.account).toEqual({ verification: account.verification, flags: account.flags });
     expect(contactOf(plan)!.verification.callerMatched).toBe(true);
     expect(h.stores.contacts.size).toBe(0);
     const saved = await saveOf(h, plan);
@@ -65,6 +67,9 @@ describe('turn handlers: DecideTurn and SaveTurn (makeHandler with in-memory por
       segment: { customer: 'PREMIUM_TRANSACTOR', card: 'PREMIUM' },
     });
     expect(contactOf(saved)!.route.queue).toBe('VIP_RETENTION');
+    // The copy is stored for the verification turns, and never returned by the run.
+    expect(contactOf(saved)!.account).toBeUndefined();
+    expect([...h.stores.contacts.values()][0]!.account?.verification.salt).toBe(account.verification.salt);
     expect(h.stores.contacts.size).toBe(1);
   });
 

@@ -74,8 +74,8 @@ const WRITE_ACTIONS = [
 describe('data stack', () => {
   const tables = tableResources(dataTpl);
 
-  it('has exactly the five tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
-    expect(Object.keys(tables)).toHaveLength(5);
+  it('has exactly the six tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
+    expect(Object.keys(tables)).toHaveLength(6);
     expect(tableDefects(tables)).toEqual([]);
   });
 
@@ -211,11 +211,15 @@ describe('functions', () => {
         'ACCOUNTS_TABLE',
         'CATALOG_TABLE',
         'COUNTERS_TABLE',
+        'LEARNING_TABLE',
         'CONTACT_KEY_SECRET_ARN',
         'PEPPER_SECRET_ARN',
       ],
     ],
-    ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
+    [
+      'save-turn',
+      ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE', 'LEARNING_TABLE'],
+    ],
     ['http-api', ['STATE_MACHINE_ARN']],
     [
       'admin-api',
@@ -366,9 +370,14 @@ describe('IAM', () => {
   });
 
   it('save-turn writes the contact, only appends to the offer log, only updates accounts', () => {
-    expect(actionsOn('save-turn', contacts)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    // UpdateItem on contacts: a stale copy of the account is replaced; GetItem on accounts: to replace it.
+    expect(actionsOn('save-turn', contacts)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     expect(actionsOn('save-turn', offerLog)).toEqual(['dynamodb:PutItem']);
-    expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn('save-turn', catalog)).toEqual([]);
   });
 });

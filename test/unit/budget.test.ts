@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { budgetExpiry, budgetKey, withinBudget } from '../../shared/domain/budget';
+import { budgetExpiry, budgetKey, budgetPeriodStart, withinBudget } from '../../shared/domain/budget';
 import { applyAnswer, presentOffers } from '../../shared/domain/call';
 import { compileCatalog } from '../../shared/domain/offers';
 import { config, NOW, verifiedPremiumContact } from '../fakes/accounts';
 
 describe('budget caps', () => {
   it.each([
-    ['DAY', '2026-11-23T23:59:59.999Z', 'BUDGET#x#2026-11-23', '2026-11-25T00:00:00.000Z'],
-    ['MONTH', '2026-11-23T12:00:00.000Z', 'BUDGET#x#2026-11', '2026-12-02T00:00:00.000Z'],
-    ['MONTH', '2026-12-31T12:00:00.000Z', 'BUDGET#x#2026-12', '2027-01-02T00:00:00.000Z'],
-  ] as const)('a %s counter at %s is %s, kept until %s', (period, now, key, until) => {
-    expect(budgetKey('x', { period }, now)).toBe(key);
+    ['DAY', '2026-11-23T23:59:59.999Z', '2026-11-23', '2026-11-25T00:00:00.000Z'],
+    ['MONTH', '2026-11-23T12:00:00.000Z', '2026-11', '2026-12-02T00:00:00.000Z'],
+    ['MONTH', '2026-12-31T12:00:00.000Z', '2026-12', '2027-01-02T00:00:00.000Z'],
+  ] as const)('a %s budget at %s is in period %s, kept until %s', (period, now, start, until) => {
+    expect(budgetPeriodStart({ period }, now)).toBe(start);
     expect(new Date(budgetExpiry({ period }, now) * 1000).toISOString()).toBe(until);
   });
 
@@ -49,7 +49,9 @@ describe('budget caps', () => {
       now: NOW,
     });
     expect(r.budget).toEqual({
-      key: 'BUDGET#annual-fee-waiver#2026-11',
+      offerId: 'annual-fee-waiver',
+      period: 'MONTH',
+      periodStart: '2026-11',
       cost: 550,
       maxCost: 250_000,
       expiresAt: budgetExpiry({ period: 'MONTH' }, NOW),

@@ -54,9 +54,9 @@ describe('contact policy', () => {
         e('ACCEPTED', 'y', 3),
       ]),
     ).toEqual([
-      { key: historyKey('A1', 'x'), presented: 0, declinedAt: NOW },
-      { key: historyKey('A1', 'y'), presented: 1 },
-      { key: historyKey('A1', 'z'), presented: 1 },
+      { accountId: 'A1', offerId: 'x', presented: 0, declinedAt: NOW },
+      { accountId: 'A1', offerId: 'y', presented: 1 },
+      { accountId: 'A1', offerId: 'z', presented: 1 },
     ]);
   });
 
