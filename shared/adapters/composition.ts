@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type {
   ConfigAdmin,
   ConfigSource,
@@ -23,7 +22,7 @@ import {
 import { requireEnv } from './env';
 import { DynamoErasureStore } from './erasure';
 import { S3ObjectStore, s3Client } from './s3';
-import { SfnTurnRunner } from './sfn-runner';
+import { SfnTurnRunner, sfnClient } from './sfn-runner';
 
 /**
  * The composition root: every real adapter, from the env the constructs set. Nothing is built when a
@@ -62,16 +61,10 @@ export const turnStore = (): TurnStore =>
     offerLog: requireEnv('OFFER_LOG_TABLE'),
     accounts: requireEnv('ACCOUNTS_TABLE'),
     counters: requireEnv('COUNTERS_TABLE'),
-    learning: requireEnv('LEARNING_TABLE'),
   });
 let counters: CounterStore | undefined;
 export const counterStore = (): CounterStore => {
-  // Cached per container: 5 s by default (COUNTER_CACHE_MS): they decide what is shown and how it ranks.
-  counters ??= new DynamoCounterStore(
-    client(),
-    { counters: requireEnv('COUNTERS_TABLE'), learning: requireEnv('LEARNING_TABLE') },
-    Number(process.env.COUNTER_CACHE_MS ?? 5_000),
-  );
+  counters ??= new DynamoCounterStore(client(), requireEnv('COUNTERS_TABLE'));
   return counters;
 };
 /** Erasure on request (admin-api): every table that may name an account. */
@@ -85,11 +78,14 @@ export const erasureStore = (): DynamoErasureStore =>
   });
 
 let runner: TurnRunner | undefined;
-/** The turn, one synchronous run of the state machine (http-api, connect-adapter, lex-adapter), over one SFNClient. */
+/**
+ * The turn, one synchronous run of the state machine (http-api, connect-adapter, lex-adapter), over
+ * one SFNClient, made (and its SDK loaded) on the first turn.
+ */
 export const turnRunner = (): TurnRunner => {
   if (!runner) {
     const arn = requireEnv('STATE_MACHINE_ARN');
-    runner = new SfnTurnRunner(new SFNClient({}), arn);
+    runner = new SfnTurnRunner(sfnClient(), arn);
   }
   return runner;
 };
