@@ -61,10 +61,16 @@ export const turnStore = (): TurnStore =>
     offerLog: requireEnv('OFFER_LOG_TABLE'),
     accounts: requireEnv('ACCOUNTS_TABLE'),
     counters: requireEnv('COUNTERS_TABLE'),
+    learning: requireEnv('LEARNING_TABLE'),
   });
 let counters: CounterStore | undefined;
 export const counterStore = (): CounterStore => {
-  counters ??= new DynamoCounterStore(client(), requireEnv('COUNTERS_TABLE'));
+  // Cached per container: 5 s by default (COUNTER_CACHE_MS): they decide what is shown and how it ranks.
+  counters ??= new DynamoCounterStore(
+    client(),
+    { counters: requireEnv('COUNTERS_TABLE'), learning: requireEnv('LEARNING_TABLE') },
+    Number(process.env.COUNTER_CACHE_MS ?? 5_000),
+  );
   return counters;
 };
 /** Erasure on request (admin-api): every table that may name an account. */
