@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * `npm run bench`: the performance budgets of DESIGN.md, measured (not asserted).
  *   1. decision core: facts + segments + arbitration per contact, catalogs of 13 (default) and 200 offers;
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '4000' },
     'load-only': { type: 'boolean', default: false },
     'bundles-only': { type: 'boolean', default: false },
+    'round-trips-only': { type: 'boolean', default: false },
     'import-count': { type: 'string', default: '5000' },
     'skip-stack': { type: 'boolean', default: false },
   },
@@ -274,12 +276,25 @@ console.log(
   `# Retention Desk benchmark — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}`,
 );
 const loadOnly = values['load-only'];
-const bundlesOnly = values['bundles-only'];
+const tripsOnly = values['round-trips-only'];
+const bundlesOnly = values['bundles-only'] || tripsOnly;
 if (!loadOnly && !bundlesOnly) {
   benchDecision();
   await benchRuleEngines();
 }
-if (!loadOnly) await benchBundles();
+if (!loadOnly && !tripsOnly) await benchBundles();
+if (!loadOnly) {
+  // DynamoDB round trips per turn, in a process of its own: its caches start empty, as a fresh
+  // container's do, and stay off (test/bench/round-trips.ts).
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, resolve(import.meta.dirname, 'round-trips.ts')],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (r.status !== 0) throw new Error(`round trips: exit ${r.status}`);
+}
 if (!values['skip-stack'] && !bundlesOnly) {
   const accounts = 2000;
   const stack = await startLocalStack({ port: 0, accounts });
