@@ -25,11 +25,11 @@ function retryWait(r: State): number {
 }
 
 describe('retention-call state machine (synthesized)', () => {
-  it('is EXPRESS, with logging of every event but no execution data, and tracing', () => {
+  it('is EXPRESS, logging errors without execution data, and tracing', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'EXPRESS',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { IncludeExecutionData: false, Level: 'ALL' },
+      LoggingConfiguration: { IncludeExecutionData: false, Level: 'ERROR' },
     });
   });
 
