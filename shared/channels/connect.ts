@@ -7,6 +7,7 @@ import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
+import { runForCaller } from './caller-turn';
 
 /**
  * Amazon Connect adapter: a contact flow invokes it with `Details.Parameters.step` (start, verify,
@@ -217,7 +218,7 @@ export async function handleConnect(event: unknown, runner: TurnRunner, now: str
   try {
     const t = turnFromConnect(event, now);
     if ('problem' in t) return safeRoute(t.problem);
-    return connectAnswer(t.input, await runner.run(t.input));
+    return connectAnswer(t.input, await runForCaller(runner, t.input));
   } catch (e) {
     return safeRoute(e instanceof Error ? e.name : 'error');
   }

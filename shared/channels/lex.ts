@@ -4,6 +4,7 @@ import { E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { CallType } from '../schemas/config';
 import type { Contact } from '../schemas/contact';
+import { runForCaller } from './caller-turn';
 
 /**
  * Amazon Lex V2 code hook for the retention chat: one Lambda for the bot alias. The intent names
@@ -182,7 +183,7 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
       // Two factors are enough (in chat the number typed is no factor): ask for more until then.
       if (Object.keys(given).length < 2 && !(Object.keys(given).length === 1 && c.verification.callerMatched))
         return next(e, c);
-      const v = await runner.run({
+      const v = await runForCaller(runner, {
         action: 'verify',
         now,
         contactId,

@@ -167,3 +167,40 @@ describe('connect-adapter', () => {
     expect(speakable('Fees < 5 & "no" <break/>')).toBe('Fees &lt; 5 &amp; &quot;no&quot; &lt;break/&gt;');
   });
 });
+
+describe('a verification whose contact changed under it (ConcurrentUpdate: nothing judged, the copy refreshed)', () => {
+  const concurrent: TurnOutput = {
+    outcome: 'rejected',
+    problem: { name: 'ConcurrentUpdate', status: 409, title: 'Contact changed', detail: 'retry' },
+  };
+  function sequence(...outs: TurnOutput[]) {
+    const inputs: TurnInput[] = [];
+    const r: TurnRunner = {
+      run: async (i) => {
+        inputs.push(i);
+        return outs[Math.min(inputs.length - 1, outs.length - 1)]!;
+      },
+    };
+    return { inputs, handler: makeHandler({ runner: r, clock: () => new Date(NOW) }) };
+  }
+  it('is run once more, and the caller hears the judged answer, not the safe route', async () => {
+    const judged: TurnOutput = { outcome: 'ok', action: 'verify', contact: startedContact('voice') };
+    const { inputs, handler: h } = sequence(concurrent, judged);
+    const out = await h(verifyEvent);
+    expect(inputs.map((i) => i.action)).toEqual(['verify', 'verify']);
+    expect(inputs[1]).toEqual(inputs[0]);
+    expect(out.fallback).not.toBe('true');
+    expect(out.stage).toBe('VERIFY');
+  });
+  it('only once: a second refusal is the safe route; other turns are never run twice', async () => {
+    const twice = sequence(concurrent, concurrent, concurrent);
+    expect(await twice.handler(verifyEvent)).toMatchObject({
+      fallback: 'false',
+      problem: 'ConcurrentUpdate',
+    });
+    expect(twice.inputs).toHaveLength(2);
+    const start = sequence(concurrent);
+    await start.handler(startEvent);
+    expect(start.inputs).toHaveLength(1);
+  });
+});
