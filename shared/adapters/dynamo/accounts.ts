@@ -1,0 +1,288 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { AccountImportStore, AccountStore, AccountTagger } from '../../ports';
+import { type Account, AccountSchema } from '../../schemas/account';
+import type { AccountEvent } from '../../schemas/import';
+import { PHONE_ALIAS_PREFIX, PHONE_INDEX } from '../../schemas/storage-names';
+import { guard, TransientStorageError } from './client';
+
+/**
+ * The item that lets the phone index find an account by one of its other numbers. Its key cannot be
+ * an account id (`#` is not allowed in one), so it never meets an account.
+ */
+/** The account's own condition failed: a plain write's, or the first item's of a transaction (the account). */
+const accountConditionFailed = (e: unknown) =>
+  e instanceof ConditionalCheckFailedException ||
+  (e instanceof TransactionCanceledException &&
+    e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+
+export const phoneAlias = (accountId: string, phone: string) => ({
+  accountId: `${PHONE_ALIAS_PREFIX}${phone}#${accountId}`,
+  phone,
+  aliasOf: accountId,
+});
+
+/**
+ * An account's offer history is stored on its item as one number and one date per offer
+ * (`presented#<offerId>`, `declined#<offerId>`): the turns add to them with ADD and SET, which need
+ * no map to exist, and the start reads them with the account, in its one read.
+ */
+export const PRESENTED_PREFIX = 'presented#';
+export const DECLINED_PREFIX = 'declined#';
+
+/** The account as stored, its history attributes gathered into `offerHistory`. */
+export function accountOf(item: Record<string, unknown>): Account {
+  const rest: Record<string, unknown> = {};
+  const history: Record<string, { presentations: number; lastDeclinedAt?: string }> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (k.startsWith(PRESENTED_PREFIX)) {
+      const id = k.slice(PRESENTED_PREFIX.length);
+      history[id] = { ...history[id], presentations: Number(v) };
+    } else if (k.startsWith(DECLINED_PREFIX)) {
+      const id = k.slice(DECLINED_PREFIX.length);
+      history[id] = {
+        presentations: history[id]?.presentations ?? 0,
+        ...history[id],
+        lastDeclinedAt: String(v),
+      };
+    } else rest[k] = v;
+  }
+  return AccountSchema.parse(Object.keys(history).length ? { ...rest, offerHistory: history } : rest);
+}
+
+export class DynamoAccountStore implements AccountStore, AccountTagger, AccountImportStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+  async get(accountId: string): Promise<Account | undefined> {
+    const r = await guard(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { accountId }, ConsistentRead: true })),
+    );
+    return r.Item ? accountOf(r.Item) : undefined;
+  }
+  /**
+   * Writes an imported account. A new one is put whole; an existing one is updated only if this
+   * record is newer (`asOf`), keeping its verification counters, tags and contact dates. Throttling
+   * is retried with backoff.
+   */
+  async upsert(a: Account): Promise<'imported' | 'unchanged' | 'stale'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.upsertOnce(a);
+      } catch (e) {
+        if (!(e instanceof TransientStorageError) || attempt >= 6) throw e;
+        await new Promise((ok) => setTimeout(ok, 25 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private async upsertOnce(a: Account, races = 0): Promise<'imported' | 'unchanged' | 'stale'> {
+    const others = a.otherPhones ?? [];
+    // A new account: put whole (with the alias items of its other numbers, in one transaction).
+    try {
+      const put = {
+        TableName: this.table,
+        Item: a,
+        ConditionExpression: 'attribute_not_exists(accountId)',
+      };
+      if (others.length === 0) await guard(() => this.db.send(new PutCommand(put)));
+      else
+        await guard(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Put: put },
+                ...others.map((p) => ({ Put: { TableName: this.table, Item: phoneAlias(a.accountId, p) } })),
+              ],
+            }),
+          ),
+        );
+      return 'imported';
+    } catch (e) {
+      if (!accountConditionFailed(e)) throw e;
+    }
+    // An existing account: only a newer record wins. What it holds decides first (no write for an
+    // unchanged or stale record); the write is then conditional on that same `asOf`, so a record
+    // written in between makes this one start again.
+    const current = await guard(() =>
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { accountId: a.accountId },
+          ProjectionExpression: 'asOf, otherPhones',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const held = current.Item as { asOf?: string; otherPhones?: string[] } | undefined;
+    if (held?.asOf !== undefined && a.asOf !== undefined && held.asOf >= a.asOf)
+      return held.asOf === a.asOf ? 'unchanged' : 'stale';
+    const {
+      accountId,
+      verification,
+      tags,
+      recentContacts: _kept,
+      asOf,
+      otherPhones: _o,
+      offerHistory: _h,
+      ...data
+    } = a;
+    const names: Record<string, string> = { '#asOf': 'asOf', '#v': 'verification', '#op': 'otherPhones' };
+    const values: Record<string, unknown> = { ':asOf': asOf };
+    const sets = ['#asOf = :asOf'];
+    for (const [k, v] of Object.entries(data)) {
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    for (const k of ['salt', 'last4Hash', 'zipHash', 'dobHash', 'pinHash'] as const) {
+      const v = verification[k];
+      if (v === undefined) continue;
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#v.#${k} = :${k}`);
+    }
+    if (tags?.length) {
+      names['#tags'] = 'tags';
+      values[':tags'] = new Set(tags);
+      sets.push('#tags = :tags');
+    }
+    if (others.length) {
+      values[':op'] = others;
+      sets.push('#op = :op');
+    }
+    const removes = [
+      ...(verification.pinHash === undefined ? ['#v.#pinHash'] : []),
+      ...(others.length ? [] : ['#op']),
+    ];
+    if (verification.pinHash === undefined) names['#pinHash'] = 'pinHash';
+    if (held?.asOf !== undefined) values[':heldAsOf'] = held.asOf;
+    const update = {
+      TableName: this.table,
+      Key: { accountId },
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression:
+        held?.asOf !== undefined
+          ? '#asOf = :heldAsOf'
+          : 'attribute_exists(accountId) AND attribute_not_exists(#asOf)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+    // The alias items follow the numbers: added and removed in the same transaction as the account.
+    const before = new Set(held?.otherPhones ?? []);
+    const added = others.filter((p) => !before.has(p));
+    const dropped = [...before].filter((p) => !others.includes(p));
+    try {
+      if (added.length + dropped.length === 0) await guard(() => this.db.send(new UpdateCommand(update)));
+      else
+        await guard(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Update: update },
+                ...added.map((p) => ({ Put: { TableName: this.table, Item: phoneAlias(accountId, p) } })),
+                ...dropped.map((p) => ({
+                  Delete: { TableName: this.table, Key: { accountId: phoneAlias(accountId, p).accountId } },
+                })),
+              ],
+            }),
+          ),
+        );
+      return 'imported';
+    } catch (e) {
+      if (!accountConditionFailed(e)) throw e;
+      // Another writer changed the account since it was read: decide again on what it holds now.
+      if (races >= 5)
+        throw new TransientStorageError(`account ${a.accountId} kept changing during its import`);
+      return this.upsertOnce(a, races + 1);
+    }
+  }
+
+  /** One change event, under the same `asOf` guard as imports: the next contact sees it. */
+  async applyEvent(e: AccountEvent): Promise<'applied' | 'stale' | 'unknown-account'> {
+    const change: Record<AccountEvent['type'], { set: string; values: Record<string, unknown> }> = {
+      PAYMENT_MISSED: { set: 'payments[11] = :v', values: { ':v': 'MISSED' } },
+      PAYMENT_MADE: { set: 'payments[11] = :v', values: { ':v': e.type === 'PAYMENT_MADE' ? e.status : '' } },
+      // A lost or stolen card is blocked like a fraud hold: the fraud team takes the next call.
+      CARD_LOST_OR_STOLEN: { set: 'flags.fraudHold = :v', values: { ':v': true } },
+      FRAUD_HOLD_SET: { set: 'flags.fraudHold = :v', values: { ':v': true } },
+      FRAUD_HOLD_CLEARED: { set: 'flags.fraudHold = :v', values: { ':v': false } },
+      PRODUCT_CHANGED: {
+        set: 'product = :v',
+        values: { ':v': e.type === 'PRODUCT_CHANGED' ? e.product : null },
+      },
+    };
+    const c = change[e.type];
+    try {
+      await guard(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId: e.accountId },
+            UpdateExpression: `SET ${c.set}, asOf = :asOf`,
+            ConditionExpression:
+              'attribute_exists(accountId) AND (attribute_not_exists(asOf) OR asOf < :asOf)',
+            ExpressionAttributeValues: { ...c.values, ':asOf': e.asOf },
+          }),
+        ),
+      );
+      return 'applied';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return (await this.get(e.accountId)) ? 'stale' : 'unknown-account';
+    }
+  }
+
+  /** A string set: ADD and DELETE are idempotent; only an existing account is touched. */
+  async setTag(accountId: string, tag: string, present: boolean): Promise<'done' | 'unknown-account'> {
+    try {
+      await guard(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { accountId },
+            UpdateExpression: present ? 'ADD tags :t' : 'DELETE tags :t',
+            ConditionExpression: 'attribute_exists(accountId)',
+            ExpressionAttributeValues: { ':t': new Set([tag]) },
+          }),
+        ),
+      );
+      return 'done';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'unknown-account';
+      throw e;
+    }
+  }
+  /** A number shared by several accounts identifies none of them: the caller is asked for the account. */
+  /**
+   * The one account the number belongs to (its main number, or one of its other numbers through an
+   * alias item); none when no account or several accounts have it.
+   */
+  async findByPhone(phone: string): Promise<Account | undefined> {
+    const r = await guard(() =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: PHONE_INDEX,
+          KeyConditionExpression: 'phone = :p',
+          ExpressionAttributeValues: { ':p': phone },
+          Limit: 3,
+        }),
+      ),
+    );
+    const items = r.Items ?? [];
+    const owners = new Set(items.map((i) => (i.aliasOf as string | undefined) ?? (i.accountId as string)));
+    if (owners.size !== 1) return undefined;
+    const main = items.find((i) => i.aliasOf === undefined);
+    // A call from one of the other numbers: one more read, for the account itself.
+    return main ? accountOf(main) : this.get([...owners][0]!);
+  }
+}

@@ -1,0 +1,41 @@
+// Who changed what (catalog table).
+
+import { randomUUID } from 'node:crypto';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry, AuditLog } from '../../ports';
+import { guard } from './client';
+
+/**
+ * Who changed what, in the catalog table beside the configuration it concerns: one item per change
+ * under `AUDIT#<month>` (a partition per month keeps none growing without bound), sorted by time.
+ */
+export class DynamoAuditLog implements AuditLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+  async record(e: AuditEntry): Promise<void> {
+    await guard(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `AUDIT#${e.at.slice(0, 7)}`, sk: `${e.at}#${randomUUID()}`, ...e },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+  /** The changes of one month, oldest first (tests, support). */
+  async month(yyyyMm: string): Promise<AuditEntry[]> {
+    const r = await guard(() =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `AUDIT#${yyyyMm}` },
+        }),
+      ),
+    );
+    return (r.Items ?? []).map(({ pk: _pk, sk: _sk, ...e }) => e as AuditEntry);
+  }
+}
