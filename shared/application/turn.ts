@@ -3,7 +3,7 @@ import { admitTurn } from '../domain/call';
 import { compile } from '../domain/compiled';
 import { problem } from '../domain/problems';
 import { retryAfterSeconds } from '../domain/rate-limits';
-import { type DecidedInput, decide, type Plan, readsBudgets, type TurnRead } from '../domain/turn';
+import { copyOf, type DecidedInput, decide, type Plan, readsBudgets, type TurnRead } from '../domain/turn';
 import type { AccountStore, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import type { StartContactBody, TurnInput } from '../schemas/api';
 import type { Contact } from '../schemas/contact';
@@ -114,8 +114,15 @@ async function readTurn(input: TurnInput, deps: DecideDeps) {
     readsBudgets(input) ? deps.counters.budgets(input.now) : undefined,
     input.action === 'verify' ? deps.pepper() : undefined,
   ]);
+  // A contact started before the start copied the account (a deploy in between): one more read, on
+  // that path only.
+  const account =
+    input.action === 'verify' && contact?.accountId && !contact.account && contact.stage === 'VERIFY'
+      ? await deps.accounts.get(contact.accountId)
+      : undefined;
   const read: TurnRead = {
     ...(contact ? { contact } : {}),
+    ...(account ? { account } : {}),
     ...(budgets ? { budgets } : {}),
     ...(pepper !== undefined ? { pepper } : {}),
     // Every verification that reaches an account counts against its limit (keyed: no id in the counters).
@@ -219,7 +226,7 @@ async function refreshCopy(
   const r = await store.refreshAccountCopy(
     current.contactId,
     current.version,
-    { verification: v, flags: account.flags, ...(account.asOf ? { asOf: account.asOf } : {}) },
+    copyOf(account),
     locked ? plan.writes.rate : [],
   );
   if (typeof r === 'object') {

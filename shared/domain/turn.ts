@@ -141,8 +141,11 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
       // A desk person takes the contact over: who, and since when.
       return write('pickup', assignAgent(contact, input.actor, now), { log: [] });
     case 'verify': {
-      const v = verifyStep(input, contact, read, compiled);
-      const copy = contact.account!;
+      // A contact started before copies were made (a deploy in between) verifies on the account read.
+      const withCopy =
+        contact.account || !read.account ? contact : { ...contact, account: copyOf(read.account) };
+      const v = verifyStep(input, withCopy, read, compiled);
+      const copy = withCopy.account!;
       const routed = routeStep(v.contact, { flags: copy.flags, lockedUntil: v.lockedUntil }, compiled, now);
       // Verification has ended (verified or locked): the copy of the account's secrets is not kept.
       const { account: _copy, ...done } = routed;
@@ -272,19 +275,20 @@ function withCopies(c: Contact, account: Account, learned: LearnedBook | undefin
   const stats = segment ? learned?.[segment] : undefined;
   return {
     ...c,
-    ...(verifies
-      ? {
-          account: {
-            verification: account.verification,
-            flags: account.flags,
-            ...(account.asOf ? { asOf: account.asOf } : {}),
-          },
-        }
-      : {}),
+    ...(verifies ? { account: copyOf(account) } : {}),
     ...(account.offerHistory && Object.keys(account.offerHistory).length
       ? { offerHistory: account.offerHistory }
       : {}),
     ...(stats && Object.keys(stats).length ? { learned: stats } : {}),
+  };
+}
+
+/** What the verification turns need of the account, as the contact keeps it. */
+export function copyOf(account: Account): NonNullable<Contact['account']> {
+  return {
+    verification: account.verification,
+    flags: account.flags,
+    ...(account.asOf ? { asOf: account.asOf } : {}),
   };
 }
 

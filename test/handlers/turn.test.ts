@@ -147,6 +147,15 @@ describe('turn handlers: DecideTurn and SaveTurn (makeHandler with in-memory por
     expect(h.stores.accounts.get(account.accountId)!.verification.failures).toBe(0);
   });
 
+  it('a contact stored before starts copied the account (a deploy in between) verifies on the account it reads', async () => {
+    const h = handlers();
+    const id = contactOf(await turn(h, closeCall))!.contactId;
+    const { account: _copy, ...older } = h.stores.contacts.get(id)!;
+    h.stores.contacts.set(id, older);
+    const right = await verifyTurn(h, id, { last4: FACTORS.last4, zip: FACTORS.zip });
+    expect(contactOf(right)).toMatchObject({ stage: 'OFFER', verification: { status: 'VERIFIED' } });
+  });
+
   it('offers then declines: each answer is stored with the offers it brought, in the same turn', async () => {
     const h = handlers();
     // At the agent desk (no self-service ceiling, so no handover): every offer is for the desk to present.
