@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { admitTurn } from '../domain/call';
 import { compile } from '../domain/compiled';
 import { problem } from '../domain/problems';
-import { retryAfterSeconds } from '../domain/rate-limits';
+import { type RateCharge, retryAfterSeconds } from '../domain/rate-limits';
 import { copyOf, type DecidedInput, decide, type Plan, readsBudgets, type TurnRead } from '../domain/turn';
 import type { AccountStore, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import type { StartContactBody, TurnInput } from '../schemas/api';
@@ -161,17 +161,7 @@ export async function saveTurn(
   if (plan.kind !== 'write') throw new TurnStateError(`SaveTurn reached with a ${plan.kind} plan`);
   const { contact, writes } = plan;
   const outcome = await store.save({ contact, ...writes });
-  if (typeof outcome === 'object') {
-    const seconds = retryAfterSeconds(outcome.charge, contact.updatedAt);
-    return {
-      kind: 'rejected',
-      problem: problem(
-        'RateLimited',
-        `Too many requests for this ${outcome.charge.scope === 'startsPerPhone' ? 'number' : 'account'}: try again in ${seconds} s.`,
-        { retryAfterSeconds: seconds },
-      ),
-    };
-  }
+  if (typeof outcome === 'object') return rateLimited(outcome.charge, contact.updatedAt);
   if (outcome === 'budget-exhausted') {
     const offerId = plan.repeat?.action === 'respond' ? plan.repeat.request.offerId : 'this offer';
     return {
@@ -205,6 +195,18 @@ export async function saveTurn(
   return { kind: 'saved', contact: publicContact(contact) };
 }
 
+/** A write refused by a rate limit: 429, with when to come back. */
+function rateLimited(charge: RateCharge, now: string): Saved {
+  const seconds = retryAfterSeconds(charge, now);
+  const subject = charge.scope === 'startsPerPhone' ? 'number' : 'account';
+  return {
+    kind: 'rejected',
+    problem: problem('RateLimited', `Too many requests for this ${subject}: try again in ${seconds} s.`, {
+      retryAfterSeconds: seconds,
+    }),
+  };
+}
+
 /** After a stale copy: the refreshed copy's answer (a lock, a rate limit), or undefined for a 409. */
 async function refreshCopy(
   plan: Extract<DecideOutput, { kind: 'write' }>,
@@ -230,13 +232,7 @@ async function refreshCopy(
     locked ? plan.writes.rate : [],
   );
   if (typeof r === 'object') {
-    const seconds = retryAfterSeconds(r.charge, plan.contact.updatedAt);
-    return {
-      kind: 'rejected',
-      problem: problem('RateLimited', `Too many requests for this account: try again in ${seconds} s.`, {
-        retryAfterSeconds: seconds,
-      }),
-    };
+    return rateLimited(r.charge, plan.contact.updatedAt);
   }
   if (r === 'refreshed' && locked)
     return {

@@ -59,11 +59,17 @@ export class MemoryStores implements ContactStore, TurnStore {
     },
     learned: async (callType) => structuredClone(this.learnedBy.get(callType) ?? {}),
   };
+  private readonly rateKey = (r: RateCharge) => `${r.scope}#${r.subject}#${r.windowStart}`;
+  /** The first charge that would pass its window's limit, as the adapter's condition finds it. */
+  private overLimit(rate: readonly RateCharge[]) {
+    return rate.find((r) => (this.rates.get(this.rateKey(r)) ?? 0) >= r.max);
+  }
+  private charge(rate: readonly RateCharge[]) {
+    for (const r of rate) this.rates.set(this.rateKey(r), (this.rates.get(this.rateKey(r)) ?? 0) + 1);
+  }
   async save(w: TurnWrite): Promise<SaveOutcome> {
-    for (const r of w.rate ?? []) {
-      if ((this.rates.get(`${r.scope}#${r.subject}#${r.windowStart}`) ?? 0) >= r.max)
-        return { kind: 'rate-limited', charge: r };
-    }
+    const over = this.overLimit(w.rate ?? []);
+    if (over) return { kind: 'rate-limited', charge: over };
     const stored = this.contacts.get(w.contact.contactId);
     if (w.expectedVersion === undefined ? stored !== undefined : stored?.version !== w.expectedVersion)
       return 'conflict';
@@ -92,10 +98,7 @@ export class MemoryStores implements ContactStore, TurnStore {
         ...(w.account.next.lockedUntil ? { lockedUntil: w.account.next.lockedUntil } : {}),
       };
     }
-    for (const r of w.rate ?? []) {
-      const k = `${r.scope}#${r.subject}#${r.windowStart}`;
-      this.rates.set(k, (this.rates.get(k) ?? 0) + 1);
-    }
+    this.charge(w.rate ?? []);
     if (b) {
       const used = period[b.offerId] ?? { accepts: 0, cost: 0 };
       period[b.offerId] = { accepts: used.accepts + 1, cost: used.cost + b.cost };
@@ -142,14 +145,9 @@ export class MemoryStores implements ContactStore, TurnStore {
   ) {
     const c = this.contacts.get(contactId);
     if (!c || c.version !== expectedVersion) return 'conflict' as const;
-    for (const r of rate) {
-      const k = `${r.scope}#${r.subject}#${r.windowStart}`;
-      if ((this.rates.get(k) ?? 0) >= r.max) return { kind: 'rate-limited' as const, charge: r };
-    }
-    for (const r of rate) {
-      const k = `${r.scope}#${r.subject}#${r.windowStart}`;
-      this.rates.set(k, (this.rates.get(k) ?? 0) + 1);
-    }
+    const over = this.overLimit(rate);
+    if (over) return { kind: 'rate-limited' as const, charge: over };
+    this.charge(rate);
     this.contacts.set(contactId, { ...c, account: structuredClone(copy), version: c.version + 1 });
     return 'refreshed' as const;
   }
