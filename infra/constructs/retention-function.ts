@@ -91,6 +91,15 @@ export class RetentionFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(3),
       logGroup,
       role,
+      // JSON, so Lambda filters by level. Its own START/END/REPORT lines are INFO: at WARN they are not
+      // written (Lambda's free metrics still give duration, errors and throttles; X-Ray the sampled
+      // init times), about $2 per million voice contacts (npm run cost). Application lines stay at
+      // INFO: Powertools takes this level over LOG_LEVEL, and an embedded metric (EMF) line has no
+      // level, which Lambda reads as INFO, so a higher level here would drop the metrics. What a
+      // function writes at INFO is its own choice (one line per turn, by the channel function).
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'retention-desk',
         LOG_LEVEL: 'INFO',

@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as xray from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
 import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
 import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
@@ -64,6 +65,27 @@ export class ServiceStack extends Stack {
     // what was learned.
     saveTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
     saveTurn.bindTableActions(learning, 'LEARNING_TABLE', ['dynamodb:UpdateItem']);
+
+    // X-Ray: 1 % of this stack's requests, and at least one a second (the reservoir), instead of the
+    // account's default rule (5 %). The rule names this stack's resources only (every function, the
+    // API's stage and the channel functions that start a trace are named after the stack), so other
+    // applications in the account keep their own sampling. Traces are what an operator opens after a
+    // metric or an ERROR line points at a problem: 1 % still gives thousands a day at a desk's volume.
+    new xray.CfnSamplingRule(this, 'TraceSampling', {
+      samplingRule: {
+        ruleName: this.stackName.slice(0, 32),
+        priority: 100,
+        fixedRate: 0.01,
+        reservoirSize: 1,
+        serviceName: `${this.stackName}*`,
+        serviceType: '*',
+        host: '*',
+        httpMethod: '*',
+        urlPath: '*',
+        resourceArn: '*',
+        version: 1,
+      },
+    });
 
     this.retentionCall = new RetentionCall(this, 'RetentionCall', {
       functions: { decideTurn, saveTurn },

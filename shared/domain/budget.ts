@@ -17,14 +17,6 @@ export function budgetKey(offerId: string, budget: Budget, now: string): string 
   return `${offerId}@${budgetPeriodStart(budget, now)}`;
 }
 
-/** When the period's counter may be forgotten (epoch seconds): a day after the period ends. */
-export function budgetExpiry(budget: Budget, now: string): number {
-  const d = new Date(`${now.slice(0, 10)}T00:00:00.000Z`);
-  if (budget.period === 'DAY') d.setUTCDate(d.getUTCDate() + 2);
-  else d.setUTCMonth(d.getUTCMonth() + 1, 2);
-  return Math.floor(d.getTime() / 1000);
-}
-
 /** Whether one more accept costing `cost` stays within the budget. */
 export function withinBudget(budget: Budget, used: BudgetUsage, cost: number): boolean {
   if (budget.maxAccepts !== undefined && used.accepts + 1 > budget.maxAccepts) return false;

@@ -3,23 +3,13 @@ import type { DecisionConfig, Offer, Stage } from '../schemas/config';
 import type { Answer, Contact, OfferLogEvent, OfferResponse, PresentedOffer } from '../schemas/contact';
 import type { ActedBy, Actor, Authority } from '../schemas/identity';
 import { actedBy, authorityOf, authorityRank, ROLE_OF_AUTHORITY, rolesWithAuthority } from './authority';
-import {
-  type Budget,
-  type BudgetUsage,
-  budgetExpiry,
-  budgetKey,
-  budgetPeriodStart,
-  withinBudget,
-} from './budget';
+import { type Budget, type BudgetUsage, budgetKey, budgetPeriodStart, withinBudget } from './budget';
 import { historyKey, type OfferHistory, suppressedBy } from './contact-policy';
 import { policyFor } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
 import type { RoutingDecision } from './routing';
 import type { VerificationResult } from './verification';
-
-/** Contacts are kept this long after their last change (DynamoDB TTL). */
-export const CONTACT_TTL_DAYS = 30;
 
 /** A new contact, before routing. `contactId` comes from the caller (random or derived). */
 export function newContact(args: {
@@ -39,7 +29,6 @@ export function newContact(args: {
     ...(request.externalContactId ? { externalContactId: request.externalContactId } : {}),
     createdAt: now,
     updatedAt: now,
-    expiresAt: ttl(now),
     ...(args.accountId ? { accountId: args.accountId } : {}),
     stage: 'VERIFY',
     route: { queue: 'GENERAL_SERVICE', priority: 3, reasons: ['not routed yet'], ruleId: 'NONE' },
@@ -57,8 +46,6 @@ export function newContact(args: {
     logSeq: 0,
   };
 }
-
-const ttl = (now: string) => Math.floor(Date.parse(now) / 1000) + CONTACT_TTL_DAYS * 86_400;
 
 function setStage(c: Contact, stage: Stage, now: string): Contact {
   if (c.stage === stage) return c;
@@ -385,8 +372,6 @@ export interface BudgetCharge {
   cost: number;
   maxAccepts?: number;
   maxCost?: number;
-  /** When the period's use may be forgotten (epoch seconds). */
-  expiresAt: number;
 }
 
 /**
@@ -440,7 +425,6 @@ export function applyAnswer(args: {
           cost: offer.economics.cost,
           ...(b.maxAccepts !== undefined ? { maxAccepts: b.maxAccepts } : {}),
           ...(b.maxCost !== undefined ? { maxCost: b.maxCost } : {}),
-          expiresAt: budgetExpiry(b, now),
         },
       };
     if (offer.kind === 'RETENTION') {
@@ -473,7 +457,7 @@ export function applyAnswer(args: {
   return { contact: { ...c, answers: [...c.answers, answer] }, log, ...budget, ...learn };
 }
 
-/** Stamps a contact about to be stored: its next version, the time, and when it may be forgotten. */
+/** Stamps a contact about to be stored: its next version and the time. */
 export function stamp(c: Contact, now: string): Contact {
-  return { ...c, version: c.version + 1, updatedAt: now, expiresAt: ttl(now) };
+  return { ...c, version: c.version + 1, updatedAt: now };
 }

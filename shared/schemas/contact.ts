@@ -97,8 +97,6 @@ export const ContactSchema = z
       .optional(),
     createdAt: IsoDateTimeSchema,
     updatedAt: IsoDateTimeSchema,
-    /** DynamoDB TTL (epoch seconds). */
-    expiresAt: z.number().int(),
     accountId: z.string().optional(),
     facts: FactsSchema.optional(),
     segment: z

@@ -253,7 +253,6 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
               periodStart: '2026-11',
               cost,
               ...caps,
-              expiresAt: 1_900_000_000,
             },
           };
           // A transaction cancelled by another in flight on the same counter throws TransientStorageError,
@@ -278,7 +277,6 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       periodStart: '2026-11-23',
       cost: 10,
       maxAccepts: 1,
-      expiresAt: 1_900_000_000,
     };
     expect(
       await store.save({ contact: { ...draft(a), version: 1 }, log: [event(a, 0)], budget: charge }),

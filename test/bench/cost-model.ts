@@ -222,9 +222,11 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
     const lc = (r.p.LoggingConfig ?? {}) as Json;
     const logFormat = lc.LogFormat === 'JSON' ? 'JSON' : 'Text';
     const powertools = String(env.POWERTOOLS_LOG_LEVEL ?? env.LOG_LEVEL ?? 'INFO').toUpperCase();
-    // Lambda's advanced logging controls filter application lines only in JSON format.
-    const alc = logFormat === 'JSON' && lc.ApplicationLogLevel ? String(lc.ApplicationLogLevel) : undefined;
-    const appLogLevel = alc && levelValue(alc) > levelValue(powertools) ? alc.toUpperCase() : powertools;
+    // Lambda's advanced logging controls filter application lines only in JSON format (INFO when the
+    // level is not set), and Powertools then logs at that level whatever LOG_LEVEL says
+    // (AWS_LAMBDA_LOG_LEVEL takes precedence): the ALC level is the level.
+    const alc = logFormat === 'JSON' ? String(lc.ApplicationLogLevel ?? 'INFO') : undefined;
+    const appLogLevel = alc ? alc.toUpperCase() : powertools;
     return {
       logicalId: r.id,
       ...(entries[r.id] ? { entry: entries[r.id] } : {}),
@@ -388,7 +390,15 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
 
   const rules = of('AWS::XRay::SamplingRule')
     .map((r) => ({ id: r.id, rule: (r.p.SamplingRule ?? {}) as Json }))
-    .filter((r) => r.rule.ServiceName === undefined || r.rule.ServiceName === '*')
+    // A rule applies when its service name (a glob) matches what starts the trace: a channel function
+    // or the API's stage, all named after the stack.
+    .filter((r) => {
+      const glob = r.rule.ServiceName === undefined ? '*' : String(r.rule.ServiceName);
+      const re = new RegExp(
+        `^${[...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/\W/, '\\$&'))).join('')}$`,
+      );
+      return functions.some((f) => re.test(f.awsName));
+    })
     .sort((a, b) => Number(a.rule.Priority ?? 1e9) - Number(b.rule.Priority ?? 1e9));
   const xray = rules[0]
     ? {

@@ -260,6 +260,28 @@ describe('functions', () => {
     expect(runTimeout).toBeGreaterThan(0);
     expect((fns[fnIds.get('http-api')!] as Json).Properties.Timeout).toBeGreaterThan(runTimeout);
   });
+
+  it("log as JSON with Lambda's own lines at WARN and application lines at INFO (metrics lines have no level)", () => {
+    for (const name of fnIds.keys())
+      expect((fns[fnIds.get(name)!] as Json).Properties.LoggingConfig, name).toMatchObject({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'WARN',
+        ApplicationLogLevel: 'INFO',
+      });
+  });
+
+  it("sample 1 % of this stack's traces (one a second at least), by a rule naming this stack's resources only", () => {
+    const rules = Object.values(svcTpl.findResources('AWS::XRay::SamplingRule')) as Json[];
+    expect(rules).toHaveLength(1);
+    const r = rules[0]!.Properties.SamplingRule;
+    expect(r).toMatchObject({ FixedRate: 0.01, ReservoirSize: 1, ServiceName: `${service.stackName}*` });
+    // What starts a trace falls under it: a function CloudFormation names `<stack>-<id>-<suffix>` (no
+    // name of our own), and the API's stage (`<api name>/<stage>`), the API being named after the stack.
+    for (const name of fnIds.keys())
+      expect((fns[fnIds.get(name)!] as Json).Properties.FunctionName, name).toBeUndefined();
+    const api = Object.values(svcTpl.findResources('AWS::ApiGateway::RestApi'))[0] as Json;
+    expect(api.Properties.Name).toMatch(new RegExp(`^${service.stackName}`));
+  });
 });
 
 describe('IAM', () => {

@@ -186,6 +186,48 @@ describe('the template, as the bill reads it', () => {
   });
 });
 
+describe('levels and sampling as Lambda, Powertools and X-Ray apply them', () => {
+  const fn = (props: Record<string, unknown>) => ({ Type: 'AWS::Lambda::Function', Properties: props });
+  const rule = (serviceName: string, fixedRate: number, priority: number) => ({
+    Type: 'AWS::XRay::SamplingRule',
+    Properties: {
+      SamplingRule: { ServiceName: serviceName, FixedRate: fixedRate, ReservoirSize: 1, Priority: priority },
+    },
+  });
+  const read = (resources: Record<string, unknown>) =>
+    readArchitecture([{ stackName: 'S', template: { Resources: resources } }], {});
+
+  it('JSON format: the application level is the ALC level (INFO when unset), whatever LOG_LEVEL says', () => {
+    const a = read({
+      Json: fn({ Environment: { Variables: { LOG_LEVEL: 'WARN' } }, LoggingConfig: { LogFormat: 'JSON' } }),
+      JsonWarn: fn({
+        Environment: { Variables: { LOG_LEVEL: 'DEBUG' } },
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'WARN', SystemLogLevel: 'WARN' },
+      }),
+      Text: fn({
+        Environment: { Variables: { LOG_LEVEL: 'WARN' } },
+        LoggingConfig: { ApplicationLogLevel: 'ERROR' },
+      }),
+    });
+    expect(a.functions.map((f) => [f.logFormat, f.appLogLevel, f.systemLogLevel])).toEqual([
+      ['JSON', 'INFO', 'INFO'],
+      ['JSON', 'WARN', 'WARN'],
+      ['Text', 'WARN', 'INFO'],
+    ]);
+  });
+
+  it('a sampling rule counts only when its service name matches one of the functions', () => {
+    const fns = { Fn: fn({ FunctionName: 'Stack-Service-Fn-123' }) };
+    expect(read({ ...fns, R: rule('Stack-Service*', 0.01, 100) }).xray.fixedRate).toBe(0.01);
+    expect(read({ ...fns, R: rule('Other-App*', 0.5, 1) }).xray).toMatchObject({ fixedRate: 0.05 });
+    // The matching rule of lowest priority number wins; a non-matching one of lower number is skipped.
+    expect(
+      read({ ...fns, A: rule('Other*', 0.5, 1), B: rule('Stack-?ervice-*', 0.02, 5), C: rule('*', 0.3, 9) })
+        .xray.fixedRate,
+    ).toBe(0.02);
+  });
+});
+
 describe('the bill of a contact, per million', () => {
   const b = bill(arch, voice);
 

@@ -7,6 +7,16 @@ import { guard, TransientStorageError } from './client';
 /** Budget use of one period: `BUDGET#DAY#<YYYY-MM-DD>` or `BUDGET#MONTH#<YYYY-MM>`, one item for every offer. */
 export const budgetItemKey = (period: 'DAY' | 'MONTH', periodStart: string) =>
   `BUDGET#${period}#${periodStart}`;
+/**
+ * When a period's budget item may be deleted (DynamoDB TTL, epoch seconds): a day after the period
+ * ends (the 2nd day after a daily period, the 2nd of the next month after a monthly one).
+ */
+export function budgetItemExpiry(period: 'DAY' | 'MONTH', periodStart: string): number {
+  const d = new Date(`${period === 'DAY' ? periodStart : `${periodStart}-01`}T00:00:00.000Z`);
+  if (period === 'DAY') d.setUTCDate(d.getUTCDate() + 2);
+  else d.setUTCMonth(d.getUTCMonth() + 1, 2);
+  return Math.floor(d.getTime() / 1000);
+}
 export const ACCEPTS = 'accepts#';
 export const COST = 'cost#';
 

@@ -8,7 +8,8 @@ import type { SaveOutcome, TurnStore, TurnWrite } from '../../ports';
 import type { Contact } from '../../schemas/contact';
 import { DECLINED_PREFIX, PRESENTED_PREFIX } from './accounts';
 import { guard, RATE_PREFIX, StorageOutcomeUnknownError, TransientStorageError } from './client';
-import { ACCEPTS, budgetItemKey, COST } from './counters';
+import { contactItem } from './contacts';
+import { ACCEPTS, budgetItemExpiry, budgetItemKey, COST } from './counters';
 
 /**
  * Counts the attempts of one command and whether any of them may have reached DynamoDB and been
@@ -69,7 +70,7 @@ export class DynamoTurnStore implements TurnStore {
         ? { ConditionExpression: 'attribute_not_exists(contactId)' }
         : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': w.expectedVersion } };
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
-      { Put: { TableName: this.tables.contacts, Item: w.contact, ...contactPut } },
+      { Put: { TableName: this.tables.contacts, Item: contactItem(w.contact), ...contactPut } },
       ...w.log.map((e) => ({
         Put: {
           TableName: this.tables.offerLog,
@@ -102,7 +103,7 @@ export class DynamoTurnStore implements TurnStore {
           ExpressionAttributeValues: {
             ':one': 1,
             ':cost': b.cost,
-            ':exp': b.expiresAt,
+            ':exp': budgetItemExpiry(b.period, b.periodStart),
             ...(b.maxAccepts !== undefined ? { ':maxAccepts': b.maxAccepts } : {}),
             ...(b.maxCost !== undefined ? { ':costRoom': b.maxCost - b.cost } : {}),
           },
