@@ -5,8 +5,8 @@ import { SAFE_ROUTE } from '../domain/routing';
 import type { TurnOutput, TurnRunner } from '../ports';
 import { AccountIdSchema, E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
-import { CALL_TYPES, type CallType } from '../schemas/config';
 import type { Contact, PresentedOffer } from '../schemas/contact';
+import { CALL_TYPES, type CallType } from '../schemas/enums';
 import { runForCaller } from './caller-turn';
 
 /**

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import type { TurnOutput, TurnRunner } from '../ports';
 import { E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
-import type { CallType } from '../schemas/config';
 import type { Contact } from '../schemas/contact';
+import type { CallType } from '../schemas/enums';
 import { runForCaller } from './caller-turn';
 
 /**

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AccountIdSchema, TagSchema } from './account';
-import { CallTypeSchema } from './config';
+import { CallTypeSchema } from './enums';
 
 /** The admin API (product owner, ops): configuration versions and decision dry-runs. */
 export const ADMIN_ROUTES = [

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { AccountIdSchema, E164Schema, IsoDateSchema } from './account';
-import { CallTypeSchema } from './config';
 import { ChannelSchema, OfferResponseSchema } from './contact';
+import { CallTypeSchema } from './enums';
 import { ActorSchema } from './identity';
 
 /** The REST API v1 routes: CDK builds API Gateway resources from this table, the local server matches on it. */

@@ -6,33 +6,25 @@ import {
   NonNegMoneySchema,
   StoredNumberSchema,
 } from './account';
+import { CallTypeSchema, OFFER_TYPES, QueueSchema, VERIFICATION_STATES } from './enums';
 import { checkExpression } from './expressions';
 import { NumericFactSchema } from './facts';
 
-export const CALL_TYPES = [
-  'CLOSE_ACCOUNT',
-  'FEE_COMPLAINT',
-  'RATE_COMPLAINT',
-  'COMPETITOR_OFFER',
-  'REWARDS_DISSATISFACTION',
-  'LOST_OR_STOLEN',
-  'FRAUD_REPORT',
-  'BILLING_DISPUTE',
-  'GENERAL_INQUIRY',
-] as const;
-export const CallTypeSchema = z.enum(CALL_TYPES);
-export type CallType = z.infer<typeof CallTypeSchema>;
-
-export const QUEUES = [
-  'RETENTION_SPECIALIST',
-  'VIP_RETENTION',
-  'FRAUD',
-  'COLLECTIONS',
-  'SECURITY',
-  'GENERAL_SERVICE',
-] as const;
-export const QueueSchema = z.enum(QUEUES);
-export type Queue = z.infer<typeof QueueSchema>;
+// The closed vocabularies (call types, queues, stages) live in ./enums, so a module that needs only
+// them does not build the configuration's schemas nor load the expression language (CEL).
+export {
+  CALL_TYPES,
+  type CallType,
+  CallTypeSchema,
+  OFFER_TYPES,
+  QUEUES,
+  type Queue,
+  QueueSchema,
+  STAGES,
+  type Stage,
+  StageSchema,
+  VERIFICATION_STATES,
+} from './enums';
 
 // The facts live in their own module so the expression language (./expressions) can name them.
 export { NUMERIC_FACTS, type NumericFact, NumericFactSchema } from './facts';
@@ -102,17 +94,6 @@ export const ContactPolicySchema = z
   })
   .strict();
 
-export const OFFER_TYPES = [
-  'FEE_WAIVER',
-  'STATEMENT_CREDIT',
-  'APR_REDUCTION',
-  'BONUS_POINTS',
-  'CREDIT_LINE_INCREASE',
-  'PRODUCT_CHANGE',
-  'LATE_FEE_REFUND',
-  'NEW_PRODUCT',
-] as const;
-
 export const OfferSchema = z
   .object({
     offerId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be lower-kebab-case, 3 to 48 characters'),
@@ -178,23 +159,6 @@ export const OfferSchema = z
     path: ['validUntil'],
   });
 export type Offer = z.infer<typeof OfferSchema>;
-
-export const STAGES = [
-  'VERIFY',
-  'OFFER',
-  'RETAINED',
-  'RESOLVED',
-  'CROSS_SELL',
-  'CROSS_SOLD',
-  'CLOSED',
-  'UNIDENTIFIED',
-  'LOCKED',
-  'ROUTED',
-] as const;
-export const StageSchema = z.enum(STAGES);
-export type Stage = z.infer<typeof StageSchema>;
-
-export const VERIFICATION_STATES = ['PENDING', 'VERIFIED', 'LOCKED'] as const;
 
 /** Routing: ordered rules, the first that matches decides queue, priority and whether the call continues. */
 export const RoutingRuleSchema = z

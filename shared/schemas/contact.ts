@@ -7,7 +7,8 @@ import {
   OfferHistorySchema,
   VerificationSecretsSchema,
 } from './account';
-import { CallTypeSchema, NUMERIC_FACTS, type NumericFact, QueueSchema, StageSchema } from './config';
+import { CallTypeSchema, QueueSchema, StageSchema } from './enums';
+import { NUMERIC_FACTS, type NumericFact } from './facts';
 import { ActedBySchema, AuthoritySchema } from './identity';
 
 export const ChannelSchema = z.enum(['voice', 'chat', 'agent']);
