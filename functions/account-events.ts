@@ -7,6 +7,11 @@ import { lazyHandler } from '../shared/adapters/task-handler';
 import { applyChangeEvent } from '../shared/application/feed';
 import type { EventOutcome } from '../shared/application/import';
 import type { AccountImportStore } from '../shared/ports';
+import { AccountEventSchema } from '../shared/schemas/import';
+import { prebuild } from '../shared/schemas/lazy';
+
+// Every event is parsed with it: built at init, not inside the first event.
+prebuild(AccountEventSchema);
 
 /**
  * AccountEvents: one "Account Change" event from the account event bus, applied at once under the

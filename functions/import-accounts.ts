@@ -13,6 +13,11 @@ import {
 } from '../shared/application/feed';
 import { zodErrors } from '../shared/application/validation';
 import type { AccountImportStore, ObjectStore } from '../shared/ports';
+import { ImportRecordSchema } from '../shared/schemas/import';
+import { prebuild } from '../shared/schemas/lazy';
+
+// Every imported record is parsed with it: built at init, not inside the first import.
+prebuild(ImportRecordSchema);
 
 export interface ImportAccountsDeps {
   bucket: string;

@@ -1,11 +1,12 @@
 import * as z from 'zod';
+import { lazy } from './lazy';
 
 /** E.164: a plus, then 8 to 15 digits, the first not zero. */
-export const E164Schema = z
-  .string()
-  .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123');
-export const IsoDateSchema = z.iso.date();
-export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
+export const E164Schema = lazy(() =>
+  z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +15555550123'),
+);
+export const IsoDateSchema = lazy(() => z.iso.date());
+export const IsoDateTimeSchema = lazy(() => z.iso.datetime({ offset: true }));
 
 /**
  * Whether DynamoDB can store the number: 0, or a magnitude from 1e-130 to 9.99…e125 (its 38
@@ -19,16 +20,15 @@ export const DYNAMO_NUMBER_MESSAGE =
  * Every number that may reach DynamoDB starts here, so none validates that cannot be stored.
  * Checked first and alone: 1e200 is one issue (this one), not also "too big".
  */
-export const StoredNumberSchema = z
-  .number()
-  .finite()
-  .refine(isDynamoNumber, { message: DYNAMO_NUMBER_MESSAGE, abort: true });
+export const StoredNumberSchema = lazy(() =>
+  z.number().finite().refine(isDynamoNumber, { message: DYNAMO_NUMBER_MESSAGE, abort: true }),
+);
 /** Money amounts: a trillion either way is beyond any card account (or issuer's budget). */
 export const MAX_MONEY = 1e12;
-export const MoneySchema = StoredNumberSchema.min(-MAX_MONEY).max(MAX_MONEY);
-export const NonNegMoneySchema = StoredNumberSchema.min(0).max(MAX_MONEY);
+export const MoneySchema = lazy(() => StoredNumberSchema.min(-MAX_MONEY).max(MAX_MONEY));
+export const NonNegMoneySchema = lazy(() => StoredNumberSchema.min(0).max(MAX_MONEY));
 /** A share or probability (0..1). */
-export const FractionSchema = StoredNumberSchema.min(0).max(1);
+export const FractionSchema = lazy(() => StoredNumberSchema.min(0).max(1));
 const Money = MoneySchema;
 const NonNegMoney = NonNegMoneySchema;
 
@@ -40,35 +40,39 @@ export const CARD_FAMILIES = [
   'STUDENT',
   'SECURED',
 ] as const;
-export const CardFamilySchema = z.enum(CARD_FAMILIES);
+export const CardFamilySchema = lazy(() => z.enum(CARD_FAMILIES));
 
-export const CardProductSchema = z
-  .object({
-    code: z.string().regex(/^[A-Z][A-Z0-9_]{2,31}$/),
-    name: z.string().min(1).max(80),
-    family: CardFamilySchema,
-    annualFee: NonNegMoney,
-    /** Purchase APR as a fraction, e.g. 0.2399. */
-    apr: FractionSchema,
-    /** Rewards earned per unit of spend, as a fraction (0.02 = 2 %). */
-    rewardsRate: StoredNumberSchema.min(0).max(0.2),
-  })
-  .strict();
+export const CardProductSchema = lazy(() =>
+  z
+    .object({
+      code: z.string().regex(/^[A-Z][A-Z0-9_]{2,31}$/),
+      name: z.string().min(1).max(80),
+      family: CardFamilySchema,
+      annualFee: NonNegMoney,
+      /** Purchase APR as a fraction, e.g. 0.2399. */
+      apr: FractionSchema,
+      /** Rewards earned per unit of spend, as a fraction (0.02 = 2 %). */
+      rewardsRate: StoredNumberSchema.min(0).max(0.2),
+    })
+    .strict(),
+);
 export type CardProduct = z.infer<typeof CardProductSchema>;
 
 export const PAYMENT_STATUSES = ['FULL', 'PARTIAL', 'MINIMUM', 'LATE', 'MISSED', 'NO_BALANCE'] as const;
-export const PaymentStatusSchema = z.enum(PAYMENT_STATUSES);
+export const PaymentStatusSchema = lazy(() => z.enum(PAYMENT_STATUSES));
 export type PaymentStatus = z.infer<typeof PaymentStatusSchema>;
 
 export const SPEND_CATEGORIES = ['travel', 'dining', 'groceries', 'fuel', 'online', 'other'] as const;
-export const SpendByCategorySchema = z
-  .object(
-    Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNegMoney])) as Record<
-      (typeof SPEND_CATEGORIES)[number],
-      typeof NonNegMoney
-    >,
-  )
-  .strict();
+export const SpendByCategorySchema = lazy(() =>
+  z
+    .object(
+      Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNegMoney])) as Record<
+        (typeof SPEND_CATEGORIES)[number],
+        typeof NonNegMoney
+      >,
+    )
+    .strict(),
+);
 export type SpendByCategory = z.infer<typeof SpendByCategorySchema>;
 
 export const HELD_PRODUCTS = [
@@ -81,93 +85,101 @@ export const HELD_PRODUCTS = [
   'CASHBACK_CARD',
   'BALANCE_TRANSFER',
 ] as const;
-export const HeldProductSchema = z.enum(HELD_PRODUCTS);
+export const HeldProductSchema = lazy(() => z.enum(HELD_PRODUCTS));
 export type HeldProduct = z.infer<typeof HeldProductSchema>;
 
-export const AccountFlagsSchema = z
-  .object({
-    fraudHold: z.boolean(),
-    collections: z.boolean(),
-    bankruptcy: z.boolean(),
-    deceased: z.boolean(),
-    closed: z.boolean(),
-  })
-  .strict();
+export const AccountFlagsSchema = lazy(() =>
+  z
+    .object({
+      fraudHold: z.boolean(),
+      collections: z.boolean(),
+      bankruptcy: z.boolean(),
+      deceased: z.boolean(),
+      closed: z.boolean(),
+    })
+    .strict(),
+);
 export type AccountFlags = z.infer<typeof AccountFlagsSchema>;
 
-export const TagSchema = z
-  .string()
-  .regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, 2 to 40 characters');
+export const TagSchema = lazy(() =>
+  z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, 2 to 40 characters'),
+);
 
 /** An account id as every contract takes it: the issuer's own, 6 to 40 letters, digits or dashes. */
-export const AccountIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes');
+export const AccountIdSchema = lazy(() =>
+  z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
+);
 
-const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest');
+const Hash = lazy(() => z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest'));
 
 /** Verification secrets, only ever stored salted and hashed; the lock state lives beside them. */
-export const VerificationSecretsSchema = z
-  .object({
-    salt: z.string().regex(/^[0-9a-f]{32}$/),
-    last4Hash: Hash,
-    zipHash: Hash,
-    dobHash: Hash,
-    pinHash: Hash.optional(),
-    failures: z.number().int().nonnegative(),
-    lockedUntil: IsoDateTimeSchema.optional(),
-    /** Guesses judged so far: each moves it by one, written conditionally, so guesses are judged one at a time. */
-    attempts: z.number().int().nonnegative().optional(),
-  })
-  .strict();
+export const VerificationSecretsSchema = lazy(() =>
+  z
+    .object({
+      salt: z.string().regex(/^[0-9a-f]{32}$/),
+      last4Hash: Hash,
+      zipHash: Hash,
+      dobHash: Hash,
+      pinHash: Hash.optional(),
+      failures: z.number().int().nonnegative(),
+      lockedUntil: IsoDateTimeSchema.optional(),
+      /** Guesses judged so far: each moves it by one, written conditionally, so guesses are judged one at a time. */
+      attempts: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+);
 export type VerificationSecrets = z.infer<typeof VerificationSecretsSchema>;
 
 /** How often an offer was presented to an account, and when it was last declined (contact policy). */
-export const OfferHistorySchema = z.strictObject({
-  presentations: z.number().int().nonnegative(),
-  lastDeclinedAt: IsoDateTimeSchema.optional(),
-});
+export const OfferHistorySchema = lazy(() =>
+  z.strictObject({
+    presentations: z.number().int().nonnegative(),
+    lastDeclinedAt: IsoDateTimeSchema.optional(),
+  }),
+);
 
 /** One card account, as stored in the accounts table. No name, no card number. */
-export const AccountSchema = z
-  .object({
-    accountId: AccountIdSchema,
-    customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
-    /** The number the customer calls from; the accounts table indexes it for caller lookup. */
-    phone: E164Schema,
-    /**
-     * The customer's other numbers: each has a small alias item in the accounts table, so the
-     * phone index finds the account by any of them.
-     */
-    otherPhones: z.array(E164Schema).max(4).optional(),
-    openedOn: IsoDateSchema,
-    product: CardProductSchema,
-    creditLimit: NonNegMoney,
-    balance: Money,
-    /** Revolving (interest-bearing) part of the balance. */
-    revolvingBalance: NonNegMoney,
-    /** Spend per month, oldest first, the last entry the most recent month. */
-    monthlySpend: z.array(NonNegMoney).length(12),
-    spendByCategory: SpendByCategorySchema,
-    /** Payment status per statement, oldest first. */
-    payments: z.array(PaymentStatusSchema).length(12),
-    revenue12m: z.object({ interchange: NonNegMoney, interest: NonNegMoney, fees: NonNegMoney }).strict(),
-    cost12m: z.object({ rewards: NonNegMoney, servicing: NonNegMoney }).strict(),
-    /** Probability of default over 12 months (0..1). */
-    riskScore: FractionSchema,
-    flags: AccountFlagsSchema,
-    productsHeld: z.array(HeldProductSchema),
-    /** Transactions per category over 12 months, when the issuer sends them. */
-    transactionsByCategory: SpendByCategorySchema.optional(),
-    /** When the issuer's system produced this record (imports never let an older one win). */
-    asOf: IsoDateTimeSchema.optional(),
-    /** When the customer contacted us lately (appended by each contact; only the last 12 months count). */
-    recentContacts: z.array(IsoDateTimeSchema).optional(),
-    /** Segment marks set by other systems (a campaign list, a risk model): stored as a string set. */
-    tags: z.preprocess((v) => (v instanceof Set ? [...v].sort() : v), z.array(TagSchema)).optional(),
-    verification: VerificationSecretsSchema,
-    /** Offer history by offer id (contact policy), written by the turns that present and decline. */
-    offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
-  })
-  .strict();
+export const AccountSchema = lazy(() =>
+  z
+    .object({
+      accountId: AccountIdSchema,
+      customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
+      /** The number the customer calls from; the accounts table indexes it for caller lookup. */
+      phone: E164Schema,
+      /**
+       * The customer's other numbers: each has a small alias item in the accounts table, so the
+       * phone index finds the account by any of them.
+       */
+      otherPhones: z.array(E164Schema).max(4).optional(),
+      openedOn: IsoDateSchema,
+      product: CardProductSchema,
+      creditLimit: NonNegMoney,
+      balance: Money,
+      /** Revolving (interest-bearing) part of the balance. */
+      revolvingBalance: NonNegMoney,
+      /** Spend per month, oldest first, the last entry the most recent month. */
+      monthlySpend: z.array(NonNegMoney).length(12),
+      spendByCategory: SpendByCategorySchema,
+      /** Payment status per statement, oldest first. */
+      payments: z.array(PaymentStatusSchema).length(12),
+      revenue12m: z.object({ interchange: NonNegMoney, interest: NonNegMoney, fees: NonNegMoney }).strict(),
+      cost12m: z.object({ rewards: NonNegMoney, servicing: NonNegMoney }).strict(),
+      /** Probability of default over 12 months (0..1). */
+      riskScore: FractionSchema,
+      flags: AccountFlagsSchema,
+      productsHeld: z.array(HeldProductSchema),
+      /** Transactions per category over 12 months, when the issuer sends them. */
+      transactionsByCategory: SpendByCategorySchema.optional(),
+      /** When the issuer's system produced this record (imports never let an older one win). */
+      asOf: IsoDateTimeSchema.optional(),
+      /** When the customer contacted us lately (appended by each contact; only the last 12 months count). */
+      recentContacts: z.array(IsoDateTimeSchema).optional(),
+      /** Segment marks set by other systems (a campaign list, a risk model): stored as a string set. */
+      tags: z.preprocess((v) => (v instanceof Set ? [...v].sort() : v), z.array(TagSchema)).optional(),
+      verification: VerificationSecretsSchema,
+      /** Offer history by offer id (contact policy), written by the turns that present and decline. */
+      offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
+    })
+    .strict(),
+);
 export type Account = z.infer<typeof AccountSchema>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AccountIdSchema, TagSchema } from './account';
 import { CallTypeSchema } from './enums';
+import { lazy } from './lazy';
 
 /** The admin API (product owner, ops): configuration versions and decision dry-runs. */
 export const ADMIN_ROUTES = [
@@ -21,21 +22,25 @@ export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 /** A configuration document may be large (a catalog of hundreds of offers); DynamoDB items stop at 400 KB. */
 export const MAX_ADMIN_BODY_BYTES = 300 * 1024;
 
-export const VersionParamSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits or . _ -');
+export const VersionParamSchema = lazy(() =>
+  z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits or . _ -'),
+);
 
-export const DryRunBodySchema = z.strictObject({
-  accountId: AccountIdSchema,
-  callType: CallTypeSchema,
-});
+export const DryRunBodySchema = lazy(() =>
+  z.strictObject({
+    accountId: AccountIdSchema,
+    callType: CallTypeSchema,
+  }),
+);
 
 /** An erasure takes no options: the body is absent or `{}` (anything else is a 400 naming the field). */
-export const ErasureBodySchema = z.strictObject({});
+export const ErasureBodySchema = lazy(() => z.strictObject({}));
 
 /** Marks accounts with a segment tag from another system (or removes it). Idempotent. */
-export const TagBodySchema = z.strictObject({
-  tag: TagSchema,
-  accountIds: z.array(AccountIdSchema).min(1).max(1000),
-  remove: z.boolean().optional(),
-});
+export const TagBodySchema = lazy(() =>
+  z.strictObject({
+    tag: TagSchema,
+    accountIds: z.array(AccountIdSchema).min(1).max(1000),
+    remove: z.boolean().optional(),
+  }),
+);

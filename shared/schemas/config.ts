@@ -9,6 +9,7 @@ import {
 import { CallTypeSchema, OFFER_TYPES, QueueSchema, VERIFICATION_STATES } from './enums';
 import { checkExpression } from './expressions';
 import { NumericFactSchema } from './facts';
+import { lazy } from './lazy';
 
 // The closed vocabularies (call types, queues, stages) live in ./enums, so a module that needs only
 // them does not build the configuration's schemas nor load the expression language (CEL).
@@ -30,253 +31,269 @@ export {
 export { NUMERIC_FACTS, type NumericFact, NumericFactSchema } from './facts';
 
 /** One condition over the facts. Conditions are data: compiled once into predicates. */
-export const ConditionSchema = z.discriminatedUnion('op', [
-  z
-    .object({
-      fact: NumericFactSchema,
-      op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']),
-      value: StoredNumberSchema,
-    })
-    .strict(),
-  z
-    .object({
-      fact: z.literal('cardFamily'),
-      op: z.enum(['in', 'notIn']),
-      value: z.array(CardFamilySchema).min(1),
-    })
-    .strict(),
-  z
-    .object({ fact: z.literal('productsHeld'), op: z.enum(['has', 'lacks']), value: HeldProductSchema })
-    .strict(),
-]);
+export const ConditionSchema = lazy(() =>
+  z.discriminatedUnion('op', [
+    z
+      .object({
+        fact: NumericFactSchema,
+        op: z.enum(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']),
+        value: StoredNumberSchema,
+      })
+      .strict(),
+    z
+      .object({
+        fact: z.literal('cardFamily'),
+        op: z.enum(['in', 'notIn']),
+        value: z.array(CardFamilySchema).min(1),
+      })
+      .strict(),
+    z
+      .object({ fact: z.literal('productsHeld'), op: z.enum(['has', 'lacks']), value: HeldProductSchema })
+      .strict(),
+  ]),
+);
 export type Condition = z.infer<typeof ConditionSchema>;
 
-const SegmentName = z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE');
+const SegmentName = lazy(() => z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE'));
 
 /**
  * A segment rule: its conditions as a list (`when`, all must hold) or as one CEL expression
  * (`expression`, e.g. `fullPayRatio >= 0.8 && annualSpend >= 30000`), checked when the
  * configuration is validated: a bad expression is refused with its position.
  */
-export const SegmentRuleSchema = z
-  .object({
-    segment: SegmentName,
-    description: z.string().min(1).max(200),
-    when: z.array(ConditionSchema).optional(),
-    expression: z
-      .string()
-      .min(1)
-      .max(1000)
-      .superRefine((e, ctx) => {
-        const problem = checkExpression(e);
-        if (problem) ctx.addIssue({ code: 'custom', message: `invalid CEL: ${problem}` });
-      })
-      .optional(),
-  })
-  .strict()
-  .refine((r) => (r.when === undefined) !== (r.expression === undefined), {
-    message: 'give either when (conditions) or expression (CEL), not both',
-    path: ['expression'],
-  });
+export const SegmentRuleSchema = lazy(() =>
+  z
+    .object({
+      segment: SegmentName,
+      description: z.string().min(1).max(200),
+      when: z.array(ConditionSchema).optional(),
+      expression: z
+        .string()
+        .min(1)
+        .max(1000)
+        .superRefine((e, ctx) => {
+          const problem = checkExpression(e);
+          if (problem) ctx.addIssue({ code: 'custom', message: `invalid CEL: ${problem}` });
+        })
+        .optional(),
+    })
+    .strict()
+    .refine((r) => (r.when === undefined) !== (r.expression === undefined), {
+      message: 'give either when (conditions) or expression (CEL), not both',
+      path: ['expression'],
+    }),
+);
 export type SegmentRule = z.infer<typeof SegmentRuleSchema>;
 
 /** Ordered rules: the first whose conditions all hold names the segment; `fallback` otherwise. */
-export const SegmentTableSchema = z
-  .object({ rules: z.array(SegmentRuleSchema), fallback: SegmentName })
-  .strict();
+export const SegmentTableSchema = lazy(() =>
+  z.object({ rules: z.array(SegmentRuleSchema), fallback: SegmentName }).strict(),
+);
 export type SegmentTable = z.infer<typeof SegmentTableSchema>;
 
 /** Per account and offer: no repeat within N days of a decline, at most M presentations. */
-export const ContactPolicySchema = z
-  .object({
-    suppressDaysAfterDecline: z.number().int().min(0).max(3650),
-    maxPresentations: z.number().int().min(1).max(1000),
-  })
-  .strict();
+export const ContactPolicySchema = lazy(() =>
+  z
+    .object({
+      suppressDaysAfterDecline: z.number().int().min(0).max(3650),
+      maxPresentations: z.number().int().min(1).max(1000),
+    })
+    .strict(),
+);
 
-export const OfferSchema = z
-  .object({
-    offerId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be lower-kebab-case, 3 to 48 characters'),
-    kind: z.enum(['RETENTION', 'CROSS_SELL']),
-    type: z.enum(OFFER_TYPES),
-    title: z.string().min(1).max(100),
-    /** Call types the offer applies to. */
-    callTypes: z.array(CallTypeSchema).min(1),
-    /** Eligible segments; absent means every segment. */
-    customerSegments: z.array(SegmentName).min(1).optional(),
-    cardSegments: z.array(SegmentName).min(1).optional(),
-    /** Suitability: all must hold (ability to pay, usage that calls for the product, ...). */
-    conditions: z.array(ConditionSchema),
-    /** Cross-sell: the product it sells, never offered to a holder of it. */
-    product: HeldProductSchema.optional(),
-    /** Issuer's cost if accepted: fixed + shares of the account's own figures. */
-    cost: z
-      .object({
-        fixed: NonNegMoneySchema,
-        annualFeeShare: StoredNumberSchema.min(0).max(1),
-        interestShare: StoredNumberSchema.min(0).max(1),
-        spendShare: StoredNumberSchema.min(0).max(0.1),
-      })
-      .strict(),
-    /** Prior probability that the customer accepts, before segment and call-type adjustment. */
-    acceptProbability: StoredNumberSchema.gt(0).lt(1),
-    /** Cross-sell: the new product's expected annual margin for the issuer. */
-    annualMargin: NonNegMoneySchema.optional(),
-    /** Who may grant it: any agent (the default), a retention specialist, or a supervisor. */
-    authority: z.enum(['AGENT', 'SPECIALIST', 'SUPERVISOR']).optional(),
-    /** Validity window (UTC dates, inclusive); absent ends mean open. */
-    validFrom: z.iso.date().optional(),
-    validUntil: z.iso.date().optional(),
-    /** Contact policy for this offer (overrides the configuration's default). */
-    contactPolicy: ContactPolicySchema.optional(),
-    /** Budget cap per period (UTC day or month): accepts and/or money; never exceeded, even under concurrency. */
-    budget: z
-      .object({
-        period: z.enum(['DAY', 'MONTH']),
-        maxAccepts: z.number().int().positive().optional(),
-        maxCost: NonNegMoneySchema.positive().optional(),
-      })
-      .strict()
-      .refine((b) => b.maxAccepts !== undefined || b.maxCost !== undefined, {
-        message: 'give maxAccepts or maxCost (or both)',
-      })
-      .optional(),
-    scripts: z
-      .object({
-        voice: z.string().min(1).max(600),
-        chat: z.string().min(1).max(600),
-        agent: z.string().min(1).max(600),
-      })
-      .strict(),
-  })
-  .strict()
-  .refine((o) => o.kind === 'RETENTION' || (o.product !== undefined && o.annualMargin !== undefined), {
-    message: 'a CROSS_SELL offer needs product and annualMargin',
-    path: ['product'],
-  })
-  .refine((o) => !o.validFrom || !o.validUntil || o.validFrom <= o.validUntil, {
-    message: 'validUntil is before validFrom',
-    path: ['validUntil'],
-  });
+export const OfferSchema = lazy(() =>
+  z
+    .object({
+      offerId: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be lower-kebab-case, 3 to 48 characters'),
+      kind: z.enum(['RETENTION', 'CROSS_SELL']),
+      type: z.enum(OFFER_TYPES),
+      title: z.string().min(1).max(100),
+      /** Call types the offer applies to. */
+      callTypes: z.array(CallTypeSchema).min(1),
+      /** Eligible segments; absent means every segment. */
+      customerSegments: z.array(SegmentName).min(1).optional(),
+      cardSegments: z.array(SegmentName).min(1).optional(),
+      /** Suitability: all must hold (ability to pay, usage that calls for the product, ...). */
+      conditions: z.array(ConditionSchema),
+      /** Cross-sell: the product it sells, never offered to a holder of it. */
+      product: HeldProductSchema.optional(),
+      /** Issuer's cost if accepted: fixed + shares of the account's own figures. */
+      cost: z
+        .object({
+          fixed: NonNegMoneySchema,
+          annualFeeShare: StoredNumberSchema.min(0).max(1),
+          interestShare: StoredNumberSchema.min(0).max(1),
+          spendShare: StoredNumberSchema.min(0).max(0.1),
+        })
+        .strict(),
+      /** Prior probability that the customer accepts, before segment and call-type adjustment. */
+      acceptProbability: StoredNumberSchema.gt(0).lt(1),
+      /** Cross-sell: the new product's expected annual margin for the issuer. */
+      annualMargin: NonNegMoneySchema.optional(),
+      /** Who may grant it: any agent (the default), a retention specialist, or a supervisor. */
+      authority: z.enum(['AGENT', 'SPECIALIST', 'SUPERVISOR']).optional(),
+      /** Validity window (UTC dates, inclusive); absent ends mean open. */
+      validFrom: z.iso.date().optional(),
+      validUntil: z.iso.date().optional(),
+      /** Contact policy for this offer (overrides the configuration's default). */
+      contactPolicy: ContactPolicySchema.optional(),
+      /** Budget cap per period (UTC day or month): accepts and/or money; never exceeded, even under concurrency. */
+      budget: z
+        .object({
+          period: z.enum(['DAY', 'MONTH']),
+          maxAccepts: z.number().int().positive().optional(),
+          maxCost: NonNegMoneySchema.positive().optional(),
+        })
+        .strict()
+        .refine((b) => b.maxAccepts !== undefined || b.maxCost !== undefined, {
+          message: 'give maxAccepts or maxCost (or both)',
+        })
+        .optional(),
+      scripts: z
+        .object({
+          voice: z.string().min(1).max(600),
+          chat: z.string().min(1).max(600),
+          agent: z.string().min(1).max(600),
+        })
+        .strict(),
+    })
+    .strict()
+    .refine((o) => o.kind === 'RETENTION' || (o.product !== undefined && o.annualMargin !== undefined), {
+      message: 'a CROSS_SELL offer needs product and annualMargin',
+      path: ['product'],
+    })
+    .refine((o) => !o.validFrom || !o.validUntil || o.validFrom <= o.validUntil, {
+      message: 'validUntil is before validFrom',
+      path: ['validUntil'],
+    }),
+);
 export type Offer = z.infer<typeof OfferSchema>;
 
 /** Routing: ordered rules, the first that matches decides queue, priority and whether the call continues. */
-export const RoutingRuleSchema = z
-  .object({
-    id: z.string().min(1).max(60),
-    reason: z.string().min(1).max(200),
-    when: z
-      .object({
-        identified: z.boolean().optional(),
-        verification: z.array(z.enum(VERIFICATION_STATES)).min(1).optional(),
-        callTypes: z.array(CallTypeSchema).min(1).optional(),
-        customerSegments: z.array(SegmentName).min(1).optional(),
-        /** Matches when any of these flags is set. */
-        anyFlag: z
-          .array(z.enum(['fraudHold', 'collections', 'bankruptcy', 'deceased', 'closed']))
-          .min(1)
-          .optional(),
-        /** Matches when annual profit is at least this. */
-        minAnnualProfit: MoneySchema.optional(),
-      })
-      .strict(),
-    queue: QueueSchema,
-    priority: z.number().int().min(1).max(5),
-    /** CONTINUE keeps the call in the retention flow; the others end it at that stage. */
-    stage: z.enum(['CONTINUE', 'ROUTED', 'LOCKED', 'UNIDENTIFIED']),
-  })
-  .strict();
+export const RoutingRuleSchema = lazy(() =>
+  z
+    .object({
+      id: z.string().min(1).max(60),
+      reason: z.string().min(1).max(200),
+      when: z
+        .object({
+          identified: z.boolean().optional(),
+          verification: z.array(z.enum(VERIFICATION_STATES)).min(1).optional(),
+          callTypes: z.array(CallTypeSchema).min(1).optional(),
+          customerSegments: z.array(SegmentName).min(1).optional(),
+          /** Matches when any of these flags is set. */
+          anyFlag: z
+            .array(z.enum(['fraudHold', 'collections', 'bankruptcy', 'deceased', 'closed']))
+            .min(1)
+            .optional(),
+          /** Matches when annual profit is at least this. */
+          minAnnualProfit: MoneySchema.optional(),
+        })
+        .strict(),
+      queue: QueueSchema,
+      priority: z.number().int().min(1).max(5),
+      /** CONTINUE keeps the call in the retention flow; the others end it at that stage. */
+      stage: z.enum(['CONTINUE', 'ROUTED', 'LOCKED', 'UNIDENTIFIED']),
+    })
+    .strict(),
+);
 export type RoutingRule = z.infer<typeof RoutingRuleSchema>;
 
-export const CallTypePolicySchema = z
-  .object({
-    /** The customer asked to close: a decline of everything ends in a recorded closure request. */
-    closing: z.boolean(),
-    /** Whether any offer may be made at all (never for fraud, lost or stolen cards). */
-    salesAllowed: z.boolean(),
-    /** Share of the customer's value at stake if nothing is done. */
-    churnRisk: StoredNumberSchema.min(0).max(1),
-  })
-  .strict();
+export const CallTypePolicySchema = lazy(() =>
+  z
+    .object({
+      /** The customer asked to close: a decline of everything ends in a recorded closure request. */
+      closing: z.boolean(),
+      /** Whether any offer may be made at all (never for fraud, lost or stolen cards). */
+      salesAllowed: z.boolean(),
+      /** Share of the customer's value at stake if nothing is done. */
+      churnRisk: StoredNumberSchema.min(0).max(1),
+    })
+    .strict(),
+);
 
-export const RateLimitSchema = z
-  .object({
-    max: z.number().int().min(1).max(100_000),
-    windowSeconds: z.number().int().min(10).max(86_400),
-  })
-  .strict();
+export const RateLimitSchema = lazy(() =>
+  z
+    .object({
+      max: z.number().int().min(1).max(100_000),
+      windowSeconds: z.number().int().min(10).max(86_400),
+    })
+    .strict(),
+);
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 
-export const DecisionConfigSchema = z
-  .object({
-    version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/),
-    customerSegments: SegmentTableSchema,
-    cardSegments: SegmentTableSchema,
-    callTypes: z.record(CallTypeSchema, CallTypePolicySchema),
-    routing: z.array(RoutingRuleSchema).min(1),
-    verification: z
-      .object({
-        requiredFactors: z.number().int().min(1).max(5),
-        maxFailures: z.number().int().min(1).max(10),
-        lockMinutes: z.number().int().min(1).max(1440),
-      })
-      .strict(),
-    /** Requests counted per window (defaults in shared/domain/rate-limits.ts when absent). */
-    rateLimits: z
-      .object({
-        startsPerPhone: RateLimitSchema,
-        startsPerAccount: RateLimitSchema,
-        verificationsPerAccount: RateLimitSchema,
-      })
-      .strict()
-      .optional(),
-    value: z
-      .object({
-        /** Loss given default, as a share of exposure. */
-        lossGivenDefault: StoredNumberSchema.min(0).max(1),
-        horizonYears: z.number().int().min(1).max(10),
-        discountRate: StoredNumberSchema.min(0).max(0.5),
-        /** Yearly probability that a kept customer stays. */
-        retentionRate: StoredNumberSchema.min(0).max(1),
-        /** Servicing cost of one contact (added to the customer's cost for each in the last 12 months). */
-        contactCost: StoredNumberSchema.min(0).max(1000).optional(),
-      })
-      .strict(),
-    limits: z
-      .object({
-        /** Retention offers presented at once, and at most in one contact. */
-        offersPerTurn: z.number().int().min(1).max(5),
-        maxRetentionOffers: z.number().int().min(1).max(10),
-        maxCrossSellOffers: z.number().int().min(0).max(5),
-      })
-      .strict(),
-    offers: z.array(OfferSchema),
-    /** Default contact policy per account and offer: no repeat soon after a decline, no endless repeats. */
-    contactPolicy: ContactPolicySchema.optional(),
-    /** Learning acceptance from answers (absent: the defaults of shared/domain/learning.ts). */
-    learning: z
-      .object({
-        /** How many observations the catalog's prior is worth. */
-        priorStrength: StoredNumberSchema.positive().max(10_000),
-        /** Share of decisions that sample the posterior (Thompson) instead of using its mean. */
-        explorationShare: StoredNumberSchema.min(0).max(0.5),
-        /** Share of accounts, sticky, decided on the catalog priors only (the control group). */
-        controlShare: StoredNumberSchema.min(0).max(0.5),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .superRefine((cfg, ctx) => {
-    const seen = new Set<string>();
-    cfg.offers.forEach((o, i) => {
-      if (seen.has(o.offerId))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['offers', i, 'offerId'],
-          message: `duplicate offerId ${o.offerId}`,
-        });
-      seen.add(o.offerId);
-    });
-  });
+export const DecisionConfigSchema = lazy(() =>
+  z
+    .object({
+      version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/),
+      customerSegments: SegmentTableSchema,
+      cardSegments: SegmentTableSchema,
+      callTypes: z.record(CallTypeSchema, CallTypePolicySchema),
+      routing: z.array(RoutingRuleSchema).min(1),
+      verification: z
+        .object({
+          requiredFactors: z.number().int().min(1).max(5),
+          maxFailures: z.number().int().min(1).max(10),
+          lockMinutes: z.number().int().min(1).max(1440),
+        })
+        .strict(),
+      /** Requests counted per window (defaults in shared/domain/rate-limits.ts when absent). */
+      rateLimits: z
+        .object({
+          startsPerPhone: RateLimitSchema,
+          startsPerAccount: RateLimitSchema,
+          verificationsPerAccount: RateLimitSchema,
+        })
+        .strict()
+        .optional(),
+      value: z
+        .object({
+          /** Loss given default, as a share of exposure. */
+          lossGivenDefault: StoredNumberSchema.min(0).max(1),
+          horizonYears: z.number().int().min(1).max(10),
+          discountRate: StoredNumberSchema.min(0).max(0.5),
+          /** Yearly probability that a kept customer stays. */
+          retentionRate: StoredNumberSchema.min(0).max(1),
+          /** Servicing cost of one contact (added to the customer's cost for each in the last 12 months). */
+          contactCost: StoredNumberSchema.min(0).max(1000).optional(),
+        })
+        .strict(),
+      limits: z
+        .object({
+          /** Retention offers presented at once, and at most in one contact. */
+          offersPerTurn: z.number().int().min(1).max(5),
+          maxRetentionOffers: z.number().int().min(1).max(10),
+          maxCrossSellOffers: z.number().int().min(0).max(5),
+        })
+        .strict(),
+      offers: z.array(OfferSchema),
+      /** Default contact policy per account and offer: no repeat soon after a decline, no endless repeats. */
+      contactPolicy: ContactPolicySchema.optional(),
+      /** Learning acceptance from answers (absent: the defaults of shared/domain/learning.ts). */
+      learning: z
+        .object({
+          /** How many observations the catalog's prior is worth. */
+          priorStrength: StoredNumberSchema.positive().max(10_000),
+          /** Share of decisions that sample the posterior (Thompson) instead of using its mean. */
+          explorationShare: StoredNumberSchema.min(0).max(0.5),
+          /** Share of accounts, sticky, decided on the catalog priors only (the control group). */
+          controlShare: StoredNumberSchema.min(0).max(0.5),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .superRefine((cfg, ctx) => {
+      const seen = new Set<string>();
+      cfg.offers.forEach((o, i) => {
+        if (seen.has(o.offerId))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['offers', i, 'offerId'],
+            message: `duplicate offerId ${o.offerId}`,
+          });
+        seen.add(o.offerId);
+      });
+    }),
+);
 export type DecisionConfig = z.infer<typeof DecisionConfigSchema>;

@@ -10,178 +10,193 @@ import {
 import { CallTypeSchema, QueueSchema, StageSchema } from './enums';
 import { NUMERIC_FACTS, type NumericFact } from './facts';
 import { ActedBySchema, AuthoritySchema } from './identity';
+import { lazy } from './lazy';
 
-export const ChannelSchema = z.enum(['voice', 'chat', 'agent']);
+export const ChannelSchema = lazy(() => z.enum(['voice', 'chat', 'agent']));
 export type Channel = z.infer<typeof ChannelSchema>;
 
 /** What a decision knows of an account: figures only, no identity, no secrets. */
-export const FactsSchema = z
-  .object({
-    ...(Object.fromEntries(NUMERIC_FACTS.map((f) => [f, z.number()])) as Record<NumericFact, z.ZodNumber>),
-    cardFamily: CardFamilySchema,
-    productsHeld: z.array(HeldProductSchema),
-    /** Marks set by other systems (see AccountSchema.tags). */
-    tags: z.array(z.string()).optional(),
-  })
-  .strict();
+export const FactsSchema = lazy(() =>
+  z
+    .object({
+      ...(Object.fromEntries(NUMERIC_FACTS.map((f) => [f, z.number()])) as Record<NumericFact, z.ZodNumber>),
+      cardFamily: CardFamilySchema,
+      productsHeld: z.array(HeldProductSchema),
+      /** Marks set by other systems (see AccountSchema.tags). */
+      tags: z.array(z.string()).optional(),
+    })
+    .strict(),
+);
 export type Facts = z.infer<typeof FactsSchema>;
 
-export const RouteSchema = z
-  .object({
-    queue: QueueSchema,
-    priority: z.number().int(),
-    reasons: z.array(z.string()),
-    ruleId: z.string(),
-  })
-  .strict();
+export const RouteSchema = lazy(() =>
+  z
+    .object({
+      queue: QueueSchema,
+      priority: z.number().int(),
+      reasons: z.array(z.string()),
+      ruleId: z.string(),
+    })
+    .strict(),
+);
 export type Route = z.infer<typeof RouteSchema>;
 
-export const EconomicsSchema = z
-  .object({
-    cost: z.number(),
-    customerValue: z.number(),
-    acceptProbability: z.number(),
-    expectedNetValue: z.number(),
-  })
-  .strict();
+export const EconomicsSchema = lazy(() =>
+  z
+    .object({
+      cost: z.number(),
+      customerValue: z.number(),
+      acceptProbability: z.number(),
+      expectedNetValue: z.number(),
+    })
+    .strict(),
+);
 export type Economics = z.infer<typeof EconomicsSchema>;
 
-export const OfferResponseSchema = z.enum(['ACCEPTED', 'DECLINED']);
+export const OfferResponseSchema = lazy(() => z.enum(['ACCEPTED', 'DECLINED']));
 export type OfferResponse = z.infer<typeof OfferResponseSchema>;
 
 export const OUTCOMES = ['SAVED', 'RESOLVED', 'CROSS_SOLD', 'CLOSURE_REQUESTED', 'NOT_RESOLVED'] as const;
-export const OutcomeSchema = z.enum(OUTCOMES);
+export const OutcomeSchema = lazy(() => z.enum(OUTCOMES));
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
-export const PresentedOfferSchema = z
-  .object({
-    offerId: z.string(),
-    kind: z.enum(['RETENTION', 'CROSS_SELL']),
-    title: z.string(),
-    scripts: z.object({ voice: z.string(), chat: z.string(), agent: z.string() }).strict(),
-    reasons: z.array(z.string()),
-    economics: EconomicsSchema,
-    authority: AuthoritySchema.optional(),
-    presentedAt: IsoDateTimeSchema,
-    response: OfferResponseSchema.optional(),
-  })
-  .strict();
+export const PresentedOfferSchema = lazy(() =>
+  z
+    .object({
+      offerId: z.string(),
+      kind: z.enum(['RETENTION', 'CROSS_SELL']),
+      title: z.string(),
+      scripts: z.object({ voice: z.string(), chat: z.string(), agent: z.string() }).strict(),
+      reasons: z.array(z.string()),
+      economics: EconomicsSchema,
+      authority: AuthoritySchema.optional(),
+      presentedAt: IsoDateTimeSchema,
+      response: OfferResponseSchema.optional(),
+    })
+    .strict(),
+);
 export type PresentedOffer = z.infer<typeof PresentedOfferSchema>;
 
-export const AnswerSchema = z
-  .object({
-    offerId: z.string(),
-    response: OfferResponseSchema,
-    at: IsoDateTimeSchema,
-    idempotencyKey: z.string().optional(),
-    /** The desk person who took the answer; absent when the customer answered a self-service channel. */
-    by: ActedBySchema.optional(),
-    /** What the answer produced, returned again for a repeated identical answer. */
-    result: z
-      .object({ stage: StageSchema, outcome: OutcomeSchema.optional(), offerIds: z.array(z.string()) })
-      .strict(),
-  })
-  .strict();
+export const AnswerSchema = lazy(() =>
+  z
+    .object({
+      offerId: z.string(),
+      response: OfferResponseSchema,
+      at: IsoDateTimeSchema,
+      idempotencyKey: z.string().optional(),
+      /** The desk person who took the answer; absent when the customer answered a self-service channel. */
+      by: ActedBySchema.optional(),
+      /** What the answer produced, returned again for a repeated identical answer. */
+      result: z
+        .object({ stage: StageSchema, outcome: OutcomeSchema.optional(), offerIds: z.array(z.string()) })
+        .strict(),
+    })
+    .strict(),
+);
 export type Answer = z.infer<typeof AnswerSchema>;
 
-export const ContactSchema = z
-  .object({
-    contactId: z.string(),
-    version: z.number().int().nonnegative(),
-    channel: ChannelSchema,
-    callType: CallTypeSchema,
-    externalContactId: z.string().optional(),
-    /** Keyed fingerprint of who started it (channel, caller, account, reason): binds a retried start. */
-    startedBy: z
-      .string()
-      .regex(/^[0-9a-f]{32}$/)
-      .optional(),
-    createdAt: IsoDateTimeSchema,
-    updatedAt: IsoDateTimeSchema,
-    accountId: z.string().optional(),
-    facts: FactsSchema.optional(),
-    segment: z
-      .object({ customer: z.string(), card: z.string(), reasons: z.array(z.string()) })
-      .strict()
-      .optional(),
-    stage: StageSchema,
-    route: RouteSchema,
-    verification: z
-      .object({
-        status: z.enum(['PENDING', 'VERIFIED', 'LOCKED']),
-        attemptsLeft: z.number().int().nonnegative(),
-        callerMatched: z.boolean(),
-        lockedUntil: IsoDateTimeSchema.optional(),
-        lastResult: z.enum(['VERIFIED', 'WRONG_FACTORS', 'MORE_FACTORS_NEEDED', 'LOCKED']).optional(),
-        /** Idempotency key of the last attempt: its retry is answered from the contact, not counted again. */
-        lastAttemptKey: z.string().optional(),
-      })
-      .strict(),
-    offers: z.array(PresentedOfferSchema),
-    /** Offer ids on the table now (presented, not answered). */
-    current: z.array(z.string()),
-    answers: z.array(AnswerSchema),
-    outcome: OutcomeSchema.optional(),
-    history: z.array(z.object({ stage: StageSchema, at: IsoDateTimeSchema }).strict()),
-    configVersion: z.string(),
-    /** Learning group of the account: decided on learned acceptance, or on priors only (control). */
-    policy: z.enum(['LEARNING', 'CONTROL']).optional(),
-    /** Offer-log events written so far; the next event's sequence number. */
-    logSeq: z.number().int().nonnegative(),
-    /**
-     * The desk person who holds a voice or chat contact (picked up on the desktop). Set by the pickup
-     * (contact binding); while it is set, the contact is not self-service: every offer may be presented.
-     */
-    agent: z.strictObject({ sub: z.string(), username: z.string(), since: IsoDateTimeSchema }).optional(),
-    /**
-     * Set when a self-service channel handed the contact to a person because the offers left for the
-     * customer need more authority than the channel has (never presented by the channel).
-     */
-    handover: z
-      .strictObject({ authority: AuthoritySchema, offerIds: z.array(z.string()), at: IsoDateTimeSchema })
-      .optional(),
-    /**
-     * What the verification turns need of the account, copied by the start (so a later turn reads the
-     * contact alone): the salted hashes, the attempt counters and flags as they were, and the record's
-     * `asOf`. The account's write is conditional on them, so a stale copy fails safe. Dropped once
-     * verification ends; never returned by a run.
-     */
-    account: z
-      .strictObject({
-        verification: VerificationSecretsSchema,
-        flags: AccountFlagsSchema,
-        asOf: IsoDateTimeSchema.optional(),
-      })
-      .optional(),
-    /** The account's offer history (contact policy) as it stood at the start. */
-    offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
-    /** Answers learned for the contact's segment and call type, by offer, as they stood at the start. */
-    learned: z
-      .record(z.string(), z.strictObject({ accepts: z.number().int(), declines: z.number().int() }))
-      .optional(),
-  })
-  .strict();
+export const ContactSchema = lazy(() =>
+  z
+    .object({
+      contactId: z.string(),
+      version: z.number().int().nonnegative(),
+      channel: ChannelSchema,
+      callType: CallTypeSchema,
+      externalContactId: z.string().optional(),
+      /** Keyed fingerprint of who started it (channel, caller, account, reason): binds a retried start. */
+      startedBy: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/)
+        .optional(),
+      createdAt: IsoDateTimeSchema,
+      updatedAt: IsoDateTimeSchema,
+      accountId: z.string().optional(),
+      facts: FactsSchema.optional(),
+      segment: z
+        .object({ customer: z.string(), card: z.string(), reasons: z.array(z.string()) })
+        .strict()
+        .optional(),
+      stage: StageSchema,
+      route: RouteSchema,
+      verification: z
+        .object({
+          status: z.enum(['PENDING', 'VERIFIED', 'LOCKED']),
+          attemptsLeft: z.number().int().nonnegative(),
+          callerMatched: z.boolean(),
+          lockedUntil: IsoDateTimeSchema.optional(),
+          lastResult: z.enum(['VERIFIED', 'WRONG_FACTORS', 'MORE_FACTORS_NEEDED', 'LOCKED']).optional(),
+          /** Idempotency key of the last attempt: its retry is answered from the contact, not counted again. */
+          lastAttemptKey: z.string().optional(),
+        })
+        .strict(),
+      offers: z.array(PresentedOfferSchema),
+      /** Offer ids on the table now (presented, not answered). */
+      current: z.array(z.string()),
+      answers: z.array(AnswerSchema),
+      outcome: OutcomeSchema.optional(),
+      history: z.array(z.object({ stage: StageSchema, at: IsoDateTimeSchema }).strict()),
+      configVersion: z.string(),
+      /** Learning group of the account: decided on learned acceptance, or on priors only (control). */
+      policy: z.enum(['LEARNING', 'CONTROL']).optional(),
+      /** Offer-log events written so far; the next event's sequence number. */
+      logSeq: z.number().int().nonnegative(),
+      /**
+       * The desk person who holds a voice or chat contact (picked up on the desktop). Set by the pickup
+       * (contact binding); while it is set, the contact is not self-service: every offer may be presented.
+       */
+      agent: z.strictObject({ sub: z.string(), username: z.string(), since: IsoDateTimeSchema }).optional(),
+      /**
+       * Set when a self-service channel handed the contact to a person because the offers left for the
+       * customer need more authority than the channel has (never presented by the channel).
+       */
+      handover: z
+        .strictObject({ authority: AuthoritySchema, offerIds: z.array(z.string()), at: IsoDateTimeSchema })
+        .optional(),
+      /**
+       * What the verification turns need of the account, copied by the start (so a later turn reads the
+       * contact alone): the salted hashes, the attempt counters and flags as they were, and the record's
+       * `asOf`. The account's write is conditional on them, so a stale copy fails safe. Dropped once
+       * verification ends; never returned by a run.
+       */
+      account: z
+        .strictObject({
+          verification: VerificationSecretsSchema,
+          flags: AccountFlagsSchema,
+          asOf: IsoDateTimeSchema.optional(),
+        })
+        .optional(),
+      /** The account's offer history (contact policy) as it stood at the start. */
+      offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
+      /** Answers learned for the contact's segment and call type, by offer, as they stood at the start. */
+      learned: z
+        .record(z.string(), z.strictObject({ accepts: z.number().int(), declines: z.number().int() }))
+        .optional(),
+    })
+    .strict(),
+);
 export type Contact = z.infer<typeof ContactSchema>;
 
-export const OfferLogEventSchema = z
-  .object({
-    contactId: z.string(),
-    seq: z.number().int().nonnegative(),
-    at: IsoDateTimeSchema,
-    event: z.enum(['PRESENTED', 'ACCEPTED', 'DECLINED', 'CLOSURE_REQUESTED', 'CONTACT_CLOSED']),
-    accountId: z.string(),
-    callType: CallTypeSchema,
-    channel: ChannelSchema,
-    stage: StageSchema,
-    offerId: z.string().optional(),
-    kind: z.enum(['RETENTION', 'CROSS_SELL']).optional(),
-    economics: EconomicsSchema.optional(),
-    customerSegment: z.string().optional(),
-    cardSegment: z.string().optional(),
-    configVersion: z.string(),
-    policy: z.enum(['LEARNING', 'CONTROL']).optional(),
-    /** ACCEPTED and DECLINED: the desk person who took the answer (absent: self-service). */
-    by: ActedBySchema.optional(),
-  })
-  .strict();
+export const OfferLogEventSchema = lazy(() =>
+  z
+    .object({
+      contactId: z.string(),
+      seq: z.number().int().nonnegative(),
+      at: IsoDateTimeSchema,
+      event: z.enum(['PRESENTED', 'ACCEPTED', 'DECLINED', 'CLOSURE_REQUESTED', 'CONTACT_CLOSED']),
+      accountId: z.string(),
+      callType: CallTypeSchema,
+      channel: ChannelSchema,
+      stage: StageSchema,
+      offerId: z.string().optional(),
+      kind: z.enum(['RETENTION', 'CROSS_SELL']).optional(),
+      economics: EconomicsSchema.optional(),
+      customerSegment: z.string().optional(),
+      cardSegment: z.string().optional(),
+      configVersion: z.string(),
+      policy: z.enum(['LEARNING', 'CONTROL']).optional(),
+      /** ACCEPTED and DECLINED: the desk person who took the answer (absent: self-service). */
+      by: ActedBySchema.optional(),
+    })
+    .strict(),
+);
 export type OfferLogEvent = z.infer<typeof OfferLogEventSchema>;

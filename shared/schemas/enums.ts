@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazy } from './lazy';
 
 /**
  * The closed vocabularies of the contract: call types, queues, stages, offer types, verification
@@ -17,7 +18,7 @@ export const CALL_TYPES = [
   'BILLING_DISPUTE',
   'GENERAL_INQUIRY',
 ] as const;
-export const CallTypeSchema = z.enum(CALL_TYPES);
+export const CallTypeSchema = lazy(() => z.enum(CALL_TYPES));
 export type CallType = z.infer<typeof CallTypeSchema>;
 
 export const QUEUES = [
@@ -28,7 +29,7 @@ export const QUEUES = [
   'SECURITY',
   'GENERAL_SERVICE',
 ] as const;
-export const QueueSchema = z.enum(QUEUES);
+export const QueueSchema = lazy(() => z.enum(QUEUES));
 export type Queue = z.infer<typeof QueueSchema>;
 
 export const OFFER_TYPES = [
@@ -54,7 +55,7 @@ export const STAGES = [
   'LOCKED',
   'ROUTED',
 ] as const;
-export const StageSchema = z.enum(STAGES);
+export const StageSchema = lazy(() => z.enum(STAGES));
 export type Stage = z.infer<typeof StageSchema>;
 
 export const VERIFICATION_STATES = ['PENDING', 'VERIFIED', 'LOCKED'] as const;

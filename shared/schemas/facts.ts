@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazy } from './lazy';
 
 /** The facts a decision may read: numbers, one string, one list. Computed from the account. */
 export const NUMERIC_FACTS = [
@@ -28,4 +29,4 @@ export const NUMERIC_FACTS = [
   'onlineShare',
 ] as const;
 export type NumericFact = (typeof NUMERIC_FACTS)[number];
-export const NumericFactSchema = z.enum(NUMERIC_FACTS);
+export const NumericFactSchema = lazy(() => z.enum(NUMERIC_FACTS));

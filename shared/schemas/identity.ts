@@ -1,8 +1,9 @@
 import * as z from 'zod';
+import { lazy } from './lazy';
 
 /** The roles of the desk: Cognito groups of the same names, the `cognito:groups` claim of a token. */
 export const ROLES = ['agent', 'specialist', 'supervisor', 'productOwner', 'ops'] as const;
-export const RoleSchema = z.enum(ROLES);
+export const RoleSchema = lazy(() => z.enum(ROLES));
 export type Role = z.infer<typeof RoleSchema>;
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
@@ -15,7 +16,7 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
 
 /** Who may grant an offer, in order: a specialist may do what an agent may, a supervisor what a specialist may. */
 export const AUTHORITIES = ['AGENT', 'SPECIALIST', 'SUPERVISOR'] as const;
-export const AuthoritySchema = z.enum(AUTHORITIES);
+export const AuthoritySchema = lazy(() => z.enum(AUTHORITIES));
 export type Authority = z.infer<typeof AuthoritySchema>;
 
 /**
@@ -23,44 +24,52 @@ export type Authority = z.infer<typeof AuthoritySchema>;
  * Gateway REST's Cognito authorizer flattens claims to strings) or "[a b]" (HTTP API's JWT authorizer).
  * Groups that are not desk roles are ignored (a pool may hold other groups).
  */
-const GroupsClaimSchema = z
-  .union([
-    z.array(z.string().max(128)).max(50),
-    z
-      .string()
-      .max(2000)
-      .transform((s) =>
-        s
-          .replace(/^\[|\]$/g, '')
-          .split(/[\s,]+/)
-          .filter(Boolean),
-      ),
-  ])
-  .transform((gs) => ROLES.filter((r) => gs.includes(r)));
+const GroupsClaimSchema = lazy(() =>
+  z
+    .union([
+      z.array(z.string().max(128)).max(50),
+      z
+        .string()
+        .max(2000)
+        .transform((s) =>
+          s
+            .replace(/^\[|\]$/g, '')
+            .split(/[\s,]+/)
+            .filter(Boolean),
+        ),
+    ])
+    .transform((gs) => ROLES.filter((r) => gs.includes(r))),
+);
 
-const Name = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\p{L}\p{M}\p{N}._@+-]+$/u, 'letters, digits and . _ @ + - only');
+const Name = lazy(() =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\p{L}\p{M}\p{N}._@+-]+$/u, 'letters, digits and . _ @ + - only'),
+);
 
 /** The authorizer's claims (ID token): who is calling and in which roles. Other claims are ignored. */
-export const ClaimsSchema = z
-  .object({
-    sub: Name,
-    'cognito:username': Name,
-    'cognito:groups': GroupsClaimSchema.optional(),
-  })
-  .transform((c) => ({ sub: c.sub, username: c['cognito:username'], roles: c['cognito:groups'] ?? [] }));
+export const ClaimsSchema = lazy(() =>
+  z
+    .object({
+      sub: Name,
+      'cognito:username': Name,
+      'cognito:groups': GroupsClaimSchema.optional(),
+    })
+    .transform((c) => ({ sub: c.sub, username: c['cognito:username'], roles: c['cognito:groups'] ?? [] })),
+);
 
 /** A person of the desk acting on a turn: what the contact and the offer log record of them. */
-export const ActorSchema = z.strictObject({
-  sub: Name,
-  username: Name,
-  roles: z.array(RoleSchema).max(ROLES.length),
-});
+export const ActorSchema = lazy(() =>
+  z.strictObject({
+    sub: Name,
+    username: Name,
+    roles: z.array(RoleSchema).max(ROLES.length),
+  }),
+);
 export type Actor = z.infer<typeof ActorSchema>;
 
 /** Who did something, as stored: the Cognito subject and the username (not the person's name). */
-export const ActedBySchema = z.strictObject({ sub: z.string(), username: z.string() });
+export const ActedBySchema = lazy(() => z.strictObject({ sub: z.string(), username: z.string() }));
 export type ActedBy = z.infer<typeof ActedBySchema>;

@@ -14,6 +14,7 @@ import {
   StoredNumberSchema,
   TagSchema,
 } from './account';
+import { lazy } from './lazy';
 
 /**
  * The account record as the issuer's systems send it: one line of JSON Lines (or a CSV row whose
@@ -25,8 +26,8 @@ import {
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v.trim()) ? Number(v) : v), schema);
-const Money = num(MoneySchema);
-const NonNeg = num(NonNegMoneySchema);
+const Money = lazy(() => num(MoneySchema));
+const NonNeg = lazy(() => num(NonNegMoneySchema));
 
 /** A phone number as typed by people: spaces, dashes, dots and brackets are dropped; 10 digits are US. */
 export function normalisePhone(raw: string): string | undefined {
@@ -39,95 +40,105 @@ export function normalisePhone(raw: string): string | undefined {
       : digits;
   return E164Schema.safeParse(e164).success ? e164 : undefined;
 }
-const Phone = z.string().transform((v, ctx) => {
-  const p = normalisePhone(v);
-  if (!p) ctx.addIssue({ code: 'custom', message: 'not a phone number (E.164, or 10 US digits)' });
-  return p ?? v;
-});
+const Phone = lazy(() =>
+  z.string().transform((v, ctx) => {
+    const p = normalisePhone(v);
+    if (!p) ctx.addIssue({ code: 'custom', message: 'not a phone number (E.164, or 10 US digits)' });
+    return p ?? v;
+  }),
+);
 
 /** The card product; its figures may come as text too. */
-const ImportProductSchema = CardProductSchema.extend({
-  annualFee: NonNeg,
-  apr: num(FractionSchema),
-  rewardsRate: num(StoredNumberSchema.min(0).max(0.2)),
-});
-
-export const ImportRecordSchema = z.strictObject({
-  accountId: AccountIdSchema,
-  customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
-  /** Accepted for the issuer's convenience; never stored, never logged. */
-  name: z.string().max(200).optional(),
-  /** The first is the number the customer calls from (indexed for caller lookup). */
-  phones: z.array(Phone).min(1).max(5),
-  verification: z.strictObject({
-    last4: z.string().regex(/^\d{4}$/, 'must be 4 digits'),
-    zip: z.string().regex(/^\d{5}$/, 'must be 5 digits'),
-    dob: IsoDateSchema,
-    pin: z
-      .string()
-      .regex(/^\d{4,6}$/, 'must be 4 to 6 digits')
-      .optional(),
+const ImportProductSchema = lazy(() =>
+  CardProductSchema.extend({
+    annualFee: NonNeg,
+    apr: num(FractionSchema),
+    rewardsRate: num(StoredNumberSchema.min(0).max(0.2)),
   }),
-  product: ImportProductSchema,
-  openedOn: IsoDateSchema,
-  creditLimit: NonNeg,
-  balance: Money,
-  revolvingBalance: NonNeg,
-  monthlySpend: z.array(NonNeg).length(12),
-  spendByCategory: z.strictObject(
-    Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNeg])) as Record<
-      (typeof SPEND_CATEGORIES)[number],
-      typeof NonNeg
-    >,
-  ),
-  transactionsByCategory: z
-    .strictObject(
+);
+
+export const ImportRecordSchema = lazy(() =>
+  z.strictObject({
+    accountId: AccountIdSchema,
+    customerId: z.string().regex(/^[A-Za-z0-9-]{4,40}$/),
+    /** Accepted for the issuer's convenience; never stored, never logged. */
+    name: z.string().max(200).optional(),
+    /** The first is the number the customer calls from (indexed for caller lookup). */
+    phones: z.array(Phone).min(1).max(5),
+    verification: z.strictObject({
+      last4: z.string().regex(/^\d{4}$/, 'must be 4 digits'),
+      zip: z.string().regex(/^\d{5}$/, 'must be 5 digits'),
+      dob: IsoDateSchema,
+      pin: z
+        .string()
+        .regex(/^\d{4,6}$/, 'must be 4 to 6 digits')
+        .optional(),
+    }),
+    product: ImportProductSchema,
+    openedOn: IsoDateSchema,
+    creditLimit: NonNeg,
+    balance: Money,
+    revolvingBalance: NonNeg,
+    monthlySpend: z.array(NonNeg).length(12),
+    spendByCategory: z.strictObject(
       Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNeg])) as Record<
         (typeof SPEND_CATEGORIES)[number],
         typeof NonNeg
       >,
-    )
-    .optional(),
-  payments: z.array(PaymentStatusSchema).length(12),
-  revenue12m: z.strictObject({ interchange: NonNeg, interest: NonNeg, fees: NonNeg }),
-  cost12m: z.strictObject({ rewards: NonNeg, servicing: NonNeg }),
-  riskScore: num(FractionSchema),
-  flags: AccountFlagsSchema,
-  productsHeld: z.array(HeldProductSchema),
-  tags: z.array(TagSchema).optional(),
-  /** When the issuer's system produced this record: an older record never overwrites a newer one. */
-  asOf: z.iso.datetime({ offset: true }),
-});
+    ),
+    transactionsByCategory: z
+      .strictObject(
+        Object.fromEntries(SPEND_CATEGORIES.map((c) => [c, NonNeg])) as Record<
+          (typeof SPEND_CATEGORIES)[number],
+          typeof NonNeg
+        >,
+      )
+      .optional(),
+    payments: z.array(PaymentStatusSchema).length(12),
+    revenue12m: z.strictObject({ interchange: NonNeg, interest: NonNeg, fees: NonNeg }),
+    cost12m: z.strictObject({ rewards: NonNeg, servicing: NonNeg }),
+    riskScore: num(FractionSchema),
+    flags: AccountFlagsSchema,
+    productsHeld: z.array(HeldProductSchema),
+    tags: z.array(TagSchema).optional(),
+    /** When the issuer's system produced this record: an older record never overwrites a newer one. */
+    asOf: z.iso.datetime({ offset: true }),
+  }),
+);
 export type ImportRecord = z.infer<typeof ImportRecordSchema>;
 
 /** At most this many records in one import request (a request stays well under the API's body limit). */
 export const MAX_IMPORT_BATCH = 200;
 
-export const ImportBatchSchema = z.strictObject({
-  /** Raw records; each is validated on its own, so one bad record rejects only itself. */
-  records: z.array(z.unknown()).min(1).max(MAX_IMPORT_BATCH),
-  /** Line number of the first record in its file, for the reject report. */
-  firstLine: z.number().int().positive().optional(),
-});
+export const ImportBatchSchema = lazy(() =>
+  z.strictObject({
+    /** Raw records; each is validated on its own, so one bad record rejects only itself. */
+    records: z.array(z.unknown()).min(1).max(MAX_IMPORT_BATCH),
+    /** Line number of the first record in its file, for the reject report. */
+    firstLine: z.number().int().positive().optional(),
+  }),
+);
 
 /** A change to one account, applied at once so the next contact sees it (same `asOf` guard as imports). */
-const EventBase = {
+const eventBase = () => ({
   accountId: AccountIdSchema,
   /** When the issuer's system saw the change: an event older than the account is stale. */
   asOf: z.iso.datetime({ offset: true }),
-};
-export const AccountEventSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('PAYMENT_MISSED'), ...EventBase }),
-  z.strictObject({
-    type: z.literal('PAYMENT_MADE'),
-    ...EventBase,
-    status: z.enum(['FULL', 'PARTIAL', 'MINIMUM', 'LATE']),
-  }),
-  z.strictObject({ type: z.literal('CARD_LOST_OR_STOLEN'), ...EventBase }),
-  z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...EventBase }),
-  z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...EventBase }),
-  z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...EventBase, product: ImportProductSchema }),
-]);
+});
+export const AccountEventSchema = lazy(() =>
+  z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('PAYMENT_MISSED'), ...eventBase() }),
+    z.strictObject({
+      type: z.literal('PAYMENT_MADE'),
+      ...eventBase(),
+      status: z.enum(['FULL', 'PARTIAL', 'MINIMUM', 'LATE']),
+    }),
+    z.strictObject({ type: z.literal('CARD_LOST_OR_STOLEN'), ...eventBase() }),
+    z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...eventBase() }),
+    z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...eventBase() }),
+    z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...eventBase(), product: ImportProductSchema }),
+  ]),
+);
 export type AccountEvent = z.infer<typeof AccountEventSchema>;
 
-export const EventBatchSchema = z.strictObject({ events: z.array(z.unknown()).min(1).max(100) });
+export const EventBatchSchema = lazy(() => z.strictObject({ events: z.array(z.unknown()).min(1).max(100) }));
