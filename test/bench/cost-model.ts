@@ -953,7 +953,8 @@ export function bill(arch: Architecture, m: ContactMeasurement, prices: PriceTab
   const formats = [
     ...new Set(
       [...billedFns].map(
-        (e) => `${fnOf(e).logFormat}${fnOf(e).logFormat === 'JSON' ? ` at ${fnOf(e).systemLogLevel}` : ''}`,
+        (e) =>
+          `${fnOf(e).logFormat}${fnOf(e).logFormat === 'JSON' ? `, system level ${fnOf(e).systemLogLevel}` : ''}`,
       ),
     ),
   ].join('/');
@@ -963,7 +964,7 @@ export function bill(arch: Architecture, m: ContactMeasurement, prices: PriceTab
     unit: 'bytes',
     price: per(prices.logsStandard, GB, 'GB'),
     usdPerMillion: platUsd * M,
-    detail: `${invocations.length} invocations, ${formats} format (estimated from the format)`,
+    detail: `${invocations.length} invocations, format ${formats}${platBytes === 0 ? ': none written (they are INFO)' : ' (estimated from the format)'}`,
   });
   const ev = runs.map((r) => expressLogEvents(sm, r));
   const smBytes = ev.reduce((n, e) => n + e.bytes, 0);
@@ -1019,7 +1020,7 @@ export function bill(arch: Architecture, m: ContactMeasurement, prices: PriceTab
     price: per(prices.xrayTrace, M, 'million'),
     usdPerMillion: traces * prices.xrayTrace.usd * M,
     detail: traced
-      ? `${turns.length} traced requests × ${arch.xray.fixedRate}: ${arch.xray.rule}; its reservoir of ${arch.xray.reservoirPerSecond}/s is a fixed cost`
+      ? `${turns.length} traced requests × ${arch.xray.fixedRate}: ${arch.xray.rule}${arch.xray.reservoirPerSecond > 0 ? `; its reservoir of ${arch.xray.reservoirPerSecond}/s is a fixed cost` : ', no reservoir'}`
       : 'no tracing on this path',
   });
 
