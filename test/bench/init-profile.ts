@@ -14,10 +14,22 @@
  * --tree DIR (bundle the functions of another copy of the project, e.g. a scratch copy with a change
  * being tried; it needs a node_modules, a symlink to this one will do);
  * --source-maps (also times the deployed bundle with its source map and --enable-source-maps, as
- * NODE_OPTIONS sets on Lambda).
+ * NODE_OPTIONS sets on Lambda);
+ * --baseline DIR-or-REV (before/after only: each function's bundle KB, init and init + first call, from
+ * the baseline tree, or a git revision of this repository checked out into a scratch folder, beside
+ * the functions of --tree; the runs of the two alternate, so a shared machine's load falls on both).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +56,7 @@ const { values } = parseArgs({
     cpu: { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
     tree: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -181,11 +194,53 @@ function cpuByCause(file: string, runs: number): [string, number][] {
   return [...sums].map(([k, v]) => [k, v / total] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
-try {
+/**
+ * Before/after: `base` (a tree, or a git revision exported into `out`) against `tree`. Runs alternate
+ * (one fresh process of the baseline, one of the change, and so on), medians of `runs` each.
+ */
+async function compareWithBaseline(base: string) {
+  let baseTree = base;
+  if (!existsSync(join(base, 'functions'))) {
+    baseTree = mkdtempSync(join(out, 'baseline-'));
+    const tar = execFileSync('git', ['archive', '--format=tar', base], { cwd: ROOT, maxBuffer: 1 << 30 });
+    execFileSync('tar', ['-x', '-C', baseTree], { input: tar });
+    symlinkSync(join(ROOT, 'node_modules'), join(baseTree, 'node_modules'));
+  }
+  console.log(`\n## Before (${base}) and after (${tree}), runs alternating, median of ${runs} each`);
   console.log(
-    `# Cold start profile — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}, ${runs} fresh processes each`,
+    '| function | KB before | KB after | init ms before | init ms after | init + first call ms before | init + first call ms after |',
   );
-  console.log(`Deployed bundling: externals ${JSON.stringify(deployedExternals())}; functions of ${tree}.`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const sums = { before: [0, 0], after: [0, 0] };
+  for (const n of names) {
+    const b = await bundleEntry(functionEntry(n, baseTree), join(out, `${n}.before`));
+    const a = await bundleEntry(functionEntry(n, tree), join(out, `${n}.after`));
+    const init = { before: [] as number[], after: [] as number[] };
+    const whole = { before: [] as number[], after: [] as number[] };
+    for (let r = 0; r < runs; r++) {
+      init.before.push(...timeInit(b.file, 1));
+      init.after.push(...timeInit(a.file, 1));
+      const fb = timeFirstCall(b.file, n, 1, baseTree)[0]!;
+      const fa = timeFirstCall(a.file, n, 1, tree)[0]!;
+      whole.before.push(fb.init + fb.first);
+      whole.after.push(fa.init + fa.first);
+    }
+    sums.before[0]! += median(init.before);
+    sums.before[1]! += median(whole.before);
+    sums.after[0]! += median(init.after);
+    sums.after[1]! += median(whole.after);
+    console.log(
+      `| ${n} | ${kb(b.bytes)} | ${kb(a.bytes)} | ${ms(init.before)} | ${ms(init.after)} | ${ms(whole.before)} | ${ms(whole.after)} |`,
+    );
+  }
+  const f = (x: number) => x.toFixed(1);
+  console.log(
+    `| (sum) | | | ${f(sums.before[0]!)} | ${f(sums.after[0]!)} | ${f(sums.before[1]!)} | ${f(sums.after[1]!)} |`,
+  );
+}
+
+/** Sections 1 to 4 (see the top of this file). */
+async function profile() {
   const empty = join(out, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
   console.log(
@@ -304,6 +359,15 @@ try {
       console.log(`| shared/schemas/${s} (with zod) | – | ${ms(timeInit(f, runs))} | ${kb(b.bytes)} |`);
     }
   }
+}
+
+try {
+  console.log(
+    `# Cold start profile — ${new Date().toISOString()}, Node ${process.version}, ${process.arch}, ${runs} fresh processes each`,
+  );
+  console.log(`Deployed bundling: externals ${JSON.stringify(deployedExternals())}; functions of ${tree}.`);
+  if (values.baseline) await compareWithBaseline(values.baseline);
+  else await profile();
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
