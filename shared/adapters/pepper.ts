@@ -21,7 +21,7 @@ function secretReader(fileEnv: string, arnEnv: string, label: string): () => Pro
     const file = process.env[fileEnv];
     if (file) return checked(readFileSync(file, 'utf8').trim(), `the file ${file}`);
     const secretId = requireEnv(arnEnv);
-    const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    const { GetSecretValueCommand, SecretsManagerClient } = await import('./sdk/secrets-manager');
     const client = new SecretsManagerClient({});
     try {
       const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../ports';
 
 /** The S3 SDK, loaded on first use: importing it costs tens of ms of a cold start. */
-const sdk = () => import('@aws-sdk/client-s3');
+const sdk = () => import('./sdk/s3');
 
 /** One bucket as an ObjectStore: objects are streamed line by line, never held whole. */
 export class S3ObjectStore implements ObjectStore {

@@ -4,7 +4,7 @@ import type { TurnOutput, TurnRunner } from '../ports';
 import type { TurnInput } from '../schemas/api';
 
 /** The Step Functions SDK, loaded on first use: importing it costs tens of ms of a cold start. */
-const sdk = () => import('@aws-sdk/client-sfn');
+const sdk = () => import('./sdk/sfn');
 
 /**
  * A Step Functions client made on first use, once per container (`new SfnTurnRunner(sfnClient(), arn)`):
