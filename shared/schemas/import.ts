@@ -125,20 +125,21 @@ const eventBase = () => ({
   /** When the issuer's system saw the change: an event older than the account is stale. */
   asOf: z.iso.datetime({ offset: true }),
 });
-export const AccountEventSchema = lazy(() =>
-  z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('PAYMENT_MISSED'), ...eventBase() }),
+export const AccountEventSchema = lazy(() => {
+  const base = eventBase(); // one set of field schemas, shared by every kind of event
+  return z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('PAYMENT_MISSED'), ...base }),
     z.strictObject({
       type: z.literal('PAYMENT_MADE'),
-      ...eventBase(),
+      ...base,
       status: z.enum(['FULL', 'PARTIAL', 'MINIMUM', 'LATE']),
     }),
-    z.strictObject({ type: z.literal('CARD_LOST_OR_STOLEN'), ...eventBase() }),
-    z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...eventBase() }),
-    z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...eventBase() }),
-    z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...eventBase(), product: ImportProductSchema }),
-  ]),
-);
+    z.strictObject({ type: z.literal('CARD_LOST_OR_STOLEN'), ...base }),
+    z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...base }),
+    z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...base }),
+    z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...base, product: ImportProductSchema }),
+  ]);
+});
 export type AccountEvent = z.infer<typeof AccountEventSchema>;
 
 export const EventBatchSchema = lazy(() => z.strictObject({ events: z.array(z.unknown()).min(1).max(100) }));
