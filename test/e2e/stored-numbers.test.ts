@@ -152,3 +152,17 @@ describe('a decision configuration with a number DynamoDB cannot store', () => {
     expect((await http('GET', '/admin/config/versions/numbers-1')).status).toBe(404);
   });
 });
+
+describe('a decision configuration with large numbers DynamoDB can store', () => {
+  it('a condition value of 1.6e124 (past 2^53, under 1e126) is stored and read back as the same number', async () => {
+    // Found by the hostile-input suite: it validated, then the SDK's marshaller refused it (a 503).
+    const c = structuredClone(DEFAULT_CONFIG) as Record<string, any>;
+    c.version = 'numbers-large-1';
+    c.offers[0].conditions = [{ fact: 'annualSpend', op: 'lte', value: 1.6027996190135272e124 }];
+    const r = await http('POST', '/admin/config/versions', c);
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const back = await http('GET', '/admin/config/versions/numbers-large-1');
+    expect(back.status).toBe(200);
+    expect(JSON.stringify(back.json)).toContain('1.6027996190135272e+124');
+  });
+});

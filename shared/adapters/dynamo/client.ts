@@ -73,6 +73,10 @@ export class StorageOutcomeUnknownError extends Error {
 
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true },
+    // Every number we store is a JS number (a double): one past 2^53 (a configuration may hold 1e124,
+    // which DynamoDB stores) is written as that double and read back as one. By default the
+    // marshaller refuses it and the reader turns it into a BigInt or throws: a valid write or read failed (503).
+    marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+    unmarshallOptions: { wrapNumbers: (n: string) => Number(n) },
   });
 }
