@@ -5,8 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Removes the cdk.out* folders the CDK apps of the tests leave in the temp folder.
     globalSetup: ['test/global-setup.ts'],
-    // Function logs stay quiet in tests; the PII test turns them on where it reads them.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1' },
+    // Function logs and metric lines stay quiet in tests; the PII and metrics tests turn them on where
+    // they read them.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1' },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

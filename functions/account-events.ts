@@ -35,4 +35,4 @@ export const makeHandler = (deps: { store: AccountImportStore }) =>
       return outcome;
     });
 
-export const handler = lazyHandler(() => makeHandler({ store: accountStore() }));
+export const handler = lazyHandler('account-events', () => makeHandler({ store: accountStore() }));

@@ -39,7 +39,7 @@ export const makeHandler = (deps: AdminDeps & { clock?: () => Date }) =>
       }
     });
 
-export const handler = lazyHandler(() => {
+export const handler = lazyHandler('admin-api', () => {
   const accounts = accountStore();
   const audit = auditLog();
   return makeHandler({

@@ -21,7 +21,7 @@ prebuild(DecisionConfigSchema, ContactSchema);
 export const makeHandler = (deps: DecideDeps) =>
   taskHandler('DecideTurn', (input: TurnInput) => decideTurn(input, deps));
 
-export const handler = lazyHandler(() =>
+export const handler = lazyHandler('decide-turn', () =>
   makeHandler({
     contacts: contactStore(),
     accounts: accountStore(),

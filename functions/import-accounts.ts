@@ -71,6 +71,6 @@ export const makeHandler = (deps: ImportAccountsDeps) =>
       return outcomes;
     });
 
-export const handler = lazyHandler(() =>
+export const handler = lazyHandler('import-accounts', () =>
   makeHandler({ ...importBucket(), store: accountStore(), pepper, salt }),
 );

@@ -6,6 +6,7 @@ import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
 import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { RetentionContactFlow } from '../constructs/contact-flow';
+import { Operations } from '../constructs/operations';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
 import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
@@ -21,6 +22,7 @@ export class ServiceStack extends Stack {
   readonly api: RetentionApi;
   readonly retentionCall: RetentionCall;
   readonly accountFeed: AccountFeed;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -193,6 +195,31 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AccountEventBusName', { value: feed.eventBus.eventBusName });
     new CfnOutput(this, 'AccountEventBusArn', { value: feed.eventBus.eventBusArn });
     new CfnOutput(this, 'AccountFeedDlqUrl', { value: feed.deadLetterQueue.queueUrl });
+
+    // The dashboard, the alarms (each says what to do) on one topic, the saved queries.
+    const alarmEmail = this.node.tryGetContext('alarmEmail') as string | undefined;
+    this.operations = new Operations(this, 'Operations', {
+      functions: {
+        'decide-turn': decideTurn,
+        'save-turn': saveTurn,
+        'http-api': httpApi,
+        'connect-adapter': connectAdapter,
+        'lex-adapter': lexAdapter,
+        'admin-api': adminApi,
+        'import-accounts': feed.importAccounts,
+        'account-events': feed.accountEvents,
+      },
+      stateMachine,
+      api: this.api.restApi,
+      tables: { contacts, accounts, offerLog, counters, learning, catalog },
+      otherAlarms: [feed.deadLetterAlarm],
+      ...(alarmEmail ? { alarmEmail } : {}),
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.operations.topic.topicArn,
+      description:
+        'Every alarm publishes here: subscribe your paging or chat (or deploy with -c alarmEmail=...)',
+    });
   }
 }
 

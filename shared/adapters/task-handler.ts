@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger } from './logger';
+import { publishMetrics } from './metrics';
 
 /** The ids and outcome of a task's result, for its one log line: never the contact's data. */
 interface Outcome {
@@ -73,14 +74,17 @@ export function channelHandler<E, R>(run: (event: E) => Promise<R>, fallback: (e
  * Builds the real handler on first invocation, so importing a function module has no side effects
  * (no client, no env read: module init stays small). A build that fails is tried again by the next
  * invocation; meanwhile it throws, or answers `onBuildError` when given (the channel adapters, which
- * never throw).
+ * never throw). The first invocation of a container also publishes how long the container took to
+ * start (`InitDuration`: process start to this first call, Node's start and the module's init).
  */
 export function lazyHandler<E, R>(
+  name: string,
   build: () => (event: E, context: Context) => Promise<R>,
   onBuildError?: (error: unknown) => R,
 ) {
   let h: ((event: E, context: Context) => Promise<R>) | undefined;
   return async (event: E, context?: Context): Promise<R> => {
+    if (!h) publishInitDuration(name);
     try {
       h ??= build();
     } catch (e) {
@@ -89,4 +93,12 @@ export function lazyHandler<E, R>(
     }
     return h(event, context as Context);
   };
+}
+
+let started = false;
+/** Once per process: the first handler called in it (on Lambda a process is one function's container). */
+function publishInitDuration(name: string): void {
+  if (started) return;
+  started = true;
+  publishMetrics([{ name: 'InitDuration', value: process.uptime() * 1000, dimensions: { function: name } }]);
 }

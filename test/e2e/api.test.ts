@@ -1,13 +1,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PERSONAS from '../../data/personas.json' with { type: 'json' };
+import { buildApp } from '../../infra/build-app';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { budgetItemKey, COST } from '../../shared/adapters/dynamo/counters';
+import { METRICS, METRICS_NAMESPACE } from '../../shared/domain/metrics';
 import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
 import { captureLogs } from '../fakes/logs';
+import { metricReferences } from '../infra/metric-references';
 
 /** The local stack driven over HTTP the way a client would: every persona, and every kind of bad input. */
 let stack: LocalStack;
@@ -17,6 +22,8 @@ const logLines = (): string[] => logs?.lines ?? [];
 beforeAll(async () => {
   // The functions' logger is built when the stack imports them: at INFO, so there is something to inspect.
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  // And the metric lines, so the metrics test below reads what the functions publish.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   logs = captureLogs();
   // The operator's pepper file (--pepper-file): the fake accounts below are hashed with it.
   const pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
@@ -344,5 +351,127 @@ describe('no secrets at rest or in logs', () => {
         expect(logged).not.toContain(`"${f}"`);
       }
     }
+  });
+});
+
+describe('metrics: what the functions publish during the suite', () => {
+  // Two things the rest of the suite does not play: an accept refused by its budget cap, and a turn
+  // that falls back (DynamoDB throttling every write: the safe route).
+  beforeAll(async () => {
+    const offered = [];
+    for (let i = 0; i < 5 && offered.length === 0; i++) {
+      const c = await freshCustomerCall();
+      const o = await http('GET', `/v1/contacts/${c.contactId}/offers`);
+      if (o.json.offers.some((x: Json) => x.offerId === 'annual-fee-waiver')) offered.push(c);
+    }
+    expect(offered, 'a fresh premium customer is offered the annual fee waiver').toHaveLength(1);
+    // The month's budget of the waiver (maxCost 250,000) spent since it was presented.
+    const month = new Date().toISOString().slice(0, 7);
+    await stack.db.send(
+      new PutCommand({
+        TableName: stack.env.COUNTERS_TABLE!,
+        Item: { pk: budgetItemKey('MONTH', month), [`${COST}annual-fee-waiver`]: 250_000 },
+      }),
+    );
+    const refused = await http('POST', `/v1/contacts/${offered[0]!.contactId}/responses`, {
+      offerId: 'annual-fee-waiver',
+      response: 'ACCEPTED',
+    });
+    expect(refused.status).toBe(409);
+    await stack.db.send(
+      new DeleteCommand({ TableName: stack.env.COUNTERS_TABLE!, Key: { pk: budgetItemKey('MONTH', month) } }),
+    );
+    stack.faults.fail('ProvisionedThroughputExceededException', { ops: ['TransactWriteItems'] });
+    try {
+      const r = await http('POST', '/v1/contacts', {
+        channel: 'agent',
+        callType: 'CLOSE_ACCOUNT',
+        callerPhone: '+15555550177',
+      });
+      expect(r.status).toBe(503);
+    } finally {
+      stack.faults.reset();
+    }
+  });
+
+  /** Every embedded-metric line logged: its namespace, and each metric with the dimension sets it went under. */
+  const emf = () =>
+    logLines()
+      .filter((l) => l.startsWith('{"_aws"'))
+      .map((l) => JSON.parse(l) as Json);
+
+  it('every turn publishes under the catalog: one namespace, each metric under exactly its dimension sets, bounded values', () => {
+    const lines = emf();
+    expect(lines.length).toBeGreaterThan(100);
+    const seen = new Map<string, Set<string>>();
+    for (const line of lines) {
+      for (const directive of line._aws.CloudWatchMetrics) {
+        expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+        for (const m of directive.Metrics) {
+          const spec = METRICS[m.Name as keyof typeof METRICS];
+          expect(spec, m.Name).toBeDefined();
+          // Exactly the catalog's sets (no `service` added, nothing crossed).
+          expect(directive.Dimensions, m.Name).toEqual(spec.sets);
+          expect(typeof line[m.Name], m.Name).toBe('number');
+          for (const d of spec.sets.flat()) {
+            expect(typeof line[d], `${m.Name}.${d}`).toBe('string');
+            // Never an id: no contact id, account id, UUID or phone number as a dimension value.
+            expect(line[d], `${m.Name}.${d}`).not.toMatch(/^(E2E-|ACC-)|[0-9a-f]{8}-[0-9a-f]{4}|^\+?\d{7,}/);
+          }
+          const values = seen.get(m.Name) ?? new Set<string>();
+          values.add(
+            spec.sets
+              .flat()
+              .map((d) => `${d}=${line[d]}`)
+              .join(','),
+          );
+          seen.set(m.Name, values);
+        }
+      }
+    }
+    // The suite plays starts, verifications (right and wrong), offers, answers both ways and outcomes.
+    for (const name of [
+      'Turns',
+      'TurnLatency',
+      'AdapterLatency',
+      'ContactsStarted',
+      'Verifications',
+      'Routes',
+      'StageReached',
+      'OffersPresented',
+      'OfferAnswers',
+      'Outcomes',
+      'IncentiveSpend',
+      'ValueKept',
+    ] as const)
+      expect(seen.has(name), `${name} published`).toBe(true);
+    expect([...seen.get('OfferAnswers')!].some((v) => v.includes('response=ACCEPTED'))).toBe(true);
+    expect([...seen.get('OfferAnswers')!].some((v) => v.includes('response=DECLINED'))).toBe(true);
+    expect([...seen.get('Verifications')!].some((v) => v.includes('result=WRONG_FACTORS'))).toBe(true);
+  });
+
+  it('every metric the dashboard and the alarms name, under the dimensions they name, was published', () => {
+    const published = new Set(
+      emf().flatMap((line) =>
+        (line._aws.CloudWatchMetrics as Json[]).flatMap((d) =>
+          (d.Metrics as Json[]).flatMap((m) =>
+            (d.Dimensions as string[][]).map((set) => `${m.Name} {${[...set].sort().join(',')}}`),
+          ),
+        ),
+      ),
+    );
+    const { service } = buildApp({ bundling: false });
+    const refs = metricReferences(Template.fromStack(service).toJSON());
+    expect(refs.length).toBeGreaterThan(30);
+    const missing = refs
+      .map((r) => `${r.name} {${[...r.dimensions].sort().join(',')}}`)
+      .filter((r) => !published.has(r));
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it('a stored turn is counted once: as many ContactsStarted as new contacts in the table', async () => {
+    const started = emf().filter((l) => 'ContactsStarted' in l).length;
+    const contacts = (await scan(stack.env.CONTACTS_TABLE!)).length;
+    expect(started).toBe(contacts);
   });
 });

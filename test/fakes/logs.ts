@@ -1,6 +1,7 @@
 /**
  * Captures the functions' structured log lines (Powertools writes INFO to stdout and ERROR to
- * stderr: both are read), so a test can check what was logged. Other output passes through.
+ * stderr: both are read) and their embedded-metric lines (`{"_aws"…`), so a test can check what was
+ * logged. Other output passes through.
  */
 export function captureLogs(): { lines: string[]; restore: () => void } {
   const lines: string[] = [];
@@ -9,7 +10,7 @@ export function captureLogs(): { lines: string[]; restore: () => void } {
   streams.forEach((stream, i) => {
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       const text = String(chunk);
-      if (text.startsWith('{"level"')) {
+      if (text.startsWith('{"level"') || text.startsWith('{"_aws"')) {
         lines.push(text);
         return true;
       }

@@ -87,7 +87,7 @@ describe('channelHandler: the channel adapters as middy, never throwing', () => 
 describe('lazyHandler', () => {
   it('builds the handler on the first invocation, once', async () => {
     let builds = 0;
-    const h = lazyHandler(() => {
+    const h = lazyHandler('test', () => {
       builds += 1;
       return async (e: number) => e * 2;
     });
@@ -100,6 +100,7 @@ describe('lazyHandler', () => {
   it('a failing build answers onBuildError and is tried again by the next invocation', async () => {
     let configured = false;
     const h = lazyHandler(
+      'test',
       () => {
         if (!configured) throw new Error('Missing environment variable STATE_MACHINE_ARN');
         return async () => 'ran';
@@ -112,7 +113,7 @@ describe('lazyHandler', () => {
   });
 
   it('without onBuildError a failing build rejects (the other functions: Lambda reports it)', async () => {
-    const h = lazyHandler(() => {
+    const h = lazyHandler('test', () => {
       throw new Error('Missing environment variable CONTACTS_TABLE');
     });
     await expect(h({}, context)).rejects.toThrow('CONTACTS_TABLE');

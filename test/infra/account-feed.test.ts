@@ -421,7 +421,10 @@ describe('dead letters', () => {
   });
 
   it('raise the AccountFeedDeadLetters alarm as soon as one message is visible (5 minutes), quiet without data', () => {
-    const alarms = Object.entries(svcTpl.findResources('AWS::CloudWatch::Alarm'));
+    // The feed's one alarm (the others are the operations alarms, test/infra/operations.test.ts).
+    const alarms = Object.entries(svcTpl.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
+      id.startsWith('AccountFeed'),
+    );
     expect(alarms).toHaveLength(1);
     const [id, alarm] = alarms[0]! as [string, Json];
     expect(id).toMatch(/^AccountFeedDeadLetters[0-9A-F]{8}$/);

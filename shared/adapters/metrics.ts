@@ -1,0 +1,83 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS, METRICS_NAMESPACE, type MetricPoint, runMetrics } from '../domain/metrics';
+import type { TurnRunner } from '../ports';
+
+/**
+ * CloudWatch metrics as embedded-metric (EMF) log lines, through Powertools Metrics: one line per
+ * point, under every dimension set the catalog gives its metric (`shared/domain/metrics.ts`), in one
+ * namespace, with no default dimension (Powertools would add `service` to every set). CloudWatch
+ * Logs turns the lines into metrics: nothing is called, so a metric costs no request and cannot
+ * fail a turn.
+ */
+/**
+ * Powertools' own warnings: a dimension shared by two sets of one metric (OfferAnswers' `response`)
+ * is by design, with one value, and is not worth a log line a turn. Its errors still reach the log.
+ */
+const QUIET = { debug: () => {}, info: () => {}, warn: () => {}, error: console.error };
+
+/**
+ * A metric of its own, published at once when its value is added. Made afresh for each point, its
+ * default dimension cleared: Powertools adds `service` to every new instance (a `singleMetric()`
+ * copy included), which would put it in every dimension set.
+ */
+function single(): Metrics {
+  const m = new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: 'retention-desk',
+    singleMetric: true,
+    logger: QUIET,
+  });
+  m.clearDefaultDimensions();
+  return m;
+}
+
+const UNITS = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, None: MetricUnit.NoUnit };
+
+/** Publishes each point at once (a line of its own); a point that cannot be published is dropped, never thrown. */
+export function publishMetrics(points: readonly MetricPoint[]): void {
+  for (const p of points) {
+    try {
+      const spec = METRICS[p.name];
+      const m = single();
+      for (const set of spec.sets)
+        m.addDimensions(Object.fromEntries(set.map((d) => [d, p.dimensions[d] ?? 'NONE'])));
+      m.addMetric(p.name, UNITS[spec.unit], p.value);
+    } catch {
+      // A metric is never worth a failed turn.
+    }
+  }
+}
+
+/**
+ * The runner of a channel function, with each run's count and latency published, and a fallback
+ * under the part that failed (a task, or the run itself when it could not be started or answered).
+ */
+export function measuredRunner(runner: TurnRunner, channel: string): TurnRunner {
+  return {
+    async run(input) {
+      const t0 = performance.now();
+      const done = (failedAt?: string) =>
+        publishMetrics(
+          runMetrics({
+            channel,
+            action: input.action,
+            ms: performance.now() - t0,
+            ...(failedAt ? { failedAt } : {}),
+          }),
+        );
+      let out: Awaited<ReturnType<TurnRunner['run']>>;
+      try {
+        out = await runner.run(input);
+      } catch (e) {
+        done('RetentionCall');
+        throw e;
+      }
+      done(out.outcome === 'fallback' ? out.failedAt : undefined);
+      return out;
+    },
+  };
+}
+
+/** The channel function's own time, event to answer (Connect waits 8 s at most). */
+export const publishAdapterLatency = (channel: string, ms: number): void =>
+  publishMetrics([{ name: 'AdapterLatency', value: ms, dimensions: { channel } }]);

@@ -1,0 +1,192 @@
+import type { TurnPath, TurnWrites } from './turn';
+
+/**
+ * What every turn tells CloudWatch: one namespace, a closed list of metrics, and for each the exact
+ * dimension sets it is published under. Dimensions are bounded vocabularies (channel, action, call
+ * type, stage, queue, outcome, offer id, customer segment, policy, the task that failed): never an
+ * account, a contact or a person. Each (metric, dimension set, values) is one CloudWatch stream at
+ * about $0.30 a month, so the sets are chosen, never crossed freely (offer × response, not offer ×
+ * segment × channel). The dashboard and the alarms read this list; a test checks that everything
+ * they name is emitted by the functions during the end-to-end suite.
+ */
+export const METRICS_NAMESPACE = 'RetentionDesk';
+
+type Unit = 'Count' | 'Milliseconds' | 'None';
+interface MetricSpec {
+  unit: Unit;
+  /** Every dimension set the metric is published under (each a non-empty list of dimension names). */
+  sets: readonly (readonly string[])[];
+  /** Who emits it: the channel function (per request) or SaveTurn (per stored turn). */
+  by: 'channel' | 'save-turn';
+  what: string;
+}
+
+export const METRICS = {
+  // Per request, by the channel function (http-api, connect-adapter, lex-adapter).
+  Turns: {
+    unit: 'Count',
+    sets: [['channel', 'action'], ['channel']],
+    by: 'channel',
+    what: 'turns answered',
+  },
+  TurnLatency: {
+    unit: 'Milliseconds',
+    sets: [['channel', 'action'], ['channel']],
+    by: 'channel',
+    what: 'one synchronous run of the state machine, as the channel function waited for it',
+  },
+  AdapterLatency: {
+    unit: 'Milliseconds',
+    sets: [['channel']],
+    by: 'channel',
+    what: 'the channel function from event to answer (Connect waits 8 s at most)',
+  },
+  Fallbacks: {
+    unit: 'Count',
+    sets: [['channel'], ['failedAt']],
+    by: 'channel',
+    what: 'turns answered with the safe route because a task, the run or the adapter failed',
+  },
+  // Per stored turn, by SaveTurn: counted once however often the turn is retried or repeated.
+  ContactsStarted: {
+    unit: 'Count',
+    sets: [['channel', 'identified'], ['callType']],
+    by: 'save-turn',
+    what: 'new contacts, identified (an account found by id or number) or not',
+  },
+  Verifications: { unit: 'Count', sets: [['result']], by: 'save-turn', what: 'judged verification attempts' },
+  Routes: {
+    unit: 'Count',
+    sets: [['queue']],
+    by: 'save-turn',
+    what: 'contacts routed (or routed again) to a queue',
+  },
+  StageReached: {
+    unit: 'Count',
+    sets: [['stage']],
+    by: 'save-turn',
+    what: 'contacts entering a stage: the funnel of the call',
+  },
+  OffersPresented: {
+    unit: 'Count',
+    sets: [['offerId'], ['policy']],
+    by: 'save-turn',
+    what: 'offers presented',
+  },
+  OfferAnswers: {
+    unit: 'Count',
+    sets: [
+      ['offerId', 'response'],
+      ['policy', 'response'],
+    ],
+    by: 'save-turn',
+    what: 'answers to offers (ACCEPTED, DECLINED)',
+  },
+  Outcomes: { unit: 'Count', sets: [['outcome']], by: 'save-turn', what: 'contacts ended, by outcome' },
+  IncentiveSpend: {
+    unit: 'None',
+    sets: [['policy']],
+    by: 'save-turn',
+    what: 'the cost of accepted offers (currency units)',
+  },
+  ValueKept: {
+    unit: 'None',
+    sets: [['policy']],
+    by: 'save-turn',
+    what: 'customer value kept by accepted retention offers (currency units)',
+  },
+  BudgetCapsReached: {
+    unit: 'Count',
+    sets: [['offerId'], ['channel']],
+    by: 'save-turn',
+    what: 'accepts refused because the offer’s budget for the period is spent',
+  },
+  InitDuration: {
+    unit: 'Milliseconds',
+    sets: [['function']],
+    by: 'channel',
+    what: 'a new container’s start, process start to first invocation (once per container, every function)',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof METRICS;
+
+/** One value of one metric, with the values of its dimensions (every name of every set it has). */
+export interface MetricPoint {
+  name: MetricName;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+/** The contact as a stored turn leaves it: only what the metrics read. */
+interface TurnContact {
+  channel: string;
+  callType: string;
+  accountId?: string | undefined;
+  stage: string;
+  updatedAt: string;
+  route: { queue: string };
+  verification: { lastResult?: string | undefined };
+  outcome?: string | undefined;
+  history: readonly { stage: string; at: string }[];
+  policy?: string | undefined;
+}
+
+/**
+ * The business metrics of one stored turn: what it started, judged, routed, presented, recorded and
+ * ended. Read from the plan that was stored (the new contact and its typed writes), so a repeat, a
+ * refused write or a retried task counts nothing more.
+ */
+export function storedTurnMetrics(path: TurnPath, contact: TurnContact, writes: TurnWrites): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  const add = (name: MetricName, dimensions: Record<string, string>, value = 1) =>
+    points.push({ name, value, dimensions });
+  const policy = contact.policy ?? 'NONE';
+  const now = contact.updatedAt;
+  if (path === 'start') {
+    add('ContactsStarted', {
+      channel: contact.channel,
+      identified: contact.accountId ? 'yes' : 'no',
+      callType: contact.callType,
+    });
+  }
+  if (path === 'verify' && contact.verification.lastResult)
+    add('Verifications', { result: contact.verification.lastResult });
+  // Stages entered by this turn: the history entries stamped with its time.
+  const entered = contact.history.filter((h) => h.at === now).map((h) => h.stage);
+  for (const stage of entered) add('StageReached', { stage });
+  if (path === 'start' || path === 'verify') add('Routes', { queue: contact.route.queue });
+  for (const e of writes.log) {
+    if (e.event === 'PRESENTED' && e.offerId) add('OffersPresented', { offerId: e.offerId, policy });
+    if ((e.event === 'ACCEPTED' || e.event === 'DECLINED') && e.offerId)
+      add('OfferAnswers', { offerId: e.offerId, response: e.event, policy });
+    if (e.event === 'ACCEPTED' && e.economics) {
+      add('IncentiveSpend', { policy }, e.economics.cost);
+      if (e.kind === 'RETENTION') add('ValueKept', { policy }, e.economics.customerValue);
+    }
+  }
+  if (contact.outcome && entered.length > 0) add('Outcomes', { outcome: contact.outcome });
+  return points;
+}
+
+/** The business metric of a write refused by its budget cap. */
+export const budgetCapMetrics = (offerId: string, channel: string): MetricPoint[] => [
+  { name: 'BudgetCapsReached', value: 1, dimensions: { offerId, channel } },
+];
+
+/** The operational metrics of one run of the state machine, as the channel function waited for it. */
+export function runMetrics(r: {
+  channel: string;
+  action: string;
+  ms: number;
+  /** The task or part that failed when the answer is the safe route. */
+  failedAt?: string;
+}): MetricPoint[] {
+  const points: MetricPoint[] = [
+    { name: 'Turns', value: 1, dimensions: { channel: r.channel, action: r.action } },
+    { name: 'TurnLatency', value: r.ms, dimensions: { channel: r.channel, action: r.action } },
+  ];
+  if (r.failedAt)
+    points.push({ name: 'Fallbacks', value: 1, dimensions: { channel: r.channel, failedAt: r.failedAt } });
+  return points;
+}
