@@ -75,16 +75,20 @@ export function channelHandler<E, R>(run: (event: E) => Promise<R>, fallback: (e
  * (no client, no env read: module init stays small). A build that fails is tried again by the next
  * invocation; meanwhile it throws, or answers `onBuildError` when given (the channel adapters, which
  * never throw). The first invocation of a container also publishes how long the container took to
- * start (`InitDuration`: process start to this first call, Node's start and the module's init).
+ * start (`InitDuration`: from the process's start to the end of the function module's init, when
+ * this is called; not up to the first event, which may come much later to a container Lambda
+ * started ahead of need).
  */
 export function lazyHandler<E, R>(
   name: string,
   build: () => (event: E, context: Context) => Promise<R>,
   onBuildError?: (error: unknown) => R,
 ) {
+  // `export const handler = lazyHandler(…)` is the module's last statement: init ends about now.
+  const initMs = performance.now();
   let h: ((event: E, context: Context) => Promise<R>) | undefined;
   return async (event: E, context?: Context): Promise<R> => {
-    if (!h) publishInitDuration(name);
+    if (!h) publishInitDuration(name, initMs);
     try {
       h ??= build();
     } catch (e) {
@@ -97,8 +101,8 @@ export function lazyHandler<E, R>(
 
 let started = false;
 /** Once per process: the first handler called in it (on Lambda a process is one function's container). */
-function publishInitDuration(name: string): void {
+function publishInitDuration(name: string, ms: number): void {
   if (started) return;
   started = true;
-  publishMetrics([{ name: 'InitDuration', value: process.uptime() * 1000, dimensions: { function: name } }]);
+  publishMetrics([{ name: 'InitDuration', value: ms, dimensions: { function: name } }]);
 }

@@ -105,7 +105,7 @@ export const METRICS = {
     unit: 'Milliseconds',
     sets: [['function']],
     by: 'channel',
-    what: 'a new container’s start, process start to first invocation (once per container, every function)',
+    what: 'a new container’s start: process start to the end of the function module’s init (once per container)',
   },
 } as const satisfies Record<string, MetricSpec>;
 
