@@ -48,17 +48,14 @@ function ours(
   });
 }
 
-/** Every metric of one name whatever the value of one dimension (dashboards only: alarms cannot SEARCH). */
-function searchAll(
-  name: MetricName,
-  dims: readonly string[],
-  extra: string,
-  label: string,
-  statistic = 'Sum',
-) {
+/**
+ * Every metric of one name whatever the values of its dimensions, summed per 5 minutes, each line
+ * labelled by CloudWatch with its dimension values (dashboards only: alarms cannot SEARCH).
+ */
+function searchAll(name: MetricName, dims: readonly string[], filter = '') {
   return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dims.join(',')}} MetricName="${name}" ${extra}', '${statistic}', 300)`,
-    label,
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dims.join(',')}} MetricName="${name}" ${filter}', 'Sum', 300)`,
+    label: '',
     period: FIVE_MINUTES,
   });
 }
@@ -244,7 +241,7 @@ export class Operations extends Construct {
           w('Save rate (closing calls)', [saveRate], { leftYAxis: { min: 0, max: 100, label: '%' } }),
           w(
             'Acceptance by offer (accepted answers)',
-            [searchAll('OfferAnswers', ['offerId', 'response'], 'response="ACCEPTED"', '')],
+            [searchAll('OfferAnswers', ['offerId', 'response'], 'response="ACCEPTED"')],
             { leftYAxis: { min: 0, label: 'answers' } },
           ),
           w(
@@ -300,12 +297,12 @@ export class Operations extends Construct {
               leftAnnotations: [{ value: 8000, label: 'Connect gives up (8 s)', color: '#d62728' }],
             },
           ),
-          w('Fallbacks by what failed', [searchAll('Fallbacks', ['failedAt'], '', '')], {
+          w('Fallbacks by what failed', [searchAll('Fallbacks', ['failedAt'])], {
             leftYAxis: { min: 0, label: 'turns' },
             right: [fallbackRate],
             rightYAxis: { min: 0, label: '%' },
           }),
-          w('Budget caps reached, by offer', [searchAll('BudgetCapsReached', ['offerId'], '', '')], {
+          w('Budget caps reached, by offer', [searchAll('BudgetCapsReached', ['offerId'])], {
             leftYAxis: { min: 0, label: 'accepts refused' },
           }),
         ],
