@@ -199,6 +199,7 @@ function logEvent(
   c: Contact,
   now: string,
   event: OfferLogEvent['event'],
+  config: DecisionConfig,
   offer?: PresentedOffer,
   by?: ActedBy,
 ): { contact: Contact; event: OfferLogEvent } {
@@ -212,6 +213,8 @@ function logEvent(
     channel: c.channel,
     stage: c.stage,
     configVersion: c.configVersion,
+    closing: config.callTypes[c.callType]?.closing ?? false,
+    ...(c.synthetic ? { synthetic: true as const } : {}),
     ...(c.policy ? { policy: c.policy } : {}),
     ...(c.segment ? { customerSegment: c.segment.customer, cardSegment: c.segment.card } : {}),
     ...(offer ? { offerId: offer.offerId, kind: offer.kind, economics: offer.economics } : {}),
@@ -232,7 +235,7 @@ function closeContact(c: Contact, config: DecisionConfig, now: string, log: Offe
     'CLOSED',
     now,
   );
-  const l = logEvent(contact, now, closing ? 'CLOSURE_REQUESTED' : 'CONTACT_CLOSED');
+  const l = logEvent(contact, now, closing ? 'CLOSURE_REQUESTED' : 'CONTACT_CLOSED', config);
   contact = l.contact;
   return { contact, log: [...log, l.event] };
 }
@@ -312,7 +315,7 @@ export function presentOffers(
     }));
     c = { ...c, offers: [...c.offers, ...shown], current: shown.map((s) => s.offerId) };
     for (const s of shown) {
-      const l = logEvent(c, now, 'PRESENTED', s);
+      const l = logEvent(c, now, 'PRESENTED', config, s);
       c = l.contact;
       log.push(l.event);
     }
@@ -409,7 +412,7 @@ export function applyAnswer(args: {
   const learn: { learn?: LearnCount } = segment
     ? { learn: { offerId, segment, callType: args.contact.callType, accepted: response === 'ACCEPTED' } }
     : {};
-  const l = logEvent(c, now, response, { ...offer, response }, by);
+  const l = logEvent(c, now, response, config, { ...offer, response }, by);
   c = l.contact;
   log.push(l.event);
   let budget: { budget?: BudgetCharge } = {};
@@ -436,7 +439,7 @@ export function applyAnswer(args: {
     } else {
       c = setStage({ ...c, current: [], outcome: 'CROSS_SOLD' }, 'CROSS_SOLD', now);
       if (closing) {
-        const cl = logEvent(c, now, 'CLOSURE_REQUESTED');
+        const cl = logEvent(c, now, 'CLOSURE_REQUESTED', config);
         c = cl.contact;
         log.push(cl.event);
       }

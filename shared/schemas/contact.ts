@@ -103,6 +103,8 @@ export const ContactSchema = lazy(() =>
       channel: ChannelSchema,
       callType: CallTypeSchema,
       externalContactId: z.string().optional(),
+      /** A synthetic contact (the canary's): played like any other, left out of the KPI reports. */
+      synthetic: z.literal(true).optional(),
       /** Keyed fingerprint of who started it (channel, caller, account, reason): binds a retried start. */
       startedBy: z
         .string()
@@ -193,6 +195,10 @@ export const OfferLogEventSchema = lazy(() =>
       customerSegment: z.string().optional(),
       cardSegment: z.string().optional(),
       configVersion: z.string(),
+      /** Whether the contact's call type is a closing one (its configuration's `closing`): what a save is counted against. */
+      closing: z.boolean().optional(),
+      /** A synthetic contact (the canary): kept in the log, never counted in the KPI reports. */
+      synthetic: z.literal(true).optional(),
       policy: z.enum(['LEARNING', 'CONTROL']).optional(),
       /** ACCEPTED and DECLINED: the desk person who took the answer (absent: self-service). */
       by: ActedBySchema.optional(),
