@@ -14,7 +14,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../../shared/adapters/composition';
+import { configSource, dynamoClient } from '../../shared/adapters/composition';
 import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { Account } from '../../shared/schemas/account';
@@ -304,7 +304,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { makeHandler: accountEvents } = (await import(
       '../../functions/account-events'
     )) as typeof import('../../functions/account-events');
-    const onAccountEvent = accountEvents({ store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!) });
+    const onAccountEvent = accountEvents({
+      store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
+      configs: configSource(),
+    });
     const events = async (event: unknown) => {
       const outcome = await onAccountEvent(event, fakeContext('account-events', 30_000));
       opts.onAccountEvent?.(outcome);
