@@ -1,6 +1,7 @@
 import { type AdminDeps, applyAccountEvents, dryRunAccount, tagAccounts } from '../application/admin';
 import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
+import { kpiReportFrom, readKpiQuery } from '../application/kpis';
 import { zodErrors } from '../application/validation';
 import { actedBy } from '../domain/authority';
 import { AccountIdSchema } from '../schemas/account';
@@ -127,6 +128,13 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       const r = await eraseAccount(id.data, by, now, deps.erasure);
       // Unknown, or never held here: nothing was changed and nothing is recorded.
       return r.kind === 'unknown-account' ? notFound(`No account ${id.data}.`) : json(200, r.body);
+    }
+    case 'kpiReport': {
+      const q = readKpiQuery(req.queryStringParameters, req.multiValueQueryStringParameters, now);
+      if (!q.ok) return invalid(q.errors);
+      if (!deps.kpis)
+        return problemResponse(503, 'unavailable', 'Reports unavailable', 'No KPI store configured.');
+      return json(200, await kpiReportFrom(deps.kpis, q));
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

@@ -35,6 +35,8 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   // Erasure on a customer's request deletes customer data: the data-lifecycle job of operations, who
   // already run the feed that writes it. Not the product owner: configuration needs no customer data.
   eraseAccount: ['ops'],
+  // What the desk achieved (figures only, no customer): the retention owner's, and ops' at night.
+  kpiReport: ['productOwner', 'ops'],
 };
 
 /** The roles a role implies (itself included). */

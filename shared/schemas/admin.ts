@@ -16,6 +16,7 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },
   { method: 'POST', resource: '/v1/admin/accounts/events', action: 'accountEvents' },
   { method: 'POST', resource: '/v1/admin/accounts/{accountId}/erasure', action: 'eraseAccount' },
+  { method: 'GET', resource: '/v1/admin/reports/kpis', action: 'kpiReport' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 
