@@ -201,8 +201,16 @@ function saveRateChart(byDay, range) {
           data: rate,
           itemStyle: { color: COLORS.blue },
           lineStyle: { width: 2.5 },
-          symbolSize: 7,
+          symbolSize: 8,
           connectNulls: false,
+          // Each day's rate is written by its point: a few points are read at a glance.
+          label: {
+            show: true,
+            position: 'top',
+            formatter: (p) => `${Math.round(p.value)} %`,
+            color: COLORS.blue,
+            fontWeight: 'bold',
+          },
           z: 3,
         },
       ],
@@ -383,16 +391,21 @@ function liftChart(report) {
   const C = lift.control;
   const a = lift.acceptance;
   const n = lift.netValuePerContact;
+  // The report's intervals are 95 %; with too few contacts in a group it gives none.
+  const none =
+    L.contacts === 0 || C.contacts === 0
+      ? `no ${L.contacts === 0 ? 'learning' : 'control'} contacts yet`
+      : 'too few answers to say';
   const interval = (d, lo, hi, f) =>
-    d === null
-      ? 'not enough answers yet'
-      : `${f(d)} (interval ${lo === null ? '?' : f(lo)} to ${hi === null ? '?' : f(hi)})`;
+    d === null ? none : `${f(d)} (95 % interval ${lo === null ? 'not known yet' : `${f(lo)} to ${f(hi)}`})`;
   const pts = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pts`;
   const signedMoney = (x) => `${x >= 0 ? '+' : '−'}${moneyFmt.format(Math.abs(x))}`;
   $('lift-caption').textContent =
-    `Learning − control: acceptance ${interval(a.difference, a.low, a.high, pts)}; net value per contact ${interval(n.difference, n.low, n.high, signedMoney)}. ${L.contacts} learning and ${C.contacts} control contacts.`;
+    `Learning − control. Acceptance: ${interval(a.difference, a.low, a.high, pts)}. Net value per contact: ${interval(n.difference, n.low, n.high, signedMoney)}.`;
   const compact = money(currency, true);
-  const policies = ['Learning', 'Control'];
+  // Each group's size on its axis: a missing bar reads as "no contacts", not as zero.
+  const contacts = (n) => `${count.format(n)} contact${n === 1 ? '' : 's'}`;
+  const policies = [`Learning\n${contacts(L.contacts)}`, `Control\n${contacts(C.contacts)}`];
   const colors = [COLORS.purple, COLORS.gray];
   const bar = (values, xAxisIndex, yAxisIndex, fmt) => ({
     type: 'bar',
@@ -432,8 +445,8 @@ function liftChart(report) {
       ],
       tooltip: { trigger: 'item' },
       xAxis: [
-        { type: 'category', gridIndex: 0, data: policies },
-        { type: 'category', gridIndex: 1, data: policies },
+        { type: 'category', gridIndex: 0, data: policies, axisLabel: { lineHeight: 16, interval: 0 } },
+        { type: 'category', gridIndex: 1, data: policies, axisLabel: { lineHeight: 16, interval: 0 } },
       ],
       yAxis: [
         {

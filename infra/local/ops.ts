@@ -19,7 +19,7 @@ import type { OpsMetrics } from './ops-metrics';
  */
 const HERE = import.meta.dirname;
 /** Who may read the metrics: those who may read the KPI report (productOwner, ops). */
-export const OPS_READ_ACTION = 'getActive' as const;
+export const OPS_READ_ACTION = 'kpiReport' as const;
 
 /** The page may load only its own script and ECharts, and talk only to this server. */
 const CSP = [
