@@ -307,7 +307,11 @@ export function kpiReport(
   const byOffer = groupBy.includes('offer');
   const rows = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, g]) => ({ key: g.key, ...kpiRow(g.counts, byOffer && g.key.offer !== NONE) }));
+    .map(([, g]) => {
+      const row = kpiRow(g.counts, byOffer && g.key.offer !== NONE);
+      // Grouped by offer, the contacts' own row has no save of its own: the offers' rows hold them.
+      return { key: g.key, ...row, ...(byOffer && g.key.offer === NONE ? { saveRate: null } : {}) };
+    });
   return {
     from: range.from,
     to: range.to,
