@@ -9,13 +9,17 @@ import { localClient, tokenOf } from '../fakes/local-client';
  * The /ops page in headless Chromium against the local stack: the KPI report's figures and the
  * stack's own metrics drawn with the ECharts the server serves, after calls played over the HTTP
  * API with known endings. The charts' data is read back from ECharts (getOption) and compared with
- * the report API's answer and with the calls played. Keeps a screenshot: test/bench/results/ops-page.png.
+ * the report API's answer and with the calls played. Keeps a screenshot in .artifacts/ops-page.png;
+ * with RD_UPDATE_SCREENSHOT=1, the README's test/bench/results/ops-page.png.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI)
   throw new Error(`CI must provide Chromium at ${CHROMIUM} (npm test installs it: infra/local/setup.ts)`);
-const SCREENSHOT = resolve(import.meta.dirname, '../bench/results/ops-page.png');
+/** The committed screenshot is refreshed on request; a plain run leaves the tree clean (.artifacts is ignored). */
+const SCREENSHOT = process.env.RD_UPDATE_SCREENSHOT
+  ? resolve(import.meta.dirname, '../bench/results/ops-page.png')
+  : resolve(import.meta.dirname, '../../.artifacts/ops-page.png');
 const CHARTS = [
   'chart-save-rate',
   'chart-acceptance',
