@@ -276,6 +276,21 @@ describe.skipIf(!haveChromium)('the ops page (headless Chromium, local stack)', 
     await page.close();
   });
 
+  it('a range the report refuses is shown as its 400, naming the field, and the charts stay as they were', async () => {
+    const { page, errors } = await openOps(await opsToken());
+    await settled(page);
+    await page.getByLabel('From').fill(today());
+    await page.getByLabel('to', { exact: true }).fill(daysAgo(3));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => (globalThis as any).document.body.dataset.state === 'error');
+    await expect(page.locator('#status').textContent()).resolves.toMatch(/^400 .*query\.from: .*after/);
+    await expect(page.getByLabel('Admin token').isVisible()).resolves.toBe(false);
+    for (const id of CHARTS) await expect(stateOf(page, id), id).resolves.toBe('drawn');
+    // The browser logs the refused request itself; nothing else went wrong.
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('strings from the report reach the page as text: a hostile offer id is shown, never run', async () => {
     const row = (over: Json = {}) => ({
       contacts: 1,
