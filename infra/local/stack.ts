@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { configSource, dynamoClient } from '../../shared/adapters/composition';
 import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
+import { onMetricPoints } from '../../shared/adapters/metrics';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
@@ -27,6 +28,8 @@ import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
 import { FolderObjectStore } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
+import { opsRoutes } from './ops';
+import { OpsMetrics } from './ops-metrics';
 import { buildPersonas } from './personas';
 import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
@@ -82,6 +85,8 @@ export interface LocalStack {
   streams: StreamPoller;
   /** Where the signing key is published for `npm run token` (mode 600; removed on stop). */
   issuerKeyFile: string;
+  /** What the functions published since the stack started, as /ops/metrics.json serves it. */
+  opsMetrics: OpsMetrics;
   stop(): Promise<void>;
 }
 
@@ -283,6 +288,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         'DynamoDB Local is back, in memory: tables created and seeded again as at start (contacts and answers of before are gone).',
       );
     };
+    // The metrics the functions publish, collected for /ops from before the first turn.
+    const opsMetrics = new OpsMetrics();
+    const unsubscribe = onMetricPoints(opsMetrics.add);
+    cleanup.push(async () => unsubscribe());
     say('Loading the state machine definition and the real handlers…');
     const runner = await createLocalRunner(def.stateMachine, opts.taskOverrides);
     if (!def.functions.some((f) => f.entryName === 'http-api'))
@@ -349,6 +358,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         port: opts.port ?? 3000,
         // A web chat that speaks to lex-adapter with Lex-shaped events.
         pages: { '/chat': readFileSync(resolve(import.meta.dirname, 'chat.html'), 'utf8') },
+        // The ops page: the KPI report and these metrics, drawn with the ECharts it serves itself.
+        routes: opsRoutes({ metrics: opsMetrics, authenticate: (e) => issuer.authorize(e) }),
         index: {
           name: 'Retention Desk (local)',
           routes: [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`),
@@ -369,6 +380,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     return {
       issuer,
       issuerKeyFile,
+      opsMetrics,
       streams,
       url: server.url,
       endpoint: dynamo.endpoint,
