@@ -37,6 +37,7 @@ async function invoke(
   functions: Record<string, (event: unknown) => Promise<unknown>>,
   rawName: string,
   body: string | null,
+  invocationType?: string,
 ): Promise<HttpResponse> {
   const lambdaError = (status: number, type: string, message: string): HttpResponse => ({
     statusCode: status,
@@ -55,6 +56,11 @@ async function invoke(
     event = body ? JSON.parse(body) : {};
   } catch {
     return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+  }
+  // An asynchronous invocation: queued (here: started) and answered 202 at once, as Lambda does.
+  if (invocationType === 'Event') {
+    void fn(event).catch((e: unknown) => process.env.RD_DEBUG && console.error('async invoke', e));
+    return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '' };
   }
   try {
     const result = await fn(event);
@@ -272,7 +278,13 @@ export async function startHttpServer(
         ) {
           out = await putEvents(body, handlers.events);
         } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
-          out = await invoke(handlers.invoke ?? {}, INVOKE_PATH.exec(req.url ?? '')![1]!, body);
+          const type = req.headers['x-amz-invocation-type'];
+          out = await invoke(
+            handlers.invoke ?? {},
+            INVOKE_PATH.exec(req.url ?? '')![1]!,
+            body,
+            typeof type === 'string' ? type : undefined,
+          );
         } else if (
           (req.method === 'GET' || req.method === 'HEAD') &&
           opts.routes &&

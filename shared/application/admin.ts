@@ -8,6 +8,8 @@ import type {
   AuditLog,
   ConfigAdmin,
   KpiStore,
+  PlacementProgress,
+  PortfolioPlacement,
 } from '../ports';
 import type { CallType } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
@@ -28,8 +30,13 @@ export interface AdminDeps {
     /** The factor pepper, read once (Secrets Manager on AWS, a file locally). */
     pepper: () => Promise<string>;
   };
-  /** The strategies' funnels (accounts per stage of a strategy version). */
-  funnels?: { counts(strategyId: string, version: number): Promise<Record<string, number>> };
+  /** The strategies' funnels (accounts per stage of a strategy version), and the placements' progress. */
+  funnels?: { counts(strategyId: string, version: number): Promise<Record<string, number>> } & Pick<
+    PlacementProgress,
+    'progress'
+  >;
+  /** Starts placing the whole portfolio (after an activation: the backfill). */
+  placement?: PortfolioPlacement;
   /** The KPI report's daily aggregates (optional in tests that report nothing). */
   kpis?: Pick<KpiStore, 'cells'>;
   /** Erasure on a customer's request (optional in tests that do not erase). */

@@ -27,16 +27,14 @@ function compiledOf(config: DecisionConfig): CompiledStrategy[] {
 
 /**
  * The placer of a configuration: where its active strategies put an account as a change leaves it,
- * judged at the change's own time (the record's `asOf`), so a redelivered change decides the same.
+ * judged at the change's own time (the record's `asOf`, so a redelivered change decides the same), or
+ * at `judgeAt` when given (the schedule and the backfill read time conditions at their own time).
  * An account placed by a strategy no longer active leaves it.
  */
-export function placerOf(
-  config: DecisionConfig,
-  clock: () => string = () => new Date().toISOString(),
-): Placer {
+export function placerOf(config: DecisionConfig, judgeAt?: () => string): Placer {
   const compiled = compiledOf(config);
   return (after, cause) => {
-    const now = after.asOf ?? clock();
+    const now = judgeAt?.() ?? after.asOf ?? new Date().toISOString();
     return place(
       compiled,
       { facts: computeFacts(after, now, config.value), account: after, now },

@@ -2,6 +2,7 @@ import { type AdminDeps, applyAccountEvents, dryRunAccount, tagAccounts } from '
 import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
 import { kpiReportFrom, readKpiQuery } from '../application/kpis';
+import { PORTFOLIO_SEGMENTS } from '../application/portfolio';
 import { placerOf } from '../application/strategies';
 import { zodErrors } from '../application/validation';
 import { actedBy } from '../domain/authority';
@@ -21,6 +22,17 @@ import { authorize } from './authz';
 import { type HttpRequest, type HttpResponse, invalid, json, parseBody, problemResponse } from './http';
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
+
+/** Starts the portfolio's placement; a failure to start is reported, never fails what came before. */
+async function startPlacement(deps: AdminDeps, cause: string): Promise<'started' | 'not started'> {
+  if (!deps.placement) return 'not started';
+  try {
+    await deps.placement.start(cause);
+    return 'started';
+  } catch {
+    return 'not started';
+  }
+}
 
 /**
  * The admin API over HTTP: configuration versions (validated on write, immutable, activated in one
@@ -85,9 +97,22 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     }
     case 'activate': {
       const r = await deps.configs.activate(version!, now, by);
-      return r === 'missing'
-        ? notFound(`No configuration version ${version}.`)
-        : json(200, { active: version, activatedAt: now, activatedBy: by });
+      if (r === 'missing') return notFound(`No configuration version ${version}.`);
+      // The version's strategies place the whole portfolio (the backfill); the funnel tells how far.
+      return json(200, {
+        active: version,
+        activatedAt: now,
+        activatedBy: by,
+        placement: await startPlacement(deps, 'ACTIVATION'),
+      });
+    }
+    case 'placePortfolio': {
+      if ((req.body ?? '').trim() !== '') {
+        const b = parseBody(req, ErasureBodySchema);
+        if (!b.ok) return b.response;
+      }
+      const placement = await startPlacement(deps, 'ACTIVATION');
+      return json(placement === 'started' ? 202 : 503, { placement });
     }
     case 'tag': {
       const b = parseBody(req, TagBodySchema, MAX_ADMIN_BODY_BYTES);
@@ -166,12 +191,33 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       if (!a || !s) return notFound(`No strategy ${id.data} in the active configuration.`);
       if (!deps.funnels)
         return problemResponse(503, 'unavailable', 'Funnels unavailable', 'No funnel store configured.');
-      const counts = await deps.funnels.counts(s.strategyId, s.version);
+      const [counts, progress] = await Promise.all([
+        deps.funnels.counts(s.strategyId, s.version),
+        deps.funnels.progress(a.version, PORTFOLIO_SEGMENTS),
+      ]);
+      const done = progress.filter((p) => p.done).length;
       return json(200, {
         strategyId: s.strategyId,
         version: s.version,
         active: s.active,
         asOf: now,
+        // The last placement of the whole portfolio by this configuration version: until every
+        // segment is done, accounts not yet reached are missing from the stages.
+        placing: {
+          configVersion: a.version,
+          segments: PORTFOLIO_SEGMENTS,
+          done,
+          scanned: progress.reduce((n, p) => n + p.scanned, 0),
+          complete: done === PORTFOLIO_SEGMENTS,
+          ...(progress.length
+            ? {
+                updatedAt: progress
+                  .map((p) => p.updatedAt)
+                  .sort()
+                  .at(-1),
+              }
+            : {}),
+        },
         stages: s.stages.map((st) => ({
           stageId: st.stageId,
           name: st.name,

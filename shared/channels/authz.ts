@@ -40,6 +40,8 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   // Strategies are configuration (the product owner's); their funnels are figures, for ops too.
   listStrategies: ['productOwner', 'ops'],
   strategyFunnel: ['productOwner', 'ops'],
+  // Placing the whole portfolio again (after a failed start, or to see time conditions at once).
+  placePortfolio: ['productOwner', 'ops'],
 };
 
 /** The roles a role implies (itself included). */

@@ -18,6 +18,7 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/accounts/{accountId}/erasure', action: 'eraseAccount' },
   { method: 'GET', resource: '/v1/admin/reports/kpis', action: 'kpiReport' },
   { method: 'GET', resource: '/v1/admin/strategies', action: 'listStrategies' },
+  { method: 'POST', resource: '/v1/admin/strategies/placement', action: 'placePortfolio' },
   { method: 'GET', resource: '/v1/admin/strategies/{strategyId}/funnel', action: 'strategyFunnel' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];

@@ -158,3 +158,55 @@ describe('the strategies and funnel routes', () => {
     expect((await desk('GET', '/v1/admin/strategies/vip-service/funnel')).status).toBe(403);
   });
 });
+
+describe('the whole portfolio placed: after an activation (backfill), and again', () => {
+  const waitPlaced = async (strategyId: string) => {
+    for (let i = 0; i < 200; i++) {
+      const r = await http('GET', `/v1/admin/strategies/${strategyId}/funnel`);
+      if (r.json.placing?.complete) return r.json;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    throw new Error('placement did not finish');
+  };
+
+  it('accounts written without a placement are placed by the backfill; the funnel says when it is complete', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `STRAT-2${String(i).padStart(3, '0')}`);
+    await Promise.all(ids.map((id, i) => put(id, i % 3 === 0 ? { monthlySpend: falling } : {})));
+    const r = await ops('POST', '/v1/admin/strategies/placement');
+    expect(r.status, JSON.stringify(r.json)).toBe(202);
+    const f = await waitPlaced('at-risk-retention');
+    expect(f.placing.scanned).toBeGreaterThanOrEqual(ids.length);
+    for (const s of ['at-risk-retention', 'savings-cross-sell', 'vip-service', 'early-collections'])
+      expect(nonZero(await funnel(s)), s).toEqual(await recount(s));
+    expect((await recount('savings-cross-sell')).OFFER_ON_CONTACT).toBeGreaterThanOrEqual(20);
+  }, 60_000);
+
+  it('a new version of a strategy, activated, moves its accounts without losing count', async () => {
+    const active = (await http('GET', '/v1/admin/config')).json;
+    const config = structuredClone(active.config);
+    const s = config.strategies.find((x: Json) => x.strategyId === 'savings-cross-sell');
+    const before = Object.values(await recount('savings-cross-sell')).reduce(
+      (a: number, b) => a + (b as number),
+      0,
+    );
+    s.version = 2;
+    config.version = `${active.version}-sav2`;
+    expect((await http('POST', '/v1/admin/config/versions', config)).status).toBe(201);
+    const act = await http('POST', `/v1/admin/config/versions/${config.version}/activate`);
+    expect(act.json.placement).toBe('started');
+    await waitPlaced('savings-cross-sell');
+    const f = await http('GET', '/v1/admin/strategies/savings-cross-sell/funnel');
+    expect(f.json.version).toBe(2);
+    const v2 = Object.fromEntries((f.json.stages as Json[]).map((x) => [x.stageId, x.accounts]));
+    expect(nonZero(v2)).toEqual(await recount('savings-cross-sell'));
+    expect(Object.values(v2).reduce((a: number, b) => a + (b as number), 0)).toBe(before);
+    expect(before).toBeGreaterThan(10);
+    // Version 1's counters are back to zero: every account moved, none lost, none counted twice.
+    const { DynamoFunnelStore } = await import('../../shared/adapters/dynamo/funnel');
+    const v1 = await new DynamoFunnelStore(stack.db, stack.env.COUNTERS_TABLE!).counts(
+      'savings-cross-sell',
+      1,
+    );
+    expect(nonZero(v1)).toEqual({});
+  }, 60_000);
+});

@@ -179,11 +179,12 @@ describe('functions', () => {
     'import-accounts',
     'account-events',
     'aggregate-kpis',
+    'place-portfolio',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
   // import bucket's notifications at deploy time): exactly one, described as that provider.
-  it("are the nine entries, and every other Lambda of the stack is CDK's bucket notifications provider", () => {
+  it("are the ten entries, and every other Lambda of the stack is CDK's bucket notifications provider", () => {
     expect([...fnIds.keys()].sort()).toEqual([...expected].sort());
     const others = Object.keys(fns).filter((id) => ![...fnIds.values()].includes(id));
     expect(others).toHaveLength(1);
@@ -235,6 +236,7 @@ describe('functions', () => {
         'COUNTERS_TABLE',
         'ERASURE_KEY_SECRET_ARN',
         'KPI_TABLE',
+        'PLACE_PORTFOLIO_FUNCTION',
       ],
     ],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
@@ -242,6 +244,7 @@ describe('functions', () => {
     ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
     ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
+    ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(
