@@ -1,7 +1,8 @@
 // Service strategies: where an account stands in each active strategy, and what moves it.
 
 import type { Account } from '../schemas/account';
-import type { Facts } from '../schemas/contact';
+import type { Contact, Facts } from '../schemas/contact';
+import type { Queue } from '../schemas/enums';
 import type { Strategy, StrategyStage } from '../schemas/strategy';
 import { compileStrategyCondition } from './expressions';
 
@@ -167,15 +168,22 @@ export function funnelDeltas(moves: readonly Move[]): FunnelDelta[] {
 export function inboundScenario(
   strategies: readonly Strategy[] | undefined,
   placements: Placements | undefined,
-): { only?: Set<string>; first: string[]; route?: { queue: string; script?: string; strategyId: string } } {
+): {
+  stages: { strategyId: string; stageId: string }[];
+  only?: Set<string>;
+  first: string[];
+  route?: { queue: Queue; script?: string; strategyId: string };
+} {
   let only: Set<string> | undefined;
   const first: string[] = [];
-  let route: { queue: string; script?: string; strategyId: string } | undefined;
+  const stages: { strategyId: string; stageId: string }[] = [];
+  let route: { queue: Queue; script?: string; strategyId: string } | undefined;
   for (const s of strategies ?? []) {
     const p = placements?.[s.strategyId];
     if (!s.active || !p || p.version !== s.version) continue;
     const sc = s.stages.find((st) => st.stageId === p.stageId)?.scenario;
     if (!sc) continue;
+    stages.push({ strategyId: s.strategyId, stageId: p.stageId });
     if (sc.offers?.only)
       only = only ? new Set([...only].filter((x) => sc.offers!.only!.includes(x))) : new Set(sc.offers.only);
     for (const id of sc.offers?.first ?? []) if (!first.includes(id)) first.push(id);
@@ -186,5 +194,43 @@ export function inboundScenario(
         strategyId: s.strategyId,
       };
   }
-  return { ...(only ? { only } : {}), first, ...(route ? { route } : {}) };
+  return { stages, ...(only ? { only } : {}), first, ...(route ? { route } : {}) };
+}
+
+/** The contact's copy of its scenario (none when the account is in no stage that asks anything). */
+export function contactScenario(
+  strategies: readonly Strategy[] | undefined,
+  placements: Placements | undefined,
+): Contact['scenario'] {
+  const sc = inboundScenario(strategies, placements);
+  if (sc.stages.length === 0) return undefined;
+  return {
+    stages: sc.stages,
+    ...(sc.only ? { only: [...sc.only] } : {}),
+    ...(sc.first.length ? { first: sc.first } : {}),
+    ...(sc.route ? { route: sc.route } : {}),
+  };
+}
+
+/**
+ * The offers a scenario lets a contact get, in the order it asks: only those of `only` (when given),
+ * those of `first` first (in its order), the rest as ranked.
+ */
+export function applyScenarioOffers<T extends { offer: { offerId: string } }>(
+  ranked: readonly T[],
+  scenario: Contact['scenario'],
+): T[] {
+  if (!scenario) return [...ranked];
+  const only = scenario.only ? new Set(scenario.only) : undefined;
+  const allowed = only ? ranked.filter((r) => only.has(r.offer.offerId)) : [...ranked];
+  const first = scenario.first ?? [];
+  const rank = (id: string) => {
+    const i = first.indexOf(id);
+    return i < 0 ? first.length : i;
+  };
+  // A stable sort: the ranking stands among offers of the same rank.
+  return allowed
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r.offer.offerId) - rank(b.r.offer.offerId) || a.i - b.i)
+    .map((x) => x.r);
 }

@@ -21,6 +21,7 @@ import { acceptanceFor, type OfferStats, statsKey } from './learning';
 import { type Problem, problem } from './problems';
 import { type RateCharge, rateCharge } from './rate-limits';
 import { routeContact } from './routing';
+import { contactScenario } from './strategies';
 import { verifyFactors } from './verification';
 
 /**
@@ -238,7 +239,10 @@ function decideStart(
       (req.callerPhone === account.phone || (account.otherPhones ?? []).includes(req.callerPhone)),
     config,
   });
-  const segmented = account ? segmentStep(drafted, account, compiled, now) : drafted;
+  const segmented0 = account ? segmentStep(drafted, account, compiled, now) : drafted;
+  // What the account's strategy stages ask of this contact (offers, route), as they stand now.
+  const scenario = account ? contactScenario(config.strategies, account.strategies) : undefined;
+  const segmented = scenario ? { ...segmented0, scenario } : segmented0;
   const routed = routeStep(
     read.startedBy ? { ...segmented, startedBy: read.startedBy } : segmented,
     account ? { flags: account.flags, lockedUntil: account.verification.lockedUntil } : undefined,

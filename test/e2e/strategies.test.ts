@@ -136,6 +136,33 @@ describe('an event places the account in the active strategies, in the same writ
   }, 60_000);
 });
 
+describe("an inbound contact gets its stages' scenario", () => {
+  it("the at-risk account's call goes to the retention specialists with the stage's script", async () => {
+    // STRAT-0001 is at the at-risk strategy's CALL stage (the events above put it there).
+    const c = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555560001',
+    });
+    expect(c.status, JSON.stringify(c.json)).toBe(201);
+    expect(c.json.route).toMatchObject({
+      queue: 'RETENTION_SPECIALIST',
+      ruleId: 'STRATEGY:at-risk-retention',
+      reasons: expect.arrayContaining([
+        'strategy at-risk-retention: Card use has fallen: lead with the spend credit.',
+      ]),
+    });
+    // An account in no stage is routed by the routing table alone.
+    await put('STRAT-0099');
+    const plain = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555560099',
+    });
+    expect(plain.json.route.ruleId).not.toMatch(/^STRATEGY:/);
+  });
+});
+
 describe('the strategies and funnel routes', () => {
   it('lists the active strategies, one of each kind, with their stages', async () => {
     const r = await http('GET', '/v1/admin/strategies');

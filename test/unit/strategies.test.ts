@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import DEFAULT from '../../data/default-config.json' with { type: 'json' };
 import { computeFacts } from '../../shared/domain/facts';
 import {
+  applyScenarioOffers,
   compileStrategies,
   funnelDeltas,
   inboundScenario,
@@ -191,7 +192,24 @@ describe('the scenario an inbound contact gets', () => {
     expect(r.first).toEqual(['y']);
     expect(r.route).toEqual({ queue: 'VIP_RETENTION', strategyId: 'b' });
     // A placement by another version counts for nothing.
-    expect(inboundScenario([a], { a: { ...p, version: 9 } })).toEqual({ first: [] });
+    expect(inboundScenario([a], { a: { ...p, version: 9 } })).toEqual({ stages: [], first: [] });
+  });
+});
+
+describe("a contact's offers under its scenario", () => {
+  const ranked = ['a', 'b', 'c', 'd'].map((offerId) => ({ offer: { offerId } }));
+  const ids = (xs: { offer: { offerId: string } }[]) => xs.map((x) => x.offer.offerId);
+  it('only restricts, first puts first in its order, the ranking stands for the rest', () => {
+    const stages = [{ strategyId: 's', stageId: 'S' }];
+    expect(ids(applyScenarioOffers(ranked, { stages, first: ['c', 'x', 'b'] }))).toEqual([
+      'c',
+      'b',
+      'a',
+      'd',
+    ]);
+    expect(ids(applyScenarioOffers(ranked, { stages, only: ['d', 'b'] }))).toEqual(['b', 'd']);
+    expect(ids(applyScenarioOffers(ranked, { stages, only: ['d', 'b'], first: ['d'] }))).toEqual(['d', 'b']);
+    expect(ids(applyScenarioOffers(ranked, undefined))).toEqual(['a', 'b', 'c', 'd']);
   });
 });
 
