@@ -55,5 +55,6 @@ export const handler = lazyHandler('admin-api', () => {
     kpis: kpiStore(),
     funnels: funnelStore(),
     placement: portfolioPlacement(),
+    stageLog: (line) => logger.info('strategy stage', line),
   });
 });

@@ -6,6 +6,7 @@ import { accountStore, freshConfigSource, funnelStore } from '../shared/adapters
 import { logger } from '../shared/adapters/logger';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import { type PortfolioStore, placeSegment } from '../shared/application/portfolio';
+import { stageLogLines } from '../shared/application/strategies';
 import { zodErrors } from '../shared/application/validation';
 import type { ConfigSource, PlacementProgress, SegmentProgress } from '../shared/ports';
 
@@ -39,7 +40,17 @@ export const makeHandler = (deps: {
         return { refused };
       }
       const config = await deps.configs.active();
-      const done = await placeSegment({ store: deps.store, progress: deps.progress }, config, e.data);
+      const done = await placeSegment(
+        {
+          store: deps.store,
+          progress: deps.progress,
+          onMoves: (moves, at) => {
+            for (const line of stageLogLines(moves, at, e.data.cause)) logger.info('strategy stage', line);
+          },
+        },
+        config,
+        e.data,
+      );
       logger.info('placed', { ...done });
       return done;
     });

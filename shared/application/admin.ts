@@ -15,7 +15,7 @@ import type { CallType } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
 import type { ErasureDeps } from './erasure';
 import { applyAccountEvent, type EventOutcome } from './import';
-import type { Placer } from './strategies';
+import { type Placer, stageLogLines, watchedPlacer } from './strategies';
 
 export interface AdminDeps {
   configs: ConfigAdmin;
@@ -35,6 +35,8 @@ export interface AdminDeps {
     PlacementProgress,
     'progress'
   >;
+  /** Where stage entries and exits are logged (the function's logger). */
+  stageLog?: (line: Record<string, unknown>) => void;
   /** Starts placing the whole portfolio (after an activation: the backfill). */
   placement?: PortfolioPlacement;
   /** The KPI report's daily aggregates (optional in tests that report nothing). */
@@ -85,10 +87,19 @@ export async function applyAccountEvents(
   events: readonly unknown[],
   store: AccountImportStore,
   placer?: Placer,
+  /** Told of the stage entries and exits each applied event wrote (the stage log). */
+  stageLog?: (line: Record<string, unknown>) => void,
 ): Promise<Array<{ index: number } & EventOutcome>> {
   const results: Array<{ index: number } & EventOutcome> = [];
-  for (const [index, raw] of events.entries())
-    results.push({ index, ...(await applyAccountEvent(raw, store, placer)) });
+  const watched = placer ? watchedPlacer(placer) : undefined;
+  for (const [index, raw] of events.entries()) {
+    const outcome = await applyAccountEvent(raw, store, watched?.placer);
+    results.push({ index, ...outcome });
+    if (outcome.result === 'applied' && watched && stageLog) {
+      const e = raw as { asOf?: unknown; type?: unknown };
+      for (const line of stageLogLines(watched.lastMoves(), String(e.asOf), String(e.type))) stageLog(line);
+    }
+  }
   return results;
 }
 

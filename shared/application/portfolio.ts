@@ -1,10 +1,11 @@
 // The whole portfolio placed by the active strategies: after an activation (the backfill), and on a
 // schedule (conditions on time: days in a stage, days since the last contact).
 
+import type { Move } from '../domain/strategies';
 import type { PlacementProgress, SegmentProgress } from '../ports';
 import type { Account } from '../schemas/account';
 import type { DecisionConfig } from '../schemas/config';
-import { type Placer, placerOf } from './strategies';
+import { type Placer, placerOf, watchedPlacer } from './strategies';
 
 /** The portfolio is placed in this many segments of a parallel scan, each its own invocation. */
 export const PORTFOLIO_SEGMENTS = 4;
@@ -26,7 +27,13 @@ export interface PortfolioStore {
  * state puts it, and every move is counted with its write. Progress is recorded every few pages.
  */
 export async function placeSegment(
-  deps: { store: PortfolioStore; progress: PlacementProgress; clock?: () => string },
+  deps: {
+    store: PortfolioStore;
+    progress: PlacementProgress;
+    clock?: () => string;
+    /** Told of each account's moves once they are written (the stage log). */
+    onMoves?: (moves: Move[], at: string) => void;
+  },
   config: DecisionConfig,
   run: { segment: number; totalSegments: number; cause: string },
 ): Promise<SegmentProgress> {
@@ -34,7 +41,8 @@ export async function placeSegment(
   const startedAt = clock();
   const p: SegmentProgress = { ...run, startedAt, updatedAt: startedAt, scanned: 0, moved: 0, done: false };
   // Time conditions are read at the run's time, whatever the record's asOf.
-  const placer = placerOf(config, clock);
+  const watched = watchedPlacer(placerOf(config, clock));
+  const placer = watched.placer;
   await deps.progress.record(config.version, p);
   let start: Record<string, unknown> | undefined;
   let pages = 0;
@@ -44,7 +52,10 @@ export async function placeSegment(
       let held: Account | undefined = a;
       for (let attempt = 0; held && attempt < 6; attempt++) {
         const r = await deps.store.placeAccount(held, placer, run.cause);
-        if (r === 'moved') p.moved++;
+        if (r === 'moved') {
+          p.moved++;
+          deps.onMoves?.(watched.lastMoves(), clock());
+        }
         if (r !== 'changed') break;
         held = await deps.store.get(a.accountId);
       }

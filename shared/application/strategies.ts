@@ -51,3 +51,59 @@ export async function activePlacer(configs: {
   const config = await configs.active();
   return config ? placerOf(config) : undefined;
 }
+
+/**
+ * A placer that also tells what its last call moved (a write may place an account more than once
+ * when it raced another writer; the last placement is the one written).
+ */
+export function watchedPlacer(placer: Placer): { placer: Placer; lastMoves: () => Move[] } {
+  let last: Move[] = [];
+  return {
+    placer: (after, cause) => {
+      const r = placer(after, cause);
+      last = r.moves;
+      return r;
+    },
+    lastMoves: () => last,
+  };
+}
+
+/**
+ * The log lines of stage entries and exits (no account: figures and times only). An exit says how
+ * long the account spent at the stage, so the time customers spend in each stage can be reported
+ * from the log (Logs Insights: `stats avg(daysInStage) by strategyId, stageId`).
+ */
+export function stageLogLines(moves: readonly Move[], at: string, cause: string): Record<string, unknown>[] {
+  return moves.flatMap((m) => [
+    ...(m.from
+      ? [
+          {
+            event: 'STAGE_EXIT',
+            strategyId: m.strategyId,
+            version: m.from.version,
+            stageId: m.from.stageId,
+            at,
+            cause,
+            ...(m.from.since
+              ? {
+                  daysInStage:
+                    Math.round(((Date.parse(at) - Date.parse(m.from.since)) / 86_400_000) * 100) / 100,
+                }
+              : {}),
+          },
+        ]
+      : []),
+    ...(m.to
+      ? [
+          {
+            event: 'STAGE_ENTRY',
+            strategyId: m.strategyId,
+            version: m.to.version,
+            stageId: m.to.stageId,
+            at,
+            cause,
+          },
+        ]
+      : []),
+  ]);
+}

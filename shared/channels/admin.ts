@@ -145,6 +145,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         b.value.events,
         deps.importer.store,
         active ? placerOf(active.config) : undefined,
+        deps.stageLog,
       );
       return json(200, { results });
     }

@@ -22,7 +22,8 @@ export type Placements = Record<string, Placement>;
 /** One account moving in one strategy: out of a stage (`from`), into one (`to`), or both. */
 export interface Move {
   strategyId: string;
-  from?: { version: number; stageId: string };
+  /** Where it was, and since when (the time it spent there ends with this move). */
+  from?: { version: number; stageId: string; since?: string };
   to?: { version: number; stageId: string };
 }
 
@@ -107,12 +108,13 @@ export function place(
   const active = new Set(compiled.map((c) => c.strategy.strategyId));
   // Strategies no longer active: the account leaves them.
   for (const [id, p] of Object.entries(current ?? {}))
-    if (!active.has(id)) moves.push({ strategyId: id, from: { version: p.version, stageId: p.stageId } });
+    if (!active.has(id))
+      moves.push({ strategyId: id, from: { version: p.version, stageId: p.stageId, since: p.since } });
   for (const c of compiled) {
     const s = c.strategy;
     const held = current?.[s.strategyId];
     const same = held && held.version === s.version ? held : undefined;
-    const from = held ? { version: held.version, stageId: held.stageId } : undefined;
+    const from = held ? { version: held.version, stageId: held.stageId, since: held.since } : undefined;
     const idx = same ? s.stages.findIndex((st) => st.stageId === same.stageId) : -1;
     let to: number | undefined;
     if (c.inSegment({ ...vars, daysInStage: 0 }, tags)) {

@@ -4,6 +4,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import type { Account } from '../../shared/schemas/account';
 import { premiumAccount } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
+import { captureLogs } from '../fakes/logs';
 
 /**
  * Strategies placing accounts as events change them, over the local stack's real admin API and
@@ -15,10 +16,15 @@ type Json = Record<string, any>;
 const { http } = localClient(() => stack, '');
 const ops = localClient(() => stack, '', { roles: ['ops'] }).http;
 
+let logs: ReturnType<typeof captureLogs> | undefined;
 beforeAll(async () => {
+  // The functions' INFO lines (the stage log) are read by a test below.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  logs = captureLogs();
   stack = await startLocalStack({ port: 0, accounts: 0 });
 });
 afterAll(async () => {
+  logs?.restore();
   await stack?.stop();
 });
 
@@ -74,6 +80,29 @@ describe('an event places the account in the active strategies, in the same writ
       callType: 'CLOSE_ACCOUNT',
     });
     expect(account.status).toBe(200);
+  });
+
+  it('every entry and exit is logged with its strategy, stage and time there, never the account', async () => {
+    const lines = (logs?.lines ?? []).filter((l) => l.includes('"strategy stage"')).map((l) => JSON.parse(l));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          event: 'STAGE_ENTRY',
+          strategyId: 'at-risk-retention',
+          stageId: 'WATCH',
+          cause: 'USAGE_DROP',
+        }),
+        expect.objectContaining({
+          event: 'STAGE_EXIT',
+          strategyId: 'at-risk-retention',
+          stageId: 'WATCH',
+          at: '2026-12-01T10:00:00.000Z',
+          daysInStage: 0.04,
+        }),
+        expect.objectContaining({ event: 'STAGE_ENTRY', strategyId: 'at-risk-retention', stageId: 'CALL' }),
+      ]),
+    );
+    for (const l of lines) expect(JSON.stringify(l)).not.toMatch(/STRAT-\d|\+1555/);
   });
 
   it('a redelivered event is stale and moves nothing', async () => {
