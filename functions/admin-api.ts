@@ -55,6 +55,7 @@ export const handler = lazyHandler('admin-api', () => {
     kpis: kpiStore(),
     funnels: funnelStore(),
     placement: portfolioPlacement(),
+    portfolio: accounts,
     stageLog: (line) => logger.info('strategy stage', line),
   });
 });

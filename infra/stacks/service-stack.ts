@@ -179,6 +179,8 @@ export class ServiceStack extends Stack {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      // The strategies' dry run reads a sample of the portfolio (the first pages of a scan).
+      'dynamodb:Scan',
     ]);
     // Imports delete phone aliases; erasure deletes accounts (allowErasure below grants DeleteItem on them).
     // Imports hash the verification factors they carry, with the pepper.

@@ -15,6 +15,7 @@ import type { CallType } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
 import type { ErasureDeps } from './erasure';
 import { applyAccountEvent, type EventOutcome } from './import';
+import type { PortfolioStore } from './portfolio';
 import { type Placer, stageLogLines, watchedPlacer } from './strategies';
 
 export interface AdminDeps {
@@ -35,6 +36,8 @@ export interface AdminDeps {
     PlacementProgress,
     'progress'
   >;
+  /** A sample of the portfolio, for the strategies' dry run. */
+  portfolio?: Pick<PortfolioStore, 'scanAccounts'>;
   /** Where stage entries and exits are logged (the function's logger). */
   stageLog?: (line: Record<string, unknown>) => void;
   /** Starts placing the whole portfolio (after an activation: the backfill). */

@@ -107,3 +107,85 @@ export function stageLogLines(moves: readonly Move[], at: string, cause: string)
       : []),
   ]);
 }
+
+/** What a configuration's strategies would do to a sample of accounts, before it goes live. */
+export interface StrategySimulation {
+  configVersion: string;
+  sampled: number;
+  days: number;
+  strategies: {
+    strategyId: string;
+    version: number;
+    name: string;
+    /** Accounts at each stage once the version is activated (its backfill), and after `days` days. */
+    stages: { stageId: string; name: string; onActivation: number; afterDays: number; outbound: boolean }[];
+    /** Outbound contacts its stages would start: on activation, then each simulated day. */
+    outbound: { onActivation: number; perDay: number[] };
+  }[];
+}
+
+/**
+ * Places a sample of accounts with a configuration as its activation would (from where they are
+ * now), then day by day with the daily schedule (conditions on time; no event is assumed), counting
+ * the accounts at each stage and the outbound contacts that entering a stage would start. Nothing
+ * is written.
+ */
+export function simulateStrategies(
+  accounts: readonly Account[],
+  config: DecisionConfig,
+  now: string,
+  days: number,
+): StrategySimulation {
+  const active = (config.strategies ?? []).filter((s) => s.active);
+  const compiled = compileStrategies(active);
+  const DAY = 86_400_000;
+  const result = active.map((s) => ({
+    strategyId: s.strategyId,
+    version: s.version,
+    name: s.name,
+    stages: s.stages.map((st) => ({
+      stageId: st.stageId,
+      name: st.name,
+      onActivation: 0,
+      afterDays: 0,
+      outbound: st.scenario.outbound !== undefined,
+    })),
+    outbound: { onActivation: 0, perDay: Array.from({ length: days }, () => 0) },
+  }));
+  const byId = new Map(result.map((r) => [r.strategyId, r]));
+  const count = (moves: Move[], day: number | undefined) => {
+    for (const m of moves) {
+      const r = byId.get(m.strategyId);
+      const st = m.to ? r?.stages.find((x) => x.stageId === m.to!.stageId) : undefined;
+      if (!r || !st?.outbound) continue;
+      if (day === undefined) r.outbound.onActivation++;
+      else r.outbound.perDay[day]!++;
+    }
+  };
+  for (const a of accounts) {
+    let held = a.strategies;
+    const at = (t: string) => {
+      const r = place(
+        compiled,
+        { facts: computeFacts(a, t, config.value), account: a, now: t },
+        held,
+        'SIMULATION',
+      );
+      held = r.placements;
+      return r.moves;
+    };
+    count(at(now), undefined);
+    for (const r of result) {
+      const p = held?.[r.strategyId];
+      const st = p ? r.stages.find((x) => x.stageId === p.stageId) : undefined;
+      if (st) st.onActivation++;
+    }
+    for (let d = 0; d < days; d++) count(at(new Date(Date.parse(now) + (d + 1) * DAY).toISOString()), d);
+    for (const r of result) {
+      const p = held?.[r.strategyId];
+      const st = p ? r.stages.find((x) => x.stageId === p.stageId) : undefined;
+      if (st) st.afterDays++;
+    }
+  }
+  return { configVersion: config.version, sampled: accounts.length, days, strategies: result };
+}

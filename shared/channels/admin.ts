@@ -3,15 +3,17 @@ import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
 import { kpiReportFrom, readKpiQuery } from '../application/kpis';
 import { PORTFOLIO_SEGMENTS } from '../application/portfolio';
-import { placerOf } from '../application/strategies';
+import { placerOf, simulateStrategies } from '../application/strategies';
 import { zodErrors } from '../application/validation';
 import { actedBy } from '../domain/authority';
+import type { Account } from '../schemas/account';
 import { AccountIdSchema } from '../schemas/account';
 import {
   ADMIN_ROUTES,
   DryRunBodySchema,
   ErasureBodySchema,
   MAX_ADMIN_BODY_BYTES,
+  SimulationBodySchema,
   StrategyIdParamSchema,
   TagBodySchema,
   VersionParamSchema,
@@ -105,6 +107,28 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         activatedBy: by,
         placement: await startPlacement(deps, 'ACTIVATION'),
       });
+    }
+    case 'simulateStrategies': {
+      const b = parseBody(req, SimulationBodySchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      const config = b.value.config ?? (await deps.configs.get(b.value.version!))?.config;
+      if (!config) return notFound(`No configuration version ${b.value.version}.`);
+      if (!deps.portfolio)
+        return problemResponse(
+          503,
+          'unavailable',
+          'Simulation unavailable',
+          'No portfolio store configured.',
+        );
+      const want = b.value.sample ?? 5000;
+      const accounts: Account[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await deps.portfolio.scanAccounts(0, 1, start);
+        accounts.push(...page.accounts.slice(0, want - accounts.length));
+        start = page.next;
+      } while (start && accounts.length < want);
+      return json(200, simulateStrategies(accounts, config, now, b.value.days ?? 30));
     }
     case 'placePortfolio': {
       if ((req.body ?? '').trim() !== '') {

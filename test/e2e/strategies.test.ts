@@ -266,3 +266,63 @@ describe('the whole portfolio placed: after an activation (backfill), and again'
     expect(nonZero(v1)).toEqual({});
   }, 60_000);
 });
+
+describe('a dry run of strategies over the portfolio, before activation', () => {
+  it('the active version, simulated, holds what its funnels hold; nothing is written', async () => {
+    const active = (await http('GET', '/v1/admin/config')).json;
+    const before = await recount('savings-cross-sell');
+    const r = await http('POST', '/v1/admin/strategies/simulation', { version: active.version, days: 10 });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.sampled).toBeGreaterThan(50);
+    for (const s of r.json.strategies as Json[]) {
+      const f = await funnel(s.strategyId);
+      for (const st of s.stages as Json[])
+        expect(st.onActivation, `${s.strategyId}/${st.stageId}`).toBe(f[st.stageId]);
+      expect(s.outbound.perDay).toHaveLength(10);
+    }
+    expect(await recount('savings-cross-sell')).toEqual(before);
+  });
+
+  it('a new strategy, simulated: who it would take in, and the outbound contacts it would start', async () => {
+    const active = (await http('GET', '/v1/admin/config')).json;
+    const config = structuredClone(active.config);
+    config.version = 'dry-run-1';
+    config.strategies.push({
+      strategyId: 'everyone-call',
+      version: 1,
+      kind: 'TELEMARKETING',
+      name: 'Everyone, a call after 3 days',
+      active: true,
+      segment: { expression: 'true' },
+      stages: [
+        { stageId: 'WAIT', name: 'wait', launch: 'true', scenario: { offers: { first: ['travel-card'] } } },
+        {
+          stageId: 'CALL',
+          name: 'call',
+          launch: 'daysInStage >= 3',
+          scenario: { outbound: { channel: 'VOICE', purpose: 'test' } },
+        },
+      ],
+    });
+    const r = await http('POST', '/v1/admin/strategies/simulation', { config, sample: 40, days: 5 });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const s = (r.json.strategies as Json[]).find((x) => x.strategyId === 'everyone-call')!;
+    expect(r.json.sampled).toBe(40);
+    expect(s.stages.map((x: Json) => [x.stageId, x.onActivation, x.afterDays])).toEqual([
+      ['WAIT', 40, 0],
+      ['CALL', 0, 40],
+    ]);
+    // Day 3 after the activation: every account moves to the call.
+    expect(s.outbound).toEqual({ onActivation: 0, perDay: [0, 0, 40, 0, 0] });
+    // Not stored: the dry run wrote no version and activated nothing.
+    expect((await http('GET', '/v1/admin/config')).json.version).toBe(active.version);
+  });
+
+  it('a body with both a version and a configuration, or a sample too large, is a 400 naming it', async () => {
+    const both = await http('POST', '/v1/admin/strategies/simulation', { version: 'x', config: {} });
+    expect(both.status).toBe(400);
+    const big = await http('POST', '/v1/admin/strategies/simulation', { version: 'x', sample: 1e9 });
+    expect(big.json.errors.map((e: Json) => e.path)).toContain('sample');
+    expect((await http('POST', '/v1/admin/strategies/simulation', { version: 'no-such' })).status).toBe(404);
+  });
+});

@@ -344,7 +344,7 @@ describe('IAM', () => {
     expect(actionsOn('decide-turn', offerLog)).toEqual([]);
   });
 
-  it('admin-api imports and erases accounts: gets, puts, updates and deletes them, on the table only', () => {
+  it('admin-api imports and erases accounts: gets, puts, updates and deletes them, scans a sample for the strategies dry run, on the table only', () => {
     const onAccounts = statementsOf('admin-api').filter((s) =>
       resourcesOf(s).some((r) => refersTo(r, accounts)),
     );
@@ -355,6 +355,7 @@ describe('IAM', () => {
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Scan',
       'dynamodb:UpdateItem',
     ]);
   });
