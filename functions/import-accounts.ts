@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { accountStore, importBucket, pepper, salt } from '../shared/adapters/composition';
+import { accountStore, configSource, importBucket, pepper, salt } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import {
@@ -11,8 +11,9 @@ import {
   objectKey,
   S3EventSchema,
 } from '../shared/application/feed';
+import { activePlacer } from '../shared/application/strategies';
 import { zodErrors } from '../shared/application/validation';
-import type { AccountImportStore, ObjectStore } from '../shared/ports';
+import type { AccountImportStore, ConfigSource, ObjectStore } from '../shared/ports';
 import { ImportRecordSchema } from '../shared/schemas/import';
 import { prebuild } from '../shared/schemas/lazy';
 
@@ -27,6 +28,8 @@ export interface ImportAccountsDeps {
   /** A fresh salt per account's factor hashes (default: the composition root's). */
   salt?: () => string;
   clock?: () => Date;
+  /** The active configuration: its strategies place each account the file writes. */
+  configs?: ConfigSource;
 }
 type Outcome = { key: string; summary?: ImportSummary; skipped?: string };
 
@@ -55,12 +58,14 @@ export const makeHandler = (deps: ImportAccountsDeps) =>
           outcomes.push({ key, skipped: 'not an incoming object of the import bucket' });
           continue;
         }
+        const placer = deps.configs ? await activePlacer(deps.configs) : undefined;
         const summary = await importObject(key, {
           objects: deps.objects,
           importer: {
             store: deps.store,
             salt: deps.salt ?? salt,
             pepper: await deps.pepper(),
+            ...(placer ? { placer } : {}),
           },
           now: () => (deps.clock?.() ?? new Date()).toISOString(),
         });
@@ -72,5 +77,5 @@ export const makeHandler = (deps: ImportAccountsDeps) =>
     });
 
 export const handler = lazyHandler('import-accounts', () =>
-  makeHandler({ ...importBucket(), store: accountStore(), pepper, salt }),
+  makeHandler({ ...importBucket(), store: accountStore(), pepper, salt, configs: configSource() }),
 );

@@ -136,6 +136,9 @@ export class AccountFeed extends Construct {
       'dynamodb:UpdateItem',
     ]);
     allowPhoneAliasDeletes(this.importAccounts, accounts);
+    // Each account written is placed by the active strategies, its funnels counted in the same write.
+    this.importAccounts.bindTable(props.catalog, 'CATALOG_TABLE', 'RO');
+    this.importAccounts.bindTableActions(props.counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
     // Reads only what is dropped under incoming/, writes only reports: no listing, no deleting
     // (the lifecycle rule expires the files).
     this.importAccounts.addToRolePolicy(

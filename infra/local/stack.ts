@@ -339,8 +339,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         handler: importAccounts({
           bucket: LOCAL_BUCKET,
           objects: new FolderObjectStore(opts.inboxDir),
-          store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!),
+          store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
           pepper: readPepper,
+          configs: configSource(),
         }) as never,
         context: () => fakeContext('import-accounts', 900_000),
         onImported: (key, outcome) =>

@@ -18,6 +18,8 @@ export interface ImportDeps {
   pepper: string;
   /** Accounts written at once (8 by default). */
   concurrency?: number;
+  /** The active strategies: each account written is placed in the same write. */
+  placer?: Placer;
 }
 export interface ImportCounts {
   read: number;
@@ -100,7 +102,7 @@ export async function importBatch(
   let next = 0;
   const worker = async () => {
     while (next < queue.length) {
-      for (const account of queue[next++]!) counts[await deps.store.upsert(account)]++;
+      for (const account of queue[next++]!) counts[await deps.store.upsert(account, deps.placer)]++;
     }
   };
   await Promise.all(Array.from({ length: deps.concurrency ?? 8 }, worker));

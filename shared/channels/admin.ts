@@ -157,7 +157,16 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         return problemResponse(503, 'unavailable', 'Import unavailable', 'No importer configured.');
       const { store, salt } = deps.importer;
       const pepper = await deps.importer.pepper();
-      return json(200, await importBatch(b.value.records, b.value.firstLine ?? 1, { store, salt, pepper }));
+      const active = await deps.configs.active();
+      return json(
+        200,
+        await importBatch(b.value.records, b.value.firstLine ?? 1, {
+          store,
+          salt,
+          pepper,
+          ...(active ? { placer: placerOf(active.config) } : {}),
+        }),
+      );
     }
     case 'accountEvents': {
       const b = parseBody(req, EventBatchSchema, MAX_ADMIN_BODY_BYTES);

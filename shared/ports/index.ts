@@ -178,7 +178,11 @@ export interface AccountTagger {
 
 /** Writes imported accounts: only a newer record replaces an account; its verification counters, tags and contact dates are kept. */
 export interface AccountImportStore {
-  upsert(account: Account): Promise<'imported' | 'unchanged' | 'stale'>;
+  /** Writes an imported account (newer records only); with a placer, placed in the same write. */
+  upsert(
+    account: Account,
+    placer?: (after: Account, cause: string) => { placements: Placements; moves: Move[] },
+  ): Promise<'imported' | 'unchanged' | 'stale'>;
   /**
    * Applies one change if the account exists and the change is newer than what it holds; with a
    * placer, places the account as the change leaves it, in the same write (funnels counted with it).

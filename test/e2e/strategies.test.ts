@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
@@ -324,5 +326,45 @@ describe('a dry run of strategies over the portfolio, before activation', () => 
     const big = await http('POST', '/v1/admin/strategies/simulation', { version: 'x', sample: 1e9 });
     expect(big.json.errors.map((e: Json) => e.path)).toContain('sample');
     expect((await http('POST', '/v1/admin/strategies/simulation', { version: 'no-such' })).status).toBe(404);
+  });
+});
+
+describe('an import places the accounts it writes, in the same write', () => {
+  const FIXTURE = resolve(import.meta.dirname, '../fixtures/import/accounts.jsonl');
+  const RECORD = JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0]!);
+  const record = (accountId: string, phone: string, over: Record<string, unknown> = {}) => ({
+    ...RECORD,
+    accountId,
+    phones: [phone],
+    ...over,
+  });
+  const importAs = localClient(() => stack, '', { roles: ['ops'] }).http;
+
+  it('new accounts are placed as they are put; a newer record moves them; the funnel equals a recount', async () => {
+    const before = await recount('early-collections');
+    const missed = [...RECORD.payments.slice(0, 11), 'MISSED'];
+    const r = await importAs('POST', '/v1/admin/accounts/import', {
+      records: [
+        record('IMPSTRAT-01', '+15555570001', { payments: missed, asOf: '2026-12-01T00:00:00Z' }),
+        record('IMPSTRAT-02', '+15555570002', { asOf: '2026-12-01T00:00:00Z' }),
+      ],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json).toMatchObject({ imported: 2, rejected: 0 });
+    expect(nonZero(await funnel('early-collections'))).toEqual(await recount('early-collections'));
+    expect((await recount('early-collections')).REMIND ?? 0).toBe((before.REMIND ?? 0) + 1);
+    // The newer record of the first has its payment made: it leaves collections with the import.
+    const again = await importAs('POST', '/v1/admin/accounts/import', {
+      records: [record('IMPSTRAT-01', '+15555570001', { asOf: '2026-12-02T00:00:00Z' })],
+    });
+    expect(again.json).toMatchObject({ imported: 1 });
+    expect((await recount('early-collections')).REMIND ?? 0).toBe(before.REMIND ?? 0);
+    expect(nonZero(await funnel('early-collections'))).toEqual(await recount('early-collections'));
+    // The same record again: unchanged, nothing moves.
+    const same = await importAs('POST', '/v1/admin/accounts/import', {
+      records: [record('IMPSTRAT-01', '+15555570001', { asOf: '2026-12-02T00:00:00Z' })],
+    });
+    expect(same.json).toMatchObject({ unchanged: 1 });
+    expect(nonZero(await funnel('early-collections'))).toEqual(await recount('early-collections'));
   });
 });

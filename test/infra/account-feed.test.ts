@@ -282,14 +282,18 @@ describe('import-accounts', () => {
     ]);
   });
 
-  it('gets, puts and updates accounts (the table itself, no index), nothing else in DynamoDB', () => {
+  it('gets, puts and updates accounts (the table itself, no index), reads the configuration, counts funnels', () => {
     const ddb = pairs(statements, 'dynamodb');
-    expect(ddb.map(([a]) => a).sort()).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
-    for (const [, r] of ddb) expect(r).toEqual(accountsArn);
+    const on = (name: string) => ddb.filter(([, r]) => JSON.stringify(r).includes(name)).map(([a]) => a);
+    expect(
+      ddb
+        .filter(([, r]) => JSON.stringify(r) === JSON.stringify(accountsArn))
+        .map(([a]) => a)
+        .sort(),
+    ).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(on('Counters')).toEqual(['dynamodb:UpdateItem']);
+    expect(on('Catalog').every((a) => !/Put|Update|Delete|Write/.test(String(a)))).toBe(true);
+    expect(ddb.length).toBe(3 + on('Counters').length + on('Catalog').length);
   });
 
   it('reads the pepper with GetSecretValue only', () => {

@@ -241,7 +241,10 @@ describe('functions', () => {
     ],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
     ['lex-adapter', ['STATE_MACHINE_ARN']],
-    ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
+    [
+      'import-accounts',
+      ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN', 'CATALOG_TABLE', 'COUNTERS_TABLE'],
+    ],
     ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
     ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],

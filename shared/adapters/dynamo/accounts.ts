@@ -79,10 +79,10 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
    * record is newer (`asOf`), keeping its verification counters, tags and contact dates. Throttling
    * is retried with backoff.
    */
-  async upsert(a: Account): Promise<'imported' | 'unchanged' | 'stale'> {
+  async upsert(a: Account, placer?: Placer): Promise<'imported' | 'unchanged' | 'stale'> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.upsertOnce(a);
+        return await this.upsertOnce(a, 0, placer);
       } catch (e) {
         if (!(e instanceof TransientStorageError) || attempt >= 6) throw e;
         await new Promise((ok) => setTimeout(ok, 25 * 2 ** attempt * (0.5 + Math.random())));
@@ -90,16 +90,24 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     }
   }
 
-  private async upsertOnce(a: Account, races = 0): Promise<'imported' | 'unchanged' | 'stale'> {
+  private async upsertOnce(
+    a: Account,
+    races = 0,
+    placer?: Placer,
+  ): Promise<'imported' | 'unchanged' | 'stale'> {
     const others = a.otherPhones ?? [];
-    // A new account: put whole (with the alias items of its other numbers, in one transaction).
+    // A new account: put whole (with the alias items of its other numbers, in one transaction), placed
+    // in the strategies it enters, their funnels counted in the same transaction.
     try {
+      const placedNew = placer?.(a, 'IMPORT');
+      const movesNew = placedNew?.moves.length ? placedNew : undefined;
       const put = {
         TableName: this.table,
-        Item: a,
+        Item: movesNew ? { ...a, strategies: movesNew.placements, placementSeq: 1 } : a,
         ConditionExpression: 'attribute_not_exists(accountId)',
       };
-      if (others.length === 0) await guard(() => this.db.send(new PutCommand(put)));
+      const counters = movesNew ? this.funnelItems(a.accountId, movesNew.moves) : [];
+      if (others.length === 0 && counters.length === 0) await guard(() => this.db.send(new PutCommand(put)));
       else
         await guard(() =>
           this.db.send(
@@ -107,6 +115,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
               TransactItems: [
                 { Put: put },
                 ...others.map((p) => ({ Put: { TableName: this.table, Item: phoneAlias(a.accountId, p) } })),
+                ...counters,
               ],
             }),
           ),
@@ -118,17 +127,19 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     // An existing account: only a newer record wins. What it holds decides first (no write for an
     // unchanged or stale record); the write is then conditional on that same `asOf`, so a record
     // written in between makes this one start again.
+    // With strategies to place it by, the whole account is read: placement needs what the import keeps
+    // (tags, contact dates, the placement itself).
     const current = await guard(() =>
       this.db.send(
         new GetCommand({
           TableName: this.table,
           Key: { accountId: a.accountId },
-          ProjectionExpression: 'asOf, otherPhones',
+          ...(placer ? {} : { ProjectionExpression: 'asOf, otherPhones' }),
           ConsistentRead: true,
         }),
       ),
     );
-    const held = current.Item as { asOf?: string; otherPhones?: string[] } | undefined;
+    const held = current.Item as { asOf?: string; otherPhones?: string[]; placementSeq?: number } | undefined;
     if (held?.asOf !== undefined && a.asOf !== undefined && held.asOf >= a.asOf)
       return held.asOf === a.asOf ? 'unchanged' : 'stale';
     const {
@@ -171,14 +182,45 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     ];
     if (verification.pinHash === undefined) names['#pinHash'] = 'pinHash';
     if (held?.asOf !== undefined) values[':heldAsOf'] = held.asOf;
+    // The account as this import leaves it, placed: a move is written with the import, over the
+    // placement that was read, and counted in the same transaction.
+    let counters: ReturnType<DynamoAccountStore['funnelItems']> = [];
+    const conds: string[] = [];
+    if (placer && current.Item) {
+      const before = accountOf(current.Item);
+      const after: Account = {
+        ...before,
+        ...data,
+        asOf,
+        verification: { ...before.verification, ...verification },
+        ...(tags?.length ? { tags } : {}),
+      };
+      const placed = placer(after, 'IMPORT');
+      if (placed.moves.length) {
+        const seq = held?.placementSeq;
+        names['#st'] = 'strategies';
+        names['#ps'] = 'placementSeq';
+        values[':st'] = placed.placements;
+        values[':nextSeq'] = (seq ?? 0) + 1;
+        sets.push('#st = :st', '#ps = :nextSeq');
+        if (seq === undefined) conds.push('attribute_not_exists(#ps)');
+        else {
+          values[':seq'] = seq;
+          conds.push('#ps = :seq');
+        }
+        counters = this.funnelItems(accountId, placed.moves);
+      }
+    }
     const update = {
       TableName: this.table,
       Key: { accountId },
       UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression:
+      ConditionExpression: [
         held?.asOf !== undefined
           ? '#asOf = :heldAsOf'
           : 'attribute_exists(accountId) AND attribute_not_exists(#asOf)',
+        ...conds,
+      ].join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
@@ -187,7 +229,8 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     const added = others.filter((p) => !before.has(p));
     const dropped = [...before].filter((p) => !others.includes(p));
     try {
-      if (added.length + dropped.length === 0) await guard(() => this.db.send(new UpdateCommand(update)));
+      if (added.length + dropped.length + counters.length === 0)
+        await guard(() => this.db.send(new UpdateCommand(update)));
       else
         await guard(() =>
           this.db.send(
@@ -198,6 +241,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
                 ...dropped.map((p) => ({
                   Delete: { TableName: this.table, Key: { accountId: phoneAlias(accountId, p).accountId } },
                 })),
+                ...counters,
               ],
             }),
           ),
@@ -208,7 +252,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       // Another writer changed the account since it was read: decide again on what it holds now.
       if (races >= 5)
         throw new TransientStorageError(`account ${a.accountId} kept changing during its import`);
-      return this.upsertOnce(a, races + 1);
+      return this.upsertOnce(a, races + 1, placer);
     }
   }
 
@@ -293,6 +337,12 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       }
     }
     throw new TransientStorageError(`account ${e.accountId} kept changing while an event was applied`);
+  }
+
+  /** The funnel counter updates of an account's moves (the counters table is needed to place). */
+  private funnelItems(accountId: string, moves: Move[]) {
+    if (!this.funnelTable) throw new Error('Placing accounts needs the counters table (funnels)');
+    return funnelUpdates(this.funnelTable, accountId, funnelDeltas(moves));
   }
 
   /**
