@@ -15,7 +15,12 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../../shared/adapters/composition';
-import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
+import {
+  CONFIG_KEY,
+  CONFIG_POINTER_KEY,
+  DynamoAccountStore,
+  documentClient,
+} from '../../shared/adapters/dynamo';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
@@ -176,6 +181,9 @@ export async function seedConfig(db: DynamoDBDocumentClient, table: string): Pro
   const config = DEFAULT_CONFIG;
   await db.send(
     new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }),
+  );
+  await db.send(
+    new PutCommand({ TableName: table, Item: { ...CONFIG_POINTER_KEY, version: config.version } }),
   );
   await db.send(
     new PutCommand({

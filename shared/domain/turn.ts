@@ -17,6 +17,7 @@ import {
 import type { Compiled } from './compiled';
 import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } from './contact-policy';
 import { computeFacts } from './facts';
+import { underKillSwitch } from './kill-switch';
 import { acceptanceFor, type OfferStats, statsKey } from './learning';
 import { type Problem, problem } from './problems';
 import { type RateCharge, rateCharge } from './rate-limits';
@@ -318,14 +319,17 @@ function routeStep(
   const lockedUntil = account?.lockedUntil;
   const lockedNow = lockedUntil !== undefined && Date.parse(lockedUntil) > Date.parse(now);
   const verification = c.verification.status === 'LOCKED' || lockedNow ? 'LOCKED' : c.verification.status;
-  const decision = routeContact(compiled.config.routing, {
-    identified: c.accountId !== undefined,
-    verification,
-    callType: c.callType,
-    ...(c.segment ? { customerSegment: c.segment.customer } : {}),
-    ...(account ? { flags: account.flags } : {}),
-    ...(c.facts ? { annualProfit: c.facts.annualProfit } : {}),
-  });
+  const decision = underKillSwitch(
+    routeContact(compiled.config.routing, {
+      identified: c.accountId !== undefined,
+      verification,
+      callType: c.callType,
+      ...(c.segment ? { customerSegment: c.segment.customer } : {}),
+      ...(account ? { flags: account.flags } : {}),
+      ...(c.facts ? { annualProfit: c.facts.annualProfit } : {}),
+    }),
+    compiled.config,
+  );
   const contact =
     verification === 'LOCKED' && c.verification.status !== 'LOCKED'
       ? {

@@ -16,6 +16,9 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },
   { method: 'POST', resource: '/v1/admin/accounts/events', action: 'accountEvents' },
   { method: 'POST', resource: '/v1/admin/accounts/{accountId}/erasure', action: 'eraseAccount' },
+  // Levers for a bad night (README): the kill switch.
+  { method: 'GET', resource: '/v1/admin/kill-switch', action: 'getKillSwitch' },
+  { method: 'POST', resource: '/v1/admin/kill-switch', action: 'setKillSwitch' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 
@@ -42,5 +45,13 @@ export const TagBodySchema = lazy(() =>
     tag: TagSchema,
     accountIds: z.array(AccountIdSchema).min(1).max(1000),
     remove: z.boolean().optional(),
+  }),
+);
+
+/** The kill switch on or off, and why (required both ways: the audit log keeps it). */
+export const KillSwitchBodySchema = lazy(() =>
+  z.strictObject({
+    on: z.boolean(),
+    reason: z.string().trim().min(3, 'say why, in a few words').max(300),
   }),
 );
