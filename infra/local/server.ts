@@ -37,6 +37,8 @@ async function invoke(
   functions: Record<string, (event: unknown) => Promise<unknown>>,
   rawName: string,
   body: string | null,
+  /** `X-Amz-Invocation-Type: Event`: accepted (202); a failure goes where Lambda's on-failure destination sends it. */
+  async?: (functionName: string, event: unknown, error: unknown) => void,
 ): Promise<HttpResponse> {
   const lambdaError = (status: number, type: string, message: string): HttpResponse => ({
     statusCode: status,
@@ -55,6 +57,15 @@ async function invoke(
     event = body ? JSON.parse(body) : {};
   } catch {
     return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+  }
+  if (async) {
+    // Run here and awaited (one machine); on AWS Lambda queues it, retries twice, then dead-letters it.
+    try {
+      await fn(event);
+    } catch (e) {
+      async(key, event, e);
+    }
+    return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '' };
   }
   try {
     const result = await fn(event);
@@ -195,6 +206,10 @@ export async function startHttpServer(
     events?: (event: unknown) => Promise<unknown>;
     /** API Gateway's Cognito authorizer (infra/local/authorizer.ts): the event with claims, or a 401. */
     authorize?: (event: HttpRequest) => Promise<HttpRequest | HttpResponse>;
+    /** SQS's JSON protocol, for the account feed's dead-letter queue (infra/local/dead-letters.ts). */
+    sqs?: (target: string, body: string | null) => HttpResponse;
+    /** A failed asynchronous invocation (`X-Amz-Invocation-Type: Event`): to the dead-letter queue. */
+    asyncFailure?: (functionName: string, event: unknown, error: unknown) => void;
   },
   opts: {
     port: number;
@@ -229,8 +244,20 @@ export async function startHttpServer(
           req.headers['x-amz-target'] === PUT_EVENTS_TARGET
         ) {
           out = await putEvents(body, handlers.events);
+        } else if (
+          req.method === 'POST' &&
+          handlers.sqs &&
+          String(req.headers['x-amz-target'] ?? '').startsWith('AmazonSQS.')
+        ) {
+          out = handlers.sqs(String(req.headers['x-amz-target']), body);
         } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
-          out = await invoke(handlers.invoke ?? {}, INVOKE_PATH.exec(req.url ?? '')![1]!, body);
+          const asyncInvoke = String(req.headers['x-amz-invocation-type'] ?? '') === 'Event';
+          out = await invoke(
+            handlers.invoke ?? {},
+            INVOKE_PATH.exec(req.url ?? '')![1]!,
+            body,
+            asyncInvoke ? (handlers.asyncFailure ?? (() => undefined)) : undefined,
+          );
         } else if (req.method === 'GET' && opts.pages?.[req.url ?? '']) {
           out = {
             statusCode: 200,

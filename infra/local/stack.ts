@@ -27,10 +27,11 @@ import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { generatePortfolio } from '../../test/fakes/portfolio';
 import { issuerKeyPath, LocalIssuer } from './authorizer';
+import { LOCAL_DLQ_ACCOUNT, LOCAL_DLQ_NAME, LocalDeadLetterQueue, sqsApi } from './dead-letters';
 import { DEFAULT_CONFIG } from './default-config';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
-import { FolderObjectStore } from './folder-bucket';
+import { FolderObjectStore, s3Event } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
 import { buildPersonas } from './personas';
 import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
@@ -78,6 +79,8 @@ export interface LocalStack {
   personas: ReturnType<typeof buildPersonas>;
   /** The fault switch on the functions' DynamoDB client (off until a test turns it on). */
   faults: DynamoFaults;
+  /** The account feed's dead-letter queue (SQS's JSON protocol at `deadLetters.url`): `npm run redrive -- --local`. */
+  deadLetters: LocalDeadLetterQueue;
   /** DynamoDB Local's process: restarted on the same port if it ends by itself (`up()` waits for it). */
   dynamo: DynamoLocal;
   /** The user pool's stand-in: signs tokens the local authorizer accepts. */
@@ -309,28 +312,50 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { makeHandler: accountEvents } = (await import(
       '../../functions/account-events'
     )) as typeof import('../../functions/account-events');
-    const onAccountEvent = accountEvents({ store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!) });
-    const events = async (event: unknown) => {
+    // On the functions' client (as deployed, and under the fault switch).
+    const onAccountEvent = accountEvents({
+      store: new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!),
+    });
+    // The feed's dead-letter queue: what fails is kept there for `npm run redrive` (its URL once the server listens).
+    const deadLetters = new LocalDeadLetterQueue('');
+    const applyEvent = async (event: unknown) => {
       const outcome = await onAccountEvent(event, fakeContext('account-events', 30_000));
       opts.onAccountEvent?.(outcome);
       return outcome;
+    };
+    // The bus delivers asynchronously: a failed event is dead-lettered, the sender's PutEvents has succeeded.
+    const events = async (event: unknown) => {
+      try {
+        return await applyEvent(event);
+      } catch (e) {
+        deadLetters.deadLetter('account-events', event, e);
+        return undefined;
+      }
+    };
+    const feedFunctions: Record<string, (event: unknown) => Promise<unknown>> = {
+      'account-events': applyEvent,
     };
     if (opts.inboxDir) {
       const { makeHandler: importAccounts } = (await import(
         '../../functions/import-accounts'
       )) as typeof import('../../functions/import-accounts');
+      const onImport = importAccounts({
+        bucket: LOCAL_BUCKET,
+        objects: new FolderObjectStore(opts.inboxDir),
+        store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!),
+        pepper: readPepper,
+      }) as never as (event: unknown, context: ReturnType<typeof fakeContext>) => Promise<unknown>;
+      feedFunctions['import-accounts'] = (event) => onImport(event, fakeContext('import-accounts', 900_000));
       const inbox = startInbox({
         dir: opts.inboxDir,
-        handler: importAccounts({
-          bucket: LOCAL_BUCKET,
-          objects: new FolderObjectStore(opts.inboxDir),
-          store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!),
-          pepper: readPepper,
-        }) as never,
+        handler: onImport as never,
         context: () => fakeContext('import-accounts', 900_000),
         onImported: (key, outcome) =>
           opts.onInbox?.(key, { summary: (outcome as Array<{ summary?: unknown }>)[0]?.summary }),
-        onError: (key, e) => opts.onInbox?.(key, { error: e instanceof Error ? e.message : String(e) }),
+        onError: (key, e) => {
+          deadLetters.deadLetter('import-accounts', s3Event(LOCAL_BUCKET, key), e);
+          opts.onInbox?.(key, { error: e instanceof Error ? e.message : String(e) });
+        },
       });
       cleanup.push(() => inbox.close());
     }
@@ -339,7 +364,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       opts.dataDir ? { keyFile: join(opts.dataDir, 'issuer-key.json') } : {},
     );
     const server = await startHttpServer(
-      { api: api as never, admin: admin as never, invoke, events, authorize: (e) => issuer.authorize(e) },
+      {
+        api: api as never,
+        admin: admin as never,
+        invoke: { ...invoke, ...feedFunctions },
+        events,
+        authorize: (e) => issuer.authorize(e),
+        sqs: (target, body) => sqsApi(deadLetters, target, body),
+        asyncFailure: (fn, event, e) => deadLetters.deadLetter(fn, event, e),
+      },
       {
         port: opts.port ?? 3000,
         // A web chat that speaks to lex-adapter with Lex-shaped events.
@@ -357,6 +390,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       },
     );
     cleanup.push(() => server.close());
+    deadLetters.url = `${server.url}/${LOCAL_DLQ_ACCOUNT}/${LOCAL_DLQ_NAME}`;
     // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
     const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
     const unpublish = issuer.publish(issuerKeyFile, server.url);
@@ -373,6 +407,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       definition: def,
       personas,
       faults,
+      deadLetters,
       dynamo,
       stop,
     };
