@@ -22,6 +22,7 @@ import {
   documentClient,
 } from '../../shared/adapters/dynamo';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
+import type { CanaryReport } from '../../shared/application/canary';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
@@ -64,6 +65,10 @@ export interface LocalStackOptions {
   onAccountEvent?: (outcome: unknown) => void;
   /** Replace the handler of a state (tests: make a task fail). */
   taskOverrides?: Record<string, LambdaLike>;
+  /** The canary's timer (functions/canary.ts every N ms; AWS: every 5 minutes). Off when absent or 0. */
+  canaryEveryMs?: number;
+  /** Told of each canary call the timer made. */
+  onCanary?: (report: CanaryReport) => void;
 }
 
 export interface LocalStack {
@@ -81,6 +86,8 @@ export interface LocalStack {
   faults: DynamoFaults;
   /** The account feed's dead-letter queue (SQS's JSON protocol at `deadLetters.url`): `npm run redrive -- --local`. */
   deadLetters: LocalDeadLetterQueue;
+  /** The canary's handler: one synthetic call now (its timer, `canaryEveryMs`, is off by default). */
+  canary: { run(): Promise<CanaryReport> };
   /** DynamoDB Local's process: restarted on the same port if it ends by itself (`up()` waits for it). */
   dynamo: DynamoLocal;
   /** The user pool's stand-in: signs tokens the local authorizer accepts. */
@@ -359,6 +366,34 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
       cleanup.push(() => inbox.close());
     }
+    // The canary: the real handler, on the in-process state machine; a timer only when asked for.
+    const { makeHandler: canaryHandler } = (await import(
+      '../../functions/canary'
+    )) as typeof import('../../functions/canary');
+    const canaryAccounts = new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!);
+    const onCanary = canaryHandler({
+      runner,
+      writeAccount: (a) => canaryAccounts.replaceCanary(a),
+      pepper: readPepper,
+      salt: () => randomBytes(16).toString('hex'),
+    });
+    const canary = { run: () => onCanary({}, fakeContext('canary', 30_000)) };
+    if (opts.canaryEveryMs && opts.canaryEveryMs > 0) {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        canary
+          .run()
+          .then((r) => opts.onCanary?.(r))
+          .catch(() => undefined)
+          .finally(() => {
+            busy = false;
+          });
+      }, opts.canaryEveryMs);
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
+    }
     // The user pool's stand-in: tokens signed by a key of this run (kept in the data folder with --data).
     const issuer = await LocalIssuer.create(
       opts.dataDir ? { keyFile: join(opts.dataDir, 'issuer-key.json') } : {},
@@ -408,6 +443,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       personas,
       faults,
       deadLetters,
+      canary,
       dynamo,
       stop,
     };

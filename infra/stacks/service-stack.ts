@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
 import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
+import { Canary } from '../constructs/canary';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { Operations } from '../constructs/operations';
 import { RetentionApi } from '../constructs/retention-api';
@@ -197,6 +198,9 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AccountFeedDlqUrl', { value: feed.deadLetterQueue.queueUrl });
 
     // The dashboard, the alarms (each says what to do) on one topic, the saved queries.
+    // Levers for a bad night: a synthetic call every 5 minutes, with its own alarm (Operations).
+    new Canary(this, 'Canary', { stateMachine, accounts, pepper });
+
     const alarmEmail = this.node.tryGetContext('alarmEmail') as string | undefined;
     this.operations = new Operations(this, 'Operations', {
       functions: {

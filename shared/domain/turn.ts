@@ -14,6 +14,7 @@ import {
   presentOffers,
   stamp,
 } from './call';
+import { isCanaryAccount } from './canary';
 import type { Compiled } from './compiled';
 import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } from './contact-policy';
 import { computeFacts } from './facts';
@@ -239,7 +240,10 @@ function decideStart(
       (req.callerPhone === account.phone || (account.otherPhones ?? []).includes(req.callerPhone)),
     config,
   });
-  const segmented = account ? segmentStep(drafted, account, compiled, now) : drafted;
+  // The canary's contact: played like any other, left out of the KPI reports and business metrics.
+  const marked: Contact =
+    input.synthetic && isCanaryAccount(account?.accountId) ? { ...drafted, synthetic: true } : drafted;
+  const segmented = account ? segmentStep(marked, account, compiled, now) : marked;
   const routed = routeStep(
     read.startedBy ? { ...segmented, startedBy: read.startedBy } : segmented,
     account ? { flags: account.flags, lockedUntil: account.verification.lockedUntil } : undefined,
