@@ -7,6 +7,7 @@ import {
   configAdmin,
   erasureKey,
   erasureStore,
+  kpiStore,
   pepper,
   salt,
 } from '../shared/adapters/composition';
@@ -49,5 +50,6 @@ export const handler = lazyHandler('admin-api', () => {
     audit,
     erasure: { store: erasureStore(), audit, key: erasureKey },
     importer: { store: accounts, salt, pepper },
+    kpis: kpiStore(),
   });
 });

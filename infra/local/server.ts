@@ -100,6 +100,37 @@ function rawPath(url: string): string {
   return path;
 }
 
+/**
+ * The query as API Gateway (REST, proxy) hands it over: each parameter's last value, and all its
+ * values; null when there is none. Malformed percent-encoding is kept as sent, as API Gateway does.
+ */
+function queryOf(
+  url: string,
+): Pick<HttpRequest, 'queryStringParameters' | 'multiValueQueryStringParameters'> {
+  const q = /\?([^#]*)/.exec(url)?.[1];
+  if (!q) return { queryStringParameters: null, multiValueQueryStringParameters: null };
+  const multi = new Map<string, string[]>();
+  for (const part of q.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const [k, v] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+    const dec = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        return s;
+      }
+    };
+    const key = dec(k);
+    multi.set(key, [...(multi.get(key) ?? []), dec(v)]);
+  }
+  if (multi.size === 0) return { queryStringParameters: null, multiValueQueryStringParameters: null };
+  return {
+    queryStringParameters: Object.fromEntries([...multi].map(([k, v]) => [k, v.at(-1)])),
+    multiValueQueryStringParameters: Object.fromEntries(multi),
+  };
+}
+
 /** Dot segments (plain or percent-encoded) and backslashes: such a path names no resource. */
 const UNROUTABLE = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\|%5c/i;
 
@@ -123,6 +154,7 @@ export function toApiEvent(
     headers,
     body,
     isBase64Encoded: false,
+    ...queryOf(url),
   });
   if (UNROUTABLE.test(path))
     return {

@@ -37,6 +37,7 @@ import { LOCAL_BUCKET, startInbox } from './inbox';
 import { buildPersonas } from './personas';
 import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
+import { type StreamPoller, startStreamPoller } from './streams';
 import { type LocalDefinition, readLocalDefinition } from './template';
 
 export interface LocalStackOptions {
@@ -92,6 +93,8 @@ export interface LocalStack {
   dynamo: DynamoLocal;
   /** The user pool's stand-in: signs tokens the local authorizer accepts. */
   issuer: LocalIssuer;
+  /** The stream event source mappings (the offer log to AggregateKpis): `drain()` waits until they caught up. */
+  streams: StreamPoller;
   /** Where the signing key is published for `npm run token` (mode 600; removed on stop). */
   issuerKeyFile: string;
   stop(): Promise<void>;
@@ -394,6 +397,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       timer.unref();
       cleanup.push(async () => clearInterval(timer));
     }
+    // The event source mappings of the template's streams (the offer log's, to AggregateKpis).
+    const streams = startStreamPoller(
+      dynamo.endpoint,
+      await Promise.all(def.streams.map(async (m) => ({ ...m, handler: await importHandler(m.entryName) }))),
+      { onError: (e) => process.env.RD_DEBUG && console.error('stream', e) },
+    );
+    cleanup.push(() => streams.stop());
     // The user pool's stand-in: tokens signed by a key of this run (kept in the data folder with --data).
     const issuer = await LocalIssuer.create(
       opts.dataDir ? { keyFile: join(opts.dataDir, 'issuer-key.json') } : {},
@@ -433,6 +443,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     return {
       issuer,
       issuerKeyFile,
+      streams,
       url: server.url,
       endpoint: dynamo.endpoint,
       env,

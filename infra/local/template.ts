@@ -24,8 +24,20 @@ export interface LocalFunction {
   environment: Record<string, string>;
 }
 
+/** A stream event source mapping: the table whose stream feeds a function, and how. */
+export interface LocalStreamMapping {
+  /** The local name of the table. */
+  table: string;
+  entryName: string;
+  batchSize: number;
+  /** The event names its filter lets through (`{"eventName":[...]}`); all when it has none. */
+  eventNames?: string[];
+  tumblingWindowSeconds?: number;
+}
+
 export interface LocalDefinition {
   tables: LocalTable[];
+  streams: LocalStreamMapping[];
   functions: LocalFunction[];
   /** The state machine's ASL, with Lambda ARNs made placeholders naming each function's logical id. */
   stateMachine: { logicalId: string; definition: Json; taskFunctions: Record<string, string> };
@@ -58,6 +70,7 @@ export function readLocalDefinition(): LocalDefinition {
       Projection: g.Projection as never,
     }));
     const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+    const stream = p.StreamSpecification as { StreamViewType?: string } | undefined;
     tables.push({
       logicalId,
       create: {
@@ -66,6 +79,9 @@ export function readLocalDefinition(): LocalDefinition {
         AttributeDefinitions: p.AttributeDefinitions as never,
         BillingMode: 'PAY_PER_REQUEST',
         ...(gsis?.length ? { GlobalSecondaryIndexes: gsis } : {}),
+        ...(stream?.StreamViewType
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: stream.StreamViewType as never } }
+          : {}),
       },
       ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}),
     });
@@ -113,6 +129,33 @@ export function readLocalDefinition(): LocalDefinition {
     });
   }
 
+  // Stream mappings: the stream is the data stack's export of a table's StreamArn.
+  const streams: LocalStreamMapping[] = [];
+  for (const r of Object.values(svcTpl.Resources)) {
+    if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const p = r.Properties ?? {};
+    const fn = (p.FunctionName as Json | undefined)?.Ref as string | undefined;
+    const imported = (p.EventSourceArn as Json | undefined)?.['Fn::ImportValue'];
+    const value = imported === undefined ? undefined : (exports.get(resolve(imported)) as Json | undefined);
+    const att = value?.['Fn::GetAtt'] as string[] | undefined;
+    if (!fn || !entries.has(fn) || !att || att[1] !== 'StreamArn' || !dataTpl.Resources[att[0]!])
+      throw new Error(
+        `An event source mapping this local stack cannot run: ${JSON.stringify(p).slice(0, 200)}`,
+      );
+    const patterns =
+      ((p.FilterCriteria as Json | undefined)?.Filters as { Pattern: string }[] | undefined) ?? [];
+    const names = patterns.flatMap(
+      (f) => (JSON.parse(f.Pattern) as { eventName?: string[] }).eventName ?? [],
+    );
+    streams.push({
+      table: localTableName(att[0]!),
+      entryName: entries.get(fn)!,
+      batchSize: Number(p.BatchSize ?? 100),
+      ...(names.length ? { eventNames: names } : {}),
+      ...(p.TumblingWindowInSeconds ? { tumblingWindowSeconds: Number(p.TumblingWindowInSeconds) } : {}),
+    });
+  }
+
   const sm = Object.entries(svcTpl.Resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (!sm) throw new Error('No state machine in the service template');
   const definition = JSON.parse(resolve(sm[1].Properties?.DefinitionString)) as Json;
@@ -131,5 +174,5 @@ export function readLocalDefinition(): LocalDefinition {
     }
   };
   visit(definition.States as Record<string, Json>);
-  return { tables, functions, stateMachine: { logicalId: sm[0], definition, taskFunctions } };
+  return { tables, streams, functions, stateMachine: { logicalId: sm[0], definition, taskFunctions } };
 }

@@ -11,6 +11,11 @@ export class DataStack extends Stack {
   readonly contacts: dynamodb.TableV2;
   /** Append-only by convention: writers only put, with `attribute_not_exists`. */
   readonly offerLog: dynamodb.TableV2;
+  /**
+   * The KPI report's daily aggregates (one item per day and dimension values, partitioned by month)
+   * and the offer-log stream's per-shard checkpoints (TTL): written by AggregateKpis only.
+   */
+  readonly kpis: dynamodb.TableV2;
   /** Offers, segment definitions, routing tables, strategies: versioned configuration records. */
   readonly catalog: dynamodb.TableV2;
   /** Budget use per period (exact caps under concurrency) and rate-limit windows, forgotten by TTL. */
@@ -37,7 +42,7 @@ export class DataStack extends Stack {
       name: string,
       p: Pick<
         dynamodb.TablePropsV2,
-        'partitionKey' | 'sortKey' | 'globalSecondaryIndexes' | 'timeToLiveAttribute'
+        'partitionKey' | 'sortKey' | 'globalSecondaryIndexes' | 'timeToLiveAttribute' | 'dynamoStream'
       >,
     ) =>
       new dynamodb.TableV2(this, name, {
@@ -76,6 +81,8 @@ export class DataStack extends Stack {
     this.offerLog = table('OfferLog', {
       partitionKey: { name: 'contactId', type: S },
       sortKey: { name: 'seq', type: N },
+      // The KPI report's aggregates are kept from the log's stream (new entries, as written).
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       globalSecondaryIndexes: [
         {
           indexName: OFFER_LOG_BY_ACCOUNT,
@@ -84,6 +91,11 @@ export class DataStack extends Stack {
           projectionType: dynamodb.ProjectionType.ALL,
         },
       ],
+    });
+    this.kpis = table('Kpis', {
+      partitionKey: { name: 'pk', type: S },
+      sortKey: { name: 'sk', type: S },
+      timeToLiveAttribute: 'expiresAt',
     });
     this.catalog = table('Catalog', {
       partitionKey: { name: 'pk', type: S },

@@ -7,6 +7,7 @@ import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../sh
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { Canary } from '../constructs/canary';
 import { RetentionContactFlow } from '../constructs/contact-flow';
+import { KpiAggregates } from '../constructs/kpi-aggregates';
 import { Operations } from '../constructs/operations';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
@@ -27,8 +28,18 @@ export class ServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { accounts, contacts, offerLog, catalog, counters, learning, pepper, contactKey, erasureKey } =
-      props.data;
+    const {
+      accounts,
+      contacts,
+      offerLog,
+      catalog,
+      counters,
+      learning,
+      kpis,
+      pepper,
+      contactKey,
+      erasureKey,
+    } = props.data;
 
     const decideTurn = new RetentionFunction(this, 'DecideTurn', { name: 'decide-turn' });
     // One contact by key (not RO, which would reach the account index erasure uses too).
@@ -171,6 +182,9 @@ export class ServiceStack extends Stack {
     // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
     allowErasure(adminApi, { accounts, contacts, offerLog, counters, erasureKey });
+    // The KPI report reads a month of aggregates per Query; it never writes them.
+    adminApi.bindTableActions(kpis, 'KPI_TABLE', ['dynamodb:Query']);
+    const reports = new KpiAggregates(this, 'Kpis', { offerLog, kpis });
 
     this.api = new RetentionApi(this, 'Api', {
       handler: httpApi,
@@ -212,11 +226,12 @@ export class ServiceStack extends Stack {
         'admin-api': adminApi,
         'import-accounts': feed.importAccounts,
         'account-events': feed.accountEvents,
+        'aggregate-kpis': reports.aggregator,
       },
       stateMachine,
       api: this.api.restApi,
       tables: { contacts, accounts, offerLog, counters, learning, catalog },
-      otherAlarms: [feed.deadLetterAlarm],
+      otherAlarms: [feed.deadLetterAlarm, reports.behindAlarm],
       ...(alarmEmail ? { alarmEmail } : {}),
     });
     new CfnOutput(this, 'AlarmTopicArn', {

@@ -15,6 +15,7 @@ import {
   DynamoConfigSource,
   DynamoContactStore,
   DynamoCounterStore,
+  DynamoKpiStore,
   DynamoTurnStore,
   documentClient,
   turnClientConfig,
@@ -78,6 +79,10 @@ export const counterStore = (): CounterStore => {
   );
   return counters;
 };
+/** A stream record's image as the item it is (aggregate-kpis). */
+export { decodeStreamImage } from './dynamo/kpis';
+/** The KPI report's daily aggregates (aggregate-kpis writes them, admin-api reads them). */
+export const kpiStore = (): DynamoKpiStore => new DynamoKpiStore(client(), requireEnv('KPI_TABLE'));
 /** Erasure on request (admin-api): every table that may name an account. */
 export const erasureStore = (): DynamoErasureStore =>
   new DynamoErasureStore(client(), {

@@ -8,4 +8,5 @@ export * from './dynamo/client';
 export * from './dynamo/config';
 export * from './dynamo/contacts';
 export * from './dynamo/counters';
+export * from './dynamo/kpis';
 export * from './dynamo/turns';

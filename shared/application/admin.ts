@@ -1,7 +1,14 @@
 import { compile } from '../domain/compiled';
 import { computeFacts, customerValue } from '../domain/facts';
 import { routeContact } from '../domain/routing';
-import type { AccountImportStore, AccountStore, AccountTagger, AuditLog, ConfigAdmin } from '../ports';
+import type {
+  AccountImportStore,
+  AccountStore,
+  AccountTagger,
+  AuditLog,
+  ConfigAdmin,
+  KpiStore,
+} from '../ports';
 import type { CallType } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
 import type { ErasureDeps } from './erasure';
@@ -20,6 +27,8 @@ export interface AdminDeps {
     /** The factor pepper, read once (Secrets Manager on AWS, a file locally). */
     pepper: () => Promise<string>;
   };
+  /** The KPI report's daily aggregates (optional in tests that report nothing). */
+  kpis?: Pick<KpiStore, 'cells'>;
   /** Erasure on a customer's request (optional in tests that do not erase). */
   erasure?: ErasureDeps;
 }

@@ -2,6 +2,7 @@ import { type AdminDeps, applyAccountEvents, dryRunAccount, tagAccounts } from '
 import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
 import { KILL_SWITCH_EFFECT_SECONDS, setKillSwitch } from '../application/kill-switch';
+import { kpiReportFrom, readKpiQuery } from '../application/kpis';
 import { zodErrors } from '../application/validation';
 import { actedBy } from '../domain/authority';
 import { AccountIdSchema } from '../schemas/account';
@@ -154,6 +155,13 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         changed: kind === 'switched',
         effectiveWithinSeconds: KILL_SWITCH_EFFECT_SECONDS,
       });
+    }
+    case 'kpiReport': {
+      const q = readKpiQuery(req.queryStringParameters, req.multiValueQueryStringParameters, now);
+      if (!q.ok) return invalid(q.errors);
+      if (!deps.kpis)
+        return problemResponse(503, 'unavailable', 'Reports unavailable', 'No KPI store configured.');
+      return json(200, await kpiReportFrom(deps.kpis, q));
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

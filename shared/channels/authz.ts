@@ -38,6 +38,8 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   // The kill switch: whoever is on call at night (ops) or owns the offers (product owner).
   getKillSwitch: ['productOwner', 'ops'],
   setKillSwitch: ['productOwner', 'ops'],
+  // What the desk achieved (figures only, no customer): the retention owner's, and ops' at night.
+  kpiReport: ['productOwner', 'ops'],
 };
 
 /** The roles a role implies (itself included). */

@@ -7,6 +7,9 @@ export interface HttpRequest {
   headers: Record<string, string | undefined> | null;
   body: string | null;
   isBase64Encoded?: boolean;
+  /** The query, decoded: API Gateway's last value of each parameter, and every value of each. */
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
   /** API Gateway's Cognito authorizer puts the verified token's claims here (the local server too). */
   requestContext?: { authorizer?: { claims?: unknown } | null } | null;
 }

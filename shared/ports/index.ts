@@ -1,10 +1,11 @@
+import type { KpiCell, KpiCounts } from '../domain/kpis';
 import type { Problem } from '../domain/problems';
 import type { RateCharge } from '../domain/rate-limits';
 import type { BudgetBook, LearnedBook, TurnWrites } from '../domain/turn';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { CallType, DecisionConfig } from '../schemas/config';
-import type { Contact, Route } from '../schemas/contact';
+import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
 import type { ActedBy } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
 
@@ -199,4 +200,25 @@ export interface ObjectStore {
   /** The object's text, line by line, streamed. */
   lines(key: string): AsyncIterable<string>;
   put(key: string, body: string, contentType: string): Promise<void>;
+}
+
+/** One offer-log record from the log's stream: its sequence number in the shard, and the event (none if unreadable). */
+export interface StreamedEvent {
+  sequenceNumber: string;
+  event: OfferLogEvent | undefined;
+}
+
+export interface KpiApplied {
+  /** Records added to the aggregates by this call. */
+  counted: number;
+  /** Records at or before the shard's checkpoint: counted before (a redelivery), skipped. */
+  alreadyCounted: number;
+  /** Transactions written. */
+  writes: number;
+}
+
+/** The KPI report's daily aggregates: fed from the offer log's stream, each record counted once. */
+export interface KpiStore {
+  apply(shardId: string, records: readonly StreamedEvent[], nowEpochS: number): Promise<KpiApplied>;
+  cells(from: string, to: string): Promise<{ cell: KpiCell; counts: KpiCounts }[]>;
 }

@@ -19,6 +19,7 @@ export const ADMIN_ROUTES = [
   // Levers for a bad night (README): the kill switch.
   { method: 'GET', resource: '/v1/admin/kill-switch', action: 'getKillSwitch' },
   { method: 'POST', resource: '/v1/admin/kill-switch', action: 'setKillSwitch' },
+  { method: 'GET', resource: '/v1/admin/reports/kpis', action: 'kpiReport' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 

@@ -11,6 +11,7 @@ import { checkExpression } from './expressions';
 import { NumericFactSchema } from './facts';
 import { ActedBySchema } from './identity';
 import { lazy } from './lazy';
+import { StrategySchema } from './strategy';
 
 // The closed vocabularies (call types, queues, stages) live in ./enums, so a module that needs only
 // them does not build the configuration's schemas nor load the expression language (CEL).
@@ -299,9 +300,33 @@ export const DecisionConfigSchema = lazy(() =>
         .optional(),
       /** Present: the kill switch is on (see KillSwitchSchema). */
       killSwitch: KillSwitchSchema.optional(),
+      /** Service strategies (./strategy): segments of customers taken through ordered stages. */
+      strategies: z.array(StrategySchema).max(50).optional(),
     })
     .strict()
     .superRefine((cfg, ctx) => {
+      const offerIds = new Set(cfg.offers.map((o) => o.offerId));
+      const strategyIds = new Set<string>();
+      (cfg.strategies ?? []).forEach((s, i) => {
+        if (strategyIds.has(s.strategyId))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['strategies', i, 'strategyId'],
+            message: `duplicate strategyId ${s.strategyId}`,
+          });
+        strategyIds.add(s.strategyId);
+        s.stages.forEach((st, j) => {
+          for (const part of ['only', 'first'] as const)
+            (st.scenario.offers?.[part] ?? []).forEach((id, k) => {
+              if (!offerIds.has(id))
+                ctx.addIssue({
+                  code: 'custom',
+                  path: ['strategies', i, 'stages', j, 'scenario', 'offers', part, k],
+                  message: `no offer ${id} in this configuration`,
+                });
+            });
+        });
+      });
       const seen = new Set<string>();
       cfg.offers.forEach((o, i) => {
         if (seen.has(o.offerId))

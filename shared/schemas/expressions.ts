@@ -36,3 +36,45 @@ export function checkExpression(expression: string): string | undefined {
     return e instanceof Error ? e.message : String(e);
   }
 }
+
+/**
+ * What a strategy's segment and launch conditions read besides the facts: the account's place in
+ * the strategy and its history. Days are whole or fractional days; "never" is 100000 days.
+ */
+export const STRATEGY_VARIABLES = {
+  daysInStage: 'double',
+  daysSinceLastContact: 'double',
+  contactsLast90Days: 'double',
+  offersDeclinedLast90Days: 'double',
+  lastEvent: 'string',
+  daysSinceLastEvent: 'double',
+  flags: 'list',
+} as const;
+
+let strategyEnv: Environment | undefined;
+/** The facts' environment plus STRATEGY_VARIABLES: strategies' segments and launch conditions. */
+export function strategyEnvironment(): Environment {
+  if (!strategyEnv) {
+    let e = new Environment();
+    for (const f of NUMERIC_FACTS) e = e.registerVariable(f, 'double');
+    e = e
+      .registerVariable('cardFamily', 'string')
+      .registerVariable('productsHeld', 'list')
+      .registerVariable('tags', 'list');
+    for (const [name, type] of Object.entries(STRATEGY_VARIABLES)) e = e.registerVariable(name, type);
+    strategyEnv = e;
+  }
+  return strategyEnv;
+}
+
+/** The first problem with a strategy condition, if any (as checkExpression, in the strategy environment). */
+export function checkStrategyExpression(expression: string): string | undefined {
+  try {
+    const r = strategyEnvironment().parse(expression).check();
+    if (!r.valid) return r.error?.message ?? 'invalid expression';
+    if (r.type !== 'bool') return `must be a condition (bool), not ${r.type}`;
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

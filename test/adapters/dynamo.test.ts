@@ -2,12 +2,14 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
+  compareSeq,
   DynamoAccountStore,
   DynamoAuditLog,
   DynamoConfigAdmin,
   DynamoConfigSource,
   DynamoContactStore,
   DynamoCounterStore,
+  DynamoKpiStore,
   DynamoTurnStore,
   TransientStorageError,
 } from '../../shared/adapters/dynamo';
@@ -458,5 +460,53 @@ describe('imported accounts: the asOf guard and the other phone numbers', () => 
       otherPhones: ['+15555558209'],
     });
     expect(await aliases('ALIAS-0004')).toEqual(['+15555558209']);
+  });
+});
+
+describe('KPI aggregates: each stream record counted once', () => {
+  const kpis = () => new DynamoKpiStore(stack.db, stack.env.KPI_TABLE!);
+  /** `count` PRESENTED events, each its own contact and offer (so each its own cell), on days of 2031. */
+  const records = (count: number, from = 0, day = '2031-03-01') =>
+    Array.from({ length: count }, (_, i) => ({
+      sequenceNumber: String(1_000_000_000_000_000_000n + BigInt(from + i)),
+      event: {
+        ...event(`kpi-${from + i}`, 1),
+        at: `${day}T10:00:00.000Z`,
+        offerId: `offer-${String(from + i).padStart(4, '0')}`,
+      },
+    }));
+  const presented = async (day: string) =>
+    (await kpis().cells(day, day)).reduce((s, c) => s + c.counts.presentations, 0);
+
+  it('a batch over one transaction is written in runs, and handed over again is skipped whole', async () => {
+    const batch = records(250);
+    const first = await kpis().apply('shard-a', batch, 0);
+    expect(first).toEqual({ counted: 250, alreadyCounted: 0, writes: 3 });
+    expect(await presented('2031-03-01')).toBe(250);
+    const again = await kpis().apply('shard-a', [...batch].reverse(), 0);
+    expect(again).toEqual({ counted: 0, alreadyCounted: 250, writes: 0 });
+    expect(await presented('2031-03-01')).toBe(250);
+  });
+
+  it('overlapping batches applied at once count each record once; another shard has its own checkpoint', async () => {
+    const all = records(120, 0, '2031-04-01');
+    const rs = await Promise.all([
+      kpis().apply('shard-b', all.slice(0, 80), 0),
+      kpis().apply('shard-b', all.slice(0, 120), 0),
+      kpis().apply('shard-b', all.slice(0, 80), 0),
+    ]);
+    expect(await presented('2031-04-01')).toBe(120);
+    expect(rs.reduce((s, r) => s + r.counted, 0)).toBe(120);
+    // The same sequence numbers in another shard are other records.
+    await kpis().apply('shard-c', records(5, 0, '2031-04-02'), 0);
+    expect(await presented('2031-04-02')).toBe(5);
+  });
+
+  it('sequence numbers are compared as numbers (AWS gives them unpadded, of any length)', () => {
+    expect(compareSeq('9', '10')).toBe(-1);
+    expect(
+      compareSeq('100000000000000000000000000000000000001', '99999999999999999999999999999999999999'),
+    ).toBe(1);
+    expect(compareSeq('000123', '123')).toBe(0);
   });
 });

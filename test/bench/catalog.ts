@@ -27,7 +27,9 @@ export function catalogOf(n: number): DecisionConfig {
       acceptProbability: 0.2 + (i % 7) * 0.05,
     };
   });
-  return { ...DEFAULT_CONFIG, version: `bench-${n}`, offers };
+  // Its offers are all new: the default strategies, which name the default offers, are left out.
+  const { strategies: _s, ...rest } = DEFAULT_CONFIG;
+  return { ...rest, version: `bench-${n}`, offers };
 }
 
 const SALES_CALLS = (Object.keys(DEFAULT_CONFIG.callTypes) as CallType[]).filter(

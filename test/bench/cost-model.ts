@@ -162,6 +162,8 @@ export interface Architecture {
   alarms: number;
   dashboards: number;
   secrets: number;
+  /** Stream event source mappings (the offer log's to the KPI aggregates): work off the turn. */
+  streamMappings: { entry: string; batchingWindowSeconds: number; memoryMB: number }[];
 }
 
 export interface StackTemplate {
@@ -417,8 +419,25 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
     alarms: of('AWS::CloudWatch::Alarm').length,
     dashboards: of('AWS::CloudWatch::Dashboard').length,
     secrets: of('AWS::SecretsManager::Secret').length,
+    streamMappings: of('AWS::Lambda::EventSourceMapping').map((r) => {
+      const fnId = refId(r.p.FunctionName);
+      const fn = functions.find((f) => f.logicalId === fnId);
+      return {
+        entry: fn?.entry ?? String(fnId),
+        batchingWindowSeconds: Number(r.p.MaximumBatchingWindowInSeconds ?? 0),
+        memoryMB: fn?.memoryMB ?? 128,
+      };
+    }),
   };
 }
+
+/**
+ * What the KPI aggregates cost a month, off the turn: at most one batch per window per stream shard
+ * when traffic is steady, each batch a transaction over the cells it touches (2 write units each,
+ * plus the checkpoint) and a strong read of the checkpoint. `cellsPerBatch` is the number of
+ * distinct (day, offer, segments, call type, channel, policy) cells a window's entries touch.
+ */
+export const KPI_MODEL = { shards: 1, cellsPerBatch: 20, msPerBatch: 60 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // What a local run measured (test/bench/cost.ts writes it to test/bench/results/cost.json).
@@ -1143,6 +1162,24 @@ export function fixedMonthly(arch: Architecture, emfMetrics: number, prices: Pri
     'in the template (plus $0.05 per 10,000 reads, at cold starts)',
   );
   const seconds = 30 * 24 * 3600;
+  for (const s of arch.streamMappings) {
+    const batches = (KPI_MODEL.shards * seconds) / Math.max(1, s.batchingWindowSeconds);
+    const gbs = (s.memoryMB / 1024) * (KPI_MODEL.msPerBatch / 1000);
+    const usdPerMonth =
+      batches *
+      (prices.lambdaRequest.usd +
+        gbs * prices.lambdaGbSecondArm.usd +
+        (KPI_MODEL.cellsPerBatch + 1) * 2 * prices.ddbWriteUnit.usd +
+        prices.ddbReadUnit.usd);
+    lines.push({
+      what: `${s.entry} (stream, off the turn; at most)`,
+      quantity: batches,
+      unit: 'batches',
+      price: `$${fmtPrice(usdPerMonth / batches)} per batch`,
+      usdPerMillion: usdPerMonth,
+      detail: `one batch per ${s.batchingWindowSeconds} s per shard when traffic is steady (${KPI_MODEL.shards} shard), each a transaction over ${KPI_MODEL.cellsPerBatch} cells and the checkpoint (2 write units each), a strong read, ${KPI_MODEL.msPerBatch} ms at ${s.memoryMB} MB`,
+    });
+  }
   if (arch.xray.reservoirPerSecond > 0)
     add(
       'X-Ray reservoir (at most)',

@@ -67,6 +67,11 @@ describe('canary (local)', () => {
     expect(published.find((l) => 'CanaryCalls' in l)).toMatchObject({ result: 'passed', CanaryCalls: 1 });
     // A second run replaces the account afresh (new factors, no history): it passes again.
     expect(await stack.canary.run()).toMatchObject({ passed: true });
+    // The KPI report (from the offer log's stream) counts neither call.
+    await stack.streams.drain();
+    const kpis = await as({ roles: ['ops'] }).http('GET', '/admin/reports/kpis');
+    expect(kpis.status).toBe(200);
+    expect(kpis.json.totals).toMatchObject({ contacts: 0, presentations: 0, accepts: 0 });
   });
 
   it('a real caller’s contact is never synthetic: the REST start has no such field (400 naming it)', async () => {

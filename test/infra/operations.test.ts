@@ -57,7 +57,7 @@ describe('operations: the dashboard and the saved queries', () => {
       'fallbacks by reason',
       'slowest turns',
     ]);
-    for (const q of queries) expect(q.LogGroupNames).toHaveLength(8);
+    for (const q of queries) expect(q.LogGroupNames).toHaveLength(9);
   });
 
   it('names only metrics of the catalog, each under one of its dimension sets', () => {

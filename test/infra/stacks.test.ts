@@ -74,8 +74,8 @@ const WRITE_ACTIONS = [
 describe('data stack', () => {
   const tables = tableResources(dataTpl);
 
-  it('has exactly the six tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
-    expect(Object.keys(tables)).toHaveLength(6);
+  it('has exactly the seven tables, each with PITR, encryption, deletion protection, retain, on-demand, no fixed name', () => {
+    expect(Object.keys(tables)).toHaveLength(7);
     expect(tableDefects(tables)).toEqual([]);
   });
 
@@ -154,9 +154,11 @@ describe('data stack', () => {
     expect(defs.filter((d) => d.AttributeName !== 'seq').every((d) => d.AttributeType === 'S')).toBe(true);
   });
 
-  it('expires contacts and budget counters on expiresAt, and nothing else', () => {
+  it("expires contacts, budget counters and the KPI stream's checkpoints on expiresAt, and nothing else", () => {
     const withTtl = Object.entries(tables).filter(([, t]) => (t as Json).Properties.TimeToLiveSpecification);
-    expect(withTtl.map(([id]) => id).sort()).toEqual([tableId(data.contacts), tableId(data.counters)].sort());
+    expect(withTtl.map(([id]) => id).sort()).toEqual(
+      [tableId(data.contacts), tableId(data.counters), tableId(data.kpis)].sort(),
+    );
     for (const [, t] of withTtl)
       expect((t as Json).Properties.TimeToLiveSpecification).toEqual({
         AttributeName: 'expiresAt',
@@ -177,6 +179,7 @@ describe('functions', () => {
     'import-accounts',
     'account-events',
     'canary',
+    'aggregate-kpis',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
@@ -232,12 +235,14 @@ describe('functions', () => {
         'OFFER_LOG_TABLE',
         'COUNTERS_TABLE',
         'ERASURE_KEY_SECRET_ARN',
+        'KPI_TABLE',
       ],
     ],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
     ['lex-adapter', ['STATE_MACHINE_ARN']],
     ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
     ['account-events', ['ACCOUNTS_TABLE']],
+    ['aggregate-kpis', ['KPI_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(
@@ -402,6 +407,54 @@ describe('IAM', () => {
     expect(actionsOn('save-turn', offerLog)).toEqual(['dynamodb:PutItem']);
     expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn('save-turn', catalog)).toEqual([]);
+  });
+
+  it("aggregate-kpis reads the offer log's stream and writes the KPI table only; admin-api only queries it", () => {
+    const kpis = tableId(data.kpis);
+    expect(actionsOn('aggregate-kpis', kpis)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    const onLog = statementsOf('aggregate-kpis').filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, offerLog)),
+    );
+    expect(
+      onLog
+        .flatMap(actionsOf)
+        .every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)),
+    ).toBe(true);
+    for (const t of [accounts, contacts, catalog, counters])
+      expect(actionsOn('aggregate-kpis', t), t).toEqual([]);
+    expect(actionsOn('admin-api', kpis)).toEqual(['dynamodb:Query']);
+    for (const entry of fnIds.keys())
+      if (!['aggregate-kpis', 'admin-api'].includes(entry)) expect(actionsOn(entry, kpis), entry).toEqual([]);
+  });
+});
+
+describe("the KPI aggregates' stream mapping", () => {
+  const maps = Object.values(svcTpl.findResources('AWS::Lambda::EventSourceMapping')) as Json[];
+
+  it("is one mapping: the offer log's new entries to aggregate-kpis, in order, one batch per shard, never dropped", () => {
+    expect(maps).toHaveLength(1);
+    const p = maps[0]!.Properties;
+    expect(p.FunctionName).toEqual({ Ref: fnIds.get('aggregate-kpis') });
+    expect(JSON.stringify(p.EventSourceArn)).toMatch(/OfferLog/);
+    // The checkpoint per shard needs records in order, one invocation per shard at a time.
+    expect(p.ParallelizationFactor).toBe(1);
+    // The window gives each event its shard id (the checkpoint's key).
+    expect(p.TumblingWindowInSeconds).toBeGreaterThan(0);
+    expect(p.StartingPosition).toBe('TRIM_HORIZON');
+    expect(p.FilterCriteria).toEqual({ Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] });
+    // No retry limit, no record age limit, no bisecting: a failed batch is retried until it is counted.
+    expect(p.MaximumRetryAttempts).toBeUndefined();
+    expect(p.MaximumRecordAgeInSeconds).toBeUndefined();
+    expect(p.BisectBatchOnFunctionError).toBeUndefined();
+  });
+
+  it('the offer log streams its new images', () => {
+    const p = (tableResources(dataTpl)[tableId(data.offerLog)] as Json).Properties as Json;
+    expect(p.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 });
 

@@ -1,0 +1,78 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { RetentionFunction } from './retention-function';
+
+export interface KpiAggregatesProps {
+  /** The offer log, with its stream (NEW_IMAGE). */
+  offerLog: dynamodb.ITableV2;
+  kpis: dynamodb.ITableV2;
+}
+
+/** How far behind the aggregates may fall before someone is told: records leave the stream after 24 h. */
+export const KPI_BEHIND_MINUTES = 15;
+
+/**
+ * The KPI report's aggregates, kept current from the offer log's stream: AggregateKpis adds each new
+ * log entry to its day's cells, once (a checkpoint per shard, moved in the same transaction as the
+ * figures). The mapping keeps one batch per shard at a time, in order (parallelization 1: the
+ * checkpoint needs it), retries a failed batch until it succeeds (the default: a record is never
+ * dropped), and has a tumbling window only for what the window adds to each event: the shard id.
+ */
+export class KpiAggregates extends Construct {
+  readonly aggregator: RetentionFunction;
+  readonly mapping: lambda.EventSourceMapping;
+  /** The aggregates fall behind the log (the stream's iterator age): the report is going stale. */
+  readonly behindAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: KpiAggregatesProps) {
+    super(scope, id);
+    const { offerLog, kpis } = props;
+    const streamArn = offerLog.tableStreamArn;
+    if (!streamArn) throw new Error('The offer log needs its stream (dynamoStream: NEW_IMAGE)');
+    this.aggregator = new RetentionFunction(this, 'AggregateKpis', {
+      name: 'aggregate-kpis',
+      timeout: Duration.seconds(60),
+    });
+    // Reads a shard's checkpoint; its transaction puts the checkpoint and adds to cells (Update).
+    this.aggregator.bindTableActions(kpis, 'KPI_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    offerLog.grantStreamRead(this.aggregator);
+    this.mapping = new lambda.EventSourceMapping(this, 'FromOfferLog', {
+      target: this.aggregator,
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      // One batch a minute per shard when traffic is steady: the report is at most about a minute
+      // behind the log, and the aggregates cost a bounded amount a month (a transaction per batch
+      // over the cells it touches), not one transaction per entry.
+      batchSize: 1000,
+      maxBatchingWindow: Duration.seconds(60),
+      parallelizationFactor: 1,
+      tumblingWindow: Duration.minutes(15),
+      // New entries only: an erasure's pseudonym (MODIFY) and TTL deletions change no figure.
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+    });
+    this.behindAlarm = new cloudwatch.Alarm(this, 'KpisBehind', {
+      alarmDescription: [
+        `KPI report falling behind: the offer log's newest entries wait over ${KPI_BEHIND_MINUTES} minutes to be counted.`,
+        'What to do: open the AggregateKpis log (Logs Insights, level ERROR): a storage fault or a throttled',
+        'Kpis table clears by itself; "offer-log batch refused" means the event source mapping lost its',
+        'tumbling window (the shard id): restore it. Entries leave the stream after 24 hours, so fix it',
+        'within the day; nothing is counted twice when it catches up.',
+      ].join(' '),
+      metric: this.aggregator.metric('IteratorAge', {
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: KPI_BEHIND_MINUTES * 60_000,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
