@@ -27,6 +27,8 @@ export interface OperationsProps {
 }
 
 const CHANNELS = ['voice', 'chat', 'agent'] as const;
+/** The alarms a new version may trip: more fallbacks, API 5xx, failed runs, a slower voice turn. */
+const ROLLBACK_ALARMS = ['FallbackRate', 'Api5xx', 'StateMachineFailures', 'VoiceLatencyNearConnectBudget'];
 const FIVE_MINUTES = Duration.minutes(5);
 
 /** A metric of the catalog, under one of its dimension sets (checked: a name or set the code never emits fails synth). */
@@ -68,6 +70,8 @@ function searchAll(name: MetricName, dims: readonly string[], filter = '') {
 export class Operations extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** What stops a gradual deployment and rolls it back (infra/constructs/rollout.ts): the call going wrong. */
+  readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -114,6 +118,7 @@ export class Operations extends Construct {
       a.addAlarmAction(notify);
       a.addOkAction(notify);
       this.alarms.push(a);
+      if (ROLLBACK_ALARMS.includes(name)) this.rollbackAlarms.push(a);
       return a;
     };
     for (const other of props.otherAlarms) {

@@ -459,11 +459,16 @@ describe("the KPI aggregates' stream mapping", () => {
 });
 
 describe('REST API', () => {
-  it('has one method per route, each behind the Cognito authorizer, validated, and proxied: call routes to http-api, admin routes to admin-api', () => {
+  it('has one method per route, each behind the Cognito authorizer, validated, and proxied: call routes to http-api, admin routes to admin-api (their live aliases)', () => {
     const methods = Object.values(svcTpl.findResources('AWS::ApiGateway::Method')) as Json[];
     expect(methods).toHaveLength(ROUTES.length + ADMIN_ROUTES.length);
-    const httpApi = fnIds.get('http-api')!;
-    const adminApi = fnIds.get('admin-api')!;
+    // Through each function's `live` alias (what a gradual deployment shifts).
+    const aliasOf = (fnId: string) =>
+      Object.entries(svcTpl.findResources('AWS::Lambda::Alias')).find(
+        ([, a]) => (a as Json).Properties.FunctionName.Ref === fnId,
+      )![0];
+    const httpApi = aliasOf(fnIds.get('http-api')!);
+    const adminApi = aliasOf(fnIds.get('admin-api')!);
     const byTarget = { [httpApi]: 0, [adminApi]: 0 };
     const [authorizerId] = Object.keys(svcTpl.findResources('AWS::ApiGateway::Authorizer'));
     for (const m of methods) {
