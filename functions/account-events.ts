@@ -1,12 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { accountStore } from '../shared/adapters/composition';
+import { accountStore, configSource } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import { applyChangeEvent } from '../shared/application/feed';
 import type { EventOutcome } from '../shared/application/import';
-import type { AccountImportStore } from '../shared/ports';
+import { activePlacer } from '../shared/application/strategies';
+import type { AccountImportStore, ConfigSource } from '../shared/ports';
 import { AccountEventSchema } from '../shared/schemas/import';
 import { prebuild } from '../shared/schemas/lazy';
 
@@ -20,11 +21,13 @@ prebuild(AccountEventSchema);
  * retry, then the event lands in the dead-letter queue, so nothing is lost; a retried event that
  * was applied is then `stale` or re-applied with the same values, never doubled.
  */
-export const makeHandler = (deps: { store: AccountImportStore }) =>
+export const makeHandler = (deps: { store: AccountImportStore; configs?: ConfigSource }) =>
   middy<unknown, EventOutcome, Error, Context>()
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
-      const outcome = await applyChangeEvent(event, deps.store);
+      // The active strategies place the account as the event leaves it, in the same write.
+      const placer = deps.configs ? await activePlacer(deps.configs) : undefined;
+      const outcome = await applyChangeEvent(event, deps.store, placer);
       const id = (event as { id?: unknown } | null)?.id;
       if (outcome.result === 'rejected')
         logger.error('account event refused', {
@@ -35,4 +38,6 @@ export const makeHandler = (deps: { store: AccountImportStore }) =>
       return outcome;
     });
 
-export const handler = lazyHandler('account-events', () => makeHandler({ store: accountStore() }));
+export const handler = lazyHandler('account-events', () =>
+  makeHandler({ store: accountStore(), configs: configSource() }),
+);

@@ -7,6 +7,7 @@ import {
   configAdmin,
   erasureKey,
   erasureStore,
+  funnelStore,
   kpiStore,
   pepper,
   salt,
@@ -51,5 +52,6 @@ export const handler = lazyHandler('admin-api', () => {
     erasure: { store: erasureStore(), audit, key: erasureKey },
     importer: { store: accounts, salt, pepper },
     kpis: kpiStore(),
+    funnels: funnelStore(),
   });
 });

@@ -45,6 +45,10 @@ export function allowPhoneAliasDeletes(fn: RetentionFunction, accounts: dynamodb
 export interface AccountFeedProps {
   accounts: dynamodb.ITableV2;
   pepper: secretsmanager.ISecret;
+  /** The active configuration (its strategies place the accounts an event changes). */
+  catalog: dynamodb.ITableV2;
+  /** Where the strategies' funnels are counted, in the same transaction as each placement. */
+  counters: dynamodb.ITableV2;
 }
 
 /**
@@ -171,7 +175,14 @@ export class AccountFeed extends Construct {
       name: 'account-events',
       timeout: Duration.seconds(30),
     });
-    this.accountEvents.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:UpdateItem']);
+    // Reads the account, applies the event and places it in the active strategies, writing both in
+    // one update (a transaction with the funnel counters when a stage changes).
+    this.accountEvents.bindTableActions(accounts, 'ACCOUNTS_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+    this.accountEvents.bindTable(props.catalog, 'CATALOG_TABLE', 'RO');
+    this.accountEvents.bindTableActions(props.counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
     this.accountEvents.configureAsyncInvoke({ retryAttempts: 2, onFailure });
     new events.Rule(this, 'AccountChange', {
       eventBus: this.eventBus,

@@ -72,6 +72,7 @@ async function main() {
 Retention Desk is running locally (started in ${((performance.now() - t0) / 1000).toFixed(1)} s).
 
   API:       ${stack.url}/v1
+  Ops page:  ${stack.url}/ops  (KPIs and funnel; paste the token of: npm run -s token -- --role ops${stack.url === 'http://127.0.0.1:3000' ? '' : ` --url ${stack.url}`})
   DynamoDB:  ${stack.endpoint} (DynamoDB Local)
   Personas:  ${stack.personas.length} (their numbers and factors in data/personas.json)${values.inbox ? `\n  Inbox:     ${values.inbox}/incoming/ (import files), reports in ${values.inbox}/reports/` : ''}
 

@@ -176,6 +176,11 @@ export function toApiEvent(
   return { ok: true, event: event(path, null) };
 }
 
+const headersOf = (req: IncomingMessage): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+  );
+
 function readBody(req: IncomingMessage): Promise<string | null | 'too-large'> {
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
@@ -248,6 +253,11 @@ export async function startHttpServer(
     host?: string;
     index?: unknown;
     pages?: Record<string, string>;
+    /**
+     * Local-only GET routes by exact path (query ignored), answered before the API's: the ops page, its
+     * script and its metrics. Each sees the request's headers and decides its own authorization.
+     */
+    routes?: Record<string, (headers: Record<string, string>) => HttpResponse | Promise<HttpResponse>>;
     /** A client gets this long to send its headers, and its whole request, before a 408. */
     timeouts?: { headersMs?: number; requestMs?: number; checkEveryMs?: number };
   },
@@ -290,6 +300,12 @@ export async function startHttpServer(
             body,
             asyncInvoke ? (handlers.asyncFailure ?? (() => undefined)) : undefined,
           );
+        } else if (
+          (req.method === 'GET' || req.method === 'HEAD') &&
+          opts.routes &&
+          Object.hasOwn(opts.routes, rawPath(req.url ?? ''))
+        ) {
+          out = await opts.routes[rawPath(req.url ?? '')]!(headersOf(req));
         } else if (req.method === 'GET' && opts.pages?.[req.url ?? '']) {
           out = {
             statusCode: 200,
@@ -303,9 +319,7 @@ export async function startHttpServer(
             body: JSON.stringify(opts.index ?? {}, null, 2),
           };
         } else {
-          const headers = Object.fromEntries(
-            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
-          );
+          const headers = headersOf(req);
           const mapped = toApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body);
           // As on API Gateway, the authorizer runs on the API's resources, before the function.
           const authorized =

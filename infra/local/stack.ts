@@ -14,13 +14,14 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../../shared/adapters/composition';
+import { configSource, dynamoClient } from '../../shared/adapters/composition';
 import {
   CONFIG_KEY,
   CONFIG_POINTER_KEY,
   DynamoAccountStore,
   documentClient,
 } from '../../shared/adapters/dynamo';
+import { onMetricPoints } from '../../shared/adapters/metrics';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { CanaryReport } from '../../shared/application/canary';
 import type { Account } from '../../shared/schemas/account';
@@ -34,6 +35,8 @@ import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
 import { FolderObjectStore, s3Event } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
+import { opsRoutes } from './ops';
+import { OpsMetrics } from './ops-metrics';
 import { buildPersonas } from './personas';
 import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
@@ -97,6 +100,8 @@ export interface LocalStack {
   streams: StreamPoller;
   /** Where the signing key is published for `npm run token` (mode 600; removed on stop). */
   issuerKeyFile: string;
+  /** What the functions published since the stack started, as /ops/metrics.json serves it. */
+  opsMetrics: OpsMetrics;
   stop(): Promise<void>;
 }
 
@@ -301,6 +306,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         'DynamoDB Local is back, in memory: tables created and seeded again as at start (contacts and answers of before are gone).',
       );
     };
+    // The metrics the functions publish, collected for /ops from before the first turn.
+    const opsMetrics = new OpsMetrics();
+    const unsubscribe = onMetricPoints(opsMetrics.add);
+    cleanup.push(async () => unsubscribe());
     say('Loading the state machine definition and the real handlers…');
     const runner = await createLocalRunner(def.stateMachine, opts.taskOverrides);
     if (!def.functions.some((f) => f.entryName === 'http-api'))
@@ -324,7 +333,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     )) as typeof import('../../functions/account-events');
     // On the functions' client (as deployed, and under the fault switch).
     const onAccountEvent = accountEvents({
-      store: new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!),
+      store: new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
+      configs: configSource(),
     });
     // The feed's dead-letter queue: what fails is kept there for `npm run redrive` (its URL once the server listens).
     const deadLetters = new LocalDeadLetterQueue('');
@@ -422,6 +432,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         port: opts.port ?? 3000,
         // A web chat that speaks to lex-adapter with Lex-shaped events.
         pages: { '/chat': readFileSync(resolve(import.meta.dirname, 'chat.html'), 'utf8') },
+        // The ops page: the KPI report and these metrics, drawn with the ECharts it serves itself.
+        routes: opsRoutes({ metrics: opsMetrics, authenticate: (e) => issuer.authorize(e) }),
         index: {
           name: 'Retention Desk (local)',
           routes: [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`),
@@ -443,6 +455,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     return {
       issuer,
       issuerKeyFile,
+      opsMetrics,
       streams,
       url: server.url,
       endpoint: dynamo.endpoint,

@@ -184,6 +184,14 @@ export class ServiceStack extends Stack {
     // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
     allowErasure(adminApi, { accounts, contacts, offerLog, counters, erasureKey });
+    // A strategy's funnel: its counter items (FUNNEL#…), read in one BatchGet; never written here.
+    adminApi.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [counters.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
+      }),
+    );
     // The KPI report reads a month of aggregates per Query; it never writes them.
     adminApi.bindTableActions(kpis, 'KPI_TABLE', ['dynamodb:Query']);
     const reports = new KpiAggregates(this, 'Kpis', { offerLog, kpis });
@@ -203,7 +211,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
 
     // Account data from other systems: import files (S3) and account change events (EventBridge).
-    this.accountFeed = new AccountFeed(this, 'AccountFeed', { accounts, pepper });
+    this.accountFeed = new AccountFeed(this, 'AccountFeed', { accounts, pepper, catalog, counters });
     const feed = this.accountFeed;
     new CfnOutput(this, 'ImportBucketName', {
       value: feed.importBucket.bucketName,

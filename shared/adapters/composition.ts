@@ -15,6 +15,7 @@ import {
   DynamoConfigSource,
   DynamoContactStore,
   DynamoCounterStore,
+  DynamoFunnelStore,
   DynamoKpiStore,
   DynamoTurnStore,
   documentClient,
@@ -43,7 +44,8 @@ export const dynamoClient = client;
 export const contactStore = (): ContactStore =>
   new DynamoContactStore(client(), requireEnv('CONTACTS_TABLE'));
 export const accountStore = (): DynamoAccountStore =>
-  new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'));
+  // The counters table holds the strategies' funnels: the functions that place accounts have it.
+  new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'), process.env.COUNTERS_TABLE || undefined);
 let config: ConfigSource | undefined;
 /**
  * Cached per container: 30 s by default (CONFIG_CACHE_MS), so an activation reaches every function
@@ -79,6 +81,9 @@ export const counterStore = (): CounterStore => {
   );
   return counters;
 };
+/** The strategies' funnels, in the counters table (admin-api reads them). */
+export const funnelStore = (): DynamoFunnelStore =>
+  new DynamoFunnelStore(client(), requireEnv('COUNTERS_TABLE'));
 /** A stream record's image as the item it is (aggregate-kpis). */
 export { decodeStreamImage } from './dynamo/kpis';
 /** The KPI report's daily aggregates (aggregate-kpis writes them, admin-api reads them). */

@@ -8,5 +8,6 @@ export * from './dynamo/client';
 export * from './dynamo/config';
 export * from './dynamo/contacts';
 export * from './dynamo/counters';
+export * from './dynamo/funnel';
 export * from './dynamo/kpis';
 export * from './dynamo/turns';

@@ -38,8 +38,38 @@ function single(): Metrics {
 
 const UNITS = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, None: MetricUnit.NoUnit };
 
+/** Told of every batch of points published in this process (the local stack's ops page collects them). */
+export type MetricListener = (points: readonly MetricPoint[]) => void;
+const listeners = new Set<MetricListener>();
+
+/**
+ * Subscribes to every point this process publishes, whether or not Powertools metrics are disabled
+ * (POWERTOOLS_METRICS_DISABLED only silences the EMF lines). Returns the unsubscribe. A listener
+ * runs synchronously inside the turn: it should only count. What it throws (or an async listener
+ * rejects with) is swallowed, never a failed turn.
+ */
+export function onMetricPoints(listener: MetricListener): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+function tell(points: readonly MetricPoint[]): void {
+  for (const listener of listeners) {
+    try {
+      const r: unknown = listener(points);
+      if (r instanceof Promise) r.catch(() => undefined);
+    } catch {
+      // A listener is never worth a failed turn either.
+    }
+  }
+}
+
 /** Publishes each point at once (a line of its own); a point that cannot be published is dropped, never thrown. */
 export function publishMetrics(points: readonly MetricPoint[]): void {
+  // No listener (Lambda): one size check, nothing else.
+  if (listeners.size > 0) tell(points);
   for (const p of points) {
     try {
       const spec = METRICS[p.name];

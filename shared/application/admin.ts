@@ -13,6 +13,7 @@ import type { CallType } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
 import type { ErasureDeps } from './erasure';
 import { applyAccountEvent, type EventOutcome } from './import';
+import type { Placer } from './strategies';
 
 export interface AdminDeps {
   configs: ConfigAdmin;
@@ -27,6 +28,8 @@ export interface AdminDeps {
     /** The factor pepper, read once (Secrets Manager on AWS, a file locally). */
     pepper: () => Promise<string>;
   };
+  /** The strategies' funnels (accounts per stage of a strategy version). */
+  funnels?: { counts(strategyId: string, version: number): Promise<Record<string, number>> };
   /** The KPI report's daily aggregates (optional in tests that report nothing). */
   kpis?: Pick<KpiStore, 'cells'>;
   /** Erasure on a customer's request (optional in tests that do not erase). */
@@ -74,10 +77,11 @@ export async function tagAccounts(
 export async function applyAccountEvents(
   events: readonly unknown[],
   store: AccountImportStore,
+  placer?: Placer,
 ): Promise<Array<{ index: number } & EventOutcome>> {
   const results: Array<{ index: number } & EventOutcome> = [];
   for (const [index, raw] of events.entries())
-    results.push({ index, ...(await applyAccountEvent(raw, store)) });
+    results.push({ index, ...(await applyAccountEvent(raw, store, placer)) });
   return results;
 }
 

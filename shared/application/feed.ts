@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { AccountImportStore, ObjectStore } from '../ports';
 import { applyAccountEvent, type EventOutcome, type ImportDeps, importBatch } from './import';
 import { type FileFormat, formatOf, type ImportRun, importLines } from './import-file';
+import type { Placer } from './strategies';
 import { zodErrors } from './validation';
 
 /**
@@ -97,12 +98,16 @@ export const AccountChangeEnvelopeSchema = z.object({
 });
 
 /** One EventBridge delivery → the event applied under the `asOf` guard, or refused with its fields. */
-export async function applyChangeEvent(event: unknown, store: AccountImportStore): Promise<EventOutcome> {
+export async function applyChangeEvent(
+  event: unknown,
+  store: AccountImportStore,
+  placer?: Placer,
+): Promise<EventOutcome> {
   const envelope = AccountChangeEnvelopeSchema.safeParse(event);
   if (!envelope.success)
     return {
       result: 'rejected',
       errors: zodErrors(envelope.error, ''),
     };
-  return applyAccountEvent(envelope.data.detail, store);
+  return applyAccountEvent(envelope.data.detail, store, placer);
 }

@@ -2,6 +2,7 @@ import { hashFactor } from '../domain/verification';
 import type { AccountImportStore } from '../ports';
 import type { Account } from '../schemas/account';
 import { AccountEventSchema, type ImportRecord, ImportRecordSchema } from '../schemas/import';
+import type { Placer } from './strategies';
 import { type ValidationError, zodErrors } from './validation';
 
 export interface Reject {
@@ -111,8 +112,12 @@ export type EventOutcome =
   | { result: 'rejected'; errors: ValidationError[] };
 
 /** One change event: validated (a bad one is rejected with its field paths), then applied under the `asOf` guard. */
-export async function applyAccountEvent(raw: unknown, store: AccountImportStore): Promise<EventOutcome> {
+export async function applyAccountEvent(
+  raw: unknown,
+  store: AccountImportStore,
+  placer?: Placer,
+): Promise<EventOutcome> {
   const e = AccountEventSchema.safeParse(raw);
   if (!e.success) return { result: 'rejected', errors: zodErrors(e.error, '') };
-  return { result: await store.applyEvent(e.data) };
+  return { result: await store.applyEvent(e.data, placer) };
 }

@@ -3,6 +3,7 @@ import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
 import { KILL_SWITCH_EFFECT_SECONDS, setKillSwitch } from '../application/kill-switch';
 import { kpiReportFrom, readKpiQuery } from '../application/kpis';
+import { placerOf } from '../application/strategies';
 import { zodErrors } from '../application/validation';
 import { actedBy } from '../domain/authority';
 import { AccountIdSchema } from '../schemas/account';
@@ -12,6 +13,7 @@ import {
   ErasureBodySchema,
   KillSwitchBodySchema,
   MAX_ADMIN_BODY_BYTES,
+  StrategyIdParamSchema,
   TagBodySchema,
   VersionParamSchema,
 } from '../schemas/admin';
@@ -115,7 +117,12 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       if (!b.ok) return b.response;
       if (!deps.importer)
         return problemResponse(503, 'unavailable', 'Events unavailable', 'No importer configured.');
-      const results = await applyAccountEvents(b.value.events, deps.importer.store);
+      const active = await deps.configs.active();
+      const results = await applyAccountEvents(
+        b.value.events,
+        deps.importer.store,
+        active ? placerOf(active.config) : undefined,
+      );
       return json(200, { results });
     }
     case 'eraseAccount': {
@@ -162,6 +169,42 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       if (!deps.kpis)
         return problemResponse(503, 'unavailable', 'Reports unavailable', 'No KPI store configured.');
       return json(200, await kpiReportFrom(deps.kpis, q));
+    }
+    case 'listStrategies': {
+      const a = await deps.configs.active();
+      if (!a) return notFound('No configuration is active yet.');
+      return json(200, {
+        configVersion: a.version,
+        strategies: (a.config.strategies ?? []).map((s) => ({
+          strategyId: s.strategyId,
+          version: s.version,
+          kind: s.kind,
+          name: s.name,
+          active: s.active,
+          stages: s.stages.map((st) => ({ stageId: st.stageId, name: st.name })),
+        })),
+      });
+    }
+    case 'strategyFunnel': {
+      const id = StrategyIdParamSchema.safeParse(req.pathParameters?.strategyId);
+      if (!id.success) return invalid(zodErrors(id.error, 'strategyId'));
+      const a = await deps.configs.active();
+      const s = a?.config.strategies?.find((x) => x.strategyId === id.data);
+      if (!a || !s) return notFound(`No strategy ${id.data} in the active configuration.`);
+      if (!deps.funnels)
+        return problemResponse(503, 'unavailable', 'Funnels unavailable', 'No funnel store configured.');
+      const counts = await deps.funnels.counts(s.strategyId, s.version);
+      return json(200, {
+        strategyId: s.strategyId,
+        version: s.version,
+        active: s.active,
+        asOf: now,
+        stages: s.stages.map((st) => ({
+          stageId: st.stageId,
+          name: st.name,
+          accounts: counts[st.stageId] ?? 0,
+        })),
+      });
     }
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);

@@ -40,6 +40,9 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   setKillSwitch: ['productOwner', 'ops'],
   // What the desk achieved (figures only, no customer): the retention owner's, and ops' at night.
   kpiReport: ['productOwner', 'ops'],
+  // Strategies are configuration (the product owner's); their funnels are figures, for ops too.
+  listStrategies: ['productOwner', 'ops'],
+  strategyFunnel: ['productOwner', 'ops'],
 };
 
 /** The roles a role implies (itself included). */

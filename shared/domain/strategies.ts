@@ -138,10 +138,14 @@ export function place(
 }
 
 /** The funnel counters a set of moves changes: -1 where an account left, +1 where it arrived. */
-export function funnelDeltas(
-  moves: readonly Move[],
-): { strategyId: string; version: number; stageId: string; delta: number }[] {
-  const out = new Map<string, { strategyId: string; version: number; stageId: string; delta: number }>();
+export interface FunnelDelta {
+  strategyId: string;
+  version: number;
+  stageId: string;
+  delta: number;
+}
+export function funnelDeltas(moves: readonly Move[]): FunnelDelta[] {
+  const out = new Map<string, FunnelDelta>();
   const add = (strategyId: string, version: number, stageId: string, delta: number) => {
     const k = JSON.stringify([strategyId, version, stageId]);
     const e = out.get(k) ?? { strategyId, version, stageId, delta: 0 };

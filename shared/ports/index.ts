@@ -1,6 +1,7 @@
 import type { KpiCell, KpiCounts } from '../domain/kpis';
 import type { Problem } from '../domain/problems';
 import type { RateCharge } from '../domain/rate-limits';
+import type { Move, Placements } from '../domain/strategies';
 import type { BudgetBook, LearnedBook, TurnWrites } from '../domain/turn';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
@@ -191,8 +192,14 @@ export interface AccountTagger {
 /** Writes imported accounts: only a newer record replaces an account; its verification counters, tags and contact dates are kept. */
 export interface AccountImportStore {
   upsert(account: Account): Promise<'imported' | 'unchanged' | 'stale'>;
-  /** Applies one change if the account exists and the change is newer than what it holds. */
-  applyEvent(event: AccountEvent): Promise<'applied' | 'stale' | 'unknown-account'>;
+  /**
+   * Applies one change if the account exists and the change is newer than what it holds; with a
+   * placer, places the account as the change leaves it, in the same write (funnels counted with it).
+   */
+  applyEvent(
+    event: AccountEvent,
+    placer?: (after: Account, cause: string) => { placements: Placements; moves: Move[] },
+  ): Promise<'applied' | 'stale' | 'unknown-account'>;
 }
 
 /** Where import files arrive and reports go: an S3 bucket on AWS, a folder in tests. */

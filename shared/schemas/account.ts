@@ -179,6 +179,22 @@ export const AccountSchema = lazy(() =>
       verification: VerificationSecretsSchema,
       /** Offer history by offer id (contact policy), written by the turns that present and decline. */
       offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
+      /** The last change event applied (its type and asOf): strategies' launch conditions read it. */
+      lastEvent: z.strictObject({ type: z.string().max(40), at: IsoDateTimeSchema }).optional(),
+      /** The account's stage in each strategy it is placed in (shared/domain/strategies.ts). */
+      strategies: z
+        .record(
+          z.string(),
+          z.strictObject({
+            version: z.number().int().positive(),
+            stageId: z.string(),
+            since: IsoDateTimeSchema,
+            cause: z.string().max(40),
+          }),
+        )
+        .optional(),
+      /** Moves by one at every change of `strategies`: a placement is written only over the one it read. */
+      placementSeq: z.number().int().nonnegative().optional(),
     })
     .strict(),
 );

@@ -20,11 +20,19 @@ export const ADMIN_ROUTES = [
   { method: 'GET', resource: '/v1/admin/kill-switch', action: 'getKillSwitch' },
   { method: 'POST', resource: '/v1/admin/kill-switch', action: 'setKillSwitch' },
   { method: 'GET', resource: '/v1/admin/reports/kpis', action: 'kpiReport' },
+  { method: 'GET', resource: '/v1/admin/strategies', action: 'listStrategies' },
+  { method: 'GET', resource: '/v1/admin/strategies/{strategyId}/funnel', action: 'strategyFunnel' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
 
 /** A configuration document may be large (a catalog of hundreds of offers); DynamoDB items stop at 400 KB. */
 export const MAX_ADMIN_BODY_BYTES = 300 * 1024;
+
+export const StrategyIdParamSchema = lazy(() =>
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be a strategy id (lower-kebab-case, 3 to 48 characters)'),
+);
 
 export const VersionParamSchema = lazy(() =>
   z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits or . _ -'),

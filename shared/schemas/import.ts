@@ -138,6 +138,11 @@ export const AccountEventSchema = lazy(() => {
     z.strictObject({ type: z.literal('FRAUD_HOLD_SET'), ...base }),
     z.strictObject({ type: z.literal('FRAUD_HOLD_CLEARED'), ...base }),
     z.strictObject({ type: z.literal('PRODUCT_CHANGED'), ...base, product: ImportProductSchema }),
+    // Signals from the issuer's monitoring: they change no figure of the account, but are its last
+    // event, which strategies' launch conditions read (lastEvent, daysSinceLastEvent).
+    z.strictObject({ type: z.literal('SUSPICIOUS_PATTERN'), ...base }),
+    z.strictObject({ type: z.literal('USAGE_DROP'), ...base }),
+    z.strictObject({ type: z.literal('FEE_POSTED_LOW_USE'), ...base }),
   ]);
 });
 export type AccountEvent = z.infer<typeof AccountEventSchema>;

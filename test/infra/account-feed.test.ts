@@ -313,9 +313,21 @@ describe('import-accounts', () => {
 });
 
 describe('account change events', () => {
-  it('account-events only updates accounts: no pepper, no S3, no other table', () => {
+  it('account-events reads and updates accounts, reads the configuration, counts funnels: no pepper, no S3', () => {
     const statements = statementsOf('account-events');
-    expect(pairs(statements, 'dynamodb')).toEqual([['dynamodb:UpdateItem', accountsArn]]);
+    const ds = pairs(statements, 'dynamodb');
+    expect(
+      ds
+        .filter(([, r]) => JSON.stringify(r) === JSON.stringify(accountsArn))
+        .map(([a]) => a)
+        .sort(),
+    ).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    const onCounters = ds.filter(([, r]) => JSON.stringify(r).includes('Counters'));
+    expect(onCounters.map(([a]) => a)).toEqual(['dynamodb:UpdateItem']);
+    const onCatalog = ds.filter(([, r]) => JSON.stringify(r).includes('Catalog'));
+    expect(onCatalog.length).toBeGreaterThan(0);
+    expect(onCatalog.every(([a]) => !/Put|Update|Delete|Write/.test(String(a)))).toBe(true);
+    expect(ds.length).toBe(2 + onCounters.length + onCatalog.length);
     expect(pairs(statements, 'secretsmanager')).toEqual([]);
     expect(pairs(statements, 's3')).toEqual([]);
     expect(pairs(statements, 'kms')).toEqual([]);

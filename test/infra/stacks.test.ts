@@ -241,7 +241,7 @@ describe('functions', () => {
     ['connect-adapter', ['STATE_MACHINE_ARN']],
     ['lex-adapter', ['STATE_MACHINE_ARN']],
     ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
-    ['account-events', ['ACCOUNTS_TABLE']],
+    ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
@@ -385,6 +385,12 @@ describe('IAM', () => {
         ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
         'table',
         { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['POLICY#*'] } },
+      ],
+      // The strategies' funnels: read only, FUNNEL# items only.
+      [
+        ['dynamodb:BatchGetItem'],
+        'table',
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
       ],
     ]);
     const secrets = statementsOf('admin-api').filter((s) =>

@@ -641,6 +641,9 @@ describe('AccountEventSchema', () => {
       ...EV,
       product: { ...BASE.product, code: 'CLASSIC_CASH', family: 'CASHBACK' },
     },
+    { type: 'SUSPICIOUS_PATTERN', ...EV },
+    { type: 'USAGE_DROP', ...EV },
+    { type: 'FEE_POSTED_LOW_USE', ...EV },
   ].map((event) => ({ event, label: `${event.type}${'status' in event ? ` ${event.status}` : ''}` }));
 
   it('every event type of the schema has a valid row', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Result, simulate } from '../bench/simulate';
+import { type Result, simulate, simulationChart, WINDOW } from '../bench/simulate';
 
 describe('simulator', () => {
   const opts = { contacts: 4000, accounts: 1000, seed: 3, offers: 1 };
@@ -33,6 +33,32 @@ describe('simulator', () => {
       expect(r.net).toBeGreaterThan(0);
       expect(r.saves).toBeLessThanOrEqual(r.closers);
       expect(r.curve).toHaveLength(opts.contacts / 500);
+    }
+  });
+
+  it('the chart (ECharts SVG, no browser) has titled axes with units, scales, and the legend beside the plot, not over it', () => {
+    const svg = simulationChart(first.results, {
+      contacts: opts.contacts,
+      window: WINDOW,
+      subtitle: 'test run',
+    });
+    const texts = [
+      ...svg.matchAll(
+        /<text[^>]*?transform="(?:translate\(([\d.]+) ([\d.]+)\)|[^"]*)"[^>]*>([^<]*)<\/text>/g,
+      ),
+    ].map(([, x, y, text]) => ({ x: Number(x ?? Number.NaN), y: Number(y ?? Number.NaN), text: text! }));
+    const named = (t: string) => texts.find((e) => e.text === t);
+    expect(named('Net retained value per contact (USD)')).toBeDefined();
+    expect(named(`Contacts simulated (each point: the mean over ${WINDOW} contacts)`)).toBeDefined();
+    // Scales: money ticks on y, contact counts on x, up to the run's contacts.
+    expect(texts.filter((e) => /^\$\d/.test(e.text)).length).toBeGreaterThanOrEqual(4);
+    const xTicks = texts.filter((e) => /^\d{1,3}(,\d{3})*$/.test(e.text));
+    expect(xTicks.map((e) => e.text)).toContain(opts.contacts.toLocaleString('en-US'));
+    const plotRight = Math.max(...xTicks.map((e) => e.x));
+    for (const r of first.results) {
+      const entry = named(r.name);
+      expect(entry, r.name).toBeDefined();
+      expect(entry!.x, r.name).toBeGreaterThan(plotRight);
     }
   });
 });

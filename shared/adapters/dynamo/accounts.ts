@@ -7,12 +7,15 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { accountAfterEvent } from '../../domain/account-events';
 import { isCanaryAccount } from '../../domain/canary';
+import { funnelDeltas, type Move, type Placements } from '../../domain/strategies';
 import type { AccountImportStore, AccountStore, AccountTagger } from '../../ports';
 import { type Account, AccountSchema } from '../../schemas/account';
 import type { AccountEvent } from '../../schemas/import';
 import { PHONE_ALIAS_PREFIX, PHONE_INDEX } from '../../schemas/storage-names';
 import { guard, TransientStorageError } from './client';
+import { funnelUpdates } from './funnel';
 
 /**
  * The item that lets the phone index find an account by one of its other numbers. Its key cannot be
@@ -62,6 +65,8 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The counters table, where the strategies' funnels are counted (needed to place accounts). */
+    private readonly funnelTable?: string,
   ) {}
   async get(accountId: string): Promise<Account | undefined> {
     const r = await guard(() =>
@@ -216,39 +221,87 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     }
   }
 
-  /** One change event, under the same `asOf` guard as imports: the next contact sees it. */
-  async applyEvent(e: AccountEvent): Promise<'applied' | 'stale' | 'unknown-account'> {
-    const change: Record<AccountEvent['type'], { set: string; values: Record<string, unknown> }> = {
-      PAYMENT_MISSED: { set: 'payments[11] = :v', values: { ':v': 'MISSED' } },
-      PAYMENT_MADE: { set: 'payments[11] = :v', values: { ':v': e.type === 'PAYMENT_MADE' ? e.status : '' } },
-      // A lost or stolen card is blocked like a fraud hold: the fraud team takes the next call.
-      CARD_LOST_OR_STOLEN: { set: 'flags.fraudHold = :v', values: { ':v': true } },
-      FRAUD_HOLD_SET: { set: 'flags.fraudHold = :v', values: { ':v': true } },
-      FRAUD_HOLD_CLEARED: { set: 'flags.fraudHold = :v', values: { ':v': false } },
-      PRODUCT_CHANGED: {
-        set: 'product = :v',
-        values: { ':v': e.type === 'PRODUCT_CHANGED' ? e.product : null },
-      },
-    };
-    const c = change[e.type];
-    try {
-      await guard(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { accountId: e.accountId },
-            UpdateExpression: `SET ${c.set}, asOf = :asOf`,
-            ConditionExpression:
-              'attribute_exists(accountId) AND (attribute_not_exists(asOf) OR asOf < :asOf)',
-            ExpressionAttributeValues: { ...c.values, ':asOf': e.asOf },
-          }),
-        ),
-      );
-      return 'applied';
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return (await this.get(e.accountId)) ? 'stale' : 'unknown-account';
+  /**
+   * One change event, under the same `asOf` guard as imports: the next contact sees it. With a
+   * placer (the active strategies), the account is read, the event applied to it in memory and the
+   * account placed; the placement is written with the change, over the one that was read
+   * (`placementSeq`), and the funnel counters it moves in the same transaction: a placement is
+   * counted exactly when it lands. A redelivered event is stale and changes nothing.
+   */
+  async applyEvent(e: AccountEvent, placer?: Placer): Promise<'applied' | 'stale' | 'unknown-account'> {
+    const change = eventChange(e);
+    if (!placer) {
+      try {
+        await guard(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { accountId: e.accountId },
+              UpdateExpression: `SET ${[change?.set, 'asOf = :asOf', 'lastEvent = :le'].filter(Boolean).join(', ')}`,
+              ConditionExpression:
+                'attribute_exists(accountId) AND (attribute_not_exists(asOf) OR asOf < :asOf)',
+              ExpressionAttributeValues: {
+                ...change?.values,
+                ':asOf': e.asOf,
+                ':le': { type: e.type, at: e.asOf },
+              },
+            }),
+          ),
+        );
+        return 'applied';
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        return (await this.get(e.accountId)) ? 'stale' : 'unknown-account';
+      }
     }
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const held = await this.get(e.accountId);
+      if (!held) return 'unknown-account';
+      if (held.asOf !== undefined && held.asOf >= e.asOf) return 'stale';
+      const placed = placer(accountAfterEvent(held, e), e.type);
+      const moved = placed.moves.length > 0;
+      const seq = held.placementSeq;
+      const update = {
+        TableName: this.table,
+        Key: { accountId: e.accountId },
+        UpdateExpression: `SET ${[
+          change?.set,
+          'asOf = :asOf',
+          'lastEvent = :le',
+          ...(moved ? ['strategies = :st', 'placementSeq = :nextSeq'] : []),
+        ]
+          .filter(Boolean)
+          .join(', ')}`,
+        ConditionExpression: [
+          'attribute_exists(accountId)',
+          held.asOf === undefined ? 'attribute_not_exists(asOf)' : 'asOf = :heldAsOf',
+          seq === undefined ? 'attribute_not_exists(placementSeq)' : 'placementSeq = :seq',
+        ].join(' AND '),
+        ExpressionAttributeValues: {
+          ...change?.values,
+          ':asOf': e.asOf,
+          ':le': { type: e.type, at: e.asOf },
+          ...(held.asOf === undefined ? {} : { ':heldAsOf': held.asOf }),
+          ...(seq === undefined ? {} : { ':seq': seq }),
+          ...(moved ? { ':st': placed.placements, ':nextSeq': (seq ?? 0) + 1 } : {}),
+        },
+      };
+      try {
+        if (!moved) await guard(() => this.db.send(new UpdateCommand(update)));
+        else {
+          if (!this.funnelTable) throw new Error('Placing accounts needs the counters table (funnels)');
+          const counters = funnelUpdates(this.funnelTable, e.accountId, funnelDeltas(placed.moves));
+          await guard(() =>
+            this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] })),
+          );
+        }
+        return 'applied';
+      } catch (err) {
+        // The account changed since it was read (another event, an import, a placement): decide again.
+        if (!accountConditionFailed(err)) throw err;
+      }
+    }
+    throw new TransientStorageError(`account ${e.accountId} kept changing while an event was applied`);
   }
 
   /** A string set: ADD and DELETE are idempotent; only an existing account is touched. */
@@ -294,5 +347,30 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     const main = items.find((i) => i.aliasOf === undefined);
     // A call from one of the other numbers: one more read, for the account itself.
     return main ? accountOf(main) : this.get([...owners][0]!);
+  }
+}
+
+/** Where an event's strategies place the account after it (the account as the event leaves it). */
+export type Placer = (after: Account, cause: string) => { placements: Placements; moves: Move[] };
+
+/** The attribute a change event sets (none for monitoring signals, which are only the last event). */
+function eventChange(e: AccountEvent): { set: string; values: Record<string, unknown> } | undefined {
+  switch (e.type) {
+    case 'PAYMENT_MISSED':
+      return { set: 'payments[11] = :v', values: { ':v': 'MISSED' } };
+    case 'PAYMENT_MADE':
+      return { set: 'payments[11] = :v', values: { ':v': e.status } };
+    // A lost or stolen card is blocked like a fraud hold: the fraud team takes the next call.
+    case 'CARD_LOST_OR_STOLEN':
+    case 'FRAUD_HOLD_SET':
+      return { set: 'flags.fraudHold = :v', values: { ':v': true } };
+    case 'FRAUD_HOLD_CLEARED':
+      return { set: 'flags.fraudHold = :v', values: { ':v': false } };
+    case 'PRODUCT_CHANGED':
+      return { set: 'product = :v', values: { ':v': e.product } };
+    case 'SUSPICIOUS_PATTERN':
+    case 'USAGE_DROP':
+    case 'FEE_POSTED_LOW_USE':
+      return undefined;
   }
 }

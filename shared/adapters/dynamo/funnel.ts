@@ -1,0 +1,73 @@
+// The strategies' funnels: accounts per stage, counted in the same transaction as each placement.
+
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FunnelDelta } from '../../domain/strategies';
+import { guard } from './client';
+
+/**
+ * A funnel is kept in FUNNEL_SHARDS items of the counters table per strategy version (`FUNNEL#<id>#<version>#<shard>`),
+ * one attribute per stage (`stage#<stageId>`): an account always moves in the one shard its id hashes
+ * to, so concurrent placements of different accounts rarely meet on one item, and one placement's
+ * moves (out of one stage, into another) are one update.
+ */
+export const FUNNEL_SHARDS = 8;
+const STAGE = 'stage#';
+const itemKey = (strategyId: string, version: number, shard: number) =>
+  `FUNNEL#${strategyId}#${version}#${shard}`;
+
+/** FNV-1a of the account id: its shard, the same on every write. */
+export function funnelShard(accountId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < accountId.length; i++) {
+    h ^= accountId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % FUNNEL_SHARDS;
+}
+
+/** The counter updates of one account's moves: one Update per strategy version it touches. */
+export function funnelUpdates(table: string, accountId: string, deltas: readonly FunnelDelta[]) {
+  const shard = funnelShard(accountId);
+  const byItem = new Map<string, FunnelDelta[]>();
+  for (const d of deltas) {
+    const k = itemKey(d.strategyId, d.version, shard);
+    byItem.set(k, [...(byItem.get(k) ?? []), d]);
+  }
+  return [...byItem].map(([pk, ds]) => ({
+    Update: {
+      TableName: table,
+      Key: { pk },
+      UpdateExpression: `ADD ${ds.map((_, i) => `#s${i} :d${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(ds.map((d, i) => [`#s${i}`, `${STAGE}${d.stageId}`])),
+      ExpressionAttributeValues: Object.fromEntries(ds.map((d, i) => [`:d${i}`, d.delta])),
+    },
+  }));
+}
+
+export class DynamoFunnelStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Accounts per stage of one strategy version: the sum of its shards, read in one BatchGet (strongly). */
+  async counts(strategyId: string, version: number): Promise<Record<string, number>> {
+    const keys = Array.from({ length: FUNNEL_SHARDS }, (_, s) => ({ pk: itemKey(strategyId, version, s) }));
+    const out: Record<string, number> = {};
+    let pending: Record<string, unknown>[] = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('The funnel could not be read whole');
+      const r = await guard(() =>
+        this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        ),
+      );
+      for (const item of r.Responses?.[this.table] ?? [])
+        for (const [k, v] of Object.entries(item))
+          if (k.startsWith(STAGE)) out[k.slice(STAGE.length)] = (out[k.slice(STAGE.length)] ?? 0) + Number(v);
+      pending = (r.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      if (pending.length) await new Promise((ok) => setTimeout(ok, 20 * 2 ** attempt));
+    }
+    return out;
+  }
+}
