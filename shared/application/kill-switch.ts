@@ -1,4 +1,4 @@
-import type { AuditLog, ConfigAdmin } from '../ports';
+import type { ConfigAdmin } from '../ports';
 import type { DecisionConfig, KillSwitch } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
 
@@ -21,7 +21,7 @@ const versionFor = (on: boolean, now: string) => `ks-${on ? 'on' : 'off'}-${now.
  * why, and the version it replaced). Already in that state: nothing changes, nothing is recorded.
  */
 export async function setKillSwitch(
-  deps: { configs: ConfigAdmin; audit?: AuditLog },
+  deps: { configs: ConfigAdmin },
   request: { on: boolean; reason: string },
   by: ActedBy,
   now: string,
