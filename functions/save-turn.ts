@@ -22,7 +22,12 @@ export const makeHandler = (deps: { store: TurnStore; contacts?: ContactStore; a
 function metricsOf(plan: DecideOutput, saved: Saved) {
   if (plan.kind !== 'write') return [];
   if (saved.kind === 'saved') return storedTurnMetrics(plan.path, plan.contact, plan.writes);
-  if (saved.kind === 'rejected' && saved.problem.name === 'BudgetExhausted' && plan.writes.budget)
+  if (
+    saved.kind === 'rejected' &&
+    saved.problem.name === 'BudgetExhausted' &&
+    plan.writes.budget &&
+    !plan.contact.synthetic
+  )
     return budgetCapMetrics(plan.writes.budget.offerId, plan.contact.channel);
   return [];
 }

@@ -27,6 +27,8 @@ export interface OperationsProps {
 }
 
 const CHANNELS = ['voice', 'chat', 'agent'] as const;
+/** The alarms a new version may trip: more fallbacks, API 5xx, failed runs, a slower voice turn. */
+const ROLLBACK_ALARMS = ['FallbackRate', 'Api5xx', 'StateMachineFailures', 'VoiceLatencyNearConnectBudget'];
 const FIVE_MINUTES = Duration.minutes(5);
 
 /** A metric of the catalog, under one of its dimension sets (checked: a name or set the code never emits fails synth). */
@@ -68,6 +70,8 @@ function searchAll(name: MetricName, dims: readonly string[], filter = '') {
 export class Operations extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** What stops a gradual deployment and rolls it back (infra/constructs/rollout.ts): the call going wrong. */
+  readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -114,6 +118,7 @@ export class Operations extends Construct {
       a.addAlarmAction(notify);
       a.addOkAction(notify);
       this.alarms.push(a);
+      if (ROLLBACK_ALARMS.includes(name)) this.rollbackAlarms.push(a);
       return a;
     };
     for (const other of props.otherAlarms) {
@@ -180,6 +185,18 @@ export class Operations extends Construct {
       }),
       1,
       "A run of the retention-call state machine failed or timed out (every task catches its errors, so this means the machine itself, its role or a task's output). The caller got the safe route. Look at the state machine's ERROR log group and the X-Ray trace of a sampled run.",
+    );
+    // The canary (functions/canary.ts) plays a whole call every 5 minutes: no pass in 15 minutes is three
+    // failed calls in a row, or a canary that stopped running (missing data counts).
+    alarm(
+      'CanaryFailing',
+      ours('CanaryCalls', { result: 'passed' }, 'Sum', Duration.minutes(15)),
+      1,
+      "The canary's synthetic call (start, verify, offers, accept, against account CANARY-000001) has not passed for 15 minutes: callers are likely failing too. Its log group says the step and why (`canary failed`: step, why); check the fallback and state machine alarms, DecideTurn/SaveTurn errors and DynamoDB. If offers are the problem, the kill switch (README, Levers for a bad night) sends every caller to a person while you fix it.",
+      {
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
     );
     // The turn's tables (an alarm's math takes 10 metrics at most; the configuration is read once
     // every 30 s per container and shows on the dashboard).

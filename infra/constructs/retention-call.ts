@@ -1,5 +1,5 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -178,8 +178,10 @@ export class RetentionCall extends Construct {
     const stack = Stack.of(this);
     for (const f of new Set(Object.values(fn))) {
       const id = stack.getLogicalId(f.node.defaultChild as CfnElement);
+      // An alias's ARN is its Ref; a function's its Arn attribute.
+      const arn = f instanceof lambda.Alias ? `<${id}>` : `<${id}.Arn>`;
       Validations.of(this.stateMachine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,
+        id: `AwsSolutions-IAM5[Resource::${arn}:*]`,
         reason:
           'LambdaInvoke grants lambda:InvokeFunction on the function and its versions/aliases (ARN:*); it is still only our own task functions.',
       });

@@ -118,6 +118,16 @@ export class RetentionFunction extends NodejsFunction {
     });
   }
 
+  private liveAlias?: lambda.Alias;
+  /**
+   * The alias callers invoke (`live`), on the version this deploy published: what CodeDeploy shifts
+   * traffic to gradually and rolls back (infra/constructs/rollout.ts). Made on first use.
+   */
+  live(): lambda.Alias {
+    this.liveAlias ??= new lambda.Alias(this, 'Live', { aliasName: 'live', version: this.currentVersion });
+    return this.liveAlias;
+  }
+
   /** Gives the function one table: its name in `envVar`, and only the data actions `access` needs. */
   bindTable(table: dynamodb.ITableV2, envVar: string, access: TableAccess): void {
     this.addEnvironment(envVar, table.tableName);

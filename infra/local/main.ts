@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { JavaMissingError } from './dynamodb-local';
 import { startLocalStack } from './stack';
 
-const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--pepper-file FILE] [--inbox DIR] [--verbose]
+const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--pepper-file FILE] [--inbox DIR] [--canary SECONDS] [--verbose]
 
   --port N        HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
   --accounts N    synthetic accounts to seed besides the personas (default 10000)
@@ -11,6 +11,8 @@ const USAGE = `npm start -- [--port 3000] [--accounts 10000] [--data DIR] [--pep
                   with --data, else a new one per run); created, mode 600, if missing
   --inbox DIR     the import bucket's stand-in: files put under DIR/incoming/ are imported by the
                   ImportAccounts handler as S3 would trigger it; reports appear under DIR/reports/
+  --canary S      a synthetic call (the canary) every S seconds (default 300, as on AWS; 0: off);
+                  a failed one is printed with its step
   --verbose       show the functions' own logs (Powertools, level INFO)`;
 
 async function main() {
@@ -21,6 +23,7 @@ async function main() {
       data: { type: 'string' },
       'pepper-file': { type: 'string' },
       inbox: { type: 'string' },
+      canary: { type: 'string', default: '300' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -35,6 +38,9 @@ async function main() {
     throw new UsageError(`--port must be 0..65535, got ${values.port}`);
   if (!Number.isInteger(accounts) || accounts < 0 || accounts > 5_000_000)
     throw new UsageError(`--accounts must be a whole number up to 5,000,000, got ${values.accounts}`);
+  const canary = Number(values.canary);
+  if (!Number.isInteger(canary) || canary < 0 || canary > 86_400)
+    throw new UsageError(`--canary must be 0..86400 seconds, got ${values.canary}`);
   process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'INFO' : 'WARN';
 
   const t0 = performance.now();
@@ -43,6 +49,10 @@ async function main() {
     accounts,
     ...(values.data ? { dataDir: values.data } : {}),
     ...(values['pepper-file'] ? { pepperFile: values['pepper-file'] } : {}),
+    canaryEveryMs: canary * 1000,
+    onCanary: (r) => {
+      if (!r.passed) console.log(`• canary failed at ${r.step}: ${r.why}`);
+    },
     onAccountEvent: (o: unknown) => console.log(`• account event: ${JSON.stringify(o)}`),
     ...(values.inbox
       ? {

@@ -37,7 +37,8 @@ async function invoke(
   functions: Record<string, (event: unknown) => Promise<unknown>>,
   rawName: string,
   body: string | null,
-  invocationType?: string,
+  /** `X-Amz-Invocation-Type: Event`: accepted (202); a failure goes where Lambda's on-failure destination sends it. */
+  async?: (functionName: string, event: unknown, error: unknown) => void,
 ): Promise<HttpResponse> {
   const lambdaError = (status: number, type: string, message: string): HttpResponse => ({
     statusCode: status,
@@ -57,9 +58,13 @@ async function invoke(
   } catch {
     return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
   }
-  // An asynchronous invocation: queued (here: started) and answered 202 at once, as Lambda does.
-  if (invocationType === 'Event') {
-    void fn(event).catch((e: unknown) => process.env.RD_DEBUG && console.error('async invoke', e));
+  if (async) {
+    // Run here and awaited (one machine); on AWS Lambda queues it, retries twice, then dead-letters it.
+    try {
+      await fn(event);
+    } catch (e) {
+      async(key, event, e);
+    }
     return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '' };
   }
   try {
@@ -238,6 +243,10 @@ export async function startHttpServer(
     events?: (event: unknown) => Promise<unknown>;
     /** API Gateway's Cognito authorizer (infra/local/authorizer.ts): the event with claims, or a 401. */
     authorize?: (event: HttpRequest) => Promise<HttpRequest | HttpResponse>;
+    /** SQS's JSON protocol, for the account feed's dead-letter queue (infra/local/dead-letters.ts). */
+    sqs?: (target: string, body: string | null) => HttpResponse;
+    /** A failed asynchronous invocation (`X-Amz-Invocation-Type: Event`): to the dead-letter queue. */
+    asyncFailure?: (functionName: string, event: unknown, error: unknown) => void;
   },
   opts: {
     port: number;
@@ -277,13 +286,19 @@ export async function startHttpServer(
           req.headers['x-amz-target'] === PUT_EVENTS_TARGET
         ) {
           out = await putEvents(body, handlers.events);
+        } else if (
+          req.method === 'POST' &&
+          handlers.sqs &&
+          String(req.headers['x-amz-target'] ?? '').startsWith('AmazonSQS.')
+        ) {
+          out = handlers.sqs(String(req.headers['x-amz-target']), body);
         } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
-          const type = req.headers['x-amz-invocation-type'];
+          const asyncInvoke = String(req.headers['x-amz-invocation-type'] ?? '') === 'Event';
           out = await invoke(
             handlers.invoke ?? {},
             INVOKE_PATH.exec(req.url ?? '')![1]!,
             body,
-            typeof type === 'string' ? type : undefined,
+            asyncInvoke ? (handlers.asyncFailure ?? (() => undefined)) : undefined,
           );
         } else if (
           (req.method === 'GET' || req.method === 'HEAD') &&

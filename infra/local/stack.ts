@@ -15,19 +15,26 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { configSource, dynamoClient } from '../../shared/adapters/composition';
-import { CONFIG_KEY, DynamoAccountStore, documentClient } from '../../shared/adapters/dynamo';
+import {
+  CONFIG_KEY,
+  CONFIG_POINTER_KEY,
+  DynamoAccountStore,
+  documentClient,
+} from '../../shared/adapters/dynamo';
 import { onMetricPoints } from '../../shared/adapters/metrics';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
+import type { CanaryReport } from '../../shared/application/canary';
 import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
 import { generatePortfolio } from '../../test/fakes/portfolio';
 import { issuerKeyPath, LocalIssuer } from './authorizer';
+import { LOCAL_DLQ_ACCOUNT, LOCAL_DLQ_NAME, LocalDeadLetterQueue, sqsApi } from './dead-letters';
 import { DEFAULT_CONFIG } from './default-config';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { DynamoFaults } from './faults';
-import { FolderObjectStore } from './folder-bucket';
+import { FolderObjectStore, s3Event } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
 import { opsRoutes } from './ops';
 import { OpsMetrics } from './ops-metrics';
@@ -63,6 +70,10 @@ export interface LocalStackOptions {
   onAccountEvent?: (outcome: unknown) => void;
   /** Replace the handler of a state (tests: make a task fail). */
   taskOverrides?: Record<string, LambdaLike>;
+  /** The canary's timer (functions/canary.ts every N ms; AWS: every 5 minutes). Off when absent or 0. */
+  canaryEveryMs?: number;
+  /** Told of each canary call the timer made. */
+  onCanary?: (report: CanaryReport) => void;
 }
 
 export interface LocalStack {
@@ -78,6 +89,10 @@ export interface LocalStack {
   personas: ReturnType<typeof buildPersonas>;
   /** The fault switch on the functions' DynamoDB client (off until a test turns it on). */
   faults: DynamoFaults;
+  /** The account feed's dead-letter queue (SQS's JSON protocol at `deadLetters.url`): `npm run redrive -- --local`. */
+  deadLetters: LocalDeadLetterQueue;
+  /** The canary's handler: one synthetic call now (its timer, `canaryEveryMs`, is off by default). */
+  canary: { run(): Promise<CanaryReport> };
   /** DynamoDB Local's process: restarted on the same port if it ends by itself (`up()` waits for it). */
   dynamo: DynamoLocal;
   /** The user pool's stand-in: signs tokens the local authorizer accepts. */
@@ -185,6 +200,9 @@ export async function seedConfig(db: DynamoDBDocumentClient, table: string): Pro
   const config = DEFAULT_CONFIG;
   await db.send(
     new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }),
+  );
+  await db.send(
+    new PutCommand({ TableName: table, Item: { ...CONFIG_POINTER_KEY, version: config.version } }),
   );
   await db.send(
     new PutCommand({
@@ -321,34 +339,82 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { makeHandler: accountEvents } = (await import(
       '../../functions/account-events'
     )) as typeof import('../../functions/account-events');
+    // On the functions' client (as deployed, and under the fault switch).
     const onAccountEvent = accountEvents({
-      store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
+      store: new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
       configs: configSource(),
     });
-    const events = async (event: unknown) => {
+    // The feed's dead-letter queue: what fails is kept there for `npm run redrive` (its URL once the server listens).
+    const deadLetters = new LocalDeadLetterQueue('');
+    const applyEvent = async (event: unknown) => {
       const outcome = await onAccountEvent(event, fakeContext('account-events', 30_000));
       opts.onAccountEvent?.(outcome);
       return outcome;
+    };
+    // The bus delivers asynchronously: a failed event is dead-lettered, the sender's PutEvents has succeeded.
+    const events = async (event: unknown) => {
+      try {
+        return await applyEvent(event);
+      } catch (e) {
+        deadLetters.deadLetter('account-events', event, e);
+        return undefined;
+      }
+    };
+    const feedFunctions: Record<string, (event: unknown) => Promise<unknown>> = {
+      'account-events': applyEvent,
     };
     if (opts.inboxDir) {
       const { makeHandler: importAccounts } = (await import(
         '../../functions/import-accounts'
       )) as typeof import('../../functions/import-accounts');
+      const onImport = importAccounts({
+        bucket: LOCAL_BUCKET,
+        objects: new FolderObjectStore(opts.inboxDir),
+        store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
+        pepper: readPepper,
+        configs: configSource(),
+      }) as never as (event: unknown, context: ReturnType<typeof fakeContext>) => Promise<unknown>;
+      feedFunctions['import-accounts'] = (event) => onImport(event, fakeContext('import-accounts', 900_000));
       const inbox = startInbox({
         dir: opts.inboxDir,
-        handler: importAccounts({
-          bucket: LOCAL_BUCKET,
-          objects: new FolderObjectStore(opts.inboxDir),
-          store: new DynamoAccountStore(db, env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
-          pepper: readPepper,
-          configs: configSource(),
-        }) as never,
+        handler: onImport as never,
         context: () => fakeContext('import-accounts', 900_000),
         onImported: (key, outcome) =>
           opts.onInbox?.(key, { summary: (outcome as Array<{ summary?: unknown }>)[0]?.summary }),
-        onError: (key, e) => opts.onInbox?.(key, { error: e instanceof Error ? e.message : String(e) }),
+        onError: (key, e) => {
+          deadLetters.deadLetter('import-accounts', s3Event(LOCAL_BUCKET, key), e);
+          opts.onInbox?.(key, { error: e instanceof Error ? e.message : String(e) });
+        },
       });
       cleanup.push(() => inbox.close());
+    }
+    // The canary: the real handler, on the in-process state machine; a timer only when asked for.
+    const { makeHandler: canaryHandler } = (await import(
+      '../../functions/canary'
+    )) as typeof import('../../functions/canary');
+    const canaryAccounts = new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!);
+    const onCanary = canaryHandler({
+      runner,
+      writeAccount: (a) => canaryAccounts.replaceCanary(a),
+      pepper: readPepper,
+      salt: () => randomBytes(16).toString('hex'),
+    });
+    const canary = { run: () => onCanary({}, fakeContext('canary', 30_000)) };
+    if (opts.canaryEveryMs && opts.canaryEveryMs > 0) {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        canary
+          .run()
+          .then((r) => opts.onCanary?.(r))
+          .catch(() => undefined)
+          .finally(() => {
+            busy = false;
+          });
+      }, opts.canaryEveryMs);
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
     }
     // The event source mappings of the template's streams (the offer log's, to AggregateKpis).
     const streams = startStreamPoller(
@@ -362,7 +428,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       opts.dataDir ? { keyFile: join(opts.dataDir, 'issuer-key.json') } : {},
     );
     const server = await startHttpServer(
-      { api: api as never, admin: admin as never, invoke, events, authorize: (e) => issuer.authorize(e) },
+      {
+        api: api as never,
+        admin: admin as never,
+        invoke: { ...invoke, ...feedFunctions },
+        events,
+        authorize: (e) => issuer.authorize(e),
+        sqs: (target, body) => sqsApi(deadLetters, target, body),
+        asyncFailure: (fn, event, e) => deadLetters.deadLetter(fn, event, e),
+      },
       {
         port: opts.port ?? 3000,
         // A web chat that speaks to lex-adapter with Lex-shaped events.
@@ -391,6 +465,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }, 24 * 3600_000);
     daily.unref();
     cleanup.push(async () => clearInterval(daily));
+    deadLetters.url = `${server.url}/${LOCAL_DLQ_ACCOUNT}/${LOCAL_DLQ_NAME}`;
     // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
     const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
     const unpublish = issuer.publish(issuerKeyFile, server.url);
@@ -409,6 +484,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       definition: def,
       personas,
       faults,
+      deadLetters,
+      canary,
       dynamo,
       stop,
     };

@@ -103,6 +103,12 @@ export function readLocalDefinition(): LocalDefinition {
       if (dataTpl.Resources[id]) return localTableName(id);
       if (svcTpl.Resources[id]?.Type === 'AWS::StepFunctions::StateMachine')
         return `arn:aws:states:us-east-1:000000000000:stateMachine:${id}`;
+      // A function's alias (gradual deployments): the function's placeholder, qualified by the alias.
+      const alias = svcTpl.Resources[id];
+      if (alias?.Type === 'AWS::Lambda::Alias') {
+        const fn = (alias.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref;
+        if (fn) return `${placeholderArn(fn)}:${String(alias.Properties?.Name)}`;
+      }
       return id;
     }
     if (o && 'Fn::GetAtt' in o) return placeholderArn((o['Fn::GetAtt'] as string[])[0]!);
@@ -163,7 +169,8 @@ export function readLocalDefinition(): LocalDefinition {
   const visit = (states: Record<string, Json>) => {
     for (const [name, s] of Object.entries(states)) {
       if (s.Type === 'Task') {
-        const id = String(s.Resource).split(':function:')[1];
+        // The function's logical id, without a qualifier (`:live`: an alias runs the same code locally).
+        const id = String(s.Resource).split(':function:')[1]?.split(':')[0];
         const entry = id ? entries.get(id) : undefined;
         if (!entry)
           throw new Error(

@@ -8,6 +8,7 @@ import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
 import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
 import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
+import { Canary } from '../constructs/canary';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { KpiAggregates } from '../constructs/kpi-aggregates';
 import { Operations } from '../constructs/operations';
@@ -15,6 +16,7 @@ import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
 import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
 import { RetentionFunction } from '../constructs/retention-function';
+import { Rollout } from '../constructs/rollout';
 import type { DataStack } from './data-stack';
 
 export interface ServiceStackProps extends StackProps {
@@ -106,7 +108,8 @@ export class ServiceStack extends Stack {
     });
 
     this.retentionCall = new RetentionCall(this, 'RetentionCall', {
-      functions: { decideTurn, saveTurn },
+      // Through their `live` aliases: what a gradual deployment shifts (Rollout below).
+      functions: { decideTurn: decideTurn.live(), saveTurn: saveTurn.live() },
     });
     const { stateMachine } = this.retentionCall;
 
@@ -127,12 +130,12 @@ export class ServiceStack extends Stack {
     stateMachine.grantStartSyncExecution(connectAdapter);
     const connectInstanceArn = this.node.tryGetContext('connectInstanceArn') as string | undefined;
     if (connectInstanceArn)
-      connectAdapter.addPermission('InvokedByConnect', {
+      connectAdapter.live().addPermission('InvokedByConnect', {
         principal: new iam.ServicePrincipal('connect.amazonaws.com'),
         sourceArn: connectInstanceArn,
         sourceAccount: this.account,
       });
-    new CfnOutput(this, 'ConnectAdapterArn', { value: connectAdapter.functionArn });
+    new CfnOutput(this, 'ConnectAdapterArn', { value: connectAdapter.live().functionArn });
     // The contact flow, when the instance and its queues are given: -c connectQueueArns='{"RETENTION_SPECIALIST":"arn:…",…}'
     const queueContext = this.node.tryGetContext('connectQueueArns') as
       | string
@@ -145,7 +148,7 @@ export class ServiceStack extends Stack {
           : queueContext;
       new RetentionContactFlow(this, 'ContactFlow', {
         instanceArn: connectInstanceArn,
-        adapter: connectAdapter,
+        adapter: connectAdapter.live(),
         queueArns,
       });
     }
@@ -157,8 +160,8 @@ export class ServiceStack extends Stack {
       environment: { STATE_MACHINE_ARN: stateMachine.stateMachineArn },
     });
     stateMachine.grantStartSyncExecution(lexAdapter);
-    new CfnOutput(this, 'LexAdapterArn', { value: lexAdapter.functionArn });
-    const bot = new RetentionBot(this, 'ChatBot', { codeHook: lexAdapter });
+    new CfnOutput(this, 'LexAdapterArn', { value: lexAdapter.live().functionArn });
+    const bot = new RetentionBot(this, 'ChatBot', { codeHook: lexAdapter.live() });
     new CfnOutput(this, 'ChatBotId', { value: bot.bot.attrId });
 
     // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
@@ -246,8 +249,8 @@ export class ServiceStack extends Stack {
     const reports = new KpiAggregates(this, 'Kpis', { offerLog, kpis });
 
     this.api = new RetentionApi(this, 'Api', {
-      handler: httpApi,
-      adminHandler: adminApi,
+      handler: httpApi.live(),
+      adminHandler: adminApi.live(),
       userPool: props.data.directory.userPool,
     });
 
@@ -271,6 +274,9 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AccountFeedDlqUrl', { value: feed.deadLetterQueue.queueUrl });
 
     // The dashboard, the alarms (each says what to do) on one topic, the saved queries.
+    // Levers for a bad night: a synthetic call every 5 minutes, with its own alarm (Operations).
+    new Canary(this, 'Canary', { stateMachine, accounts, pepper });
+
     const alarmEmail = this.node.tryGetContext('alarmEmail') as string | undefined;
     this.operations = new Operations(this, 'Operations', {
       functions: {
@@ -290,6 +296,18 @@ export class ServiceStack extends Stack {
       tables: { contacts, accounts, offerLog, counters, learning, catalog },
       otherAlarms: [feed.deadLetterAlarm, reports.behindAlarm],
       ...(alarmEmail ? { alarmEmail } : {}),
+    });
+    // Levers for a bad night: every function on the call path deploys gradually, rolled back on alarm.
+    new Rollout(this, 'Rollout', {
+      aliases: {
+        'decide-turn': decideTurn.live(),
+        'save-turn': saveTurn.live(),
+        'http-api': httpApi.live(),
+        'connect-adapter': connectAdapter.live(),
+        'lex-adapter': lexAdapter.live(),
+        'admin-api': adminApi.live(),
+      },
+      alarms: this.operations.rollbackAlarms,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.operations.topic.topicArn,

@@ -48,12 +48,17 @@ export const accountStore = (): DynamoAccountStore =>
   // The counters table holds the strategies' funnels: the functions that place accounts have it.
   new DynamoAccountStore(client(), requireEnv('ACCOUNTS_TABLE'), process.env.COUNTERS_TABLE || undefined);
 let config: ConfigSource | undefined;
-/** Cached per container: 30 s by default (CONFIG_CACHE_MS), so an activation reaches every function within it. */
+/**
+ * Cached per container: 30 s by default (CONFIG_CACHE_MS), so an activation reaches every function
+ * within it; the active version's pointer 3 s (CONFIG_POINTER_CACHE_MS), so the kill switch within that.
+ */
 export const configSource = (): ConfigSource => {
   config ??= new DynamoConfigSource(
     client(),
     requireEnv('CATALOG_TABLE'),
     Number(process.env.CONFIG_CACHE_MS ?? 30_000),
+    undefined,
+    Number(process.env.CONFIG_POINTER_CACHE_MS ?? 3_000),
   );
   return config;
 };

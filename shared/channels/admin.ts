@@ -1,6 +1,7 @@
 import { type AdminDeps, applyAccountEvents, dryRunAccount, tagAccounts } from '../application/admin';
 import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
+import { KILL_SWITCH_EFFECT_SECONDS, setKillSwitch } from '../application/kill-switch';
 import { kpiReportFrom, readKpiQuery } from '../application/kpis';
 import { PORTFOLIO_SEGMENTS } from '../application/portfolio';
 import { placerOf, simulateStrategies } from '../application/strategies';
@@ -12,6 +13,7 @@ import {
   ADMIN_ROUTES,
   DryRunBodySchema,
   ErasureBodySchema,
+  KillSwitchBodySchema,
   MAX_ADMIN_BODY_BYTES,
   SimulationBodySchema,
   StrategyIdParamSchema,
@@ -194,6 +196,31 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       const r = await eraseAccount(id.data, by, now, deps.erasure);
       // Unknown, or never held here: nothing was changed and nothing is recorded.
       return r.kind === 'unknown-account' ? notFound(`No account ${id.data}.`) : json(200, r.body);
+    }
+    case 'getKillSwitch': {
+      const a = await deps.configs.active();
+      if (!a) return notFound('No configuration is active yet.');
+      const ks = a.config.killSwitch;
+      return json(200, { on: ks !== undefined, version: a.version, ...(ks ? { killSwitch: ks } : {}) });
+    }
+    case 'setKillSwitch': {
+      const b = parseBody(req, KillSwitchBodySchema);
+      if (!b.ok) return b.response;
+      const r = await setKillSwitch(deps, b.value, by, now);
+      if (r.kind === 'no-config') return notFound('No configuration is active yet.');
+      if (r.kind === 'conflict')
+        return problemResponse(
+          409,
+          'concurrent-update',
+          'Concurrent change',
+          'Another change won; read the state and retry.',
+        );
+      const { kind, ...body } = r;
+      return json(200, {
+        ...body,
+        changed: kind === 'switched',
+        effectiveWithinSeconds: KILL_SWITCH_EFFECT_SECONDS,
+      });
     }
     case 'kpiReport': {
       const q = readKpiQuery(req.queryStringParameters, req.multiValueQueryStringParameters, now);

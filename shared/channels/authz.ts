@@ -35,6 +35,9 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   // Erasure on a customer's request deletes customer data: the data-lifecycle job of operations, who
   // already run the feed that writes it. Not the product owner: configuration needs no customer data.
   eraseAccount: ['ops'],
+  // The kill switch: whoever is on call at night (ops) or owns the offers (product owner).
+  getKillSwitch: ['productOwner', 'ops'],
+  setKillSwitch: ['productOwner', 'ops'],
   // What the desk achieved (figures only, no customer): the retention owner's, and ops' at night.
   kpiReport: ['productOwner', 'ops'],
   // Strategies are configuration (the product owner's); their funnels are figures, for ops too.

@@ -5,6 +5,7 @@ import type { ActedBy, Actor, Authority } from '../schemas/identity';
 import { actedBy, authorityOf, authorityRank, ROLE_OF_AUTHORITY, rolesWithAuthority } from './authority';
 import { type Budget, type BudgetUsage, budgetKey, budgetPeriodStart, withinBudget } from './budget';
 import { historyKey, type OfferHistory, suppressedBy } from './contact-policy';
+import { killSwitchOf, killSwitchRoute } from './kill-switch';
 import { policyFor } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
@@ -287,6 +288,9 @@ export function presentOffers(
     return { contact: c0, log };
   // The decision about to be made records the configuration version it uses.
   let c: Contact = { ...c0, configVersion: config.version };
+  // Kill switch: nothing new on the table (offers already there may still be answered): a person takes it.
+  const ks = killSwitchOf(config);
+  if (ks) return { contact: setStage({ ...c, route: killSwitchRoute(c.route, ks) }, 'ROUTED', now), log };
   const ctx = decisionContext(c, now);
   const presented = new Set(c.offers.map((o) => o.offerId));
   const ceiling: Authority | undefined = isSelfService(c, actor) ? 'AGENT' : undefined;

@@ -16,8 +16,8 @@ interface MetricSpec {
   unit: Unit;
   /** Every dimension set the metric is published under (each a non-empty list of dimension names). */
   sets: readonly (readonly string[])[];
-  /** Who emits it: the channel function (per request) or SaveTurn (per stored turn). */
-  by: 'channel' | 'save-turn';
+  /** Who emits it: the channel function (per request), SaveTurn (per stored turn) or the canary (per call). */
+  by: 'channel' | 'save-turn' | 'canary';
   what: string;
 }
 
@@ -107,6 +107,19 @@ export const METRICS = {
     by: 'channel',
     what: 'a new container’s start: process start to the end of the function module’s init (once per container)',
   },
+  // Per synthetic call, by the canary (functions/canary.ts); its turns count in no metric above.
+  CanaryCalls: {
+    unit: 'Count',
+    sets: [['result']],
+    by: 'canary',
+    what: 'canary calls (start, verify, offers, answer) that passed or failed',
+  },
+  CanaryLatency: {
+    unit: 'Milliseconds',
+    sets: [['result']],
+    by: 'canary',
+    what: 'one whole canary call, its four turns end to end',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -130,6 +143,8 @@ interface TurnContact {
   outcome?: string | undefined;
   history: readonly { stage: string; at: string }[];
   policy?: string | undefined;
+  /** The canary's contact: no business metric (the canary publishes its own). */
+  synthetic?: true | undefined;
 }
 
 /**
@@ -139,6 +154,7 @@ interface TurnContact {
  */
 export function storedTurnMetrics(path: TurnPath, contact: TurnContact, writes: TurnWrites): MetricPoint[] {
   const points: MetricPoint[] = [];
+  if (contact.synthetic) return points;
   const add = (name: MetricName, dimensions: Record<string, string>, value = 1) =>
     points.push({ name, value, dimensions });
   const policy = contact.policy ?? 'NONE';
@@ -168,6 +184,12 @@ export function storedTurnMetrics(path: TurnPath, contact: TurnContact, writes: 
   if (contact.outcome && entered.length > 0) add('Outcomes', { outcome: contact.outcome });
   return points;
 }
+
+/** The canary's own metrics: one call, passed or failed, and how long it took. */
+export const canaryMetrics = (passed: boolean, ms: number): MetricPoint[] => [
+  { name: 'CanaryCalls', value: 1, dimensions: { result: passed ? 'passed' : 'failed' } },
+  { name: 'CanaryLatency', value: ms, dimensions: { result: passed ? 'passed' : 'failed' } },
+];
 
 /** The business metric of a write refused by its budget cap. */
 export const budgetCapMetrics = (offerId: string, channel: string): MetricPoint[] => [

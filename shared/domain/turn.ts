@@ -14,9 +14,11 @@ import {
   presentOffers,
   stamp,
 } from './call';
+import { isCanaryAccount } from './canary';
 import type { Compiled } from './compiled';
 import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } from './contact-policy';
 import { computeFacts } from './facts';
+import { underKillSwitch } from './kill-switch';
 import { acceptanceFor, type OfferStats, statsKey } from './learning';
 import { type Problem, problem } from './problems';
 import { type RateCharge, rateCharge } from './rate-limits';
@@ -239,7 +241,10 @@ function decideStart(
       (req.callerPhone === account.phone || (account.otherPhones ?? []).includes(req.callerPhone)),
     config,
   });
-  const segmented0 = account ? segmentStep(drafted, account, compiled, now) : drafted;
+  // The canary's contact: played like any other, left out of the KPI reports and business metrics.
+  const marked: Contact =
+    input.synthetic && isCanaryAccount(account?.accountId) ? { ...drafted, synthetic: true } : drafted;
+  const segmented0 = account ? segmentStep(marked, account, compiled, now) : marked;
   // What the account's strategy stages ask of this contact (offers, route), as they stand now.
   const scenario = account ? contactScenario(config.strategies, account.strategies) : undefined;
   const segmented = scenario ? { ...segmented0, scenario } : segmented0;
@@ -322,14 +327,17 @@ function routeStep(
   const lockedUntil = account?.lockedUntil;
   const lockedNow = lockedUntil !== undefined && Date.parse(lockedUntil) > Date.parse(now);
   const verification = c.verification.status === 'LOCKED' || lockedNow ? 'LOCKED' : c.verification.status;
-  const decision = routeContact(compiled.config.routing, {
-    identified: c.accountId !== undefined,
-    verification,
-    callType: c.callType,
-    ...(c.segment ? { customerSegment: c.segment.customer } : {}),
-    ...(account ? { flags: account.flags } : {}),
-    ...(c.facts ? { annualProfit: c.facts.annualProfit } : {}),
-  });
+  const decision = underKillSwitch(
+    routeContact(compiled.config.routing, {
+      identified: c.accountId !== undefined,
+      verification,
+      callType: c.callType,
+      ...(c.segment ? { customerSegment: c.segment.customer } : {}),
+      ...(account ? { flags: account.flags } : {}),
+      ...(c.facts ? { annualProfit: c.facts.annualProfit } : {}),
+    }),
+    compiled.config,
+  );
   const contact =
     verification === 'LOCKED' && c.verification.status !== 'LOCKED'
       ? {

@@ -92,12 +92,25 @@ export interface ConfigAdmin {
   get(version: string): Promise<(ConfigVersionSummary & { config: DecisionConfig }) | undefined>;
   /** Stores a new version; 'exists' if that version id is taken (nothing is overwritten). */
   create(config: DecisionConfig, now: string, by?: ActedBy): Promise<'created' | 'exists'>;
-  /** Makes a stored version the active one, in one write; 'missing' if there is no such version. */
-  activate(version: string, now: string, by?: ActedBy): Promise<'activated' | 'missing'>;
+  /**
+   * Makes a stored version the active one, in one write; 'missing' if there is no such version. An
+   * audit entry given is written in that same write (the kill switch: on, and who said so, or neither).
+   */
+  activate(version: string, now: string, by?: ActedBy, audit?: AuditEntry): Promise<'activated' | 'missing'>;
 }
 
 /** A change a desk person made outside a configuration version (segment tags): who, when, what. */
-export type AuditEntry = TagAuditEntry | ErasureAuditEntry;
+export type AuditEntry = TagAuditEntry | ErasureAuditEntry | KillSwitchAuditEntry;
+/** The kill switch turned on or off: the version that did it, the one it replaced, and why. */
+export interface KillSwitchAuditEntry {
+  at: string;
+  by: ActedBy;
+  action: 'kill-switch-on' | 'kill-switch-off';
+  /** The configuration version created and activated for it. */
+  subject: string;
+  previousVersion: string;
+  reason: string;
+}
 export interface TagAuditEntry {
   at: string;
   by: ActedBy;

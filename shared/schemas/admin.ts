@@ -17,6 +17,9 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },
   { method: 'POST', resource: '/v1/admin/accounts/events', action: 'accountEvents' },
   { method: 'POST', resource: '/v1/admin/accounts/{accountId}/erasure', action: 'eraseAccount' },
+  // Levers for a bad night (README): the kill switch.
+  { method: 'GET', resource: '/v1/admin/kill-switch', action: 'getKillSwitch' },
+  { method: 'POST', resource: '/v1/admin/kill-switch', action: 'setKillSwitch' },
   { method: 'GET', resource: '/v1/admin/reports/kpis', action: 'kpiReport' },
   { method: 'GET', resource: '/v1/admin/strategies', action: 'listStrategies' },
   { method: 'POST', resource: '/v1/admin/strategies/placement', action: 'placePortfolio' },
@@ -75,4 +78,12 @@ export const SimulationBodySchema = lazy(() =>
       message: 'give version (a stored one) or config (a whole configuration), not both',
       path: ['version'],
     }),
+);
+
+/** The kill switch on or off, and why (required both ways: the audit log keeps it). */
+export const KillSwitchBodySchema = lazy(() =>
+  z.strictObject({
+    on: z.boolean(),
+    reason: z.string().trim().min(3, 'say why, in a few words').max(300),
+  }),
 );

@@ -119,6 +119,12 @@ export const TurnInputSchema = lazy(() =>
       now: z.iso.datetime(),
       request: StartContactBodySchema,
       actor,
+      /**
+       * The canary's mark (functions/canary.ts): set only by a principal allowed to start the state
+       * machine itself (the channels build their inputs and never set it), and honoured only for the
+       * canary's own account (shared/domain/canary.ts). Keeps the canary out of reports and metrics.
+       */
+      synthetic: z.literal(true).optional(),
     }),
     z.strictObject({
       action: z.literal('verify'),

@@ -9,6 +9,7 @@ import {
 import { CallTypeSchema, OFFER_TYPES, QueueSchema, VERIFICATION_STATES } from './enums';
 import { checkExpression } from './expressions';
 import { NumericFactSchema } from './facts';
+import { ActedBySchema } from './identity';
 import { lazy } from './lazy';
 import { StrategySchema } from './strategy';
 
@@ -170,6 +171,21 @@ export const OfferSchema = lazy(() =>
 );
 export type Offer = z.infer<typeof OfferSchema>;
 
+/**
+ * The kill switch (a bad night): while a configuration carries it, no offer of any kind is presented
+ * and every contact that would stay in the retention flow goes to a person (shared/domain/kill-switch.ts).
+ * Set and cleared by `POST /v1/admin/kill-switch`, which records who, when and why in the audit log.
+ */
+export const KillSwitchSchema = lazy(() =>
+  z.strictObject({
+    /** Why it is on, in a few words (shown in the contacts' route reasons and the audit log). */
+    reason: z.string().trim().min(3).max(300),
+    since: z.iso.datetime(),
+    by: ActedBySchema.optional(),
+  }),
+);
+export type KillSwitch = z.infer<typeof KillSwitchSchema>;
+
 /** Routing: ordered rules, the first that matches decides queue, priority and whether the call continues. */
 export const RoutingRuleSchema = lazy(() =>
   z
@@ -282,6 +298,8 @@ export const DecisionConfigSchema = lazy(() =>
         })
         .strict()
         .optional(),
+      /** Present: the kill switch is on (see KillSwitchSchema). */
+      killSwitch: KillSwitchSchema.optional(),
       /** Service strategies (./strategy): segments of customers taken through ordered stages. */
       strategies: z.array(StrategySchema).max(50).optional(),
     })

@@ -4,6 +4,8 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
   compareSeq,
   DynamoAccountStore,
+  DynamoAuditLog,
+  DynamoConfigAdmin,
   DynamoConfigSource,
   DynamoContactStore,
   DynamoCounterStore,
@@ -232,6 +234,56 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
         Item: { pk: 'DECISION_CONFIG', sk: 'ACTIVE', version: config.version, config },
       }),
     );
+  });
+
+  it('the kill switch reaches a warm container within the pointer period, reading only the ~100-byte pointer', async () => {
+    let now = 0;
+    const reads: string[] = [];
+    const spy = {
+      send: (cmd: { input: { Key?: { sk?: string } } }) => {
+        reads.push(String(cmd.input.Key?.sk));
+        return stack.db.send(cmd as never);
+      },
+    } as unknown as typeof stack.db;
+    const source = new DynamoConfigSource(spy, tables.catalog, 30_000, () => now, 3_000);
+    const admin = new DynamoConfigAdmin(stack.db, tables.catalog);
+    const by = { sub: 'ops-1', username: 'ops-night' };
+    expect((await source.active()).killSwitch).toBeUndefined();
+    expect(reads).toEqual(['ACTIVE']);
+    const killSwitch = { reason: 'pricing incident', since: NOW, by };
+    expect(await admin.create({ ...config, version: 'ks-adapter', killSwitch }, NOW, by)).toBe('created');
+    const audit = {
+      at: NOW,
+      by,
+      action: 'kill-switch-on' as const,
+      subject: 'ks-adapter',
+      previousVersion: config.version,
+      reason: 'pricing incident',
+    };
+    try {
+      expect(await admin.activate('ks-adapter', NOW, by, audit)).toBe('activated');
+      now = 2_999;
+      expect((await source.active()).killSwitch).toBeUndefined();
+      expect(reads).toEqual(['ACTIVE']);
+      // The pointer's period is over: its kill switch applies over the held configuration at once…
+      now = 3_000;
+      const overlaid = await source.active();
+      expect(overlaid).toMatchObject({ version: config.version, killSwitch });
+      expect(reads).toEqual(['ACTIVE', 'POINTER']);
+      // …and the next turn reads the new version whole (once), then nothing until the periods end.
+      now = 3_001;
+      expect(await source.active()).toMatchObject({ version: 'ks-adapter', killSwitch });
+      now = 5_000;
+      await source.active();
+      expect(reads).toEqual(['ACTIVE', 'POINTER', 'ACTIVE']);
+      // The audit entry was written with the activation.
+      expect(await new DynamoAuditLog(stack.db, tables.catalog).month(NOW.slice(0, 7))).toContainEqual(audit);
+    } finally {
+      expect(await admin.activate(config.version, NOW)).toBe('activated');
+    }
+    // Off again: seen at the next pointer read.
+    now = 6_001;
+    expect((await source.active()).killSwitch).toBeUndefined();
   });
 
   it.each([

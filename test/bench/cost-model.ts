@@ -266,6 +266,12 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
       if (o.Ref === 'AWS::Region') return REGION;
       if (o.Ref === 'AWS::AccountId') return ACCOUNT;
       if (o.Ref === 'AWS::Partition') return 'aws';
+      // A function's alias (its ARN is its Ref): the function's ARN qualified by the alias name.
+      const alias = byId.get(String(o.Ref));
+      if (alias?.type === 'AWS::Lambda::Alias') {
+        const fn = refId(alias.p.FunctionName);
+        if (fn) return `${fnArn(fn)}:${String(alias.p.Name)}`;
+      }
       return String(o.Ref);
     }
     if (o && 'Fn::ImportValue' in o) return 'imported-value';

@@ -44,6 +44,8 @@ import {
 // run (on AWS one read per container every 30 s: nothing per contact at steady traffic).
 process.env.POWERTOOLS_LOG_LEVEL = 'TRACE';
 process.env.CONFIG_CACHE_MS = String(3_600_000);
+// Its pointer (the kill switch's, read every 3 s per warm container on AWS) likewise: priced on its own below.
+process.env.CONFIG_POINTER_CACHE_MS = String(3_600_000);
 // Every temporary file of this run (cloud assemblies, pepper and key files) in one folder, removed at the end.
 const TMP = mkdtempSync(join(tmpdir(), 'rd-cost-'));
 process.env.TMPDIR = TMP;
@@ -189,6 +191,15 @@ const METHOD = [
   '  KMS (AWS-managed table keys), storage and backups (item sizes below).',
 ];
 
+/** The pointer's cache period on AWS (composition.ts CONFIG_POINTER_CACHE_MS). */
+const POINTER_PERIOD_S = 3;
+/** What the kill switch's pointer costs a warm container a month: one read per period, priced per read unit. */
+function pointerCost(bytes: number, units: number) {
+  const readsPerMonth = Math.round((30 * 86_400) / POINTER_PERIOD_S);
+  const usdPerContainerMonth = readsPerMonth * units * PRICES.ddbReadUnit.usd;
+  return { bytes, units, readsPerMonth, usdPerContainerMonth, wholeItemUsdPerContainerMonth: 0 };
+}
+
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 async function main() {
@@ -199,7 +210,7 @@ async function main() {
   const { DynamoDBClient, GetItemCommand, QueryCommand } = await import('@aws-sdk/client-dynamodb');
   const connect = await import('../../functions/connect-adapter');
   const lex = await import('../../functions/lex-adapter');
-  const { CONFIG_KEY } = await import('../../shared/adapters/dynamo');
+  const { CONFIG_KEY, CONFIG_POINTER_KEY } = await import('../../shared/adapters/dynamo');
 
   say('Synthesizing the CDK app…');
   const { app, data, service } = buildApp({ bundling: false });
@@ -618,6 +629,23 @@ async function main() {
         }),
       )
       .catch(() => undefined);
+    // The kill switch's pointer, read as a warm DecideTurn reads it (eventually consistent), with what it consumed.
+    const pointerItem = await raw
+      .send(
+        new GetItemCommand({
+          TableName: stack.env.CATALOG_TABLE,
+          Key: Object.fromEntries(Object.entries(CONFIG_POINTER_KEY).map(([k, v]) => [k, { S: String(v) }])),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      )
+      .catch(() => undefined);
+    const pointer = pointerItem?.Item
+      ? pointerCost(itemSize(pointerItem.Item), pointerItem.ConsumedCapacity?.CapacityUnits ?? 0)
+      : undefined;
+    // The alternative: the whole configuration item every period (eventually consistent: half a unit per 4 KB).
+    if (pointer && configItem?.Item)
+      pointer.wholeItemUsdPerContainerMonth =
+        pointer.readsPerMonth * 0.5 * Math.ceil(itemSize(configItem.Item) / 4096) * PRICES.ddbReadUnit.usd;
 
     const generated = new Date().toISOString();
     mkdirSync(resolve(ROOT, 'test/bench/results'), { recursive: true });
@@ -635,6 +663,7 @@ async function main() {
           whatIfs: trade,
           fixedMonthly: fixed,
           ...(configItem?.Item ? { configItemBytes: itemSize(configItem.Item) } : {}),
+          ...(pointer ? { configPointer: pointer } : {}),
         },
         null,
         1,
@@ -701,6 +730,10 @@ async function main() {
     if (configItem?.Item)
       p(
         `- The active configuration item: ${itemSize(configItem.Item).toLocaleString('en-US')} B (read once per container every 30 s).`,
+      );
+    if (pointer)
+      p(
+        `- The kill switch's pointer item: ${pointer.bytes} B, ${pointer.units} read unit a read (measured), read by a warm DecideTurn container at most every ${POINTER_PERIOD_S} s between its configuration reads: ${pointer.readsPerMonth.toLocaleString('en-US')} reads, $${pointer.usdPerContainerMonth.toFixed(3)} per container-month (10 warm containers: ${usd(10 * pointer.usdPerContainerMonth)}), nothing per turn; the whole configuration item that often would be ${usd(pointer.wholeItemUsdPerContainerMonth)}.`,
       );
     p();
     p('## Fixed, per month whatever the volume (not in the totals)');

@@ -108,7 +108,7 @@ describe('pepper secret', () => {
     svcTpl.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 
-  it('reaches exactly decide-turn, admin-api and import-accounts: PEPPER_SECRET_ARN and GetSecretValue on it alone', () => {
+  it('reaches exactly decide-turn, admin-api, import-accounts and the canary (its own account’s factors): PEPPER_SECRET_ARN and GetSecretValue on it alone', () => {
     const entries = ours.map((f) => f.entryName);
     const withEnv = entries.filter((e) => 'PEPPER_SECRET_ARN' in envOf(e));
     const withSecrets = entries.filter((e) =>
@@ -117,7 +117,7 @@ describe('pepper secret', () => {
           actionsOf(s).some((a) => a.startsWith('secretsmanager:')) && JSON.stringify(s).includes(pepperId),
       ),
     );
-    const expected = ['admin-api', 'decide-turn', 'import-accounts'];
+    const expected = ['admin-api', 'canary', 'decide-turn', 'import-accounts'];
     expect(withEnv.sort()).toEqual(expected);
     expect(withSecrets.sort()).toEqual(expected);
     for (const e of expected) {
@@ -136,10 +136,10 @@ describe('pepper secret', () => {
     const refs = Object.entries(svcTpl.toJSON().Resources as Json)
       .filter(([, r]) => JSON.stringify(r).includes(pepperId))
       .map(([, r]) => (r as Json).Type);
-    // The three functions (env) and their three default policies.
+    // The four functions (env) and their four default policies.
     expect(refs.sort()).toEqual([
-      ...Array(3).fill('AWS::IAM::Policy'),
-      ...Array(3).fill('AWS::Lambda::Function'),
+      ...Array(4).fill('AWS::IAM::Policy'),
+      ...Array(4).fill('AWS::Lambda::Function'),
     ]);
   });
 });
@@ -347,7 +347,7 @@ describe('account change events', () => {
   it('come on a custom bus, matched on detail-type "Account Change", to account-events with retries and a DLQ', () => {
     const buses = svcTpl.findResources('AWS::Events::EventBus');
     expect(Object.keys(buses)).toEqual([logicalId(feed.eventBus)]);
-    // The rules on the account bus (the other rule of the stack is PlacePortfolio's daily schedule).
+    // The rules on the account bus (the others are the canary's and PlacePortfolio's schedules).
     const rules = (Object.values(svcTpl.findResources('AWS::Events::Rule')) as Json[]).filter(
       (r) => r.Properties.EventBusName,
     );

@@ -10,7 +10,7 @@ const template = Template.fromStack(service);
 const lexAdapter = service.node
   .findAll()
   .find((c): c is RetentionFunction => c instanceof RetentionFunction && c.entryName === 'lex-adapter')!;
-const lexAdapterId = Stack.of(lexAdapter).getLogicalId(lexAdapter.node.defaultChild as CfnElement);
+const lexAdapterLiveId = Stack.of(lexAdapter).getLogicalId(lexAdapter.live().node.defaultChild as CfnElement);
 
 describe('Lex V2 chat bot', () => {
   const bot = Object.values(template.findResources('AWS::Lex::Bot'))[0]?.Properties;
@@ -29,12 +29,13 @@ describe('Lex V2 chat bot', () => {
     const hook =
       bot.TestBotAliasSettings.BotAliasLocaleSettings[0].BotAliasLocaleSetting.CodeHookSpecification
         .LambdaCodeHook;
-    expect(hook.LambdaArn).toEqual({ 'Fn::GetAtt': [lexAdapterId, 'Arn'] });
+    // Its `live` alias (gradual deployments: infra/constructs/rollout.ts).
+    expect(hook.LambdaArn).toEqual({ Ref: lexAdapterLiveId });
     const perms = Object.values(template.findResources('AWS::Lambda::Permission'))
       .map((r) => r.Properties)
       .filter((p) => p.Principal === 'lexv2.amazonaws.com');
     expect(perms).toHaveLength(1);
     expect(JSON.stringify(perms[0].SourceArn)).toContain('bot-alias/');
-    expect(perms[0].FunctionName).toEqual({ 'Fn::GetAtt': [lexAdapterId, 'Arn'] });
+    expect(perms[0].FunctionName).toEqual({ Ref: lexAdapterLiveId });
   });
 });

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { accountAfterEvent } from '../../domain/account-events';
+import { isCanaryAccount } from '../../domain/canary';
 import { funnelDeltas, type Move, type Placements } from '../../domain/strategies';
 import type { AccountImportStore, AccountStore, AccountTagger } from '../../ports';
 import { type Account, AccountSchema } from '../../schemas/account';
@@ -79,6 +80,15 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
    * record is newer (`asOf`), keeping its verification counters, tags and contact dates. Throttling
    * is retried with backoff.
    */
+  /**
+   * The canary's account, replaced whole on each of its runs (fresh factors, no offer history, no
+   * lock). The canary's role may put that one key only (a condition on the leading key).
+   */
+  async replaceCanary(a: Account): Promise<void> {
+    if (!isCanaryAccount(a.accountId)) throw new Error('Only the canary account is replaced whole');
+    await guard(() => this.db.send(new PutCommand({ TableName: this.table, Item: a })));
+  }
+
   async upsert(a: Account, placer?: Placer): Promise<'imported' | 'unchanged' | 'stale'> {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -5,6 +5,13 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/
 import type { AuditEntry, AuditLog } from '../../ports';
 import { guard } from './client';
 
+/** An audit entry as the catalog table stores it (also written inside another transaction: the kill switch). */
+export const auditItem = (e: AuditEntry) => ({
+  pk: `AUDIT#${e.at.slice(0, 7)}`,
+  sk: `${e.at}#${randomUUID()}`,
+  ...e,
+});
+
 /**
  * Who changed what, in the catalog table beside the configuration it concerns: one item per change
  * under `AUDIT#<month>` (a partition per month keeps none growing without bound), sorted by time.
@@ -19,7 +26,7 @@ export class DynamoAuditLog implements AuditLog {
       this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `AUDIT#${e.at.slice(0, 7)}`, sk: `${e.at}#${randomUUID()}`, ...e },
+          Item: auditItem(e),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
