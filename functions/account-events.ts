@@ -6,7 +6,7 @@ import { logger } from '../shared/adapters/logger';
 import { lazyHandler } from '../shared/adapters/task-handler';
 import { applyChangeEvent } from '../shared/application/feed';
 import type { EventOutcome } from '../shared/application/import';
-import { activePlacer } from '../shared/application/strategies';
+import { activePlacer, stageLogLines, watchedPlacer } from '../shared/application/strategies';
 import type { AccountImportStore, ConfigSource } from '../shared/ports';
 import { AccountEventSchema } from '../shared/schemas/import';
 import { prebuild } from '../shared/schemas/lazy';
@@ -26,8 +26,15 @@ export const makeHandler = (deps: { store: AccountImportStore; configs?: ConfigS
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
       // The active strategies place the account as the event leaves it, in the same write.
-      const placer = deps.configs ? await activePlacer(deps.configs) : undefined;
-      const outcome = await applyChangeEvent(event, deps.store, placer);
+      const base = deps.configs ? await activePlacer(deps.configs) : undefined;
+      const watched = base ? watchedPlacer(base) : undefined;
+      const outcome = await applyChangeEvent(event, deps.store, watched?.placer);
+      if (outcome.result === 'applied' && watched) {
+        const detail = (event as { detail?: { asOf?: unknown; type?: unknown } } | null)?.detail;
+        const at = typeof detail?.asOf === 'string' ? detail.asOf : new Date().toISOString();
+        for (const line of stageLogLines(watched.lastMoves(), at, String(detail?.type ?? 'EVENT')))
+          logger.info('strategy stage', line);
+      }
       const id = (event as { id?: unknown } | null)?.id;
       if (outcome.result === 'rejected')
         logger.error('account event refused', {

@@ -10,6 +10,7 @@ import {
   funnelStore,
   kpiStore,
   pepper,
+  portfolioPlacement,
   salt,
 } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
@@ -53,5 +54,8 @@ export const handler = lazyHandler('admin-api', () => {
     importer: { store: accounts, salt, pepper },
     kpis: kpiStore(),
     funnels: funnelStore(),
+    placement: portfolioPlacement(),
+    portfolio: accounts,
+    stageLog: (line) => logger.info('strategy stage', line),
   });
 });

@@ -424,5 +424,17 @@ export class Operations extends Construct {
       }),
       logGroups: groups,
     });
+    // How long accounts stay at each stage of the strategies: every exit logs its time at the stage.
+    new logs.QueryDefinition(this, 'TimeInStage', {
+      queryDefinitionName: `${stack.stackName}/time in each strategy stage`,
+      queryString: new logs.QueryString({
+        filterStatements: ['message = "strategy stage" and event = "STAGE_EXIT" and ispresent(daysInStage)'],
+        statsStatements: [
+          'avg(daysInStage) as avgDays, pct(daysInStage, 50) as p50Days, pct(daysInStage, 90) as p90Days, count(*) as exits by strategyId, version, stageId',
+        ],
+        sort: 'strategyId asc',
+      }),
+      logGroups: groups,
+    });
   }
 }

@@ -530,6 +530,75 @@ function latencyChart(metrics) {
   );
 }
 
+/** Every active strategy's funnel, one bar per stage, grouped by strategy (first stage on top). */
+function strategiesChart(funnels) {
+  const rows = funnels.flatMap((f) =>
+    f.stages.map((s) => ({
+      strategy: f.name,
+      label: `${f.strategyId} · ${s.stageId}`,
+      title: `${f.name}: ${s.name}`,
+      key: `${f.strategyId}/${s.stageId}`,
+      accounts: s.accounts,
+    })),
+  );
+  const shown = rows.slice().reverse();
+  const palette = [COLORS.blue, COLORS.teal, COLORS.orange, COLORS.purple, COLORS.green];
+  const colorOf = new Map(funnels.map((f, i) => [f.name, palette[i % palette.length]]));
+  const total = rows.reduce((n, r) => n + r.accounts, 0);
+  const placing = funnels.filter((f) => f.placing && !f.placing.complete).length;
+  $('strategies-caption').textContent = placing
+    ? `Placing the portfolio (${placing} strategies not complete): the counts grow until it is done.`
+    : 'Accounts placed at each stage now, per active strategy (exact: counted with each placement).';
+  draw(
+    'chart-strategies',
+    {
+      grid: { ...GRID, top: 16, right: 48, left: 8 },
+      tooltip: {
+        trigger: 'item',
+        formatter: (p) => tooltipLines(shown[p.dataIndex].title, [['Accounts', count.format(p.value)]]),
+      },
+      xAxis: {
+        type: 'value',
+        min: 0,
+        minInterval: 1,
+        name: 'Accounts at the stage',
+        nameGap: 26,
+        ...AXIS_NAME,
+      },
+      yAxis: {
+        type: 'category',
+        data: shown.map((r) => r.key),
+        axisLabel: {
+          formatter: (k) => rows.find((r) => r.key === k)?.label ?? k,
+          width: 260,
+          overflow: 'truncate',
+        },
+      },
+      series: [
+        {
+          name: 'Accounts',
+          type: 'bar',
+          barMaxWidth: 14,
+          data: shown.map((r) => ({ value: r.accounts, itemStyle: { color: colorOf.get(r.strategy) } })),
+          label: { show: true, position: 'right', color: '#1d2733' },
+        },
+      ],
+    },
+    total === 0 ? 'No account is placed in a strategy yet.' : undefined,
+  );
+}
+
+async function strategyFunnels() {
+  const list = await getJson('/v1/admin/strategies');
+  const active = list.strategies.filter((s) => s.active);
+  return Promise.all(
+    active.map(async (s) => ({
+      ...(await getJson(`/v1/admin/strategies/${encodeURIComponent(s.strategyId)}/funnel`)),
+      name: s.name,
+    })),
+  );
+}
+
 async function refresh() {
   const range = { from: $('from').value, to: $('to').value };
   if (!sessionStorage.getItem(TOKEN_KEY)) {
@@ -542,10 +611,11 @@ async function refresh() {
   const q = (groupBy) =>
     `/v1/admin/reports/kpis?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}&groupBy=${groupBy}`;
   try {
-    const [byDay, byOffer, metrics] = await Promise.all([
+    const [byDay, byOffer, metrics, funnels] = await Promise.all([
       getJson(q('day')),
       getJson(q('offer')),
       getJson('/ops/metrics.json'),
+      strategyFunnels(),
     ]);
     currency = /^[A-Z]{3}$/.test(byDay.currency) ? byDay.currency : 'USD';
     moneyFmt = money(currency);
@@ -557,6 +627,7 @@ async function refresh() {
     funnelChart(metrics);
     liftChart(byDay);
     latencyChart(metrics);
+    strategiesChart(funnels);
     $('token-form').hidden = true;
     setStatus(
       `${byDay.from} to ${byDay.to}, amounts in ${currency}. Updated ${new Date().toISOString().slice(11, 19)} UTC.`,

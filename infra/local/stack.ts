@@ -24,6 +24,7 @@ import {
 import { onMetricPoints } from '../../shared/adapters/metrics';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { CanaryReport } from '../../shared/application/canary';
+import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
@@ -326,7 +327,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const { makeHandler: lexAdapter } = (await import(
       '../../functions/lex-adapter'
     )) as typeof import('../../functions/lex-adapter');
-    const invoke = { 'connect-adapter': connectAdapter({ runner }), 'lex-adapter': lexAdapter({ runner }) };
+    // PlacePortfolio, as admin-api invokes it (asynchronously, by the name in its environment).
+    const placeHandler = await importHandler('place-portfolio');
+    const place = (event: unknown) => placeHandler(event, fakeContext('place-portfolio', 900_000));
+    const invoke = {
+      'connect-adapter': connectAdapter({ runner }),
+      'lex-adapter': lexAdapter({ runner }),
+      [env.PLACE_PORTFOLIO_FUNCTION ?? 'place-portfolio']: place,
+    };
     // The account event bus's rule: "Account Change" events to the real AccountEvents handler.
     const { makeHandler: accountEvents } = (await import(
       '../../functions/account-events'
@@ -426,7 +434,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         events,
         authorize: (e) => issuer.authorize(e),
         sqs: (target, body) => sqsApi(deadLetters, target, body),
-        asyncFailure: (fn, event, e) => deadLetters.deadLetter(fn, event, e),
+        // The feed's functions only: their on-failure destination is this queue (account-feed.ts).
+        asyncFailure: (fn, event, e) => {
+          if (Object.hasOwn(feedFunctions, fn)) deadLetters.deadLetter(fn, event, e);
+        },
       },
       {
         port: opts.port ?? 3000,
@@ -448,6 +459,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     );
     cleanup.push(() => server.close());
     deadLetters.url = `${server.url}/${LOCAL_DLQ_ACCOUNT}/${LOCAL_DLQ_NAME}`;
+    // admin-api's Lambda client (starting PlacePortfolio) speaks to this server's Invoke API.
+    process.env.AWS_ENDPOINT_URL_LAMBDA = server.url;
+    // The daily schedule's stand-in: every segment placed again (conditions on time), once a day.
+    const daily = setInterval(() => {
+      for (let segment = 0; segment < PORTFOLIO_SEGMENTS; segment++)
+        void place({ segment, totalSegments: PORTFOLIO_SEGMENTS, cause: 'SCHEDULE' }).catch(() => undefined);
+    }, 24 * 3600_000);
+    daily.unref();
+    cleanup.push(async () => clearInterval(daily));
     // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
     const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
     const unpublish = issuer.publish(issuerKeyFile, server.url);

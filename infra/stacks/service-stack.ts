@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as xray from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
+import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
 import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
 import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
@@ -179,11 +182,60 @@ export class ServiceStack extends Stack {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      // The strategies' dry run reads a sample of the portfolio (the first pages of a scan).
+      'dynamodb:Scan',
     ]);
     // Imports delete phone aliases; erasure deletes accounts (allowErasure below grants DeleteItem on them).
     // Imports hash the verification factors they carry, with the pepper.
     allowPepper(adminApi, pepper);
     allowErasure(adminApi, { accounts, contacts, offerLog, counters, erasureKey });
+    // The whole portfolio placed by the active strategies: daily (conditions on time), and after an
+    // activation (admin-api starts it, one asynchronous invocation per segment).
+    const placePortfolio = new RetentionFunction(this, 'PlacePortfolio', {
+      name: 'place-portfolio',
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+    });
+    placePortfolio.bindTableActions(accounts, 'ACCOUNTS_TABLE', [
+      'dynamodb:Scan',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+    placePortfolio.bindTable(catalog, 'CATALOG_TABLE', 'RO');
+    placePortfolio.addEnvironment('COUNTERS_TABLE', counters.tableName);
+    placePortfolio.addToRolePolicy(
+      new iam.PolicyStatement({
+        // Funnel counters (in the placements' transactions) and the segments' progress items.
+        actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        resources: [counters.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
+      }),
+    );
+    new events.Rule(this, 'PlacePortfolioDaily', {
+      description:
+        'Every segment of the portfolio placed again by the active strategies (conditions on time)',
+      schedule: events.Schedule.rate(Duration.days(1)),
+      targets: Array.from(
+        { length: PORTFOLIO_SEGMENTS },
+        (_, segment) =>
+          new targets.LambdaFunction(placePortfolio, {
+            event: events.RuleTargetInput.fromObject({
+              segment,
+              totalSegments: PORTFOLIO_SEGMENTS,
+              cause: 'SCHEDULE',
+            }),
+            retryAttempts: 2,
+          }),
+      ),
+    });
+    adminApi.addEnvironment('PLACE_PORTFOLIO_FUNCTION', placePortfolio.functionName);
+    // The function itself, not its versions or aliases (grantInvoke would add `:*`).
+    adminApi.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [placePortfolio.functionArn],
+      }),
+    );
     // A strategy's funnel: its counter items (FUNNEL#…), read in one BatchGet; never written here.
     adminApi.addToRolePolicy(
       new iam.PolicyStatement({
@@ -237,6 +289,7 @@ export class ServiceStack extends Stack {
         'import-accounts': feed.importAccounts,
         'account-events': feed.accountEvents,
         'aggregate-kpis': reports.aggregator,
+        'place-portfolio': placePortfolio,
       },
       stateMachine,
       api: this.api.restApi,

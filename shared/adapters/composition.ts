@@ -23,6 +23,7 @@ import {
 } from './dynamo';
 import { requireEnv } from './env';
 import { DynamoErasureStore } from './erasure';
+import { LambdaPortfolioPlacement } from './portfolio';
 import { S3ObjectStore, s3Client } from './s3';
 import { SfnTurnRunner, sfnClient } from './sfn-runner';
 
@@ -61,6 +62,9 @@ export const configSource = (): ConfigSource => {
   );
   return config;
 };
+/** The active configuration read afresh each time (PlacePortfolio: a run places by what was just activated). */
+export const freshConfigSource = (): ConfigSource =>
+  new DynamoConfigSource(client(), requireEnv('CATALOG_TABLE'), 0);
 export const configAdmin = (): ConfigAdmin => new DynamoConfigAdmin(client(), requireEnv('CATALOG_TABLE'));
 export const auditLog = (): DynamoAuditLog => new DynamoAuditLog(client(), requireEnv('CATALOG_TABLE'));
 export const turnStore = (): TurnStore =>
@@ -81,6 +85,9 @@ export const counterStore = (): CounterStore => {
   );
   return counters;
 };
+/** Starts the portfolio's placement (admin-api, after an activation): PlacePortfolio, per segment. */
+export const portfolioPlacement = (): LambdaPortfolioPlacement =>
+  new LambdaPortfolioPlacement(requireEnv('PLACE_PORTFOLIO_FUNCTION'));
 /** The strategies' funnels, in the counters table (admin-api reads them). */
 export const funnelStore = (): DynamoFunnelStore =>
   new DynamoFunnelStore(client(), requireEnv('COUNTERS_TABLE'));

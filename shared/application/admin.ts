@@ -8,12 +8,15 @@ import type {
   AuditLog,
   ConfigAdmin,
   KpiStore,
+  PlacementProgress,
+  PortfolioPlacement,
 } from '../ports';
 import type { CallType } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
 import type { ErasureDeps } from './erasure';
 import { applyAccountEvent, type EventOutcome } from './import';
-import type { Placer } from './strategies';
+import type { PortfolioStore } from './portfolio';
+import { type Placer, stageLogLines, watchedPlacer } from './strategies';
 
 export interface AdminDeps {
   configs: ConfigAdmin;
@@ -28,8 +31,17 @@ export interface AdminDeps {
     /** The factor pepper, read once (Secrets Manager on AWS, a file locally). */
     pepper: () => Promise<string>;
   };
-  /** The strategies' funnels (accounts per stage of a strategy version). */
-  funnels?: { counts(strategyId: string, version: number): Promise<Record<string, number>> };
+  /** The strategies' funnels (accounts per stage of a strategy version), and the placements' progress. */
+  funnels?: { counts(strategyId: string, version: number): Promise<Record<string, number>> } & Pick<
+    PlacementProgress,
+    'progress'
+  >;
+  /** A sample of the portfolio, for the strategies' dry run. */
+  portfolio?: Pick<PortfolioStore, 'scanAccounts'>;
+  /** Where stage entries and exits are logged (the function's logger). */
+  stageLog?: (line: Record<string, unknown>) => void;
+  /** Starts placing the whole portfolio (after an activation: the backfill). */
+  placement?: PortfolioPlacement;
   /** The KPI report's daily aggregates (optional in tests that report nothing). */
   kpis?: Pick<KpiStore, 'cells'>;
   /** Erasure on a customer's request (optional in tests that do not erase). */
@@ -78,10 +90,19 @@ export async function applyAccountEvents(
   events: readonly unknown[],
   store: AccountImportStore,
   placer?: Placer,
+  /** Told of the stage entries and exits each applied event wrote (the stage log). */
+  stageLog?: (line: Record<string, unknown>) => void,
 ): Promise<Array<{ index: number } & EventOutcome>> {
   const results: Array<{ index: number } & EventOutcome> = [];
-  for (const [index, raw] of events.entries())
-    results.push({ index, ...(await applyAccountEvent(raw, store, placer)) });
+  const watched = placer ? watchedPlacer(placer) : undefined;
+  for (const [index, raw] of events.entries()) {
+    const outcome = await applyAccountEvent(raw, store, watched?.placer);
+    results.push({ index, ...outcome });
+    if (outcome.result === 'applied' && watched && stageLog) {
+      const e = raw as { asOf?: unknown; type?: unknown };
+      for (const line of stageLogLines(watched.lastMoves(), String(e.asOf), String(e.type))) stageLog(line);
+    }
+  }
   return results;
 }
 

@@ -3,9 +3,11 @@ import { eraseAccount } from '../application/erasure';
 import { importBatch } from '../application/import';
 import { KILL_SWITCH_EFFECT_SECONDS, setKillSwitch } from '../application/kill-switch';
 import { kpiReportFrom, readKpiQuery } from '../application/kpis';
-import { placerOf } from '../application/strategies';
+import { PORTFOLIO_SEGMENTS } from '../application/portfolio';
+import { placerOf, simulateStrategies } from '../application/strategies';
 import { zodErrors } from '../application/validation';
 import { actedBy } from '../domain/authority';
+import type { Account } from '../schemas/account';
 import { AccountIdSchema } from '../schemas/account';
 import {
   ADMIN_ROUTES,
@@ -13,6 +15,7 @@ import {
   ErasureBodySchema,
   KillSwitchBodySchema,
   MAX_ADMIN_BODY_BYTES,
+  SimulationBodySchema,
   StrategyIdParamSchema,
   TagBodySchema,
   VersionParamSchema,
@@ -23,6 +26,17 @@ import { authorize } from './authz';
 import { type HttpRequest, type HttpResponse, invalid, json, parseBody, problemResponse } from './http';
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
+
+/** Starts the portfolio's placement; a failure to start is reported, never fails what came before. */
+async function startPlacement(deps: AdminDeps, cause: string): Promise<'started' | 'not started'> {
+  if (!deps.placement) return 'not started';
+  try {
+    await deps.placement.start(cause);
+    return 'started';
+  } catch {
+    return 'not started';
+  }
+}
 
 /**
  * The admin API over HTTP: configuration versions (validated on write, immutable, activated in one
@@ -87,9 +101,44 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     }
     case 'activate': {
       const r = await deps.configs.activate(version!, now, by);
-      return r === 'missing'
-        ? notFound(`No configuration version ${version}.`)
-        : json(200, { active: version, activatedAt: now, activatedBy: by });
+      if (r === 'missing') return notFound(`No configuration version ${version}.`);
+      // The version's strategies place the whole portfolio (the backfill); the funnel tells how far.
+      return json(200, {
+        active: version,
+        activatedAt: now,
+        activatedBy: by,
+        placement: await startPlacement(deps, 'ACTIVATION'),
+      });
+    }
+    case 'simulateStrategies': {
+      const b = parseBody(req, SimulationBodySchema, MAX_ADMIN_BODY_BYTES);
+      if (!b.ok) return b.response;
+      const config = b.value.config ?? (await deps.configs.get(b.value.version!))?.config;
+      if (!config) return notFound(`No configuration version ${b.value.version}.`);
+      if (!deps.portfolio)
+        return problemResponse(
+          503,
+          'unavailable',
+          'Simulation unavailable',
+          'No portfolio store configured.',
+        );
+      const want = b.value.sample ?? 5000;
+      const accounts: Account[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await deps.portfolio.scanAccounts(0, 1, start);
+        accounts.push(...page.accounts.slice(0, want - accounts.length));
+        start = page.next;
+      } while (start && accounts.length < want);
+      return json(200, simulateStrategies(accounts, config, now, b.value.days ?? 30));
+    }
+    case 'placePortfolio': {
+      if ((req.body ?? '').trim() !== '') {
+        const b = parseBody(req, ErasureBodySchema);
+        if (!b.ok) return b.response;
+      }
+      const placement = await startPlacement(deps, 'ACTIVATION');
+      return json(placement === 'started' ? 202 : 503, { placement });
     }
     case 'tag': {
       const b = parseBody(req, TagBodySchema, MAX_ADMIN_BODY_BYTES);
@@ -122,6 +171,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         b.value.events,
         deps.importer.store,
         active ? placerOf(active.config) : undefined,
+        deps.stageLog,
       );
       return json(200, { results });
     }
@@ -193,12 +243,33 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       if (!a || !s) return notFound(`No strategy ${id.data} in the active configuration.`);
       if (!deps.funnels)
         return problemResponse(503, 'unavailable', 'Funnels unavailable', 'No funnel store configured.');
-      const counts = await deps.funnels.counts(s.strategyId, s.version);
+      const [counts, progress] = await Promise.all([
+        deps.funnels.counts(s.strategyId, s.version),
+        deps.funnels.progress(a.version, PORTFOLIO_SEGMENTS),
+      ]);
+      const done = progress.filter((p) => p.done).length;
       return json(200, {
         strategyId: s.strategyId,
         version: s.version,
         active: s.active,
         asOf: now,
+        // The last placement of the whole portfolio by this configuration version: until every
+        // segment is done, accounts not yet reached are missing from the stages.
+        placing: {
+          configVersion: a.version,
+          segments: PORTFOLIO_SEGMENTS,
+          done,
+          scanned: progress.reduce((n, p) => n + p.scanned, 0),
+          complete: done === PORTFOLIO_SEGMENTS,
+          ...(progress.length
+            ? {
+                updatedAt: progress
+                  .map((p) => p.updatedAt)
+                  .sort()
+                  .at(-1),
+              }
+            : {}),
+        },
         stages: s.stages.map((st) => ({
           stageId: st.stageId,
           name: st.name,

@@ -43,6 +43,10 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   // Strategies are configuration (the product owner's); their funnels are figures, for ops too.
   listStrategies: ['productOwner', 'ops'],
   strategyFunnel: ['productOwner', 'ops'],
+  // Placing the whole portfolio again (after a failed start, or to see time conditions at once).
+  placePortfolio: ['productOwner', 'ops'],
+  // A dry run of strategies over a sample of accounts: figures only, the product owner's tool.
+  simulateStrategies: ['productOwner'],
 };
 
 /** The roles a role implies (itself included). */

@@ -10,6 +10,7 @@ import { policyFor } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
 import type { RoutingDecision } from './routing';
+import { applyScenarioOffers } from './strategies';
 import type { VerificationResult } from './verification';
 
 /** A new contact, before routing. `contactId` comes from the caller (random or derived). */
@@ -172,7 +173,21 @@ export function applyRoute(c: Contact, d: RoutingDecision, now: string): Contact
         ? 'OFFER'
         : 'VERIFY'
       : d.disposition;
-  return setStage({ ...c, route: d.route }, stage, now);
+  // A strategy stage's route (a VIP desk, collections) takes a contact that stays in the retention
+  // flow; a contact the routing ends (fraud, locked, unidentified) goes where the routing says.
+  const sr = d.disposition === 'CONTINUE' ? c.scenario?.route : undefined;
+  const route = sr
+    ? {
+        ...d.route,
+        queue: sr.queue,
+        reasons: [
+          `strategy ${sr.strategyId}: ${sr.script ?? `its stage routes to ${sr.queue}`}`,
+          ...d.route.reasons,
+        ],
+        ruleId: `STRATEGY:${sr.strategyId}`,
+      }
+    : d.route;
+  return setStage({ ...c, route }, stage, now);
 }
 
 export function applyVerification(c: Contact, r: VerificationResult): Contact {
@@ -285,17 +300,19 @@ export function presentOffers(
   const present = (kind: PresentedOffer['kind'], max: number): boolean => {
     if (!ctx || max <= 0) return false;
     // An offer whose budget for the period is spent is not shown (the accept itself is checked exactly).
-    const affordable = catalog.rank(kind, ctx, presented, acceptance).filter((p) => {
-      const o = p.offer;
-      if (c.accountId) {
-        const h = counters.get(historyKey(c.accountId, o.offerId));
-        if (h && suppressedBy(o, { presentations: h.presentations ?? 0, ...h }, config, now)) return false;
-      }
-      const b = o.budget;
-      if (!b) return true;
-      const used = counters.get(budgetKey(o.offerId, b, now));
-      return withinBudget(b, { accepts: used?.accepts ?? 0, cost: used?.cost ?? 0 }, p.economics.cost);
-    });
+    const affordable = applyScenarioOffers(catalog.rank(kind, ctx, presented, acceptance), c.scenario).filter(
+      (p) => {
+        const o = p.offer;
+        if (c.accountId) {
+          const h = counters.get(historyKey(c.accountId, o.offerId));
+          if (h && suppressedBy(o, { presentations: h.presentations ?? 0, ...h }, config, now)) return false;
+        }
+        const b = o.budget;
+        if (!b) return true;
+        const used = counters.get(budgetKey(o.offerId, b, now));
+        return withinBudget(b, { accepts: used?.accepts ?? 0, cost: used?.cost ?? 0 }, p.economics.cost);
+      },
+    );
     const allowed = ceiling
       ? affordable.filter((p) => authorityRank(p.offer.authority) <= authorityRank(ceiling))
       : affordable;

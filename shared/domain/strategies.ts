@@ -1,7 +1,8 @@
 // Service strategies: where an account stands in each active strategy, and what moves it.
 
 import type { Account } from '../schemas/account';
-import type { Facts } from '../schemas/contact';
+import type { Contact, Facts } from '../schemas/contact';
+import type { Queue } from '../schemas/enums';
 import type { Strategy, StrategyStage } from '../schemas/strategy';
 import { compileStrategyCondition } from './expressions';
 
@@ -21,7 +22,8 @@ export type Placements = Record<string, Placement>;
 /** One account moving in one strategy: out of a stage (`from`), into one (`to`), or both. */
 export interface Move {
   strategyId: string;
-  from?: { version: number; stageId: string };
+  /** Where it was, and since when (the time it spent there ends with this move). */
+  from?: { version: number; stageId: string; since?: string };
   to?: { version: number; stageId: string };
 }
 
@@ -106,12 +108,13 @@ export function place(
   const active = new Set(compiled.map((c) => c.strategy.strategyId));
   // Strategies no longer active: the account leaves them.
   for (const [id, p] of Object.entries(current ?? {}))
-    if (!active.has(id)) moves.push({ strategyId: id, from: { version: p.version, stageId: p.stageId } });
+    if (!active.has(id))
+      moves.push({ strategyId: id, from: { version: p.version, stageId: p.stageId, since: p.since } });
   for (const c of compiled) {
     const s = c.strategy;
     const held = current?.[s.strategyId];
     const same = held && held.version === s.version ? held : undefined;
-    const from = held ? { version: held.version, stageId: held.stageId } : undefined;
+    const from = held ? { version: held.version, stageId: held.stageId, since: held.since } : undefined;
     const idx = same ? s.stages.findIndex((st) => st.stageId === same.stageId) : -1;
     let to: number | undefined;
     if (c.inSegment({ ...vars, daysInStage: 0 }, tags)) {
@@ -167,15 +170,22 @@ export function funnelDeltas(moves: readonly Move[]): FunnelDelta[] {
 export function inboundScenario(
   strategies: readonly Strategy[] | undefined,
   placements: Placements | undefined,
-): { only?: Set<string>; first: string[]; route?: { queue: string; script?: string; strategyId: string } } {
+): {
+  stages: { strategyId: string; stageId: string }[];
+  only?: Set<string>;
+  first: string[];
+  route?: { queue: Queue; script?: string; strategyId: string };
+} {
   let only: Set<string> | undefined;
   const first: string[] = [];
-  let route: { queue: string; script?: string; strategyId: string } | undefined;
+  const stages: { strategyId: string; stageId: string }[] = [];
+  let route: { queue: Queue; script?: string; strategyId: string } | undefined;
   for (const s of strategies ?? []) {
     const p = placements?.[s.strategyId];
     if (!s.active || !p || p.version !== s.version) continue;
     const sc = s.stages.find((st) => st.stageId === p.stageId)?.scenario;
     if (!sc) continue;
+    stages.push({ strategyId: s.strategyId, stageId: p.stageId });
     if (sc.offers?.only)
       only = only ? new Set([...only].filter((x) => sc.offers!.only!.includes(x))) : new Set(sc.offers.only);
     for (const id of sc.offers?.first ?? []) if (!first.includes(id)) first.push(id);
@@ -186,5 +196,43 @@ export function inboundScenario(
         strategyId: s.strategyId,
       };
   }
-  return { ...(only ? { only } : {}), first, ...(route ? { route } : {}) };
+  return { stages, ...(only ? { only } : {}), first, ...(route ? { route } : {}) };
+}
+
+/** The contact's copy of its scenario (none when the account is in no stage that asks anything). */
+export function contactScenario(
+  strategies: readonly Strategy[] | undefined,
+  placements: Placements | undefined,
+): Contact['scenario'] {
+  const sc = inboundScenario(strategies, placements);
+  if (sc.stages.length === 0) return undefined;
+  return {
+    stages: sc.stages,
+    ...(sc.only ? { only: [...sc.only] } : {}),
+    ...(sc.first.length ? { first: sc.first } : {}),
+    ...(sc.route ? { route: sc.route } : {}),
+  };
+}
+
+/**
+ * The offers a scenario lets a contact get, in the order it asks: only those of `only` (when given),
+ * those of `first` first (in its order), the rest as ranked.
+ */
+export function applyScenarioOffers<T extends { offer: { offerId: string } }>(
+  ranked: readonly T[],
+  scenario: Contact['scenario'],
+): T[] {
+  if (!scenario) return [...ranked];
+  const only = scenario.only ? new Set(scenario.only) : undefined;
+  const allowed = only ? ranked.filter((r) => only.has(r.offer.offerId)) : [...ranked];
+  const first = scenario.first ?? [];
+  const rank = (id: string) => {
+    const i = first.indexOf(id);
+    return i < 0 ? first.length : i;
+  };
+  // A stable sort: the ranking stands among offers of the same rank.
+  return allowed
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r.offer.offerId) - rank(b.r.offer.offerId) || a.i - b.i)
+    .map((x) => x.r);
 }

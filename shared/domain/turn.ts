@@ -23,6 +23,7 @@ import { acceptanceFor, type OfferStats, statsKey } from './learning';
 import { type Problem, problem } from './problems';
 import { type RateCharge, rateCharge } from './rate-limits';
 import { routeContact } from './routing';
+import { contactScenario } from './strategies';
 import { verifyFactors } from './verification';
 
 /**
@@ -243,7 +244,10 @@ function decideStart(
   // The canary's contact: played like any other, left out of the KPI reports and business metrics.
   const marked: Contact =
     input.synthetic && isCanaryAccount(account?.accountId) ? { ...drafted, synthetic: true } : drafted;
-  const segmented = account ? segmentStep(marked, account, compiled, now) : marked;
+  const segmented0 = account ? segmentStep(marked, account, compiled, now) : marked;
+  // What the account's strategy stages ask of this contact (offers, route), as they stand now.
+  const scenario = account ? contactScenario(config.strategies, account.strategies) : undefined;
+  const segmented = scenario ? { ...segmented0, scenario } : segmented0;
   const routed = routeStep(
     read.startedBy ? { ...segmented, startedBy: read.startedBy } : segmented,
     account ? { flags: account.flags, lockedUntil: account.verification.lockedUntil } : undefined,

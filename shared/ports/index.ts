@@ -229,3 +229,26 @@ export interface KpiStore {
   apply(shardId: string, records: readonly StreamedEvent[], nowEpochS: number): Promise<KpiApplied>;
   cells(from: string, to: string): Promise<{ cell: KpiCell; counts: KpiCounts }[]>;
 }
+
+/** One segment of a portfolio placement (a parallel scan's segment): how far it got. */
+export interface SegmentProgress {
+  segment: number;
+  totalSegments: number;
+  cause: string;
+  startedAt: string;
+  updatedAt: string;
+  scanned: number;
+  moved: number;
+  done: boolean;
+}
+
+/** Where portfolio placements record their progress (the funnel says how far placing has got). */
+export interface PlacementProgress {
+  record(configVersion: string, p: SegmentProgress): Promise<void>;
+  progress(configVersion: string, totalSegments: number): Promise<SegmentProgress[]>;
+}
+
+/** Starts the placement of the whole portfolio (every segment), without waiting for it. */
+export interface PortfolioPlacement {
+  start(cause: string): Promise<void>;
+}

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AccountIdSchema, TagSchema } from './account';
+import { DecisionConfigSchema } from './config';
 import { CallTypeSchema } from './enums';
 import { lazy } from './lazy';
 
@@ -21,6 +22,8 @@ export const ADMIN_ROUTES = [
   { method: 'POST', resource: '/v1/admin/kill-switch', action: 'setKillSwitch' },
   { method: 'GET', resource: '/v1/admin/reports/kpis', action: 'kpiReport' },
   { method: 'GET', resource: '/v1/admin/strategies', action: 'listStrategies' },
+  { method: 'POST', resource: '/v1/admin/strategies/placement', action: 'placePortfolio' },
+  { method: 'POST', resource: '/v1/admin/strategies/simulation', action: 'simulateStrategies' },
   { method: 'GET', resource: '/v1/admin/strategies/{strategyId}/funnel', action: 'strategyFunnel' },
 ] as const;
 export type AdminAction = (typeof ADMIN_ROUTES)[number]['action'];
@@ -63,4 +66,24 @@ export const KillSwitchBodySchema = lazy(() =>
     on: z.boolean(),
     reason: z.string().trim().min(3, 'say why, in a few words').max(300),
   }),
+);
+
+/**
+ * A dry run of a configuration's strategies over a sample of the portfolio: a stored version, or a
+ * configuration given whole (validated as a version would be), before it is activated.
+ */
+export const SimulationBodySchema = lazy(() =>
+  z
+    .strictObject({
+      version: VersionParamSchema.optional(),
+      config: DecisionConfigSchema.optional(),
+      /** Accounts read for the sample (the first of a scan). */
+      sample: z.number().int().min(1).max(20_000).optional(),
+      /** Days simulated after the activation (the daily schedule's conditions on time). */
+      days: z.number().int().min(1).max(90).optional(),
+    })
+    .refine((b) => (b.version === undefined) !== (b.config === undefined), {
+      message: 'give version (a stored one) or config (a whole configuration), not both',
+      path: ['version'],
+    }),
 );

@@ -105,6 +105,20 @@ export const ContactSchema = lazy(() =>
       externalContactId: z.string().optional(),
       /** A synthetic contact (the canary's): played like any other, left out of the KPI reports. */
       synthetic: z.literal(true).optional(),
+      /**
+       * What the account's strategy stages ask of this inbound contact, as they stood at its start:
+       * the stages, the offers it may get (`only`) and those put first, and a route with its script.
+       */
+      scenario: z
+        .strictObject({
+          stages: z.array(z.strictObject({ strategyId: z.string(), stageId: z.string() })),
+          only: z.array(z.string()).optional(),
+          first: z.array(z.string()).optional(),
+          route: z
+            .strictObject({ queue: QueueSchema, script: z.string().optional(), strategyId: z.string() })
+            .optional(),
+        })
+        .optional(),
       /** Keyed fingerprint of who started it (channel, caller, account, reason): binds a retried start. */
       startedBy: z
         .string()

@@ -27,6 +27,7 @@ const CHARTS = [
   'chart-funnel',
   'chart-lift',
   'chart-latency',
+  'chart-strategies',
 ] as const;
 
 type Json = Record<string, any>;
@@ -183,6 +184,20 @@ describe.skipIf(!haveChromium)('the ops page (headless Chromium, local stack)', 
 
     // The offer log reaches the report through its stream, as on AWS: wait until it is counted.
     await stack.streams.drain();
+    // The portfolio placed by the strategies (as after an activation), so their funnels have accounts.
+    const placing = await http('POST', '/v1/admin/strategies/placement', undefined, {
+      authorization: `Bearer ${await opsToken()}`,
+    });
+    expect(placing.status).toBe(202);
+    const funnelOf = async (id: string) =>
+      (
+        await http('GET', `/v1/admin/strategies/${id}/funnel`, undefined, {
+          authorization: `Bearer ${await opsToken()}`,
+        })
+      ).json;
+    await expect
+      .poll(async () => (await funnelOf('vip-service')).placing.complete, { timeout: 20_000 })
+      .toBe(true);
     const { page, requests, errors } = await openOps(await opsToken());
     await settled(page);
     const range = { from: daysAgo(13), to: today() };
@@ -206,6 +221,24 @@ describe.skipIf(!haveChromium)('the ops page (headless Chromium, local stack)', 
     const currency = byDay.currency ?? 'USD';
 
     for (const id of CHARTS) await expect(stateOf(page, id), id).resolves.toBe('drawn');
+    // The strategies' funnels: every stage's bar is the funnel endpoint's count.
+    const strategies = (await optionOf(page, 'chart-strategies'))!;
+    const bars = new Map<string, number>(
+      (strategies.yAxis[0].data as string[]).map((k, i) => [k, strategies.series[0].data[i].value]),
+    );
+    let placed = 0;
+    for (const id of [
+      'at-risk-retention',
+      'savings-cross-sell',
+      'vip-service',
+      'early-collections',
+      'travel-card-telemarketing',
+    ])
+      for (const s of (await funnelOf(id)).stages as Json[]) {
+        expect(bars.get(`${id}/${s.stageId}`), `${id}/${s.stageId}`).toBe(s.accounts);
+        placed += s.accounts;
+      }
+    expect(placed).toBeGreaterThan(0);
     const todayRow = byDay.rows.find((r: Json) => r.key.day === today());
 
     const save = (await optionOf(page, 'chart-save-rate'))!;

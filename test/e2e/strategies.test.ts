@@ -4,6 +4,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import type { Account } from '../../shared/schemas/account';
 import { premiumAccount } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
+import { captureLogs } from '../fakes/logs';
 
 /**
  * Strategies placing accounts as events change them, over the local stack's real admin API and
@@ -15,10 +16,15 @@ type Json = Record<string, any>;
 const { http } = localClient(() => stack, '');
 const ops = localClient(() => stack, '', { roles: ['ops'] }).http;
 
+let logs: ReturnType<typeof captureLogs> | undefined;
 beforeAll(async () => {
+  // The functions' INFO lines (the stage log) are read by a test below.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  logs = captureLogs();
   stack = await startLocalStack({ port: 0, accounts: 0 });
 });
 afterAll(async () => {
+  logs?.restore();
   await stack?.stop();
 });
 
@@ -74,6 +80,29 @@ describe('an event places the account in the active strategies, in the same writ
       callType: 'CLOSE_ACCOUNT',
     });
     expect(account.status).toBe(200);
+  });
+
+  it('every entry and exit is logged with its strategy, stage and time there, never the account', async () => {
+    const lines = (logs?.lines ?? []).filter((l) => l.includes('"strategy stage"')).map((l) => JSON.parse(l));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          event: 'STAGE_ENTRY',
+          strategyId: 'at-risk-retention',
+          stageId: 'WATCH',
+          cause: 'USAGE_DROP',
+        }),
+        expect.objectContaining({
+          event: 'STAGE_EXIT',
+          strategyId: 'at-risk-retention',
+          stageId: 'WATCH',
+          at: '2026-12-01T10:00:00.000Z',
+          daysInStage: 0.04,
+        }),
+        expect.objectContaining({ event: 'STAGE_ENTRY', strategyId: 'at-risk-retention', stageId: 'CALL' }),
+      ]),
+    );
+    for (const l of lines) expect(JSON.stringify(l)).not.toMatch(/STRAT-\d|\+1555/);
   });
 
   it('a redelivered event is stale and moves nothing', async () => {
@@ -136,6 +165,33 @@ describe('an event places the account in the active strategies, in the same writ
   }, 60_000);
 });
 
+describe("an inbound contact gets its stages' scenario", () => {
+  it("the at-risk account's call goes to the retention specialists with the stage's script", async () => {
+    // STRAT-0001 is at the at-risk strategy's CALL stage (the events above put it there).
+    const c = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555560001',
+    });
+    expect(c.status, JSON.stringify(c.json)).toBe(201);
+    expect(c.json.route).toMatchObject({
+      queue: 'RETENTION_SPECIALIST',
+      ruleId: 'STRATEGY:at-risk-retention',
+      reasons: expect.arrayContaining([
+        'strategy at-risk-retention: Card use has fallen: lead with the spend credit.',
+      ]),
+    });
+    // An account in no stage is routed by the routing table alone.
+    await put('STRAT-0099');
+    const plain = await http('POST', '/v1/contacts', {
+      channel: 'agent',
+      callType: 'CLOSE_ACCOUNT',
+      callerPhone: '+15555560099',
+    });
+    expect(plain.json.route.ruleId).not.toMatch(/^STRATEGY:/);
+  });
+});
+
 describe('the strategies and funnel routes', () => {
   it('lists the active strategies, one of each kind, with their stages', async () => {
     const r = await http('GET', '/v1/admin/strategies');
@@ -156,5 +212,117 @@ describe('the strategies and funnel routes', () => {
     expect((await http('GET', '/v1/admin/strategies/no-such-strategy/funnel')).status).toBe(404);
     const desk = localClient(() => stack, '', { roles: ['supervisor'] }).http;
     expect((await desk('GET', '/v1/admin/strategies/vip-service/funnel')).status).toBe(403);
+  });
+});
+
+describe('the whole portfolio placed: after an activation (backfill), and again', () => {
+  const waitPlaced = async (strategyId: string) => {
+    for (let i = 0; i < 200; i++) {
+      const r = await http('GET', `/v1/admin/strategies/${strategyId}/funnel`);
+      if (r.json.placing?.complete) return r.json;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    throw new Error('placement did not finish');
+  };
+
+  it('accounts written without a placement are placed by the backfill; the funnel says when it is complete', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `STRAT-2${String(i).padStart(3, '0')}`);
+    await Promise.all(ids.map((id, i) => put(id, i % 3 === 0 ? { monthlySpend: falling } : {})));
+    const r = await ops('POST', '/v1/admin/strategies/placement');
+    expect(r.status, JSON.stringify(r.json)).toBe(202);
+    const f = await waitPlaced('at-risk-retention');
+    expect(f.placing.scanned).toBeGreaterThanOrEqual(ids.length);
+    for (const s of ['at-risk-retention', 'savings-cross-sell', 'vip-service', 'early-collections'])
+      expect(nonZero(await funnel(s)), s).toEqual(await recount(s));
+    expect((await recount('savings-cross-sell')).OFFER_ON_CONTACT).toBeGreaterThanOrEqual(20);
+  }, 60_000);
+
+  it('a new version of a strategy, activated, moves its accounts without losing count', async () => {
+    const active = (await http('GET', '/v1/admin/config')).json;
+    const config = structuredClone(active.config);
+    const s = config.strategies.find((x: Json) => x.strategyId === 'savings-cross-sell');
+    const before = Object.values(await recount('savings-cross-sell')).reduce(
+      (a: number, b) => a + (b as number),
+      0,
+    );
+    s.version = 2;
+    config.version = `${active.version}-sav2`;
+    expect((await http('POST', '/v1/admin/config/versions', config)).status).toBe(201);
+    const act = await http('POST', `/v1/admin/config/versions/${config.version}/activate`);
+    expect(act.json.placement).toBe('started');
+    await waitPlaced('savings-cross-sell');
+    const f = await http('GET', '/v1/admin/strategies/savings-cross-sell/funnel');
+    expect(f.json.version).toBe(2);
+    const v2 = Object.fromEntries((f.json.stages as Json[]).map((x) => [x.stageId, x.accounts]));
+    expect(nonZero(v2)).toEqual(await recount('savings-cross-sell'));
+    expect(Object.values(v2).reduce((a: number, b) => a + (b as number), 0)).toBe(before);
+    expect(before).toBeGreaterThan(10);
+    // Version 1's counters are back to zero: every account moved, none lost, none counted twice.
+    const { DynamoFunnelStore } = await import('../../shared/adapters/dynamo/funnel');
+    const v1 = await new DynamoFunnelStore(stack.db, stack.env.COUNTERS_TABLE!).counts(
+      'savings-cross-sell',
+      1,
+    );
+    expect(nonZero(v1)).toEqual({});
+  }, 60_000);
+});
+
+describe('a dry run of strategies over the portfolio, before activation', () => {
+  it('the active version, simulated, holds what its funnels hold; nothing is written', async () => {
+    const active = (await http('GET', '/v1/admin/config')).json;
+    const before = await recount('savings-cross-sell');
+    const r = await http('POST', '/v1/admin/strategies/simulation', { version: active.version, days: 10 });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.sampled).toBeGreaterThan(50);
+    for (const s of r.json.strategies as Json[]) {
+      const f = await funnel(s.strategyId);
+      for (const st of s.stages as Json[])
+        expect(st.onActivation, `${s.strategyId}/${st.stageId}`).toBe(f[st.stageId]);
+      expect(s.outbound.perDay).toHaveLength(10);
+    }
+    expect(await recount('savings-cross-sell')).toEqual(before);
+  });
+
+  it('a new strategy, simulated: who it would take in, and the outbound contacts it would start', async () => {
+    const active = (await http('GET', '/v1/admin/config')).json;
+    const config = structuredClone(active.config);
+    config.version = 'dry-run-1';
+    config.strategies.push({
+      strategyId: 'everyone-call',
+      version: 1,
+      kind: 'TELEMARKETING',
+      name: 'Everyone, a call after 3 days',
+      active: true,
+      segment: { expression: 'true' },
+      stages: [
+        { stageId: 'WAIT', name: 'wait', launch: 'true', scenario: { offers: { first: ['travel-card'] } } },
+        {
+          stageId: 'CALL',
+          name: 'call',
+          launch: 'daysInStage >= 3',
+          scenario: { outbound: { channel: 'VOICE', purpose: 'test' } },
+        },
+      ],
+    });
+    const r = await http('POST', '/v1/admin/strategies/simulation', { config, sample: 40, days: 5 });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const s = (r.json.strategies as Json[]).find((x) => x.strategyId === 'everyone-call')!;
+    expect(r.json.sampled).toBe(40);
+    expect(s.stages.map((x: Json) => [x.stageId, x.onActivation, x.afterDays])).toEqual([
+      ['WAIT', 40, 0],
+      ['CALL', 0, 40],
+    ]);
+    // Day 3 after the activation: every account moves to the call.
+    expect(s.outbound).toEqual({ onActivation: 0, perDay: [0, 0, 40, 0, 0] });
+    // Not stored: the dry run wrote no version and activated nothing.
+    expect((await http('GET', '/v1/admin/config')).json.version).toBe(active.version);
+  });
+
+  it('a body with both a version and a configuration, or a sample too large, is a 400 naming it', async () => {
+    const both = await http('POST', '/v1/admin/strategies/simulation', { version: 'x', config: {} });
+    expect(both.status).toBe(400);
+    const big = await http('POST', '/v1/admin/strategies/simulation', { version: 'x', sample: 1e9 });
+    expect(big.json.errors.map((e: Json) => e.path)).toContain('sample');
+    expect((await http('POST', '/v1/admin/strategies/simulation', { version: 'no-such' })).status).toBe(404);
   });
 });

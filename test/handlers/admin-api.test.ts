@@ -86,6 +86,8 @@ describe('admin-api handler (in-memory ports)', () => {
       active: 'v9',
       activatedAt: '2026-11-23T12:00:00.000Z',
       activatedBy: by,
+      // No portfolio placement is configured in these in-memory ports.
+      placement: 'not started',
     });
     // Who created and who activated the version is stored with it.
     expect(configs.versions.get('v9')).toMatchObject({ createdBy: by, activatedBy: by });

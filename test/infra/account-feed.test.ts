@@ -343,7 +343,7 @@ describe('account change events', () => {
   it('come on a custom bus, matched on detail-type "Account Change", to account-events with retries and a DLQ', () => {
     const buses = svcTpl.findResources('AWS::Events::EventBus');
     expect(Object.keys(buses)).toEqual([logicalId(feed.eventBus)]);
-    // The bus's rules (the canary's schedule is a rule of the default bus).
+    // The rules on the account bus (the others: PlacePortfolio's daily schedule, the canary's).
     const rules = (Object.values(svcTpl.findResources('AWS::Events::Rule')) as Json[]).filter(
       (r) => r.Properties.EventBusName,
     );
@@ -363,7 +363,9 @@ describe('account change events', () => {
   });
 
   it('the rule alone may invoke account-events, and EventBridge may send to the DLQ for that rule only', () => {
-    const ruleId = Object.keys(svcTpl.findResources('AWS::Events::Rule'))[0]!;
+    const ruleId = Object.entries(svcTpl.findResources('AWS::Events::Rule')).find(
+      ([, r]) => (r as Json).Properties.EventBusName,
+    )![0];
     const invokes = Object.values(svcTpl.findResources('AWS::Lambda::Permission')).filter(
       (x: Json) =>
         JSON.stringify(x.Properties.FunctionName) === JSON.stringify(arnOf(fnIdOf('account-events'))),

@@ -49,15 +49,16 @@ describe('operations: alarms that reach someone', () => {
 });
 
 describe('operations: the dashboard and the saved queries', () => {
-  it('one dashboard, and the three saved queries over the functions’ log groups', () => {
+  it('one dashboard, and the four saved queries over the functions’ log groups', () => {
     expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
     const queries = ofType('AWS::Logs::QueryDefinition').map(([, q]) => q.Properties);
     expect(queries.map((q) => String(q.Name).split('/').at(-1))).toEqual([
       "one contact's trail",
       'fallbacks by reason',
       'slowest turns',
+      'time in each strategy stage',
     ]);
-    for (const q of queries) expect(q.LogGroupNames).toHaveLength(9);
+    for (const q of queries) expect(q.LogGroupNames).toHaveLength(10);
   });
 
   it('names only metrics of the catalog, each under one of its dimension sets', () => {

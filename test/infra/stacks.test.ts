@@ -180,6 +180,7 @@ describe('functions', () => {
     'account-events',
     'canary',
     'aggregate-kpis',
+    'place-portfolio',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
@@ -236,6 +237,7 @@ describe('functions', () => {
         'COUNTERS_TABLE',
         'ERASURE_KEY_SECRET_ARN',
         'KPI_TABLE',
+        'PLACE_PORTFOLIO_FUNCTION',
       ],
     ],
     ['connect-adapter', ['STATE_MACHINE_ARN']],
@@ -243,6 +245,7 @@ describe('functions', () => {
     ['import-accounts', ['ACCOUNTS_TABLE', 'IMPORT_BUCKET', 'PEPPER_SECRET_ARN']],
     ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
+    ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(
@@ -342,7 +345,7 @@ describe('IAM', () => {
     expect(actionsOn('decide-turn', offerLog)).toEqual([]);
   });
 
-  it('admin-api imports and erases accounts: gets, puts, updates and deletes them, on the table only', () => {
+  it('admin-api imports and erases accounts: gets, puts, updates and deletes them, scans a sample for the strategies dry run, on the table only', () => {
     const onAccounts = statementsOf('admin-api').filter((s) =>
       resourcesOf(s).some((r) => refersTo(r, accounts)),
     );
@@ -353,6 +356,7 @@ describe('IAM', () => {
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Scan',
       'dynamodb:UpdateItem',
     ]);
   });

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import DEFAULT from '../../data/default-config.json' with { type: 'json' };
+import { stageLogLines } from '../../shared/application/strategies';
 import { computeFacts } from '../../shared/domain/facts';
 import {
+  applyScenarioOffers,
   compileStrategies,
   funnelDeltas,
   inboundScenario,
@@ -69,7 +71,7 @@ describe('placement', () => {
     expect(later.moves).toEqual([
       {
         strategyId: 'quiet-cards',
-        from: { version: 1, stageId: 'WATCH' },
+        from: { version: 1, stageId: 'WATCH', since: '2026-12-01T10:00:00.000Z' },
         to: { version: 1, stageId: 'CALL' },
       },
     ]);
@@ -88,16 +90,22 @@ describe('placement', () => {
   it('leaves when it leaves the segment, when the strategy is deactivated, and is placed afresh by a new version', () => {
     const at = place(compiled, ctx(), undefined, 'IMPORT').placements;
     expect(place(compiled, ctx(busy), at, 'IMPORT').moves).toEqual([
-      { strategyId: 'quiet-cards', from: { version: 1, stageId: 'WATCH' } },
+      {
+        strategyId: 'quiet-cards',
+        from: { version: 1, stageId: 'WATCH', since: '2026-12-01T10:00:00.000Z' },
+      },
     ]);
     expect(place(compileStrategies([strategy({ active: false })]), ctx(), at, 'BACKFILL').moves).toEqual([
-      { strategyId: 'quiet-cards', from: { version: 1, stageId: 'WATCH' } },
+      {
+        strategyId: 'quiet-cards',
+        from: { version: 1, stageId: 'WATCH', since: '2026-12-01T10:00:00.000Z' },
+      },
     ]);
     const v2 = place(compileStrategies([strategy({ version: 2 })]), ctx(), at, 'BACKFILL');
     expect(v2.moves).toEqual([
       {
         strategyId: 'quiet-cards',
-        from: { version: 1, stageId: 'WATCH' },
+        from: { version: 1, stageId: 'WATCH', since: '2026-12-01T10:00:00.000Z' },
         to: { version: 2, stageId: 'WATCH' },
       },
     ]);
@@ -191,7 +199,59 @@ describe('the scenario an inbound contact gets', () => {
     expect(r.first).toEqual(['y']);
     expect(r.route).toEqual({ queue: 'VIP_RETENTION', strategyId: 'b' });
     // A placement by another version counts for nothing.
-    expect(inboundScenario([a], { a: { ...p, version: 9 } })).toEqual({ first: [] });
+    expect(inboundScenario([a], { a: { ...p, version: 9 } })).toEqual({ stages: [], first: [] });
+  });
+});
+
+describe('the stage log', () => {
+  it('an exit says how long the account spent at the stage; no account is named', () => {
+    const lines = stageLogLines(
+      [
+        {
+          strategyId: 's',
+          from: { version: 1, stageId: 'A', since: '2026-12-01T00:00:00.000Z' },
+          to: { version: 1, stageId: 'B' },
+        },
+      ],
+      '2026-12-15T12:00:00.000Z',
+      'SCHEDULE',
+    );
+    expect(lines).toEqual([
+      {
+        event: 'STAGE_EXIT',
+        strategyId: 's',
+        version: 1,
+        stageId: 'A',
+        at: '2026-12-15T12:00:00.000Z',
+        cause: 'SCHEDULE',
+        daysInStage: 14.5,
+      },
+      {
+        event: 'STAGE_ENTRY',
+        strategyId: 's',
+        version: 1,
+        stageId: 'B',
+        at: '2026-12-15T12:00:00.000Z',
+        cause: 'SCHEDULE',
+      },
+    ]);
+  });
+});
+
+describe("a contact's offers under its scenario", () => {
+  const ranked = ['a', 'b', 'c', 'd'].map((offerId) => ({ offer: { offerId } }));
+  const ids = (xs: { offer: { offerId: string } }[]) => xs.map((x) => x.offer.offerId);
+  it('only restricts, first puts first in its order, the ranking stands for the rest', () => {
+    const stages = [{ strategyId: 's', stageId: 'S' }];
+    expect(ids(applyScenarioOffers(ranked, { stages, first: ['c', 'x', 'b'] }))).toEqual([
+      'c',
+      'b',
+      'a',
+      'd',
+    ]);
+    expect(ids(applyScenarioOffers(ranked, { stages, only: ['d', 'b'] }))).toEqual(['b', 'd']);
+    expect(ids(applyScenarioOffers(ranked, { stages, only: ['d', 'b'], first: ['d'] }))).toEqual(['d', 'b']);
+    expect(ids(applyScenarioOffers(ranked, undefined))).toEqual(['a', 'b', 'c', 'd']);
   });
 });
 

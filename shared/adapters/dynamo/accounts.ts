@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -302,6 +303,75 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       }
     }
     throw new TransientStorageError(`account ${e.accountId} kept changing while an event was applied`);
+  }
+
+  /**
+   * One page of accounts of a parallel scan's segment (phone alias items left out), and where the
+   * next page starts. Eventually consistent (half the read units of a strong scan): a placement is
+   * written only over the asOf and placement it was decided on, so a stale page is caught there.
+   */
+  async scanAccounts(
+    segment: number,
+    totalSegments: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ accounts: Account[]; next?: Record<string, unknown> }> {
+    const r = await guard(() =>
+      this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          Segment: segment,
+          TotalSegments: totalSegments,
+          Limit: 200,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
+    const accounts = (r.Items ?? [])
+      .filter((i) => !String(i.accountId).startsWith(PHONE_ALIAS_PREFIX))
+      .map((i) => accountOf(i));
+    return { accounts, ...(r.LastEvaluatedKey ? { next: r.LastEvaluatedKey } : {}) };
+  }
+
+  /**
+   * Places an account as it was read (the schedule, a backfill): nothing is written when nothing
+   * moves; otherwise the placement and its funnel counters in one transaction, over the `asOf` and
+   * the placement that were read ('changed' when the account moved meanwhile: read it again).
+   */
+  async placeAccount(
+    held: Account,
+    placer: Placer,
+    cause: string,
+  ): Promise<'moved' | 'unchanged' | 'changed'> {
+    const placed = placer(held, cause);
+    if (placed.moves.length === 0) return 'unchanged';
+    if (!this.funnelTable) throw new Error('Placing accounts needs the counters table (funnels)');
+    const seq = held.placementSeq;
+    const update = {
+      TableName: this.table,
+      Key: { accountId: held.accountId },
+      UpdateExpression: 'SET strategies = :st, placementSeq = :nextSeq',
+      ConditionExpression: [
+        'attribute_exists(accountId)',
+        held.asOf === undefined ? 'attribute_not_exists(asOf)' : 'asOf = :heldAsOf',
+        seq === undefined ? 'attribute_not_exists(placementSeq)' : 'placementSeq = :seq',
+      ].join(' AND '),
+      ExpressionAttributeValues: {
+        ':st': placed.placements,
+        ':nextSeq': (seq ?? 0) + 1,
+        ...(held.asOf === undefined ? {} : { ':heldAsOf': held.asOf }),
+        ...(seq === undefined ? {} : { ':seq': seq }),
+      },
+    };
+    const counters = funnelUpdates(this.funnelTable, held.accountId, funnelDeltas(placed.moves));
+    try {
+      await guard(() =>
+        this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] })),
+      );
+      return 'moved';
+    } catch (err) {
+      if (!accountConditionFailed(err)) throw err;
+      return 'changed';
+    }
   }
 
   /** A string set: ADD and DELETE are idempotent; only an existing account is touched. */

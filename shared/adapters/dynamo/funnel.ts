@@ -1,7 +1,8 @@
 // The strategies' funnels: accounts per stage, counted in the same transaction as each placement.
 
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FunnelDelta } from '../../domain/strategies';
+import type { PlacementProgress, SegmentProgress } from '../../ports';
 import { guard } from './client';
 
 /**
@@ -44,7 +45,9 @@ export function funnelUpdates(table: string, accountId: string, deltas: readonly
   }));
 }
 
-export class DynamoFunnelStore {
+const progressKey = (configVersion: string, segment: number) => `FUNNEL#PLACING#${configVersion}#${segment}`;
+
+export class DynamoFunnelStore implements PlacementProgress {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -69,5 +72,27 @@ export class DynamoFunnelStore {
       if (pending.length) await new Promise((ok) => setTimeout(ok, 20 * 2 ** attempt));
     }
     return out;
+  }
+
+  /** What a segment of the portfolio's placement has done, for the configuration version it places by. */
+  async record(configVersion: string, p: SegmentProgress): Promise<void> {
+    await guard(() =>
+      this.db.send(
+        new PutCommand({ TableName: this.table, Item: { pk: progressKey(configVersion, p.segment), ...p } }),
+      ),
+    );
+  }
+
+  /** Every segment's progress for a configuration version (those that have started). */
+  async progress(configVersion: string, totalSegments: number): Promise<SegmentProgress[]> {
+    const keys = Array.from({ length: totalSegments }, (_, s) => ({ pk: progressKey(configVersion, s) }));
+    const r = await guard(() =>
+      this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+      ),
+    );
+    return ((r.Responses?.[this.table] ?? []) as (SegmentProgress & { pk: string })[])
+      .map(({ pk: _pk, ...p }) => p)
+      .sort((a, b) => a.segment - b.segment);
   }
 }
