@@ -37,8 +37,9 @@ async function invoke(
   functions: Record<string, (event: unknown) => Promise<unknown>>,
   rawName: string,
   body: string | null,
-  /** `X-Amz-Invocation-Type: Event`: accepted (202); a failure goes where Lambda's on-failure destination sends it. */
-  async?: (functionName: string, event: unknown, error: unknown) => void,
+  invocationType?: string,
+  /** Where a failed asynchronous invocation goes (Lambda's on-failure destination: the feed's dead-letter queue). */
+  onAsyncFailure?: (functionName: string, event: unknown, error: unknown) => void,
 ): Promise<HttpResponse> {
   const lambdaError = (status: number, type: string, message: string): HttpResponse => ({
     statusCode: status,
@@ -58,13 +59,13 @@ async function invoke(
   } catch {
     return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
   }
-  if (async) {
-    // Run here and awaited (one machine); on AWS Lambda queues it, retries twice, then dead-letters it.
-    try {
-      await fn(event);
-    } catch (e) {
-      async(key, event, e);
-    }
+  // An asynchronous invocation: queued (here: started) and answered 202 at once, as Lambda does; a
+  // failure goes where Lambda's on-failure destination would send it (after its retries, on AWS).
+  if (invocationType === 'Event') {
+    void fn(event).catch((e: unknown) => {
+      onAsyncFailure?.(key, event, e);
+      if (process.env.RD_DEBUG) console.error('async invoke', e);
+    });
     return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: '' };
   }
   try {
@@ -293,12 +294,13 @@ export async function startHttpServer(
         ) {
           out = handlers.sqs(String(req.headers['x-amz-target']), body);
         } else if (req.method === 'POST' && INVOKE_PATH.test(req.url ?? '')) {
-          const asyncInvoke = String(req.headers['x-amz-invocation-type'] ?? '') === 'Event';
+          const type = req.headers['x-amz-invocation-type'];
           out = await invoke(
             handlers.invoke ?? {},
             INVOKE_PATH.exec(req.url ?? '')![1]!,
             body,
-            asyncInvoke ? (handlers.asyncFailure ?? (() => undefined)) : undefined,
+            typeof type === 'string' ? type : undefined,
+            handlers.asyncFailure,
           );
         } else if (
           (req.method === 'GET' || req.method === 'HEAD') &&

@@ -435,7 +435,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         events,
         authorize: (e) => issuer.authorize(e),
         sqs: (target, body) => sqsApi(deadLetters, target, body),
-        asyncFailure: (fn, event, e) => deadLetters.deadLetter(fn, event, e),
+        // The feed's functions only: their on-failure destination is this queue (account-feed.ts).
+        asyncFailure: (fn, event, e) => {
+          if (Object.hasOwn(feedFunctions, fn)) deadLetters.deadLetter(fn, event, e);
+        },
       },
       {
         port: opts.port ?? 3000,
@@ -456,6 +459,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       },
     );
     cleanup.push(() => server.close());
+    deadLetters.url = `${server.url}/${LOCAL_DLQ_ACCOUNT}/${LOCAL_DLQ_NAME}`;
     // admin-api's Lambda client (starting PlacePortfolio) speaks to this server's Invoke API.
     process.env.AWS_ENDPOINT_URL_LAMBDA = server.url;
     // The daily schedule's stand-in: every segment placed again (conditions on time), once a day.
@@ -465,7 +469,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }, 24 * 3600_000);
     daily.unref();
     cleanup.push(async () => clearInterval(daily));
-    deadLetters.url = `${server.url}/${LOCAL_DLQ_ACCOUNT}/${LOCAL_DLQ_NAME}`;
     // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
     const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
     const unpublish = issuer.publish(issuerKeyFile, server.url);

@@ -60,6 +60,14 @@ export const TagBodySchema = lazy(() =>
   }),
 );
 
+/** The kill switch on or off, and why (required both ways: the audit log keeps it). */
+export const KillSwitchBodySchema = lazy(() =>
+  z.strictObject({
+    on: z.boolean(),
+    reason: z.string().trim().min(3, 'say why, in a few words').max(300),
+  }),
+);
+
 /**
  * A dry run of a configuration's strategies over a sample of the portfolio: a stored version, or a
  * configuration given whole (validated as a version would be), before it is activated.
@@ -78,12 +86,4 @@ export const SimulationBodySchema = lazy(() =>
       message: 'give version (a stored one) or config (a whole configuration), not both',
       path: ['version'],
     }),
-);
-
-/** The kill switch on or off, and why (required both ways: the audit log keeps it). */
-export const KillSwitchBodySchema = lazy(() =>
-  z.strictObject({
-    on: z.boolean(),
-    reason: z.string().trim().min(3, 'say why, in a few words').max(300),
-  }),
 );

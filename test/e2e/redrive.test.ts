@@ -70,7 +70,8 @@ describe('npm run redrive (local)', () => {
     expect(real.code, real.out).toBe(0);
     expect(real.out).toContain('1 redriven, 0 failed, 0 of an unknown shape');
     expect(stack.deadLetters.count()).toEqual({ visible: 0, notVisible: 0 });
-    expect((await account(accountId))?.flags.fraudHold).toBe(true);
+    // The invoke is asynchronous (202, as on AWS): applied soon after.
+    await expect.poll(async () => (await account(accountId))?.flags.fraudHold, { timeout: 5_000 }).toBe(true);
     // Again: nothing left, nothing done.
     expect((await run()).out).toContain('0 message(s)');
   });
@@ -107,6 +108,8 @@ describe('npm run redrive (local)', () => {
     stack.faults.fail('InternalServerError');
     try {
       expect((await run()).out).toContain('1 redriven');
+      // Accepted (202), then failed: back in the queue as a new message.
+      await expect.poll(() => stack.deadLetters.all().length, { timeout: 5_000 }).toBe(1);
     } finally {
       stack.faults.reset();
     }
@@ -114,7 +117,7 @@ describe('npm run redrive (local)', () => {
     expect(again).toHaveLength(1);
     expect(again[0]!.MessageId).not.toBe(first);
     expect((await run()).code).toBe(0);
-    expect((await account(accountId))?.flags.fraudHold).toBe(true);
+    await expect.poll(async () => (await account(accountId))?.flags.fraudHold, { timeout: 5_000 }).toBe(true);
   });
 
   it('clear errors: no queue given, a bad --max, no local stack', async () => {

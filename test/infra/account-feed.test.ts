@@ -347,7 +347,7 @@ describe('account change events', () => {
   it('come on a custom bus, matched on detail-type "Account Change", to account-events with retries and a DLQ', () => {
     const buses = svcTpl.findResources('AWS::Events::EventBus');
     expect(Object.keys(buses)).toEqual([logicalId(feed.eventBus)]);
-    // The rules on the account bus (the others are the canary's and PlacePortfolio's schedules).
+    // The rules on the account bus (the others: PlacePortfolio's daily schedule, the canary's).
     const rules = (Object.values(svcTpl.findResources('AWS::Events::Rule')) as Json[]).filter(
       (r) => r.Properties.EventBusName,
     );

@@ -16,12 +16,12 @@ const fnId = Object.entries(resources).find(
 
 describe('canary', () => {
   it('is called every 5 minutes by a schedule, with no retry', () => {
-    // The canary's schedule (the other scheduled rule is PlacePortfolio's daily one).
+    // The canary's schedule (the stack has others: PlacePortfolio's daily one).
     const rules = Object.values(resources).filter(
       (r) =>
         r.Type === 'AWS::Events::Rule' &&
         r.Properties.ScheduleExpression &&
-        JSON.stringify(r.Properties.Targets).includes(fnId),
+        JSON.stringify(r.Properties.Targets).includes(`"${fnId}"`),
     );
     expect(rules).toHaveLength(1);
     const rule = rules[0]!.Properties;
