@@ -304,47 +304,16 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       if (!held) return 'unknown-account';
       if (held.asOf !== undefined && held.asOf >= e.asOf) return 'stale';
       const placed = placer(accountAfterEvent(held, e), e.type);
-      const moved = placed.moves.length > 0;
-      const seq = held.placementSeq;
-      const update = {
-        TableName: this.table,
-        Key: { accountId: e.accountId },
-        UpdateExpression: `SET ${[
-          change?.set,
-          'asOf = :asOf',
-          'lastEvent = :le',
-          ...(moved ? ['strategies = :st', 'placementSeq = :nextSeq'] : []),
-        ]
-          .filter(Boolean)
-          .join(', ')}`,
-        ConditionExpression: [
-          'attribute_exists(accountId)',
-          held.asOf === undefined ? 'attribute_not_exists(asOf)' : 'asOf = :heldAsOf',
-          seq === undefined ? 'attribute_not_exists(placementSeq)' : 'placementSeq = :seq',
-        ].join(' AND '),
-        ExpressionAttributeValues: {
-          ...change?.values,
-          ':asOf': e.asOf,
-          ':le': { type: e.type, at: e.asOf },
-          ...(held.asOf === undefined ? {} : { ':heldAsOf': held.asOf }),
-          ...(seq === undefined ? {} : { ':seq': seq }),
-          ...(moved ? { ':st': placed.placements, ':nextSeq': (seq ?? 0) + 1 } : {}),
+      const written = await this.writeOverHeld(
+        held,
+        {
+          sets: [...(change ? [change.set] : []), 'asOf = :asOf', 'lastEvent = :le'],
+          values: { ...change?.values, ':asOf': e.asOf, ':le': { type: e.type, at: e.asOf } },
         },
-      };
-      try {
-        if (!moved) await guard(() => this.db.send(new UpdateCommand(update)));
-        else {
-          if (!this.funnelTable) throw new Error('Placing accounts needs the counters table (funnels)');
-          const counters = funnelUpdates(this.funnelTable, e.accountId, funnelDeltas(placed.moves));
-          await guard(() =>
-            this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] })),
-          );
-        }
-        return 'applied';
-      } catch (err) {
-        // The account changed since it was read (another event, an import, a placement): decide again.
-        if (!accountConditionFailed(err)) throw err;
-      }
+        placed,
+      );
+      // 'changed': the account moved since it was read (another event, an import, a placement): decide again.
+      if (written === 'written') return 'applied';
     }
     throw new TransientStorageError(`account ${e.accountId} kept changing while an event was applied`);
   }
@@ -394,30 +363,48 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
   ): Promise<'moved' | 'unchanged' | 'changed'> {
     const placed = placer(held, cause);
     if (placed.moves.length === 0) return 'unchanged';
-    if (!this.funnelTable) throw new Error('Placing accounts needs the counters table (funnels)');
+    return (await this.writeOverHeld(held, { sets: [], values: {} }, placed)) === 'written'
+      ? 'moved'
+      : 'changed';
+  }
+
+  /**
+   * One update of an account over the state it was read in (its `asOf` and its `placementSeq`): the
+   * given SETs, and the placement when it moves, with the funnel counters it moves in the same
+   * transaction. 'changed' when the account was written in between (nothing was written).
+   */
+  private async writeOverHeld(
+    held: Account,
+    change: { sets: string[]; values: Record<string, unknown> },
+    placed: { placements: Placements; moves: Move[] },
+  ): Promise<'written' | 'changed'> {
+    const moved = placed.moves.length > 0;
     const seq = held.placementSeq;
     const update = {
       TableName: this.table,
       Key: { accountId: held.accountId },
-      UpdateExpression: 'SET strategies = :st, placementSeq = :nextSeq',
+      UpdateExpression: `SET ${[...change.sets, ...(moved ? ['strategies = :st', 'placementSeq = :nextSeq'] : [])].join(', ')}`,
       ConditionExpression: [
         'attribute_exists(accountId)',
         held.asOf === undefined ? 'attribute_not_exists(asOf)' : 'asOf = :heldAsOf',
         seq === undefined ? 'attribute_not_exists(placementSeq)' : 'placementSeq = :seq',
       ].join(' AND '),
       ExpressionAttributeValues: {
-        ':st': placed.placements,
-        ':nextSeq': (seq ?? 0) + 1,
+        ...change.values,
         ...(held.asOf === undefined ? {} : { ':heldAsOf': held.asOf }),
         ...(seq === undefined ? {} : { ':seq': seq }),
+        ...(moved ? { ':st': placed.placements, ':nextSeq': (seq ?? 0) + 1 } : {}),
       },
     };
-    const counters = funnelUpdates(this.funnelTable, held.accountId, funnelDeltas(placed.moves));
     try {
-      await guard(() =>
-        this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] })),
-      );
-      return 'moved';
+      if (!moved) await guard(() => this.db.send(new UpdateCommand(update)));
+      else {
+        const counters = this.funnelItems(held.accountId, placed.moves);
+        await guard(() =>
+          this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] })),
+        );
+      }
+      return 'written';
     } catch (err) {
       if (!accountConditionFailed(err)) throw err;
       return 'changed';
