@@ -12,6 +12,7 @@ import { NumericFactSchema } from './facts';
 import { ActedBySchema } from './identity';
 import { lazy } from './lazy';
 import { StrategySchema } from './strategy';
+import { refuseDuplicates } from './unique';
 
 // The closed vocabularies (call types, queues, stages) live in ./enums, so a module that needs only
 // them does not build the configuration's schemas nor load the expression language (CEL).
@@ -306,15 +307,8 @@ export const DecisionConfigSchema = lazy(() =>
     .strict()
     .superRefine((cfg, ctx) => {
       const offerIds = new Set(cfg.offers.map((o) => o.offerId));
-      const strategyIds = new Set<string>();
+      refuseDuplicates(ctx, cfg.strategies ?? [], ['strategies'], 'strategyId');
       (cfg.strategies ?? []).forEach((s, i) => {
-        if (strategyIds.has(s.strategyId))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['strategies', i, 'strategyId'],
-            message: `duplicate strategyId ${s.strategyId}`,
-          });
-        strategyIds.add(s.strategyId);
         s.stages.forEach((st, j) => {
           for (const part of ['only', 'first'] as const)
             (st.scenario.offers?.[part] ?? []).forEach((id, k) => {
@@ -327,16 +321,7 @@ export const DecisionConfigSchema = lazy(() =>
             });
         });
       });
-      const seen = new Set<string>();
-      cfg.offers.forEach((o, i) => {
-        if (seen.has(o.offerId))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['offers', i, 'offerId'],
-            message: `duplicate offerId ${o.offerId}`,
-          });
-        seen.add(o.offerId);
-      });
+      refuseDuplicates(ctx, cfg.offers, ['offers'], 'offerId');
     }),
 );
 export type DecisionConfig = z.infer<typeof DecisionConfigSchema>;

@@ -11,24 +11,28 @@ import { NUMERIC_FACTS } from './facts';
  * refuses a bad expression when the configuration is parsed. The domain evaluates in this same
  * environment, so what was checked and what runs cannot disagree.
  */
+/** The facts as CEL variables, and any others given (their CEL types). */
+function factsEnvironment(extra: Readonly<Record<string, string>> = {}): Environment {
+  let e = new Environment();
+  for (const f of NUMERIC_FACTS) e = e.registerVariable(f, 'double');
+  e = e
+    .registerVariable('cardFamily', 'string')
+    .registerVariable('productsHeld', 'list')
+    .registerVariable('tags', 'list');
+  for (const [name, type] of Object.entries(extra)) e = e.registerVariable(name, type);
+  return e;
+}
+
 let env: Environment | undefined;
 export function celEnvironment(): Environment {
-  if (!env) {
-    let e = new Environment();
-    for (const f of NUMERIC_FACTS) e = e.registerVariable(f, 'double');
-    env = e
-      .registerVariable('cardFamily', 'string')
-      .registerVariable('productsHeld', 'list')
-      .registerVariable('tags', 'list');
-  }
+  env ??= factsEnvironment();
   return env;
 }
 
-/** The first problem with an expression (syntax with its position, unknown fact, not a bool), if any. */
-export function checkExpression(expression: string): string | undefined {
+/** The first problem with an expression in an environment (syntax with its position, unknown name, not a bool). */
+function problemIn(environment: Environment, expression: string): string | undefined {
   try {
-    const parsed = celEnvironment().parse(expression);
-    const r = parsed.check();
+    const r = environment.parse(expression).check();
     if (!r.valid) return r.error?.message ?? 'invalid expression';
     if (r.type !== 'bool') return `must be a condition (bool), not ${r.type}`;
     return undefined;
@@ -36,6 +40,10 @@ export function checkExpression(expression: string): string | undefined {
     return e instanceof Error ? e.message : String(e);
   }
 }
+
+/** The first problem with an expression (syntax with its position, unknown fact, not a bool), if any. */
+export const checkExpression = (expression: string): string | undefined =>
+  problemIn(celEnvironment(), expression);
 
 /**
  * What a strategy's segment and launch conditions read besides the facts: the account's place in
@@ -54,27 +62,10 @@ export const STRATEGY_VARIABLES = {
 let strategyEnv: Environment | undefined;
 /** The facts' environment plus STRATEGY_VARIABLES: strategies' segments and launch conditions. */
 export function strategyEnvironment(): Environment {
-  if (!strategyEnv) {
-    let e = new Environment();
-    for (const f of NUMERIC_FACTS) e = e.registerVariable(f, 'double');
-    e = e
-      .registerVariable('cardFamily', 'string')
-      .registerVariable('productsHeld', 'list')
-      .registerVariable('tags', 'list');
-    for (const [name, type] of Object.entries(STRATEGY_VARIABLES)) e = e.registerVariable(name, type);
-    strategyEnv = e;
-  }
+  strategyEnv ??= factsEnvironment(STRATEGY_VARIABLES);
   return strategyEnv;
 }
 
 /** The first problem with a strategy condition, if any (as checkExpression, in the strategy environment). */
-export function checkStrategyExpression(expression: string): string | undefined {
-  try {
-    const r = strategyEnvironment().parse(expression).check();
-    if (!r.valid) return r.error?.message ?? 'invalid expression';
-    if (r.type !== 'bool') return `must be a condition (bool), not ${r.type}`;
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
+export const checkStrategyExpression = (expression: string): string | undefined =>
+  problemIn(strategyEnvironment(), expression);

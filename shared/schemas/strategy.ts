@@ -3,6 +3,7 @@ import { TagSchema } from './account';
 import { QueueSchema } from './enums';
 import { checkStrategyExpression } from './expressions';
 import { lazy } from './lazy';
+import { refuseDuplicates } from './unique';
 
 /**
  * Service strategies (the service-strategy module the product was created from): a segment of
@@ -95,17 +96,6 @@ export const StrategySchema = lazy(() =>
         }),
       stages: z.array(StrategyStageSchema).min(1).max(20),
     })
-    .superRefine((s, ctx) => {
-      const seen = new Set<string>();
-      s.stages.forEach((st, i) => {
-        if (seen.has(st.stageId))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['stages', i, 'stageId'],
-            message: `duplicate stageId ${st.stageId}`,
-          });
-        seen.add(st.stageId);
-      });
-    }),
+    .superRefine((s, ctx) => refuseDuplicates(ctx, s.stages, ['stages'], 'stageId')),
 );
 export type Strategy = z.infer<typeof StrategySchema>;
