@@ -12,7 +12,7 @@ import { AccountIdSchema } from '../schemas/account';
 import {
   ADMIN_ROUTES,
   DryRunBodySchema,
-  ErasureBodySchema,
+  EmptyBodySchema,
   KillSwitchBodySchema,
   MAX_ADMIN_BODY_BYTES,
   SimulationBodySchema,
@@ -134,7 +134,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     }
     case 'placePortfolio': {
       if ((req.body ?? '').trim() !== '') {
-        const b = parseBody(req, ErasureBodySchema);
+        const b = parseBody(req, EmptyBodySchema);
         if (!b.ok) return b.response;
       }
       const placement = await startPlacement(deps, 'ACTIVATION');
@@ -188,7 +188,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       const id = AccountIdSchema.safeParse(req.pathParameters?.accountId);
       if (!id.success) return invalid(zodErrors(id.error, 'accountId'));
       if ((req.body ?? '').trim() !== '') {
-        const b = parseBody(req, ErasureBodySchema);
+        const b = parseBody(req, EmptyBodySchema);
         if (!b.ok) return b.response;
       }
       if (!deps.erasure)

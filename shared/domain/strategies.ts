@@ -43,19 +43,19 @@ export interface CompiledStrategy {
   launch: Predicate[];
 }
 
-const compileCondition = (expression: string): Predicate => compileStrategyCondition(expression);
-
 /** The active strategies, their conditions compiled once (they were checked when the configuration was). */
 export function compileStrategies(strategies: readonly Strategy[] | undefined): CompiledStrategy[] {
   return (strategies ?? [])
     .filter((s) => s.active)
     .map((strategy) => {
-      const expr = strategy.segment.expression ? compileCondition(strategy.segment.expression) : undefined;
+      const expr = strategy.segment.expression
+        ? compileStrategyCondition(strategy.segment.expression)
+        : undefined;
       const tag = strategy.segment.tag;
       return {
         strategy,
         inSegment: (vars, tags) => (tag === undefined || tags.includes(tag)) && (expr ? expr(vars) : true),
-        launch: strategy.stages.map((st: StrategyStage) => compileCondition(st.launch)),
+        launch: strategy.stages.map((st: StrategyStage) => compileStrategyCondition(st.launch)),
       };
     });
 }
@@ -221,8 +221,9 @@ export function contactScenario(
 export function applyScenarioOffers<T extends { offer: { offerId: string } }>(
   ranked: readonly T[],
   scenario: Contact['scenario'],
-): T[] {
-  if (!scenario) return [...ranked];
+): readonly T[] {
+  // Most contacts have no scenario: their ranking is used as it is, not copied.
+  if (!scenario) return ranked;
   const only = scenario.only ? new Set(scenario.only) : undefined;
   const allowed = only ? ranked.filter((r) => only.has(r.offer.offerId)) : [...ranked];
   const first = scenario.first ?? [];

@@ -48,8 +48,11 @@ export const DryRunBodySchema = lazy(() =>
   }),
 );
 
-/** An erasure takes no options: the body is absent or `{}` (anything else is a 400 naming the field). */
-export const ErasureBodySchema = lazy(() => z.strictObject({}));
+/**
+ * A request that takes no options (an erasure, placing the portfolio): the body is absent or `{}`
+ * (anything else is a 400 naming the field).
+ */
+export const EmptyBodySchema = lazy(() => z.strictObject({}));
 
 /** Marks accounts with a segment tag from another system (or removes it). Idempotent. */
 export const TagBodySchema = lazy(() =>

@@ -240,7 +240,7 @@ describe('the stage log', () => {
 
 describe("a contact's offers under its scenario", () => {
   const ranked = ['a', 'b', 'c', 'd'].map((offerId) => ({ offer: { offerId } }));
-  const ids = (xs: { offer: { offerId: string } }[]) => xs.map((x) => x.offer.offerId);
+  const ids = (xs: readonly { offer: { offerId: string } }[]) => xs.map((x) => x.offer.offerId);
   it('only restricts, first puts first in its order, the ranking stands for the rest', () => {
     const stages = [{ strategyId: 's', stageId: 'S' }];
     expect(ids(applyScenarioOffers(ranked, { stages, first: ['c', 'x', 'b'] }))).toEqual([
