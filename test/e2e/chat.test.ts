@@ -1,18 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { haveChromium, launchChromium } from '../fakes/browser';
 
 /**
  * The /chat page in a real browser (Debian's Chromium, driven by playwright-core): a persona's
  * retention chat from the reason to the outcome. `npm test` installs Chromium first where it can
  * (infra/local/setup.ts, its pretest); run directly without it, the suite says so and skips.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`CI must provide Chromium at ${CHROMIUM} (npm test installs it: infra/local/setup.ts)`);
 const ARTIFACTS = resolve(import.meta.dirname, '../../.artifacts');
 
 let stack: LocalStack;
@@ -20,17 +17,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!haveChromium) return;
   stack = await startLocalStack({ port: 0, accounts: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

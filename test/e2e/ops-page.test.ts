@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { haveChromium, launchChromium } from '../fakes/browser';
 import { localClient, tokenOf } from '../fakes/local-client';
 
 /**
@@ -12,10 +13,6 @@ import { localClient, tokenOf } from '../fakes/local-client';
  * the report API's answer and with the calls played. Keeps a screenshot in .artifacts/ops-page.png;
  * with RD_UPDATE_SCREENSHOT=1, the README's test/bench/results/ops-page.png.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`CI must provide Chromium at ${CHROMIUM} (npm test installs it: infra/local/setup.ts)`);
 /** The committed screenshot is refreshed on request; a plain run leaves the tree clean (.artifacts is ignored). */
 const SCREENSHOT = process.env.RD_UPDATE_SCREENSHOT
   ? resolve(import.meta.dirname, '../bench/results/ops-page.png')
@@ -37,17 +34,7 @@ const { http } = localClient(() => stack, '');
 beforeAll(async () => {
   if (!haveChromium) return;
   stack = await startLocalStack({ port: 0, accounts: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

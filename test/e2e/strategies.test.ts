@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import type { Account } from '../../shared/schemas/account';
@@ -77,11 +77,19 @@ describe('an event places the account in the active strategies, in the same writ
     ]);
     expect(r2.json.results[0].result).toBe('applied');
     expect(await funnel('at-risk-retention')).toEqual({ WATCH: 0, CALL: 1, SPECIALIST: 0 });
-    const account = await http('POST', '/v1/admin/decisions/dry-run', {
-      accountId: 'STRAT-0001',
-      callType: 'CLOSE_ACCOUNT',
+    // Stored with the account, with the change that moved it and when.
+    const item = (
+      await stack.db.send(
+        new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: 'STRAT-0001' } }),
+      )
+    ).Item!;
+    expect(item.strategies['at-risk-retention']).toEqual({
+      version: 1,
+      stageId: 'CALL',
+      since: '2026-12-01T10:00:00.000Z',
+      cause: 'USAGE_DROP',
     });
-    expect(account.status).toBe(200);
+    expect(item.lastEvent).toEqual({ type: 'USAGE_DROP', at: '2026-12-01T10:00:00.000Z' });
   });
 
   it('every entry and exit is logged with its strategy, stage and time there, never the account', async () => {
