@@ -13,7 +13,7 @@ interface Send {
 type Rule =
   | { kind: 'error'; ops?: Operation[]; name: string; times: number }
   | { kind: 'delay'; ops?: Operation[]; ms: number; times: number }
-  | { kind: 'pause'; ops: Operation[]; times: number }
+  | { kind: 'pause'; ops: Operation[]; times: number; table?: string }
   | {
       kind: 'barrier';
       ops: Operation[];
@@ -72,10 +72,13 @@ export class DynamoFaults {
 
   /**
    * DynamoDB hangs just as the next request of these operations is sent (a turn's write, say): the JVM
-   * is paused and the request waits in the kernel, to be served when it is resumed.
+   * is paused and the request waits in the kernel, to be served when it is resumed. With `table`, only
+   * a request that writes or reads that table counts (a turn's transaction always holds its contact),
+   * so another function on the same client (the KPI aggregator, fed by the offer log's stream) cannot
+   * take the fault first.
    */
-  pauseOn(ops: Operation[]): this {
-    this.rules.push({ kind: 'pause', ops, times: 1 });
+  pauseOn(ops: Operation[], opts: { table?: string } = {}): this {
+    this.rules.push({ kind: 'pause', ops, times: 1, ...opts });
     return this;
   }
 
@@ -173,7 +176,9 @@ export class DynamoFaults {
   /** Applies the rules to one request; a barrier's answer is the callback that lets the next one go. */
   private async apply(send: Send): Promise<(() => void) | undefined> {
     for (const rule of this.rules) {
-      const applies = !rule.ops || rule.ops.includes(send.operation);
+      const applies =
+        (!rule.ops || rule.ops.includes(send.operation)) &&
+        (rule.kind !== 'pause' || !rule.table || namesTable(send.input, rule.table));
       if (!applies) continue;
       if (rule.kind === 'pause' && rule.times > 0) {
         rule.times--;
@@ -192,4 +197,9 @@ export class DynamoFaults {
     }
     return undefined;
   }
+}
+
+/** Whether a request names a table: its own TableName, or one of its transaction's items'. */
+function namesTable(input: Record<string, unknown>, table: string): boolean {
+  return JSON.stringify(input).includes(`"TableName":${JSON.stringify(table)}`);
 }
