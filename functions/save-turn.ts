@@ -1,6 +1,8 @@
 import { accountStore, contactStore, turnStore } from '../shared/adapters/composition';
+import { logger } from '../shared/adapters/logger';
 import { publishMetrics } from '../shared/adapters/metrics';
 import { lazyHandler, taskHandler } from '../shared/adapters/task-handler';
+import { stageLogLines } from '../shared/application/strategies';
 import { type DecideOutput, type Saved, saveTurn } from '../shared/application/turn';
 import { budgetCapMetrics, storedTurnMetrics } from '../shared/domain/metrics';
 import type { AccountStore, ContactStore, TurnStore } from '../shared/ports';
@@ -14,7 +16,9 @@ import type { AccountStore, ContactStore, TurnStore } from '../shared/ports';
  */
 export const makeHandler = (deps: { store: TurnStore; contacts?: ContactStore; accounts?: AccountStore }) =>
   taskHandler('SaveTurn', async (e: { plan: DecideOutput }) => {
-    const saved = await saveTurn(e.plan, deps.store, deps.contacts, deps.accounts);
+    const saved = await saveTurn(e.plan, deps.store, deps.contacts, deps.accounts, (moves, at) => {
+      for (const line of stageLogLines(moves, at, 'CONTACT')) logger.info('strategy stage', line);
+    });
     publishMetrics(metricsOf(e.plan, saved));
     return saved;
   });

@@ -21,6 +21,7 @@ import {
   DynamoAccountStore,
   documentClient,
 } from '../../shared/adapters/dynamo';
+import { DynamoOutboundAccounts } from '../../shared/adapters/dynamo/outbound';
 import { onMetricPoints } from '../../shared/adapters/metrics';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { CanaryReport } from '../../shared/application/canary';
@@ -38,6 +39,7 @@ import { FolderObjectStore, s3Event } from './folder-bucket';
 import { LOCAL_BUCKET, startInbox } from './inbox';
 import { opsRoutes } from './ops';
 import { OpsMetrics } from './ops-metrics';
+import { LocalConnect, LocalEventBus, LocalScheduler, outboundRoutes } from './outbound';
 import { buildPersonas } from './personas';
 import { createLocalRunner, fakeContext, importHandler, type LambdaLike, type LocalRunner } from './runner';
 import { startHttpServer } from './server';
@@ -74,6 +76,8 @@ export interface LocalStackOptions {
   canaryEveryMs?: number;
   /** Told of each canary call the timer made. */
   onCanary?: (report: CanaryReport) => void;
+  /** The outbound policy's clock (quiet hours, frequency), for tests; defaults to the time now. */
+  outboundNow?: () => string;
 }
 
 export interface LocalStack {
@@ -103,6 +107,8 @@ export interface LocalStack {
   issuerKeyFile: string;
   /** What the functions published since the stack started, as /ops/metrics.json serves it. */
   opsMetrics: OpsMetrics;
+  /** Contact that Retention Desk starts: what Connect's stand-in was asked, deferred requests, the bus's events. */
+  outbound: { connect: LocalConnect; scheduler: LocalScheduler; bus: LocalEventBus };
   stop(): Promise<void>;
 }
 
@@ -416,10 +422,55 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       timer.unref();
       cleanup.push(async () => clearInterval(timer));
     }
-    // The event source mappings of the template's streams (the offer log's, to AggregateKpis).
+    // Contact that Retention Desk starts: StartOutbound (the real handler) with a stand-in for
+    // Connect's outbound APIs and for the Scheduler; the bus that PublishEvents puts events on.
+    const outboundConnect = new LocalConnect(opts.dataDir ? join(opts.dataDir, 'outbound.jsonl') : undefined);
+    const outboundScheduler = new LocalScheduler();
+    const { makeHandler: startOutbound } = (await import(
+      '../../functions/start-outbound'
+    )) as typeof import('../../functions/start-outbound');
+    const outboundFn = startOutbound({
+      accounts: new DynamoOutboundAccounts(
+        dynamoClient(),
+        new DynamoAccountStore(dynamoClient(), env.ACCOUNTS_TABLE!, env.COUNTERS_TABLE!),
+        env.ACCOUNTS_TABLE!,
+        env.COUNTERS_TABLE!,
+      ),
+      dialer: outboundConnect,
+      scheduler: outboundScheduler,
+      now: () => opts.outboundNow?.() ?? new Date().toISOString(),
+    });
+    const runOutbound = async (event: unknown) => {
+      try {
+        return await outboundFn(event, fakeContext('start-outbound', 30_000));
+      } catch (e) {
+        // As on AWS: after the retries, the event is kept in the dead-letter queue.
+        deadLetters.deadLetter('start-outbound', event, e);
+        return undefined;
+      }
+    };
+    outboundScheduler.setRunner((r) => runOutbound({ deferred: r }));
+    const bus = new LocalEventBus(runOutbound, opts.dataDir ? join(opts.dataDir, 'events.jsonl') : undefined);
+    const { makeHandler: publishEvents } = (await import(
+      '../../functions/publish-events'
+    )) as typeof import('../../functions/publish-events');
+    const publisher = publishEvents({ publisher: bus }) as unknown as LambdaLike;
+    // The Scheduler's stand-in: deferred requests run when due (checked each minute).
+    const scheduleTimer = setInterval(() => {
+      void outboundScheduler.fireDue(opts.outboundNow?.() ?? new Date().toISOString()).catch(() => undefined);
+    }, 60_000);
+    scheduleTimer.unref();
+    cleanup.push(async () => clearInterval(scheduleTimer));
+    // The event source mappings of the template's streams (the offer log's, to AggregateKpis and
+    // PublishEvents; the counters table's outbox, to PublishEvents).
     const streams = startStreamPoller(
       dynamo.endpoint,
-      await Promise.all(def.streams.map(async (m) => ({ ...m, handler: await importHandler(m.entryName) }))),
+      await Promise.all(
+        def.streams.map(async (m) => ({
+          ...m,
+          handler: m.entryName === 'publish-events' ? publisher : await importHandler(m.entryName),
+        })),
+      ),
       { onError: (e) => process.env.RD_DEBUG && console.error('stream', e) },
     );
     cleanup.push(() => streams.stop());
@@ -445,7 +496,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         // A web chat that speaks to lex-adapter with Lex-shaped events.
         pages: { '/chat': readFileSync(resolve(import.meta.dirname, 'chat.html'), 'utf8') },
         // The ops page: the KPI report and these metrics, drawn with the ECharts it serves itself.
-        routes: opsRoutes({ metrics: opsMetrics, authenticate: (e) => issuer.authorize(e) }),
+        routes: {
+          ...opsRoutes({ metrics: opsMetrics, authenticate: (e) => issuer.authorize(e) }),
+          // What the Connect stand-in would have dialled (numbers masked), for `npm run outbound`.
+          ...outboundRoutes(outboundConnect, outboundScheduler, bus, (e) => issuer.authorize(e)),
+        },
         index: {
           name: 'Retention Desk (local)',
           routes: [...ROUTES, ...ADMIN_ROUTES].map((r) => `${r.method} ${r.resource}`),
@@ -478,6 +533,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       issuerKeyFile,
       opsMetrics,
       streams,
+      outbound: { connect: outboundConnect, scheduler: outboundScheduler, bus },
       url: server.url,
       endpoint: dynamo.endpoint,
       env,

@@ -103,6 +103,8 @@ export class DataStack extends Stack {
     });
     this.counters = table('Counters', {
       partitionKey: { name: 'pk', type: S },
+      // The outbox's items (OUTBOX#…) are published from the stream (the mapping lets only them through).
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: 'expiresAt',
     });
     this.learning = table('Learning', {

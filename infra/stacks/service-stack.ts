@@ -12,6 +12,7 @@ import { Canary } from '../constructs/canary';
 import { RetentionContactFlow } from '../constructs/contact-flow';
 import { KpiAggregates } from '../constructs/kpi-aggregates';
 import { Operations } from '../constructs/operations';
+import { Outbound } from '../constructs/outbound';
 import { RetentionApi } from '../constructs/retention-api';
 import { RetentionBot } from '../constructs/retention-bot';
 import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
@@ -244,6 +245,15 @@ export class ServiceStack extends Stack {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
       }),
     );
+    // Imports and events through the admin API place accounts: the funnel counters move in the
+    // placement's transaction (FUNNEL# items only; the outbox's PutItem is granted with the others').
+    adminApi.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [counters.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
+      }),
+    );
     // The KPI report reads a month of aggregates per Query; it never writes them.
     adminApi.bindTableActions(kpis, 'KPI_TABLE', ['dynamodb:Query']);
     const reports = new KpiAggregates(this, 'Kpis', { offerLog, kpis });
@@ -273,6 +283,31 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'AccountEventBusArn', { value: feed.eventBus.eventBusArn });
     new CfnOutput(this, 'AccountFeedDlqUrl', { value: feed.deadLetterQueue.queueUrl });
 
+    // Contact that Retention Desk starts, and decisions to the issuer's systems (the outbox). Every
+    // function that places an account writes the outbound requests its stages ask for, as outbox
+    // items in the placement's own transaction: PutItem on OUTBOX# keys only.
+    const retentionFlowArn = this.node.tryGetContext('connectRetentionFlowArn') as string | undefined;
+    const taskQueueArn = this.node.tryGetContext('connectOutboundTaskQueueArn') as string | undefined;
+    const outbound = new Outbound(this, 'Outbound', {
+      counters,
+      offerLog,
+      accounts,
+      catalog,
+      bus: feed.eventBus,
+      deadLetterQueue: feed.deadLetterQueue,
+      ...(connectInstanceArn && retentionFlowArn && taskQueueArn
+        ? { connect: { instanceArn: connectInstanceArn, retentionFlowArn, taskQueueArn } }
+        : {}),
+    });
+    for (const placer of [saveTurn, placePortfolio, feed.importAccounts, feed.accountEvents, adminApi])
+      placer.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [counters.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OUTBOX#*'] } },
+        }),
+      );
+
     // The dashboard, the alarms (each says what to do) on one topic, the saved queries.
     // Levers for a bad night: a synthetic call every 5 minutes, with its own alarm (Operations).
     new Canary(this, 'Canary', { stateMachine, accounts, pepper });
@@ -290,6 +325,8 @@ export class ServiceStack extends Stack {
         'account-events': feed.accountEvents,
         'aggregate-kpis': reports.aggregator,
         'place-portfolio': placePortfolio,
+        'publish-events': outbound.publisher,
+        'start-outbound': outbound.starter,
       },
       stateMachine,
       api: this.api.restApi,

@@ -21,8 +21,17 @@ import {
   documentClient,
   turnClientConfig,
 } from './dynamo';
+import { DynamoOutboundAccounts } from './dynamo/outbound';
 import { requireEnv } from './env';
 import { DynamoErasureStore } from './erasure';
+import {
+  ConnectClient,
+  ConnectDialer,
+  EventBridgeClient,
+  EventBridgePublisher,
+  SchedulerClient,
+  SchedulerDefer,
+} from './outbound-aws';
 import { LambdaPortfolioPlacement } from './portfolio';
 import { S3ObjectStore, s3Client } from './s3';
 import { SfnTurnRunner, sfnClient } from './sfn-runner';
@@ -133,3 +142,54 @@ export { contactKey, erasureKey, pepper } from './pepper';
 
 /** A fresh salt for an imported account's factor hashes. */
 export const salt = (): string => randomBytes(16).toString('hex');
+
+/** The account event bus's publisher (publish-events): the outbox and the decisions, as events. */
+export const eventPublisher = () =>
+  new EventBridgePublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME'));
+
+/** What StartOutbound uses: the accounts, Connect's outbound APIs on one instance, the Scheduler. */
+export const outboundDeps = () => {
+  const accounts = accountStore();
+  return {
+    accounts: new DynamoOutboundAccounts(
+      client(),
+      accounts,
+      requireEnv('ACCOUNTS_TABLE'),
+      requireEnv('COUNTERS_TABLE'),
+    ),
+    // Without a Connect instance (deployed without -c connectInstanceArn) calls and tasks fail, named,
+    // into the dead-letter queue, to be redriven once it is there; messages need none.
+    dialer: process.env.CONNECT_INSTANCE_ID
+      ? new ConnectDialer(new ConnectClient({}), {
+          instanceId: requireEnv('CONNECT_INSTANCE_ID'),
+          voiceFlowId: requireEnv('OUTBOUND_VOICE_FLOW_ID'),
+          taskFlowId: requireEnv('OUTBOUND_TASK_FLOW_ID'),
+          ...(process.env.OUTBOUND_QUEUE_ID ? { queueId: process.env.OUTBOUND_QUEUE_ID } : {}),
+          ...(process.env.OUTBOUND_SOURCE_PHONE ? { sourcePhone: process.env.OUTBOUND_SOURCE_PHONE } : {}),
+        })
+      : noConnect,
+    scheduler: new SchedulerDefer(new SchedulerClient({}), {
+      // Its own ARN, from the invocation (functions/start-outbound.ts sets it).
+      functionArn: () => {
+        if (!ownArn) throw new Error('start-outbound has not seen its own ARN yet');
+        return ownArn;
+      },
+      roleArn: requireEnv('OUTBOUND_SCHEDULER_ROLE_ARN'),
+      ...(process.env.OUTBOUND_SCHEDULE_GROUP ? { group: process.env.OUTBOUND_SCHEDULE_GROUP } : {}),
+    }),
+    now: () => new Date().toISOString(),
+  };
+};
+
+const noConnect = {
+  startVoice: () =>
+    Promise.reject(new Error('No Connect instance: deploy with -c connectInstanceArn=… to call')),
+  startTask: () =>
+    Promise.reject(new Error('No Connect instance: deploy with -c connectInstanceArn=… for tasks')),
+};
+
+let ownArn: string | undefined;
+/** StartOutbound's own ARN, from its invocation: a deferred request's schedule invokes it again. */
+export const rememberOwnArn = (arn: string) => {
+  ownArn ??= arn;
+};

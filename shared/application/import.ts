@@ -1,6 +1,7 @@
 import { hashFactor } from '../domain/verification';
+import { zipTimeZone } from '../domain/zip-time-zone';
 import type { AccountImportStore } from '../ports';
-import type { Account } from '../schemas/account';
+import { type Account, TimeZoneSchema } from '../schemas/account';
 import { AccountEventSchema, type ImportRecord, ImportRecordSchema } from '../schemas/import';
 import type { Placer } from './strategies';
 import { type ValidationError, zodErrors } from './validation';
@@ -29,6 +30,16 @@ export interface ImportCounts {
   rejected: number;
 }
 
+/**
+ * The customer's time zone: the record's, else the one of its ZIP code (the ZIP itself is only kept
+ * hashed, so it is derived here, at import); none for a ZIP the table does not know.
+ */
+function timeZoneOf(r: ImportRecord): { timeZone?: string } {
+  if (r.timeZone) return { timeZone: r.timeZone };
+  const tz = zipTimeZone(r.verification.zip);
+  return tz && TimeZoneSchema.safeParse(tz).success ? { timeZone: tz } : {};
+}
+
 /** The stored account: factors salted, peppered and hashed here, the name dropped. */
 export function toAccount(r: ImportRecord, salt: string, pepper: string): Account {
   const v = r.verification;
@@ -54,6 +65,8 @@ export function toAccount(r: ImportRecord, salt: string, pepper: string): Accoun
     flags: r.flags,
     productsHeld: r.productsHeld,
     ...(r.tags?.length ? { tags: r.tags } : {}),
+    ...timeZoneOf(r),
+    ...(r.consent ? { consent: r.consent } : {}),
     asOf: r.asOf,
     verification: {
       salt,

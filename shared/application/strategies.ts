@@ -1,17 +1,18 @@
 // Service strategies at work: the placer of the active configuration, and the funnels.
 
 import { computeFacts } from '../domain/facts';
+import { outboundRequests } from '../domain/outbound';
 import {
   type CompiledStrategy,
   compileStrategies,
   type Move,
-  type Placements,
+  type Placer,
   place,
 } from '../domain/strategies';
 import type { Account } from '../schemas/account';
 import type { DecisionConfig } from '../schemas/config';
 
-export type Placer = (after: Account, cause: string) => { placements: Placements; moves: Move[] };
+export type { Placer } from '../domain/strategies';
 
 /** Compiled once per configuration version (a container keeps the few it has seen). */
 const compiledByVersion = new Map<string, CompiledStrategy[]>();
@@ -35,12 +36,15 @@ export function placerOf(config: DecisionConfig, judgeAt?: () => string): Placer
   const compiled = compiledOf(config);
   return (after, cause) => {
     const now = judgeAt?.() ?? after.asOf ?? new Date().toISOString();
-    return place(
+    const placed = place(
       compiled,
       { facts: computeFacts(after, now, config.value), account: after, now },
       after.strategies,
       cause,
     );
+    // The contacts and tasks the stages entered start, asked for in the same write as the placement.
+    const requests = outboundRequests(config.strategies, placed.moves, after.accountId, cause, now);
+    return requests.length ? { ...placed, requests } : placed;
   };
 }
 

@@ -3,6 +3,7 @@ import { admitTurn } from '../domain/call';
 import { compile } from '../domain/compiled';
 import { problem } from '../domain/problems';
 import { type RateCharge, retryAfterSeconds } from '../domain/rate-limits';
+import type { Move } from '../domain/strategies';
 import { copyOf, type DecidedInput, decide, type Plan, readsBudgets, type TurnRead } from '../domain/turn';
 import type { AccountStore, ConfigSource, ContactStore, CounterStore, TurnStore } from '../ports';
 import type { StartContactBody, TurnInput } from '../schemas/api';
@@ -157,10 +158,18 @@ export async function saveTurn(
   store: TurnStore,
   contacts?: ContactStore,
   accounts?: AccountStore,
+  /** Told of the stage moves a start's placement wrote (the stage log). */
+  onPlaced?: (moves: readonly Move[], at: string) => void,
 ): Promise<Saved> {
   if (plan.kind !== 'write') throw new TurnStateError(`SaveTurn reached with a ${plan.kind} plan`);
   const { contact, writes } = plan;
-  const outcome = await store.save({ contact, ...writes });
+  let outcome = await store.save({ contact, ...writes });
+  // Another writer placed the account since the start read it: the contact starts all the same; the
+  // placement it would have moved is left to that writer's (the next change or the schedule re-judges).
+  if (outcome === 'placement-changed') {
+    const { placement: _placement, ...rest } = writes;
+    outcome = await store.save({ contact, ...rest });
+  } else if (outcome === 'saved' && writes.placement) onPlaced?.(writes.placement.moves, contact.updatedAt);
   if (typeof outcome === 'object') return rateLimited(outcome.charge, contact.updatedAt);
   if (outcome === 'budget-exhausted') {
     const offerId = plan.repeat?.action === 'respond' ? plan.repeat.request.offerId : 'this offer';

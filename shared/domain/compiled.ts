@@ -1,6 +1,7 @@
 import type { DecisionConfig } from '../schemas/config';
 import { type CompiledCatalog, compileCatalog } from './offers';
 import { type CompiledSegmentTable, compileSegmentTable } from './segments';
+import { type CompiledStrategy, compileStrategies } from './strategies';
 
 /** Compiled forms of a configuration, built once per version and reused across turns. */
 export interface Compiled {
@@ -8,6 +9,8 @@ export interface Compiled {
   catalog: CompiledCatalog;
   customerSegments: CompiledSegmentTable;
   cardSegments: CompiledSegmentTable;
+  /** The active strategies (placement at the start of a contact). */
+  strategies: CompiledStrategy[];
 }
 
 const compiledByVersion = new Map<string, Compiled>();
@@ -21,6 +24,7 @@ export function compile(config: DecisionConfig): Compiled {
       catalog: compileCatalog(config),
       customerSegments: compileSegmentTable(config.customerSegments),
       cardSegments: compileSegmentTable(config.cardSegments),
+      strategies: compileStrategies(config.strategies),
     };
     compiledByVersion.set(config.version, c);
   }

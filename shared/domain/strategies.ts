@@ -5,6 +5,7 @@ import type { Contact, Facts } from '../schemas/contact';
 import type { Queue } from '../schemas/enums';
 import type { Strategy, StrategyStage } from '../schemas/strategy';
 import { compileStrategyCondition } from './expressions';
+import type { OutboundRequest } from './outbound';
 
 /** "Never" in days (no contact, no event yet): far beyond any condition's horizon. */
 export const NEVER_DAYS = 100_000;
@@ -237,3 +238,12 @@ export function applyScenarioOffers<T extends { offer: { offerId: string } }>(
     .sort((a, b) => rank(a.r.offer.offerId) - rank(b.r.offer.offerId) || a.i - b.i)
     .map((x) => x.r);
 }
+
+/** A placement: where the account goes, its moves, and the outbound contacts the stages entered ask for. */
+export interface Placed {
+  placements: Placements;
+  moves: Move[];
+  requests?: OutboundRequest[];
+}
+/** Where an account's active strategies put it as a change leaves it (the change's cause named). */
+export type Placer = (after: Account, cause: string) => Placed;

@@ -20,10 +20,11 @@ import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } fro
 import { computeFacts } from './facts';
 import { underKillSwitch } from './kill-switch';
 import { acceptanceFor, type OfferStats, statsKey } from './learning';
+import { type OutboundRequest, outboundRequests } from './outbound';
 import { type Problem, problem } from './problems';
 import { type RateCharge, rateCharge } from './rate-limits';
 import { routeContact } from './routing';
-import { contactScenario } from './strategies';
+import { contactScenario, type Move, type Placements, place } from './strategies';
 import { verifyFactors } from './verification';
 
 /**
@@ -52,6 +53,18 @@ export interface TurnWrites {
   history?: HistoryUpdate[];
   /** A new contact dated on its account (contact frequency). */
   recordContact?: { accountId: string; at: string };
+  /**
+   * The account's new place in its strategies, when the contact moves it (conditions on contact
+   * history): written over the placement that was read (`expectedSeq`), its funnel counters and
+   * outbound requests in the same transaction.
+   */
+  placement?: {
+    accountId: string;
+    expectedSeq: number | undefined;
+    placements: Placements;
+    moves: Move[];
+    requests?: OutboundRequest[];
+  };
   /** Requests counted against rate limits: the write fails whole if one would pass its limit. */
   rate?: RateCharge[];
 }
@@ -245,8 +258,13 @@ function decideStart(
   const marked: Contact =
     input.synthetic && isCanaryAccount(account?.accountId) ? { ...drafted, synthetic: true } : drafted;
   const segmented0 = account ? segmentStep(marked, account, compiled, now) : marked;
+  // The contact itself may move the account in its strategies (conditions on its contact history):
+  // placed as this contact leaves it, and the contact gets the scenario of where it now stands.
+  const placement =
+    account && !marked.synthetic ? placeAtStart(account, compiled, segmented0, now) : undefined;
+  const placements = placement ? placement.placements : account?.strategies;
   // What the account's strategy stages ask of this contact (offers, route), as they stand now.
-  const scenario = account ? contactScenario(config.strategies, account.strategies) : undefined;
+  const scenario = account ? contactScenario(config.strategies, placements) : undefined;
   const segmented = scenario ? { ...segmented0, scenario } : segmented0;
   const routed = routeStep(
     read.startedBy ? { ...segmented, startedBy: read.startedBy } : segmented,
@@ -270,8 +288,37 @@ function decideStart(
     writes: {
       log: [],
       ...(account ? { recordContact: { accountId: account.accountId, at: now } } : {}),
+      ...(placement ? { placement } : {}),
       rate,
     },
+  };
+}
+
+/** Where the account's active strategies put it as this contact leaves it (none when nothing moves). */
+function placeAtStart(
+  account: Account,
+  compiled: Compiled,
+  contact: Contact,
+  now: string,
+): TurnWrites['placement'] {
+  if (compiled.strategies.length === 0 && !account.strategies) return undefined;
+  const after: Account = { ...account, recentContacts: [...(account.recentContacts ?? []), now] };
+  const facts = contact.facts ?? computeFacts(after, now, compiled.config.value);
+  const placed = place(compiled.strategies, { facts, account: after, now }, account.strategies, 'CONTACT');
+  if (placed.moves.length === 0) return undefined;
+  const requests = outboundRequests(
+    compiled.config.strategies,
+    placed.moves,
+    account.accountId,
+    'CONTACT',
+    now,
+  );
+  return {
+    accountId: account.accountId,
+    expectedSeq: account.placementSeq,
+    placements: placed.placements,
+    moves: placed.moves,
+    ...(requests.length ? { requests } : {}),
   };
 }
 

@@ -36,6 +36,8 @@ export type SaveOutcome =
   /** The account's verification counters or record changed since the contact's copy: nothing stored. */
   | 'account-changed'
   | 'budget-exhausted'
+  /** The account's placement changed since the start read it (another writer placed it): nothing stored. */
+  | 'placement-changed'
   | { kind: 'rate-limited'; charge: RateCharge };
 
 /** Stores one turn atomically: all of it, or nothing and why ('conflict': the contact or account changed). */

@@ -105,6 +105,30 @@ export const TagSchema = lazy(() =>
   z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be UPPER_SNAKE_CASE, 2 to 40 characters'),
 );
 
+/** An IANA time zone this runtime knows (Intl), such as America/Chicago. */
+export const TimeZoneSchema = lazy(() =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .refine(
+      (tz) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+          return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$/.test(tz);
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an IANA time zone such as America/Chicago' },
+    ),
+);
+
+/** The customer's consent to automated (dialer) calls, as the issuer recorded it. */
+export const ConsentSchema = lazy(() =>
+  z.strictObject({ automatedCalls: z.boolean(), recordedAt: z.iso.datetime({ offset: true }) }),
+);
+
 /** An account id as every contract takes it: the issuer's own, 6 to 40 letters, digits or dashes. */
 export const AccountIdSchema = lazy(() =>
   z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'must be 6 to 40 letters, digits or dashes'),
@@ -193,6 +217,25 @@ export const AccountSchema = lazy(() =>
           }),
         )
         .optional(),
+      /** The customer's time zone (IANA): the import's, else derived from the ZIP code when imported. */
+      timeZone: TimeZoneSchema.optional(),
+      consent: ConsentSchema.optional(),
+      /** Outbound contacts Retention Desk started (the last 20): the policy's frequency cap reads them. */
+      outbound: z
+        .array(
+          z.strictObject({
+            id: z.string().max(40),
+            at: IsoDateTimeSchema,
+            channel: z.enum(['VOICE', 'AGENT_TASK', 'MESSAGE', 'TEAM_TASK']),
+            strategyId: z.string().max(48),
+            stageId: z.string().max(40),
+            contactId: z.string().max(100).optional(),
+          }),
+        )
+        .max(20)
+        .optional(),
+      /** Moves by one at every change of `outbound` (written only over the list that was read). */
+      outboundSeq: z.number().int().nonnegative().optional(),
       /** Moves by one at every change of `strategies`: a placement is written only over the one it read. */
       placementSeq: z.number().int().nonnegative().optional(),
     })

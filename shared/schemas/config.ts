@@ -5,6 +5,8 @@ import {
   MoneySchema,
   NonNegMoneySchema,
   StoredNumberSchema,
+  TagSchema,
+  TimeZoneSchema,
 } from './account';
 import { CallTypeSchema, OFFER_TYPES, QueueSchema, VERIFICATION_STATES } from './enums';
 import { checkExpression } from './expressions';
@@ -240,6 +242,24 @@ export const RateLimitSchema = lazy(() =>
 );
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 
+const HHMM = () => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM');
+/** When and how often Retention Desk may start a contact (shared/domain/outbound.ts judges it). */
+export const OutboundPolicySchema = lazy(() =>
+  z.strictObject({
+    /** No outbound contact between these local times of the customer (the window may span midnight). */
+    quietHours: z.strictObject({ from: HHMM(), to: HHMM() }),
+    /** At most this many outbound contacts per account in `periodDays`. */
+    maxContacts: z.number().int().min(0).max(50),
+    periodDays: z.number().int().min(1).max(365),
+    /** The tag that stops calls (an agent's call included), and the one that stops every outbound contact. */
+    doNotCallTag: TagSchema,
+    doNotContactTag: TagSchema,
+    /** The time zone of an account that has none (IANA). */
+    defaultTimeZone: TimeZoneSchema,
+  }),
+);
+export type OutboundPolicy = z.infer<typeof OutboundPolicySchema>;
+
 export const DecisionConfigSchema = lazy(() =>
   z
     .object({
@@ -287,6 +307,8 @@ export const DecisionConfigSchema = lazy(() =>
       offers: z.array(OfferSchema),
       /** Default contact policy per account and offer: no repeat soon after a decline, no endless repeats. */
       contactPolicy: ContactPolicySchema.optional(),
+      /** The outbound contact policy (absent: DEFAULT_OUTBOUND_POLICY of shared/domain/outbound.ts). */
+      outboundPolicy: OutboundPolicySchema.optional(),
       /** Learning acceptance from answers (absent: the defaults of shared/domain/learning.ts). */
       learning: z
         .object({

@@ -3,6 +3,7 @@ import {
   AccountFlagsSchema,
   AccountIdSchema,
   CardProductSchema,
+  ConsentSchema,
   E164Schema,
   FractionSchema,
   HeldProductSchema,
@@ -13,6 +14,7 @@ import {
   SPEND_CATEGORIES,
   StoredNumberSchema,
   TagSchema,
+  TimeZoneSchema,
 } from './account';
 import { lazy } from './lazy';
 
@@ -101,6 +103,10 @@ export const ImportRecordSchema = lazy(() =>
     flags: AccountFlagsSchema,
     productsHeld: z.array(HeldProductSchema),
     tags: z.array(TagSchema).optional(),
+    /** The customer's time zone (IANA); absent, it is derived from the ZIP code. */
+    timeZone: TimeZoneSchema.optional(),
+    /** Consent to automated calls as the issuer recorded it; absent, outbound calls go through an agent. */
+    consent: ConsentSchema.optional(),
     /** When the issuer's system produced this record: an older record never overwrites a newer one. */
     asOf: z.iso.datetime({ offset: true }),
   }),

@@ -128,6 +128,14 @@ export class MemoryStores implements ContactStore, TurnStore {
         },
       };
     }
+    if (w.placement) {
+      const a = this.accounts.get(w.placement.accountId);
+      if (a && a.placementSeq !== w.placement.expectedSeq) return 'placement-changed';
+      if (a) {
+        a.strategies = w.placement.placements;
+        a.placementSeq = (w.placement.expectedSeq ?? 0) + 1;
+      }
+    }
     if (w.recordContact) {
       const a = this.accounts.get(w.recordContact.accountId);
       if (a) a.recentContacts = [...(a.recentContacts ?? []), w.recordContact.at];

@@ -51,12 +51,18 @@ const ALIAS_DELETE_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingK
 const isAliasDelete = (s: Statement) =>
   JSON.stringify(s.Condition) === JSON.stringify(ALIAS_DELETE_CONDITION) &&
   JSON.stringify(actionsOf(s)) === JSON.stringify(['dynamodb:DeleteItem']);
+/** The outbox: a placement's outbound requests, put in its transaction (OUTBOX# items of the counters table only). */
+const OUTBOX_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OUTBOX#*'] } };
+const isOutboxPut = (s: Statement) =>
+  JSON.stringify(s.Condition) === JSON.stringify(OUTBOX_CONDITION) &&
+  JSON.stringify(actionsOf(s)) === JSON.stringify(['dynamodb:PutItem']);
 /** One [action, resource] pair per action and resource of the unconditioned statements, imports resolved. */
 const pairs = (statements: Statement[], service: string) =>
   statements.flatMap((s) => {
     expect(s.Effect).toBe('Allow');
     // Only the statements of this service are read (others may carry their own conditions).
-    if (isAliasDelete(s) || !actionsOf(s).some((a) => a.startsWith(`${service}:`))) return [];
+    if (isAliasDelete(s) || isOutboxPut(s) || !actionsOf(s).some((a) => a.startsWith(`${service}:`)))
+      return [];
     expect(s.Condition).toBeUndefined();
     return actionsOf(s)
       .filter((a) => a.startsWith(`${service}:`))
@@ -292,6 +298,7 @@ describe('import-accounts', () => {
         .sort(),
     ).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(on('Counters')).toEqual(['dynamodb:UpdateItem']);
+    expect(statements.filter(isOutboxPut)).toHaveLength(1);
     expect(on('Catalog').every((a) => !/Put|Update|Delete|Write/.test(String(a)))).toBe(true);
     expect(ddb.length).toBe(3 + on('Counters').length + on('Catalog').length);
   });
@@ -328,6 +335,7 @@ describe('account change events', () => {
     ).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     const onCounters = ds.filter(([, r]) => JSON.stringify(r).includes('Counters'));
     expect(onCounters.map(([a]) => a)).toEqual(['dynamodb:UpdateItem']);
+    expect(statements.filter(isOutboxPut)).toHaveLength(1);
     const onCatalog = ds.filter(([, r]) => JSON.stringify(r).includes('Catalog'));
     expect(onCatalog.length).toBeGreaterThan(0);
     expect(onCatalog.every(([a]) => !/Put|Update|Delete|Write/.test(String(a)))).toBe(true);
@@ -348,9 +356,15 @@ describe('account change events', () => {
     const buses = svcTpl.findResources('AWS::Events::EventBus');
     expect(Object.keys(buses)).toEqual([logicalId(feed.eventBus)]);
     // The rules on the account bus (the others: PlacePortfolio's daily schedule, the canary's).
-    const rules = (Object.values(svcTpl.findResources('AWS::Events::Rule')) as Json[]).filter(
+    const onBus = (Object.values(svcTpl.findResources('AWS::Events::Rule')) as Json[]).filter(
       (r) => r.Properties.EventBusName,
     );
+    // The other rule on the bus: our own "Outbound Contact Requested" events, to start-outbound.
+    expect(onBus.map((r) => r.Properties.EventPattern['detail-type'][0]).sort()).toEqual([
+      'Account Change',
+      'Outbound Contact Requested',
+    ]);
+    const rules = onBus.filter((r) => r.Properties.EventPattern['detail-type'][0] === 'Account Change');
     expect(rules).toHaveLength(1);
     const p = rules[0]!.Properties;
     expect(p.EventBusName).toEqual({ Ref: logicalId(feed.eventBus) });
@@ -367,9 +381,11 @@ describe('account change events', () => {
   });
 
   it('the rule alone may invoke account-events, and EventBridge may send to the DLQ for that rule only', () => {
-    const ruleId = Object.entries(svcTpl.findResources('AWS::Events::Rule')).find(
-      ([, r]) => (r as Json).Properties.EventBusName,
-    )![0];
+    const ruleOf = (type: string) =>
+      Object.entries(svcTpl.findResources('AWS::Events::Rule')).find(
+        ([, r]) => (r as Json).Properties.EventPattern?.['detail-type']?.[0] === type,
+      )![0];
+    const ruleId = ruleOf('Account Change');
     const invokes = Object.values(svcTpl.findResources('AWS::Lambda::Permission')).filter(
       (x: Json) =>
         JSON.stringify(x.Properties.FunctionName) === JSON.stringify(arnOf(fnIdOf('account-events'))),
@@ -387,14 +403,23 @@ describe('account change events', () => {
     const allows = (queuePolicy[0]!.Properties.PolicyDocument.Statement as Statement[]).filter(
       (s) => s.Effect === 'Allow',
     );
-    expect(allows).toEqual([
-      expect.objectContaining({
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: dlqArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': arnOf(ruleId) } },
-      }),
-    ]);
+    expect(allows).toHaveLength(2);
+    expect(allows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: dlqArn,
+          Condition: { ArnEquals: { 'aws:SourceArn': arnOf(ruleOf('Outbound Contact Requested')) } },
+        }),
+        expect.objectContaining({
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: dlqArn,
+          Condition: { ArnEquals: { 'aws:SourceArn': arnOf(ruleId) } },
+        }),
+      ]),
+    );
   });
 });
 
@@ -434,11 +459,13 @@ describe('dead letters', () => {
     },
   );
 
-  it('only these two functions have an async invoke config', () => {
+  it('only these three functions have an async invoke config (their failures reach the DLQ)', () => {
     const configured = Object.values(svcTpl.findResources('AWS::Lambda::EventInvokeConfig')).map(
       (c: Json) => c.Properties.FunctionName.Ref,
     );
-    expect(configured.sort()).toEqual([fnIdOf('import-accounts'), fnIdOf('account-events')].sort());
+    expect(configured.sort()).toEqual(
+      [fnIdOf('import-accounts'), fnIdOf('account-events'), fnIdOf('start-outbound')].sort(),
+    );
   });
 
   it('raise the AccountFeedDeadLetters alarm as soon as one message is visible (5 minutes), quiet without data', () => {

@@ -181,6 +181,8 @@ describe('functions', () => {
     'canary',
     'aggregate-kpis',
     'place-portfolio',
+    'publish-events',
+    'start-outbound',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
@@ -393,11 +395,23 @@ describe('IAM', () => {
         'table',
         { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['POLICY#*'] } },
       ],
-      // The strategies' funnels: read only, FUNNEL# items only.
+      // The strategies' funnels: read (the funnel endpoint) and moved by the placements of imports
+      // and events sent through the admin API, FUNNEL# items only.
       [
         ['dynamodb:BatchGetItem'],
         'table',
         { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
+      ],
+      [
+        ['dynamodb:UpdateItem'],
+        'table',
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
+      ],
+      // The outbound requests those placements ask for: OUTBOX# items, put once.
+      [
+        ['dynamodb:PutItem'],
+        'table',
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OUTBOX#*'] } },
       ],
     ]);
     const secrets = statementsOf('admin-api').filter((s) =>
@@ -446,7 +460,10 @@ describe('IAM', () => {
 });
 
 describe("the KPI aggregates' stream mapping", () => {
-  const maps = Object.values(svcTpl.findResources('AWS::Lambda::EventSourceMapping')) as Json[];
+  // The KPI aggregator's (PublishEvents' two mappings are tested in test/infra/outbound.test.ts).
+  const maps = (Object.values(svcTpl.findResources('AWS::Lambda::EventSourceMapping')) as Json[]).filter(
+    (m) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnIds.get('aggregate-kpis') }),
+  );
 
   it("is one mapping: the offer log's new entries to aggregate-kpis, in order, one batch per shard, never dropped", () => {
     expect(maps).toHaveLength(1);

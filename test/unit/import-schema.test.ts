@@ -47,6 +47,8 @@ const BASE = {
   flags: { fraudHold: false, collections: false, bankruptcy: false, deceased: false, closed: false },
   productsHeld: ['CHECKING'],
   tags: ['IMPORTED_2026_11'],
+  timeZone: 'America/New_York',
+  consent: { automatedCalls: true, recordedAt: '2026-01-05T10:00:00Z' },
   asOf: '2026-11-20T06:00:00Z',
 };
 
@@ -54,8 +56,10 @@ const BASE = {
  * Every field path of the record, written out: the test fails if the schema grows a field the table
  * does not know, or if a field silently becomes optional (or required).
  */
-const OPTIONAL_FIELDS = ['name', 'verification.pin', 'transactionsByCategory', 'tags'];
+const OPTIONAL_FIELDS = ['name', 'verification.pin', 'transactionsByCategory', 'tags', 'timeZone', 'consent'];
 const REQUIRED_FIELDS = [
+  'consent.automatedCalls',
+  'consent.recordedAt',
   'accountId',
   'customerId',
   'phones',
@@ -108,6 +112,7 @@ const OBJECT_PATHS = [
   'revenue12m',
   'cost12m',
   'flags',
+  'consent',
 ];
 const LIST_PATHS = ['phones', 'monthlySpend', 'payments', 'productsHeld', 'tags'];
 
@@ -198,7 +203,7 @@ describe('the base record and the field list', () => {
     expect(objects.sort()).toEqual([...OBJECT_PATHS].sort());
     expect(lists.sort()).toEqual([...LIST_PATHS].sort());
   });
-  it('the optional fields are exactly name, verification.pin, transactionsByCategory and tags', () => {
+  it('the optional fields are exactly name, verification.pin, transactionsByCategory, tags, timeZone and consent', () => {
     const optional = dataPaths(BASE).filter(
       (p) => ImportRecordSchema.safeParse(withField(p, DELETE)).success,
     );
@@ -376,6 +381,10 @@ const BAD_VALUES: BadRow[] = [
   { field: 'productsHeld.0', value: 'GOLD_CARD', why: 'an unknown product' },
   { field: 'productsHeld.0', value: 'checking', why: 'lower case' },
   { field: 'tags.0', value: 'imported', why: 'lower case' },
+  { field: 'timeZone', value: 'Mars/Olympus_Mons', why: 'not an IANA time zone' },
+  { field: 'timeZone', value: '../../etc/passwd', why: 'a path' },
+  { field: 'consent.automatedCalls', value: 'yes', why: 'not a boolean' },
+  { field: 'consent.recordedAt', value: '2026-01-05', why: 'a date without a time' },
   { field: 'tags.0', value: 'A', why: '1 character' },
   { field: 'tags.0', value: `T${'A'.repeat(40)}`, why: '41 characters' },
   { field: 'tags.0', value: '1ST_IMPORT', why: 'a leading digit' },

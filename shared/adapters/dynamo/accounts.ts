@@ -10,13 +10,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { accountAfterEvent } from '../../domain/account-events';
 import { isCanaryAccount } from '../../domain/canary';
-import { funnelDeltas, type Move, type Placements } from '../../domain/strategies';
+import type { Move, Placed, Placer } from '../../domain/strategies';
 import type { AccountImportStore, AccountStore, AccountTagger } from '../../ports';
 import { type Account, AccountSchema } from '../../schemas/account';
 import type { AccountEvent } from '../../schemas/import';
 import { PHONE_ALIAS_PREFIX, PHONE_INDEX } from '../../schemas/storage-names';
 import { guard, TransientStorageError } from './client';
-import { funnelUpdates } from './funnel';
+import { placementItems } from './funnel';
 
 /**
  * The item that lets the phone index find an account by one of its other numbers. Its key cannot be
@@ -116,7 +116,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         Item: movesNew ? { ...a, strategies: movesNew.placements, placementSeq: 1 } : a,
         ConditionExpression: 'attribute_not_exists(accountId)',
       };
-      const counters = movesNew ? this.funnelItems(a.accountId, movesNew.moves) : [];
+      const counters = movesNew ? this.funnelItems(a.accountId, movesNew) : [];
       if (others.length === 0 && counters.length === 0) await guard(() => this.db.send(new PutCommand(put)));
       else
         await guard(() =>
@@ -218,7 +218,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
           values[':seq'] = seq;
           conds.push('#ps = :seq');
         }
-        counters = this.funnelItems(accountId, placed.moves);
+        counters = this.funnelItems(accountId, placed);
       }
     }
     const update = {
@@ -318,10 +318,13 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     throw new TransientStorageError(`account ${e.accountId} kept changing while an event was applied`);
   }
 
-  /** The funnel counter updates of an account's moves (the counters table is needed to place). */
-  private funnelItems(accountId: string, moves: Move[]) {
+  /**
+   * What a placement writes besides the account, in its transaction: the funnel counters its moves
+   * change, and the outbox events of the contacts it asks for (the counters table is needed to place).
+   */
+  private funnelItems(accountId: string, placed: Placed) {
     if (!this.funnelTable) throw new Error('Placing accounts needs the counters table (funnels)');
-    return funnelUpdates(this.funnelTable, accountId, funnelDeltas(moves));
+    return placementItems(this.funnelTable, accountId, placed);
   }
 
   /**
@@ -376,7 +379,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
   private async writeOverHeld(
     held: Account,
     change: { sets: string[]; values: Record<string, unknown> },
-    placed: { placements: Placements; moves: Move[] },
+    placed: Placed,
   ): Promise<'written' | 'changed'> {
     const moved = placed.moves.length > 0;
     const seq = held.placementSeq;
@@ -399,7 +402,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     try {
       if (!moved) await guard(() => this.db.send(new UpdateCommand(update)));
       else {
-        const counters = this.funnelItems(held.accountId, placed.moves);
+        const counters = this.funnelItems(held.accountId, placed);
         await guard(() =>
           this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] })),
         );
@@ -458,7 +461,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
 }
 
 /** Where an event's strategies place the account after it (the account as the event leaves it). */
-export type Placer = (after: Account, cause: string) => { placements: Placements; moves: Move[] };
+export type { Placed, Placer } from '../../domain/strategies';
 
 /** The attribute a change event sets (none for monitoring signals, which are only the last event). */
 function eventChange(e: AccountEvent): { set: string; values: Record<string, unknown> } | undefined {

@@ -1,9 +1,11 @@
 // The strategies' funnels: accounts per stage, counted in the same transaction as each placement.
 
 import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { FunnelDelta } from '../../domain/strategies';
+import type { OutboundRequest } from '../../domain/outbound';
+import { type FunnelDelta, funnelDeltas, type Move } from '../../domain/strategies';
 import type { PlacementProgress, SegmentProgress } from '../../ports';
 import { guard } from './client';
+import { outboxPut, requestEvent } from './outbox';
 
 /**
  * A funnel is kept in FUNNEL_SHARDS items of the counters table per strategy version (`FUNNEL#<id>#<version>#<shard>`),
@@ -43,6 +45,18 @@ export function funnelUpdates(table: string, accountId: string, deltas: readonly
       ExpressionAttributeValues: Object.fromEntries(ds.map((d, i) => [`:d${i}`, d.delta])),
     },
   }));
+}
+
+/** What a placement writes besides the account: its funnel counters, and its outbox events (one per contact asked for). */
+export function placementItems(
+  table: string,
+  accountId: string,
+  placed: { moves: readonly Move[]; requests?: readonly OutboundRequest[] | undefined },
+) {
+  return [
+    ...funnelUpdates(table, accountId, funnelDeltas(placed.moves)),
+    ...(placed.requests ?? []).map((r) => outboxPut(table, requestEvent(r))),
+  ];
 }
 
 const progressKey = (configVersion: string, segment: number) => `FUNNEL#PLACING#${configVersion}#${segment}`;

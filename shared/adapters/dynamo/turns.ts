@@ -10,6 +10,7 @@ import { DECLINED_PREFIX, PRESENTED_PREFIX } from './accounts';
 import { guard, RATE_PREFIX, StorageOutcomeUnknownError, TransientStorageError } from './client';
 import { contactItem } from './contacts';
 import { ACCEPTS, budgetItemExpiry, budgetItemKey, COST } from './counters';
+import { placementItems } from './funnel';
 
 /**
  * Counts the attempts of one command and whether any of them may have reached DynamoDB and been
@@ -129,6 +130,11 @@ export class DynamoTurnStore implements TurnStore {
         },
       });
     }
+    // A placement's funnel counters and outbound requests, in the same transaction as the placement.
+    if (w.placement) {
+      if (!this.tables.counters) throw new Error('Placing accounts needs the counters table (funnels)');
+      items.push(...placementItems(this.tables.counters, w.placement.accountId, w.placement));
+    }
     // Rate limits: a window's counter moves only while it stays within its limit.
     const rateAt = items.length;
     for (const r of w.rate ?? []) items.push({ Update: this.rateUpdate(r) });
@@ -167,6 +173,15 @@ export class DynamoTurnStore implements TurnStore {
         e.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed'
       )
         return 'account-changed';
+      // The account was placed by another writer since the start read it (an event, an import).
+      if (
+        w.placement &&
+        !w.account &&
+        e instanceof TransactionCanceledException &&
+        e.CancellationReasons?.[accountIndex]?.Code === 'ConditionalCheckFailed' &&
+        e.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed'
+      )
+        return 'placement-changed';
       if (
         w.budget &&
         e instanceof TransactionCanceledException &&
@@ -273,6 +288,19 @@ export class DynamoTurnStore implements TurnStore {
         ...(next.lockedUntil ? { ':nl': next.lockedUntil } : {}),
         ...(expected.asOf ? { ':asOf': expected.asOf } : {}),
       });
+    }
+    if (w.placement) {
+      // The placement the contact moves is written over the one the start read.
+      const p = w.placement;
+      accountIds.add(p.accountId);
+      Object.assign(names, { '#st': 'strategies', '#ps': 'placementSeq' });
+      sets.push('#st = :st', '#ps = :nextSeq');
+      Object.assign(values, { ':st': p.placements, ':nextSeq': (p.expectedSeq ?? 0) + 1 });
+      if (p.expectedSeq === undefined) conds.push('attribute_not_exists(#ps)');
+      else {
+        conds.push('#ps = :seq');
+        values[':seq'] = p.expectedSeq;
+      }
     }
     if (w.recordContact) {
       accountIds.add(w.recordContact.accountId);
