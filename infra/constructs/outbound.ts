@@ -119,7 +119,9 @@ export class Outbound extends Construct {
         eventSourceArn: arn,
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
+        // Up to 30 s: a bounded number of invocations a month whatever the traffic (npm run cost),
+        // and a decision or an outbound request reaches the bus within half a minute.
+        maxBatchingWindow: Duration.seconds(30),
         // At least once: a batch that fails is handed over again (split in two to find a poison
         // record), and events are only ever duplicated, never dropped.
         bisectBatchOnError: true,

@@ -444,6 +444,8 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
  * distinct (day, offer, segments, call type, channel, policy) cells a window's entries touch.
  */
 export const KPI_MODEL = { shards: 1, cellsPerBatch: 20, msPerBatch: 60 } as const;
+/** What a PublishEvents batch is taken to hold and take (the outbox's and the decisions' events). */
+export const PUBLISH_MODEL = { eventsPerBatch: 10, msPerBatch: 80 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // What a local run measured (test/bench/cost.ts writes it to test/bench/results/cost.json).
@@ -1170,6 +1172,23 @@ export function fixedMonthly(arch: Architecture, emfMetrics: number, prices: Pri
   const seconds = 30 * 24 * 3600;
   for (const s of arch.streamMappings) {
     const batches = (KPI_MODEL.shards * seconds) / Math.max(1, s.batchingWindowSeconds);
+    if (s.entry === 'publish-events') {
+      // The outbox and the offer log's decisions to the account bus: no table write, a PutEvents of
+      // up to 10 entries per batch ($1 per million custom events), at most one batch per window per stream.
+      const gbs = (s.memoryMB / 1024) * (PUBLISH_MODEL.msPerBatch / 1000);
+      const usdPerMonth =
+        batches *
+        (prices.lambdaRequest.usd + gbs * prices.lambdaGbSecondArm.usd + PUBLISH_MODEL.eventsPerBatch * 1e-6);
+      lines.push({
+        what: `${s.entry} (stream, off the turn; at most)`,
+        quantity: batches,
+        unit: 'batches',
+        price: `$${fmtPrice(usdPerMonth / batches)} per batch`,
+        usdPerMillion: usdPerMonth,
+        detail: `one batch per ${s.batchingWindowSeconds} s per stream when traffic is steady, ${PUBLISH_MODEL.eventsPerBatch} events put ($1 per million), ${PUBLISH_MODEL.msPerBatch} ms at ${s.memoryMB} MB`,
+      });
+      continue;
+    }
     const gbs = (s.memoryMB / 1024) * (KPI_MODEL.msPerBatch / 1000);
     const usdPerMonth =
       batches *
