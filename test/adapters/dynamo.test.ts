@@ -260,8 +260,18 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       previousVersion: config.version,
       reason: 'pricing incident',
     };
+    const before = await admin.active();
+    const change = { now: NOW, by, requireApproval: false, history: [] };
     try {
-      expect(await admin.activate('ks-adapter', NOW, by, audit)).toBe('activated');
+      expect(
+        await admin.activate({
+          ...change,
+          version: 'ks-adapter',
+          how: 'KILL_SWITCH',
+          expectedRevision: before?.revision,
+          audit,
+        }),
+      ).toBe('activated');
       now = 2_999;
       expect((await source.active()).killSwitch).toBeUndefined();
       expect(reads).toEqual(['ACTIVE']);
@@ -279,7 +289,10 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       // The audit entry was written with the activation.
       expect(await new DynamoAuditLog(stack.db, tables.catalog).month(NOW.slice(0, 7))).toContainEqual(audit);
     } finally {
-      expect(await admin.activate(config.version, NOW)).toBe('activated');
+      const expectedRevision = (await admin.active())?.revision;
+      expect(
+        await admin.activate({ ...change, version: config.version, how: 'ROLLBACK', expectedRevision }),
+      ).toBe('activated');
     }
     // Off again: seen at the next pointer read.
     now = 6_001;
