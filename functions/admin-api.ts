@@ -50,6 +50,7 @@ export const handler = lazyHandler('admin-api', () => {
     accounts,
     tagger: accounts,
     audit,
+    auditTrail: audit,
     erasure: { store: erasureStore(), audit, key: erasureKey },
     importer: { store: accounts, salt, pepper },
     kpis: kpiStore(),

@@ -218,6 +218,11 @@ export class Outbound extends Construct {
           resources: [`${c.instanceArn}/contact/*`, voice.attrContactFlowArn, task.attrContactFlowArn],
         }),
       );
+      Validations.of(grants).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${c.instanceArn}/contact/*]`,
+        reason:
+          'A contact started by StartOutboundVoiceContact or StartTaskContact has an id Connect makes at the call: the contacts of the one instance, into its two outbound flows, are as narrow as it can be named.',
+      });
     }
     fn.configureAsyncInvoke({
       retryAttempts: 2,

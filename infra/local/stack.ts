@@ -78,6 +78,11 @@ export interface LocalStackOptions {
   onCanary?: (report: CanaryReport) => void;
   /** The outbound policy's clock (quiet hours, frequency), for tests; defaults to the time now. */
   outboundNow?: () => string;
+  /**
+   * The schedule of scheduled activations (functions/activate-due.ts; AWS: a rule every minute), every
+   * N ms. Default 60 000; 0 turns the timer off (tests run it with `activations.runDue`).
+   */
+  activationEveryMs?: number;
 }
 
 export interface LocalStack {
@@ -95,6 +100,11 @@ export interface LocalStack {
   faults: DynamoFaults;
   /** The account feed's dead-letter queue (SQS's JSON protocol at `deadLetters.url`): `npm run redrive -- --local`. */
   deadLetters: LocalDeadLetterQueue;
+  /**
+   * ActivateDue's handler, as the minute rule runs it: carries out the pending activation if it is due
+   * at `at` (default: now). Tests pass a time past the pending one instead of waiting for it.
+   */
+  activations: { runDue(at?: string): Promise<{ kind: string; version?: string; placement?: string }> };
   /** The canary's handler: one synthetic call now (its timer, `canaryEveryMs`, is off by default). */
   canary: { run(): Promise<CanaryReport> };
   /** DynamoDB Local's process: restarted on the same port if it ends by itself (`up()` waits for it). */
@@ -202,18 +212,47 @@ export async function putAccounts(
   await Promise.all(Array.from({ length: 8 }, worker));
 }
 
+/** Who approved the seeded default configuration: nobody, it counts as approved at seeding. */
+export const SEED_APPROVER = { sub: 'local-seed', username: 'seed' } as const;
+
+/**
+ * The default configuration, active and approved (four eyes: the seed counts as approved at seeding,
+ * so a single local user can start from it), its history one seeded activation.
+ */
 export async function seedConfig(db: DynamoDBDocumentClient, table: string): Promise<void> {
   const config = DEFAULT_CONFIG;
+  const at = new Date().toISOString();
   await db.send(
-    new PutCommand({ TableName: table, Item: { ...CONFIG_KEY, version: config.version, config } }),
-  );
-  await db.send(
-    new PutCommand({ TableName: table, Item: { ...CONFIG_POINTER_KEY, version: config.version } }),
+    new PutCommand({
+      TableName: table,
+      Item: {
+        ...CONFIG_KEY,
+        version: config.version,
+        activatedAt: at,
+        config,
+        history: [{ version: config.version, activatedAt: at, how: 'SEED' }],
+        revision: 0,
+      },
+    }),
   );
   await db.send(
     new PutCommand({
       TableName: table,
-      Item: { pk: CONFIG_KEY.pk, sk: `v#${config.version}`, version: config.version, config },
+      Item: { ...CONFIG_POINTER_KEY, version: config.version, activatedAt: at },
+    }),
+  );
+  await db.send(
+    new PutCommand({
+      TableName: table,
+      Item: {
+        pk: CONFIG_KEY.pk,
+        sk: `v#${config.version}`,
+        version: config.version,
+        createdAt: at,
+        approvedAt: at,
+        approvedBy: SEED_APPROVER,
+        config,
+      },
     }),
   );
 }
@@ -524,6 +563,31 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }, 24 * 3600_000);
     daily.unref();
     cleanup.push(async () => clearInterval(daily));
+    // The minute rule's stand-in: ActivateDue, with the run's time as the scheduled event's `time`.
+    const activateDue = await importHandler('activate-due');
+    const activations = {
+      runDue: async (at?: string) =>
+        (await activateDue(
+          { 'detail-type': 'Scheduled Event', source: 'aws.events', time: at ?? new Date().toISOString() },
+          fakeContext('activate-due', 30_000),
+        )) as { kind: string; version?: string; placement?: string },
+    };
+    const activationEveryMs = opts.activationEveryMs ?? 60_000;
+    if (activationEveryMs > 0) {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        activations
+          .runDue()
+          .catch((e) => process.env.RD_DEBUG && console.error('activate-due', e))
+          .finally(() => {
+            busy = false;
+          });
+      }, activationEveryMs);
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
+    }
     // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
     const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
     const unpublish = issuer.publish(issuerKeyFile, server.url);
@@ -545,6 +609,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       faults,
       deadLetters,
       canary,
+      activations,
       dynamo,
       stop,
     };

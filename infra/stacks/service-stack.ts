@@ -165,7 +165,8 @@ export class ServiceStack extends Stack {
     const bot = new RetentionBot(this, 'ChatBot', { codeHook: lexAdapter.live() });
     new CfnOutput(this, 'ChatBotId', { value: bot.bot.attrId });
 
-    // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put).
+    // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put);
+    // an approval is a conditional update, a cancelled scheduled activation a conditional delete.
     // Imports write up to 200 accounts a request: 30 s leaves room for throttling retries.
     const adminApi = new RetentionFunction(this, 'AdminApi', {
       name: 'admin-api',
@@ -175,6 +176,8 @@ export class ServiceStack extends Stack {
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
       'dynamodb:ConditionCheckItem',
     ]);
     // Dry-runs read one account; segment tags from other systems are set on it (UpdateItem, tags only).
@@ -237,6 +240,39 @@ export class ServiceStack extends Stack {
         resources: [placePortfolio.functionArn],
       }),
     );
+    // Scheduled activations (README "Governance"): a rule every minute runs ActivateDue, which carries
+    // out the one pending activation once due. Chosen over a one-time EventBridge Scheduler `at()`
+    // schedule per request: the pending item in the catalog stays the only record of what is scheduled
+    // (cancel is one conditional delete, no schedule to delete beside it that could be left behind or
+    // fire after a cancel), admin-api needs no scheduler:CreateSchedule or iam:PassRole, and a run
+    // that fails is simply tried again a minute later. The price: up to a minute late, and 43,200
+    // invocations a month that read one ~200-byte item (well inside Lambda's free tier).
+    const activateDue = new RetentionFunction(this, 'ActivateDue', {
+      name: 'activate-due',
+      timeout: Duration.seconds(30),
+    });
+    // Reads the pending item, the version and the active configuration; activates in one transaction
+    // (ConditionCheck on the version, Put of the active copy and pointer, Delete of the pending item,
+    // Put of the audit entry). No Query, no Scan, no UpdateItem.
+    activateDue.bindTableActions(catalog, 'CATALOG_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ]);
+    activateDue.addEnvironment('PLACE_PORTFOLIO_FUNCTION', placePortfolio.functionName);
+    activateDue.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [placePortfolio.functionArn],
+      }),
+    );
+    new events.Rule(this, 'ActivateDueEveryMinute', {
+      description: 'Carries out a scheduled configuration activation once it is due (ActivateDue)',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // A failed run is the next minute's to retry: no retries piling up behind it.
+      targets: [new targets.LambdaFunction(activateDue, { retryAttempts: 0 })],
+    });
     // A strategy's funnel: its counter items (FUNNEL#…), read in one BatchGet; never written here.
     adminApi.addToRolePolicy(
       new iam.PolicyStatement({
@@ -327,6 +363,7 @@ export class ServiceStack extends Stack {
         'place-portfolio': placePortfolio,
         'publish-events': outbound.publisher,
         'start-outbound': outbound.starter,
+        'activate-due': activateDue,
       },
       stateMachine,
       api: this.api.restApi,

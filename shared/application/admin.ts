@@ -6,6 +6,7 @@ import type {
   AccountStore,
   AccountTagger,
   AuditLog,
+  AuditReader,
   ConfigAdmin,
   KpiStore,
   PlacementProgress,
@@ -24,6 +25,8 @@ export interface AdminDeps {
   tagger: AccountTagger;
   /** Who changed what: one entry per tag request (configuration versions carry their own author). */
   audit: AuditLog;
+  /** The audit log read back (`GET /v1/admin/audit`; optional in tests that read none). */
+  auditTrail?: AuditReader;
   /** Account import (optional in tests that do not import). */
   importer?: {
     store: AccountImportStore;

@@ -1,6 +1,7 @@
 import type { ConfigAdmin } from '../ports';
 import type { DecisionConfig, KillSwitch } from '../schemas/config';
 import type { ActedBy } from '../schemas/identity';
+import { activateVersion, createVersion } from './governance';
 
 /** How soon every turn sees a switch (the turns' pointer cache, CONFIG_POINTER_CACHE_MS). */
 export const KILL_SWITCH_EFFECT_SECONDS = 3;
@@ -42,16 +43,29 @@ export async function setKillSwitch(
     ? { reason: request.reason, since: now, by }
     : undefined;
   const config: DecisionConfig = { ...rest, version, ...(killSwitch ? { killSwitch } : {}) };
-  if ((await deps.configs.create(config, now, by)) === 'exists') return { kind: 'conflict' };
-  const r = await deps.configs.activate(version, now, by, {
-    at: now,
-    by,
-    action: request.on ? 'kill-switch-on' : 'kill-switch-off',
-    subject: version,
-    previousVersion: active.version,
-    reason: request.reason,
-  });
-  if (r === 'missing') return { kind: 'conflict' };
+  if ((await createVersion(deps.configs, config, by, now)) === 'exists') return { kind: 'conflict' };
+  // A lever for a bad night: no second person is asked (the reason is audited, and it is rolled back
+  // or switched off as easily); it is on the history like any activation, so a rollback undoes it.
+  const r = await activateVersion(
+    deps.configs,
+    {
+      version,
+      by,
+      now,
+      how: 'KILL_SWITCH',
+      requireApproval: false,
+      audit: {
+        at: now,
+        by,
+        action: request.on ? 'kill-switch-on' : 'kill-switch-off',
+        subject: version,
+        previousVersion: active.version,
+        reason: request.reason,
+      },
+    },
+    active,
+  );
+  if (r.kind !== 'activated') return { kind: 'conflict' };
   return {
     kind: 'switched',
     on: request.on,

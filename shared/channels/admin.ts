@@ -1,5 +1,14 @@
 import { type AdminDeps, applyAccountEvents, dryRunAccount, tagAccounts } from '../application/admin';
 import { eraseAccount } from '../application/erasure';
+import {
+  activateNow,
+  approveVersion,
+  cancelActivation,
+  createVersion,
+  rollback,
+  scheduleActivation,
+  startPlacement,
+} from '../application/governance';
 import { importBatch } from '../application/import';
 import { KILL_SWITCH_EFFECT_SECONDS, setKillSwitch } from '../application/kill-switch';
 import { kpiReportFrom, readKpiQuery } from '../application/kpis';
@@ -21,22 +30,39 @@ import {
   VersionParamSchema,
 } from '../schemas/admin';
 import { DecisionConfigSchema } from '../schemas/config';
+import { ActivationBodySchema, AuditQuerySchema, type PendingActivation } from '../schemas/governance';
 import { EventBatchSchema, ImportBatchSchema } from '../schemas/import';
 import { authorize } from './authz';
 import { type HttpRequest, type HttpResponse, invalid, json, parseBody, problemResponse } from './http';
 
 const notFound = (what: string) => problemResponse(404, 'not-found', 'Not found', what);
-
-/** Starts the portfolio's placement; a failure to start is reported, never fails what came before. */
-async function startPlacement(deps: AdminDeps, cause: string): Promise<'started' | 'not started'> {
-  if (!deps.placement) return 'not started';
-  try {
-    await deps.placement.start(cause);
-    return 'started';
-  } catch {
-    return 'not started';
-  }
-}
+const notApproved = (version: string) =>
+  problemResponse(
+    409,
+    'not-approved',
+    'Version not approved',
+    `Four eyes: version ${version} is not approved; a product owner other than its author approves it first (POST /v1/admin/config/versions/${version}/approval).`,
+  );
+const alreadyActive = (version: string) =>
+  problemResponse(
+    409,
+    'already-active',
+    'Version already active',
+    `Version ${version} is the active version.`,
+  );
+const pendingProblem = (pending: PendingActivation, detail: string) =>
+  problemResponse(409, 'activation-pending', 'An activation is pending', detail, {
+    pendingActivation: pending,
+  });
+const concurrent = () =>
+  problemResponse(
+    409,
+    'concurrent-update',
+    'Concurrent change',
+    'Another change won; read the state and retry.',
+  );
+/** A bodyless request: no body, or only white space (`{}` is parsed, anything else refused by name). */
+const emptyBody = (req: HttpRequest) => (req.body ?? '').trim() === '';
 
 /**
  * The admin API over HTTP: configuration versions (validated on write, immutable, activated in one
@@ -70,8 +96,20 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       return a ? json(200, a) : notFound('No configuration is active yet.');
     }
     case 'listVersions': {
-      const [versions, active] = await Promise.all([deps.configs.list(), deps.configs.active()]);
-      return json(200, { active: active?.version ?? null, versions });
+      const [versions, active, pending] = await Promise.all([
+        deps.configs.list(),
+        deps.configs.active(),
+        deps.configs.pending(),
+      ]);
+      return json(200, {
+        active: active?.version ?? null,
+        // The rollback stack, newest (the active version) last: a rollback makes the one before it active.
+        history: active?.history ?? [],
+        pendingActivation: pending ?? null,
+        versions: versions.map((v) =>
+          pending?.version === v.version ? { ...v, pendingActivation: pending } : v,
+        ),
+      });
     }
     case 'getVersion': {
       const v = await deps.configs.get(version!);
@@ -85,7 +123,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     case 'createVersion': {
       const b = parseBody(req, DecisionConfigSchema, MAX_ADMIN_BODY_BYTES);
       if (!b.ok) return b.response;
-      const r = await deps.configs.create(b.value, now, by);
+      const r = await createVersion(deps.configs, b.value, by, now);
       if (r === 'exists')
         return problemResponse(
           409,
@@ -95,19 +133,144 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
         );
       return json(
         201,
-        { version: b.value.version, createdAt: now, createdBy: by },
+        { version: b.value.version, createdAt: now, createdBy: by, approved: false },
         { location: `/v1/admin/config/versions/${b.value.version}` },
       );
     }
+    case 'approve': {
+      if (!emptyBody(req)) {
+        const b = parseBody(req, EmptyBodySchema);
+        if (!b.ok) return b.response;
+      }
+      const r = await approveVersion(deps.configs, version!, by, now);
+      switch (r.kind) {
+        case 'missing':
+          return notFound(`No configuration version ${version}.`);
+        case 'own-version':
+          return problemResponse(
+            403,
+            'own-version',
+            'Not your own version',
+            `Four eyes: version ${version} was created by ${r.createdBy?.username ?? 'you'}; another product owner approves it.`,
+            r.createdBy ? { createdBy: r.createdBy } : {},
+          );
+        case 'already-approved':
+          return problemResponse(
+            409,
+            'already-approved',
+            'Version already approved',
+            `Version ${version} was approved${r.approvedBy ? ` by ${r.approvedBy.username}` : ''} at ${r.approvedAt}.`,
+            { approvedAt: r.approvedAt, ...(r.approvedBy ? { approvedBy: r.approvedBy } : {}) },
+          );
+        case 'approved': {
+          const { kind: _k, ...body } = r;
+          return json(200, body);
+        }
+      }
+      break;
+    }
     case 'activate': {
-      const r = await deps.configs.activate(version!, now, by);
-      if (r === 'missing') return notFound(`No configuration version ${version}.`);
-      // The version's strategies place the whole portfolio (the backfill); the funnel tells how far.
+      let at: string | undefined;
+      if (!emptyBody(req)) {
+        const b = parseBody(req, ActivationBodySchema);
+        if (!b.ok) return b.response;
+        at = b.value.at;
+      }
+      if (at !== undefined) {
+        const r = await scheduleActivation(deps.configs, version!, at, by, now);
+        switch (r.kind) {
+          case 'bad-time':
+            return invalid([{ path: 'at', message: r.message }]);
+          case 'missing':
+            return notFound(`No configuration version ${version}.`);
+          case 'unapproved':
+            return notApproved(version!);
+          case 'already-active':
+            return alreadyActive(version!);
+          case 'exists':
+            return pendingProblem(
+              r.pending,
+              `Version ${r.pending.version} is already scheduled for ${r.pending.at}; one activation is pending at a time: cancel it first (DELETE /v1/admin/config/versions/${r.pending.version}/activation).`,
+            );
+          case 'scheduled':
+            return json(202, { version, pendingActivation: r.pending });
+        }
+      }
+      const r = await activateNow(deps.configs, version!, by, now);
+      switch (r.kind) {
+        case 'missing':
+          return notFound(`No configuration version ${version}.`);
+        case 'unapproved':
+          return notApproved(version!);
+        case 'already-active':
+          return alreadyActive(version!);
+        case 'pending':
+          return pendingProblem(
+            r.pending,
+            `Version ${version} is scheduled for ${r.pending.at}: let it happen then, or cancel it first (DELETE /v1/admin/config/versions/${version}/activation).`,
+          );
+        case 'conflict':
+        case 'not-pending':
+          return concurrent();
+        case 'activated':
+          // The version's strategies place the whole portfolio (the backfill); the funnel tells how far.
+          return json(200, {
+            active: version,
+            ...(r.previousVersion ? { previousVersion: r.previousVersion } : {}),
+            activatedAt: now,
+            activatedBy: by,
+            placement: await startPlacement(deps.placement, 'ACTIVATION'),
+          });
+      }
+      break;
+    }
+    case 'cancelActivation': {
+      const r = await cancelActivation(deps.configs, version!, by, now);
+      if (r.kind === 'none') return notFound(`No pending activation of version ${version}.`);
+      return json(200, { version, cancelled: r.pending, cancelledAt: now, cancelledBy: by });
+    }
+    case 'rollback': {
+      if (!emptyBody(req)) {
+        const b = parseBody(req, EmptyBodySchema);
+        if (!b.ok) return b.response;
+      }
+      const r = await rollback(deps.configs, by, now);
+      switch (r.kind) {
+        case 'no-config':
+          return notFound('No configuration is active yet.');
+        case 'nothing':
+          return problemResponse(
+            409,
+            'nothing-to-roll-back',
+            'Nothing to roll back to',
+            'The active version is the oldest activation kept: no version was active before it.',
+          );
+        case 'conflict':
+          return concurrent();
+        case 'missing':
+          return notFound(`The version to roll back to, ${r.version}, is not stored.`);
+        case 'rolled-back':
+          return json(200, {
+            active: r.version,
+            previousVersion: r.previousVersion,
+            activatedAt: now,
+            activatedBy: by,
+            history: r.history,
+            placement: await startPlacement(deps.placement, 'ACTIVATION'),
+          });
+      }
+      break;
+    }
+    case 'auditLog': {
+      const q = AuditQuerySchema.safeParse(req.queryStringParameters ?? {});
+      if (!q.success) return invalid(zodErrors(q.error, ''));
+      if (!deps.auditTrail)
+        return problemResponse(503, 'unavailable', 'Audit log unavailable', 'No audit reader configured.');
+      const month = q.data.month ?? now.slice(0, 7);
+      const entries = await deps.auditTrail.month(month);
       return json(200, {
-        active: version,
-        activatedAt: now,
-        activatedBy: by,
-        placement: await startPlacement(deps, 'ACTIVATION'),
+        month,
+        entries: q.data.subject === undefined ? entries : entries.filter((e) => e.subject === q.data.subject),
       });
     }
     case 'simulateStrategies': {
@@ -133,11 +296,11 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
       return json(200, simulateStrategies(accounts, config, now, b.value.days ?? 30));
     }
     case 'placePortfolio': {
-      if ((req.body ?? '').trim() !== '') {
+      if (!emptyBody(req)) {
         const b = parseBody(req, EmptyBodySchema);
         if (!b.ok) return b.response;
       }
-      const placement = await startPlacement(deps, 'ACTIVATION');
+      const placement = await startPlacement(deps.placement, 'ACTIVATION');
       return json(placement === 'started' ? 202 : 503, { placement });
     }
     case 'tag': {
@@ -187,7 +350,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     case 'eraseAccount': {
       const id = AccountIdSchema.safeParse(req.pathParameters?.accountId);
       if (!id.success) return invalid(zodErrors(id.error, 'accountId'));
-      if ((req.body ?? '').trim() !== '') {
+      if (!emptyBody(req)) {
         const b = parseBody(req, EmptyBodySchema);
         if (!b.ok) return b.response;
       }

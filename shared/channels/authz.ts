@@ -25,7 +25,15 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   getVersion: ['productOwner', 'ops'],
   validate: ['productOwner'],
   createVersion: ['productOwner'],
+  // Four eyes: another product owner approves a version before it may be activated (never its author).
+  approve: ['productOwner'],
   activate: ['productOwner'],
+  cancelActivation: ['productOwner'],
+  // Back to the version active before, in one step: a lever for a bad night too (as the kill switch),
+  // and it only restores what was live and vetted before.
+  rollback: ['productOwner', 'ops'],
+  // Who changed what: configuration governance, tags, kill switch, erasures (no customer data).
+  auditLog: ['productOwner', 'ops'],
   // A dry-run reads one account's figures by id, with no verified caller: the product owner's tool.
   dryRun: ['productOwner'],
   tag: ['productOwner'],

@@ -7,6 +7,7 @@ import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { CallType, DecisionConfig } from '../schemas/config';
 import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
+import type { ActivationHow, ActivationRecord, PendingActivation } from '../schemas/governance';
 import type { ActedBy } from '../schemas/identity';
 import type { AccountEvent } from '../schemas/import';
 
@@ -83,26 +84,98 @@ export interface ConfigVersionSummary {
   createdAt: string;
   /** Who created it (absent on versions stored before authors were recorded, and on the seed). */
   createdBy?: ActedBy;
+  /** When and by whom it was approved (four eyes: never its author); absent until then. */
+  approvedAt?: string;
+  approvedBy?: ActedBy;
 }
 
-/** Versioned configuration: versions are immutable once created; one is active (a copy, read per turn). */
+/** The active configuration, with the activations that led to it (the rollback stack, newest last). */
+export interface ActiveConfig {
+  version: string;
+  activatedAt: string;
+  activatedBy?: ActedBy;
+  config: DecisionConfig;
+  history: ActivationRecord[];
+  /** Bumped by every activation: the next one is written only over the revision it read. */
+  revision?: number;
+}
+
+/** One activation's write: the new active version over the revision read, with its history and audit. */
+export interface ActivationWrite {
+  version: string;
+  now: string;
+  by?: ActedBy;
+  how: ActivationHow;
+  /** The active configuration's revision the change was decided on (absent: none had one). */
+  expectedRevision: number | undefined;
+  /** The history after this activation (the domain computes it: a push, or a rollback's pop). */
+  history: ActivationRecord[];
+  /** Refuse unless the version is approved (not for a rollback or the kill switch). */
+  requireApproval: boolean;
+  /** A scheduled activation carried out: its pending item, removed in the same write. */
+  pendingId?: string;
+  audit?: AuditEntry;
+}
+
+/**
+ * Versioned configuration: versions are immutable once created (but for their approval); one is active
+ * (a copy, read per turn). Every change is one conditional write with its audit entry.
+ */
 export interface ConfigAdmin {
-  active(): Promise<
-    { version: string; activatedAt: string; activatedBy?: ActedBy; config: DecisionConfig } | undefined
-  >;
+  active(): Promise<ActiveConfig | undefined>;
   list(): Promise<ConfigVersionSummary[]>;
   get(version: string): Promise<(ConfigVersionSummary & { config: DecisionConfig }) | undefined>;
   /** Stores a new version; 'exists' if that version id is taken (nothing is overwritten). */
-  create(config: DecisionConfig, now: string, by?: ActedBy): Promise<'created' | 'exists'>;
+  create(
+    config: DecisionConfig,
+    now: string,
+    by?: ActedBy,
+    audit?: AuditEntry,
+  ): Promise<'created' | 'exists'>;
+  /** Records the approval, if the version exists, is not approved yet and `by` is not its author. */
+  approve(version: string, now: string, by: ActedBy, audit: AuditEntry): Promise<'approved' | 'conflict'>;
   /**
-   * Makes a stored version the active one, in one write; 'missing' if there is no such version. An
-   * audit entry given is written in that same write (the kill switch: on, and who said so, or neither).
+   * Makes a stored version the active one, in one transaction with its pointer, history and audit
+   * entry: 'missing' (no such version), 'unapproved', 'conflict' (another activation came first: the
+   * revision moved), 'not-pending' (the scheduled activation was cancelled meanwhile).
    */
-  activate(version: string, now: string, by?: ActedBy, audit?: AuditEntry): Promise<'activated' | 'missing'>;
+  activate(
+    change: ActivationWrite,
+  ): Promise<'activated' | 'missing' | 'unapproved' | 'conflict' | 'not-pending'>;
+  /** The pending (scheduled) activation, if any. */
+  pending(): Promise<PendingActivation | undefined>;
+  /** Records a pending activation of an approved version; 'exists' when one is pending already. */
+  schedule(p: PendingActivation, audit: AuditEntry): Promise<'scheduled' | 'exists' | 'unapproved'>;
+  /** Removes the pending activation `id`; 'none' when it is no longer there (carried out, cancelled). */
+  cancel(id: string, audit: AuditEntry): Promise<'cancelled' | 'none'>;
 }
 
 /** A change a desk person made outside a configuration version (segment tags): who, when, what. */
-export type AuditEntry = TagAuditEntry | ErasureAuditEntry | KillSwitchAuditEntry;
+export type AuditEntry = TagAuditEntry | ErasureAuditEntry | KillSwitchAuditEntry | ConfigAuditEntry;
+/**
+ * A configuration version's governance: created, approved, activated (now, by the schedule, by a
+ * rollback), an activation scheduled or cancelled. `by` is who asked (for a scheduled activation, who
+ * scheduled it); `previousVersion` the version active before an activation or rollback.
+ */
+export interface ConfigAuditEntry {
+  at: string;
+  by: ActedBy;
+  action:
+    | 'config-create'
+    | 'config-approve'
+    | 'config-activate'
+    | 'config-rollback'
+    | 'config-schedule'
+    | 'config-cancel';
+  /** The configuration version. */
+  subject: string;
+  previousVersion?: string;
+  how?: ActivationHow;
+  /** A scheduled activation's time (schedule, cancel, and the activation it became). */
+  scheduledFor?: string;
+  /** Why a pending activation was dropped without a person asking (it was already active). */
+  reason?: string;
+}
 /** The kill switch turned on or off: the version that did it, the one it replaced, and why. */
 export interface KillSwitchAuditEntry {
   at: string;
@@ -184,6 +257,10 @@ export interface ErasureStore {
 /** Append-only record of who changed what. */
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
+}
+/** The audit log read back: one month (`YYYY-MM`), oldest first. */
+export interface AuditReader {
+  month(yyyyMm: string): Promise<AuditEntry[]>;
 }
 
 /** Segment tags set by other systems: adding a tag twice, or removing one that is absent, changes nothing. */

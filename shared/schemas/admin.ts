@@ -11,7 +11,18 @@ export const ADMIN_ROUTES = [
   { method: 'GET', resource: '/v1/admin/config/versions', action: 'listVersions' },
   { method: 'POST', resource: '/v1/admin/config/versions', action: 'createVersion' },
   { method: 'GET', resource: '/v1/admin/config/versions/{version}', action: 'getVersion' },
+  // Governance (README "Governance"): four-eyes approval, activation now or at a time, its cancel,
+  // rollback in one step, and the audit log. `…/activate` is the older name of POST `…/activation`.
+  { method: 'POST', resource: '/v1/admin/config/versions/{version}/approval', action: 'approve' },
   { method: 'POST', resource: '/v1/admin/config/versions/{version}/activate', action: 'activate' },
+  { method: 'POST', resource: '/v1/admin/config/versions/{version}/activation', action: 'activate' },
+  {
+    method: 'DELETE',
+    resource: '/v1/admin/config/versions/{version}/activation',
+    action: 'cancelActivation',
+  },
+  { method: 'POST', resource: '/v1/admin/config/rollback', action: 'rollback' },
+  { method: 'GET', resource: '/v1/admin/audit', action: 'auditLog' },
   { method: 'POST', resource: '/v1/admin/decisions/dry-run', action: 'dryRun' },
   { method: 'POST', resource: '/v1/admin/tags', action: 'tag' },
   { method: 'POST', resource: '/v1/admin/accounts/import', action: 'importAccounts' },

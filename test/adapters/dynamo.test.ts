@@ -260,8 +260,18 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       previousVersion: config.version,
       reason: 'pricing incident',
     };
+    const before = await admin.active();
+    const change = { now: NOW, by, requireApproval: false, history: [] };
     try {
-      expect(await admin.activate('ks-adapter', NOW, by, audit)).toBe('activated');
+      expect(
+        await admin.activate({
+          ...change,
+          version: 'ks-adapter',
+          how: 'KILL_SWITCH',
+          expectedRevision: before?.revision,
+          audit,
+        }),
+      ).toBe('activated');
       now = 2_999;
       expect((await source.active()).killSwitch).toBeUndefined();
       expect(reads).toEqual(['ACTIVE']);
@@ -279,11 +289,73 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
       // The audit entry was written with the activation.
       expect(await new DynamoAuditLog(stack.db, tables.catalog).month(NOW.slice(0, 7))).toContainEqual(audit);
     } finally {
-      expect(await admin.activate(config.version, NOW)).toBe('activated');
+      const expectedRevision = (await admin.active())?.revision;
+      expect(
+        await admin.activate({ ...change, version: config.version, how: 'ROLLBACK', expectedRevision }),
+      ).toBe('activated');
     }
     // Off again: seen at the next pointer read.
     now = 6_001;
     expect((await source.active()).killSwitch).toBeUndefined();
+  });
+
+  it('configuration governance holds in the writes themselves: no approval by the author, none twice, no unapproved activation, none over a stale revision', async () => {
+    const admin = new DynamoConfigAdmin(stack.db, tables.catalog);
+    const author = { sub: 'po-1', username: 'po.one' };
+    const other = { sub: 'po-2', username: 'po.two' };
+    const entry = (action: 'config-approve' | 'config-activate') => ({
+      at: NOW,
+      by: other,
+      action,
+      subject: 'gov-adapter',
+    });
+    expect(await admin.create({ ...config, version: 'gov-adapter' }, NOW, author)).toBe('created');
+    // The application would not ask for these; the conditions refuse them anyway.
+    expect(await admin.approve('gov-adapter', NOW, author, entry('config-approve'))).toBe('conflict');
+    expect(await admin.approve('no-such-version', NOW, other, entry('config-approve'))).toBe('conflict');
+    const before = await admin.active();
+    const change = {
+      version: 'gov-adapter',
+      now: NOW,
+      by: other,
+      how: 'MANUAL' as const,
+      expectedRevision: before?.revision,
+      history: [
+        ...(before?.history ?? []),
+        { version: 'gov-adapter', activatedAt: NOW, how: 'MANUAL' as const },
+      ],
+      requireApproval: true,
+      audit: entry('config-activate'),
+    };
+    expect(await admin.activate(change)).toBe('unapproved');
+    expect(await admin.approve('gov-adapter', NOW, other, entry('config-approve'))).toBe('approved');
+    expect(
+      await admin.approve('gov-adapter', NOW, { sub: 'po-3', username: 'po.three' }, entry('config-approve')),
+    ).toBe('conflict');
+    expect((await admin.get('gov-adapter'))?.approvedBy).toEqual(other);
+    // Over a revision that is not the one stored: refused, nothing written.
+    expect(await admin.activate({ ...change, expectedRevision: (before?.revision ?? 0) + 7 })).toBe(
+      'conflict',
+    );
+    expect((await admin.active())?.version).toBe(before?.version);
+    expect(await admin.activate(change)).toBe('activated');
+    expect(await admin.active()).toMatchObject({
+      version: 'gov-adapter',
+      revision: (before?.revision ?? 0) + 1,
+    });
+    // The same change again read a revision that has moved on.
+    expect(await admin.activate(change)).toBe('conflict');
+    const back = await admin.active();
+    expect(
+      await admin.activate({
+        ...change,
+        version: before!.version,
+        how: 'ROLLBACK',
+        expectedRevision: back?.revision,
+        history: before!.history,
+        requireApproval: false,
+      }),
+    ).toBe('activated');
   });
 
   it.each([

@@ -17,6 +17,10 @@ afterAll(async () => stack?.stop());
 
 type Json = Record<string, any>;
 const { http } = localClient(() => stack);
+/** Four eyes: a second product owner approves what the tests' default one creates. */
+const approver = localClient(() => stack, '/v1', { roles: ['productOwner'], user: 'po.approver' });
+const approve = async (version: string) =>
+  expect((await approver.http('POST', `/admin/config/versions/${version}/approval`)).status).toBe(200);
 const versions = async () =>
   (
     await stack.db.send(
@@ -130,6 +134,7 @@ describe('admin API: configuration versions', () => {
       return { ids: o.json.offers.map((x: Json) => x.offerId), version: contact.json.configVersion };
     };
     expect((await offersFor()).ids).toContain('annual-fee-waiver');
+    await approve('v2-no-waiver');
     expect((await http('POST', '/admin/config/versions/v2-no-waiver/activate')).json).toMatchObject({
       active: 'v2-no-waiver',
     });
@@ -228,6 +233,7 @@ describe('admin API: segment tags from other systems', () => {
       expression: '"WINBACK_Q4" in tags',
     });
     expect((await http('POST', '/admin/config/versions', tagged)).status).toBe(201);
+    await approve('v3-winback');
     expect((await http('POST', '/admin/config/versions/v3-winback/activate')).status).toBe(200);
     const dry = await http('POST', '/admin/decisions/dry-run', {
       accountId: 'PER-0009',
@@ -277,6 +283,10 @@ describe('admin API: who changed what', () => {
     const list = await lena.http('GET', '/admin/config/versions');
     expect(list.json.versions.find((v: Json) => v.version === 'who-1')).toMatchObject({ createdBy: by() });
     const other = localClient(() => stack, '/v1', { roles: ['productOwner'], user: 'po.sam' });
+    expect((await other.http('POST', '/admin/config/versions/who-1/approval')).json).toMatchObject({
+      approvedBy: { username: 'po.sam' },
+      createdBy: by(),
+    });
     const act = await other.http('POST', '/admin/config/versions/who-1/activate');
     expect(act.json).toMatchObject({ active: 'who-1', activatedBy: { username: 'po.sam' } });
     expect((await lena.http('GET', '/admin/config')).json).toMatchObject({

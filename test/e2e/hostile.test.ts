@@ -764,7 +764,11 @@ const ADMIN_BODIES = (invalidOnly: boolean): Record<string, fc.Arbitrary<unknown
     getActive: fc.constant({}),
     listVersions: fc.constant({}),
     getVersion: fc.constant({}),
-    activate: fc.constant({}),
+    activate: fc.oneof(fc.constant({}), mutated({ at: '2030-01-01T00:00:00Z' })),
+    approve: fc.constant({}),
+    cancelActivation: fc.constant({}),
+    rollback: fc.constant({}),
+    auditLog: fc.constant({}),
   };
 };
 const ROLE_OF: Record<string, 'productOwner' | 'ops'> = { importAccounts: 'ops', accountEvents: 'ops' };
@@ -819,13 +823,14 @@ const adminRequest = (invalidOnly: boolean) => {
         };
       })
       // Bad input by construction: re-activating the active version would rewrite its pointer, and a
-      // well-formed request to place the portfolio (no body, or `{}`) is a valid one that records its progress.
+      // well-formed request to place the portfolio (no body, or `{}`) is a valid one that records its progress,
+      // and a well-formed rollback is a valid one too (if there is anything to roll back to).
       .filter((g) => !(invalidOnly && g.route.action === 'activate' && g.version === DEFAULT_CONFIG.version))
       .filter(
         (g) =>
           !(
             invalidOnly &&
-            g.route.action === 'placePortfolio' &&
+            (g.route.action === 'placePortfolio' || g.route.action === 'rollback') &&
             g.req.method === 'POST' &&
             !g.hostileAuth &&
             isEmptyOrEmptyObject(g.req.body)

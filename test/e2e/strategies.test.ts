@@ -258,6 +258,9 @@ describe('the whole portfolio placed: after an activation (backfill), and again'
     s.version = 2;
     config.version = `${active.version}-sav2`;
     expect((await http('POST', '/v1/admin/config/versions', config)).status).toBe(201);
+    // Four eyes: a second product owner approves it before it may be activated.
+    const approver = localClient(() => stack, '', { roles: ['productOwner'], user: 'po.approver' }).http;
+    expect((await approver('POST', `/v1/admin/config/versions/${config.version}/approval`)).status).toBe(200);
     const act = await http('POST', `/v1/admin/config/versions/${config.version}/activate`);
     expect(act.json.placement).toBe('started');
     await waitPlaced('savings-cross-sell');

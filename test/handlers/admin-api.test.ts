@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/admin-api';
 import type { AuditEntry, ConfigAdmin } from '../../shared/ports';
+import type { PendingActivation } from '../../shared/schemas/governance';
 import { config, makeAccount } from '../fakes/accounts';
 import { MemoryStores } from '../fakes/stores';
 
@@ -38,26 +39,61 @@ const audit = () => {
   return { entries, record: async (e: AuditEntry) => void entries.push(e) };
 };
 
-function memoryConfigs(): ConfigAdmin & { versions: Map<string, unknown> } {
+/** The config store in memory: the same outcomes as the DynamoDB one (approval, revision, pending). */
+function memoryConfigs(): ConfigAdmin & { versions: Map<string, any> } {
   const versions = new Map<string, any>([
-    [config.version, { version: config.version, createdAt: 'then', config }],
+    [config.version, { version: config.version, createdAt: 'then', approvedAt: 'then', config }],
   ]);
-  let active = config.version;
+  let active: any = {
+    version: config.version,
+    activatedAt: 'then',
+    history: [{ version: config.version, activatedAt: 'then', how: 'SEED' }],
+    revision: 0,
+  };
+  let pending: PendingActivation | undefined;
   return {
     versions,
-    active: async () => ({ version: active, activatedAt: 'then', config: versions.get(active).config }),
-    list: async () => [...versions.values()].map(({ version, createdAt }) => ({ version, createdAt })),
+    active: async () => ({ ...active, config: versions.get(active.version).config }),
+    list: async () => [...versions.values()].map(({ config: _c, ...v }) => v),
     get: async (v) => versions.get(v),
     create: async (c, now, by) => {
       if (versions.has(c.version)) return 'exists';
       versions.set(c.version, { version: c.version, createdAt: now, createdBy: by, config: c });
       return 'created';
     },
-    activate: async (v, _now, by) => {
-      if (!versions.has(v)) return 'missing';
-      active = v;
-      versions.get(v).activatedBy = by;
+    approve: async (v, now, by) => {
+      const stored = versions.get(v);
+      if (!stored || stored.approvedAt || stored.createdBy?.sub === by.sub) return 'conflict';
+      Object.assign(stored, { approvedAt: now, approvedBy: by });
+      return 'approved';
+    },
+    activate: async (c) => {
+      const stored = versions.get(c.version);
+      if (!stored) return 'missing';
+      if (c.requireApproval && !stored.approvedAt) return 'unapproved';
+      if (c.expectedRevision !== active.revision) return 'conflict';
+      if (c.pendingId !== undefined && pending?.id !== c.pendingId) return 'not-pending';
+      if (c.pendingId !== undefined) pending = undefined;
+      active = {
+        version: c.version,
+        activatedAt: c.now,
+        activatedBy: c.by,
+        history: c.history,
+        revision: active.revision + 1,
+      };
+      stored.activatedBy = c.by;
       return 'activated';
+    },
+    pending: async () => pending,
+    schedule: async (p) => {
+      if (pending) return 'exists';
+      pending = p;
+      return 'scheduled';
+    },
+    cancel: async (id) => {
+      if (pending?.id !== id) return 'none';
+      pending = undefined;
+      return 'cancelled';
     },
   };
 }
@@ -77,6 +113,22 @@ describe('admin-api handler (in-memory ports)', () => {
       context,
     );
     expect(created.statusCode).toBe(201);
+    // Four eyes: another product owner approves it first.
+    const approval = await h(
+      event(
+        'POST',
+        '/v1/admin/config/versions/{version}/approval',
+        null,
+        { version: 'v9' },
+        {
+          ...OWNER,
+          sub: 'another-sub',
+          'cognito:username': 'po.sam',
+        },
+      ),
+      context,
+    );
+    expect(approval.statusCode).toBe(200);
     const act = await h(
       event('POST', '/v1/admin/config/versions/{version}/activate', null, { version: 'v9' }),
       context,
@@ -84,6 +136,7 @@ describe('admin-api handler (in-memory ports)', () => {
     const by = { sub: OWNER.sub, username: 'po.lena' };
     expect(JSON.parse(act.body)).toEqual({
       active: 'v9',
+      previousVersion: config.version,
       activatedAt: '2026-11-23T12:00:00.000Z',
       activatedBy: by,
       // No portfolio placement is configured in these in-memory ports.
@@ -160,6 +213,10 @@ describe('admin-api handler (in-memory ports)', () => {
     ['POST', '/v1/admin/config/versions', 'agent', ['productOwner']],
     ['POST', '/v1/admin/config/versions', 'supervisor,ops', ['productOwner']],
     ['POST', '/v1/admin/config/versions/{version}/activate', 'ops', ['productOwner']],
+    ['POST', '/v1/admin/config/versions/{version}/approval', 'ops', ['productOwner']],
+    ['DELETE', '/v1/admin/config/versions/{version}/activation', 'ops', ['productOwner']],
+    ['POST', '/v1/admin/config/rollback', 'agent', ['productOwner', 'ops']],
+    ['GET', '/v1/admin/audit', 'supervisor', ['productOwner', 'ops']],
     ['POST', '/v1/admin/tags', 'ops', ['productOwner']],
     ['POST', '/v1/admin/decisions/dry-run', 'supervisor', ['productOwner']],
     ['GET', '/v1/admin/config', 'agent', ['productOwner', 'ops']],

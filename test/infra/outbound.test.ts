@@ -14,10 +14,15 @@ const synth = (context: Record<string, unknown>) => {
   const built = buildApp({ bundling: false, context: { ...lenient, ...context } });
   return { ...built, tpl: Template.fromStack(built.service) };
 };
-const fnId = (tpl: Template, entry: string) =>
-  Object.entries(tpl.findResources('AWS::Lambda::Function')).find(([, f]) =>
-    String((f as Json).Properties.Description ?? '').includes(`functions/${entry}.ts`),
-  )![0];
+/** A function's logical id by its construct id (StartOutbound, PublishEvents). */
+const fnId = (tpl: Template, entry: 'start-outbound' | 'publish-events') => {
+  const name = entry === 'start-outbound' ? 'OutboundStartOutbound' : 'OutboundPublishEvents';
+  const ids = Object.keys(tpl.findResources('AWS::Lambda::Function')).filter((id) =>
+    new RegExp(`^${name}[0-9A-F]{8}$`).test(id),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+};
 
 describe('outbound contact and the outbox, as synthesized', () => {
   const { app, tpl } = synth(CONNECT);

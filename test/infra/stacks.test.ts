@@ -183,6 +183,7 @@ describe('functions', () => {
     'place-portfolio',
     'publish-events',
     'start-outbound',
+    'activate-due',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
@@ -251,6 +252,7 @@ describe('functions', () => {
     ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
     ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
+    ['activate-due', ['CATALOG_TABLE', 'PLACE_PORTFOLIO_FUNCTION']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(
@@ -456,6 +458,40 @@ describe('IAM', () => {
     expect(actionsOn('admin-api', kpis)).toEqual(['dynamodb:Query']);
     for (const entry of fnIds.keys())
       if (!['aggregate-kpis', 'admin-api'].includes(entry)) expect(actionsOn(entry, kpis), entry).toEqual([]);
+  });
+});
+
+describe('scheduled activations (ActivateDue)', () => {
+  it('activate-due reads and writes single catalog items only (no Query, Scan or UpdateItem) and invokes only PlacePortfolio', () => {
+    const catalog = tableId(data.catalog);
+    expect(actionsOn('activate-due', catalog).sort()).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    for (const t of [
+      tableId(data.accounts),
+      tableId(data.contacts),
+      tableId(data.offerLog),
+      tableId(data.counters),
+    ])
+      expect(actionsOn('activate-due', t), t).toEqual([]);
+    const invokes = statementsOf('activate-due').filter((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
+    expect(invokes).toHaveLength(1);
+    expect(JSON.stringify(invokes[0]!.Resource)).toContain(fnIds.get('place-portfolio')!);
+  });
+
+  it('a rule runs it every minute, with no retries piling up behind a failed run', () => {
+    const rules = Object.values(svcTpl.findResources('AWS::Events::Rule')) as Json[];
+    const mine = rules.filter((r) =>
+      JSON.stringify(r.Properties.Targets).includes(fnIds.get('activate-due')!),
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(mine[0]!.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
   });
 });
 

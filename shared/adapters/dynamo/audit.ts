@@ -32,17 +32,24 @@ export class DynamoAuditLog implements AuditLog {
       ),
     );
   }
-  /** The changes of one month, oldest first (tests, support). */
+  /** The changes of one month, oldest first (the admin API's audit route, tests, support). */
   async month(yyyyMm: string): Promise<AuditEntry[]> {
-    const r = await guard(() =>
-      this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `AUDIT#${yyyyMm}` },
-        }),
-      ),
-    );
-    return (r.Items ?? []).map(({ pk: _pk, sk: _sk, ...e }) => e as AuditEntry);
+    const out: AuditEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await guard(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `AUDIT#${yyyyMm}` },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const { pk: _pk, sk: _sk, ...e } of r.Items ?? []) out.push(e as AuditEntry);
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 }

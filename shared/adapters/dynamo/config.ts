@@ -1,18 +1,29 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, ConfigAdmin, ConfigSource, ConfigVersionSummary } from '../../ports';
+import type {
+  ActivationWrite,
+  ActiveConfig,
+  AuditEntry,
+  ConfigAdmin,
+  ConfigSource,
+  ConfigVersionSummary,
+} from '../../ports';
 import {
   type DecisionConfig,
   DecisionConfigSchema,
   type KillSwitch,
   KillSwitchSchema,
 } from '../../schemas/config';
+import {
+  ActivationHistorySchema,
+  type PendingActivation,
+  PendingActivationSchema,
+} from '../../schemas/governance';
 import { type ActedBy, ActedBySchema } from '../../schemas/identity';
 import { auditItem } from './audit';
 import { CONFIG_KEY, CONFIG_POINTER_KEY, guard } from './client';
@@ -84,6 +95,8 @@ export class DynamoConfigSource implements ConfigSource {
 }
 
 const versionKey = (version: string) => ({ pk: CONFIG_KEY.pk, sk: `v#${version}` });
+/** The one pending (scheduled) activation, beside the versions (not under `v#`, so never listed as one). */
+const PENDING_KEY = { pk: CONFIG_KEY.pk, sk: 'PENDING' } as const;
 
 /** A stored author, read back only when well formed (older items have none). */
 function actedByOf<K extends string>(v: unknown, key: K): { [k in K]?: ActedBy } {
@@ -91,21 +104,40 @@ function actedByOf<K extends string>(v: unknown, key: K): { [k in K]?: ActedBy }
   return (r.success ? { [key]: r.data } : {}) as { [k in K]?: ActedBy };
 }
 
+const summaryOf = (i: Record<string, unknown>): ConfigVersionSummary => ({
+  version: String(i.version),
+  createdAt: String(i.createdAt ?? ''),
+  ...actedByOf(i.createdBy, 'createdBy'),
+  ...(typeof i.approvedAt === 'string' ? { approvedAt: i.approvedAt } : {}),
+  ...actedByOf(i.approvedBy, 'approvedBy'),
+});
+
+/** Which items of a cancelled transaction failed their condition (by index). */
+const failedAt = (e: TransactionCanceledException) =>
+  new Set((e.CancellationReasons ?? []).flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : [])));
+
 export class DynamoConfigAdmin implements ConfigAdmin {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
-  async active() {
+  async active(): Promise<ActiveConfig | undefined> {
     const r = await guard(() =>
       this.db.send(new GetCommand({ TableName: this.table, Key: CONFIG_KEY, ConsistentRead: true })),
     );
     if (!r.Item) return undefined;
+    const version = String(r.Item.version);
+    const activatedAt = String(r.Item.activatedAt ?? '');
+    const history = ActivationHistorySchema.safeParse(r.Item.history);
     return {
-      version: String(r.Item.version),
-      activatedAt: String(r.Item.activatedAt ?? ''),
+      version,
+      activatedAt,
       ...actedByOf(r.Item.activatedBy, 'activatedBy'),
       config: DecisionConfigSchema.parse(r.Item.config),
+      // An item written before histories were kept: its own activation is all that is known.
+      history:
+        history.success && history.data.length ? history.data : [{ version, activatedAt, how: 'SEED' }],
+      ...(typeof r.Item.revision === 'number' ? { revision: r.Item.revision } : {}),
     };
   }
   async list(): Promise<ConfigVersionSummary[]> {
@@ -118,17 +150,12 @@ export class DynamoConfigAdmin implements ConfigAdmin {
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
             ExpressionAttributeValues: { ':pk': CONFIG_KEY.pk, ':v': 'v#' },
-            ProjectionExpression: 'version, createdAt, createdBy',
+            ProjectionExpression: 'version, createdAt, createdBy, approvedAt, approvedBy',
             ExclusiveStartKey: start,
           }),
         ),
       );
-      for (const i of r.Items ?? [])
-        out.push({
-          version: String(i.version),
-          createdAt: String(i.createdAt ?? ''),
-          ...actedByOf(i.createdBy, 'createdBy'),
-        });
+      for (const i of r.Items ?? []) out.push(summaryOf(i));
       start = r.LastEvaluatedKey;
     } while (start);
     return out;
@@ -138,45 +165,163 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       this.db.send(new GetCommand({ TableName: this.table, Key: versionKey(version), ConsistentRead: true })),
     );
     if (!r.Item) return undefined;
-    return {
-      version: String(r.Item.version),
-      createdAt: String(r.Item.createdAt ?? ''),
-      ...actedByOf(r.Item.createdBy, 'createdBy'),
-      config: DecisionConfigSchema.parse(r.Item.config),
-    };
+    return { ...summaryOf(r.Item), config: DecisionConfigSchema.parse(r.Item.config) };
   }
-  async create(config: DecisionConfig, now: string, by?: ActedBy): Promise<'created' | 'exists'> {
+  async create(
+    config: DecisionConfig,
+    now: string,
+    by?: ActedBy,
+    audit?: AuditEntry,
+  ): Promise<'created' | 'exists'> {
     try {
       await guard(() =>
         this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              ...versionKey(config.version),
-              version: config.version,
-              createdAt: now,
-              ...(by ? { createdBy: by } : {}),
-              config,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: {
+                    ...versionKey(config.version),
+                    version: config.version,
+                    createdAt: now,
+                    ...(by ? { createdBy: by } : {}),
+                    config,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              ...(audit ? [{ Put: { TableName: this.table, Item: auditItem(audit) } }] : []),
+            ],
           }),
         ),
       );
       return 'created';
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return 'exists';
+      if (e instanceof TransactionCanceledException) return 'exists';
+      throw e;
+    }
+  }
+  async approve(
+    version: string,
+    now: string,
+    by: ActedBy,
+    audit: AuditEntry,
+  ): Promise<'approved' | 'conflict'> {
+    try {
+      await guard(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                // Once, never by the author: two approvals racing, one wins; the author never does.
+                Update: {
+                  TableName: this.table,
+                  Key: versionKey(version),
+                  UpdateExpression: 'SET approvedAt = :at, approvedBy = :by',
+                  ConditionExpression:
+                    'attribute_exists(pk) AND attribute_not_exists(approvedAt) AND (attribute_not_exists(createdBy) OR createdBy.#sub <> :sub)',
+                  ExpressionAttributeNames: { '#sub': 'sub' },
+                  ExpressionAttributeValues: { ':at': now, ':by': by, ':sub': by.sub },
+                },
+              },
+              { Put: { TableName: this.table, Item: auditItem(audit) } },
+            ],
+          }),
+        ),
+      );
+      return 'approved';
+    } catch (e) {
+      if (e instanceof TransactionCanceledException) return 'conflict';
       throw e;
     }
   }
   async activate(
-    version: string,
-    now: string,
-    by?: ActedBy,
-    audit?: AuditEntry,
-  ): Promise<'activated' | 'missing'> {
-    const stored = await this.get(version);
+    change: ActivationWrite,
+  ): Promise<'activated' | 'missing' | 'unapproved' | 'conflict' | 'not-pending'> {
+    const stored = await this.get(change.version);
     if (!stored) return 'missing';
-    // Versions never change once created, so the copy is the version; the check guards a deletion in between.
+    if (change.requireApproval && stored.approvedAt === undefined) return 'unapproved';
+    const { version, now, by } = change;
+    const revision = (change.expectedRevision ?? 0) + 1;
+    // Versions never change once created (but for their approval), so the copy is the version.
+    const items = [
+      {
+        ConditionCheck: {
+          TableName: this.table,
+          Key: versionKey(version),
+          ConditionExpression: change.requireApproval
+            ? 'attribute_exists(pk) AND attribute_exists(approvedAt)'
+            : 'attribute_exists(pk)',
+        },
+      },
+      {
+        // Over the revision read only: two activations (or one and a rollback) racing, one wins.
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...CONFIG_KEY,
+            version,
+            activatedAt: now,
+            ...(by ? { activatedBy: by } : {}),
+            config: stored.config,
+            history: change.history,
+            revision,
+          },
+          ConditionExpression:
+            change.expectedRevision === undefined ? 'attribute_not_exists(revision)' : 'revision = :rev',
+          ...(change.expectedRevision === undefined
+            ? {}
+            : { ExpressionAttributeValues: { ':rev': change.expectedRevision } }),
+        },
+      },
+      // The pointer the turns check every few seconds (DynamoConfigSource).
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...CONFIG_POINTER_KEY,
+            version,
+            activatedAt: now,
+            ...(stored.config.killSwitch ? { killSwitch: stored.config.killSwitch } : {}),
+          },
+        },
+      },
+      ...(change.pendingId === undefined
+        ? []
+        : [
+            {
+              // The scheduled activation carried out once: a cancel (or another run) that came first wins.
+              Delete: {
+                TableName: this.table,
+                Key: PENDING_KEY,
+                ConditionExpression: 'id = :id',
+                ExpressionAttributeValues: { ':id': change.pendingId },
+              },
+            },
+          ]),
+      ...(change.audit ? [{ Put: { TableName: this.table, Item: auditItem(change.audit) } }] : []),
+    ];
+    try {
+      await guard(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+      return 'activated';
+    } catch (e) {
+      if (!(e instanceof TransactionCanceledException)) throw e;
+      const failed = failedAt(e);
+      if (failed.has(1)) return 'conflict';
+      if (failed.has(3) && change.pendingId !== undefined) return 'not-pending';
+      return change.requireApproval && (await this.get(version)) ? 'unapproved' : 'missing';
+    }
+  }
+  async pending(): Promise<PendingActivation | undefined> {
+    const r = await guard(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: PENDING_KEY, ConsistentRead: true })),
+    );
+    if (!r.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...rest } = r.Item;
+    return PendingActivationSchema.parse(rest);
+  }
+  async schedule(p: PendingActivation, audit: AuditEntry): Promise<'scheduled' | 'exists' | 'unapproved'> {
     try {
       await guard(() =>
         this.db.send(
@@ -185,42 +330,50 @@ export class DynamoConfigAdmin implements ConfigAdmin {
               {
                 ConditionCheck: {
                   TableName: this.table,
-                  Key: versionKey(version),
-                  ConditionExpression: 'attribute_exists(pk)',
+                  Key: versionKey(p.version),
+                  ConditionExpression: 'attribute_exists(approvedAt)',
                 },
               },
               {
                 Put: {
                   TableName: this.table,
-                  Item: {
-                    ...CONFIG_KEY,
-                    version,
-                    activatedAt: now,
-                    ...(by ? { activatedBy: by } : {}),
-                    config: stored.config,
-                  },
+                  Item: { ...PENDING_KEY, ...p },
+                  ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
-              // The pointer the turns check every few seconds (DynamoConfigSource).
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: {
-                    ...CONFIG_POINTER_KEY,
-                    version,
-                    activatedAt: now,
-                    ...(stored.config.killSwitch ? { killSwitch: stored.config.killSwitch } : {}),
-                  },
-                },
-              },
-              ...(audit ? [{ Put: { TableName: this.table, Item: auditItem(audit) } }] : []),
+              { Put: { TableName: this.table, Item: auditItem(audit) } },
             ],
           }),
         ),
       );
-      return 'activated';
+      return 'scheduled';
     } catch (e) {
-      if (e instanceof TransactionCanceledException) return 'missing';
+      if (!(e instanceof TransactionCanceledException)) throw e;
+      return failedAt(e).has(0) ? 'unapproved' : 'exists';
+    }
+  }
+  async cancel(id: string, audit: AuditEntry): Promise<'cancelled' | 'none'> {
+    try {
+      await guard(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.table,
+                  Key: PENDING_KEY,
+                  ConditionExpression: 'id = :id',
+                  ExpressionAttributeValues: { ':id': id },
+                },
+              },
+              { Put: { TableName: this.table, Item: auditItem(audit) } },
+            ],
+          }),
+        ),
+      );
+      return 'cancelled';
+    } catch (e) {
+      if (e instanceof TransactionCanceledException) return 'none';
       throw e;
     }
   }
