@@ -118,8 +118,30 @@ describe('placement', () => {
     expect(place(c, ctx({ ...busy, tags: ['WINBACK'] }), undefined, 'TAG').moves).toEqual([]);
   });
 
-  it('funnel counts never drift: random sequences of changes, summed as deltas, equal a recount', () => {
-    const strategies = [strategy(), strategy({ strategyId: 'all-cards', segment: { expression: 'true' } })];
+  it('funnel counts never drift: random interleavings of events, imports and contacts, redelivered, equal a recount', () => {
+    const strategies = [
+      strategy(),
+      strategy({ strategyId: 'all-cards', segment: { expression: 'true' } }),
+      // Conditions on the contact history: a contact moves the account on.
+      strategy({
+        strategyId: 'contacted',
+        segment: { expression: 'true' },
+        stages: [
+          {
+            stageId: 'QUIET',
+            name: 'quiet',
+            launch: 'true',
+            scenario: { offers: { first: ['fee-waiver'] } },
+          },
+          {
+            stageId: 'CALLED',
+            name: 'called',
+            launch: 'daysSinceLastContact < 1 || contactsLast90Days >= 2',
+            scenario: { offers: { first: ['fee-waiver'] } },
+          },
+        ],
+      }),
+    ];
     const accounts = [quiet, busy, { ...quiet, tags: ['X'] }];
     fc.assert(
       fc.property(
@@ -131,27 +153,36 @@ describe('placement', () => {
             event: fc.constantFrom(undefined, 'USAGE_DROP', 'PAYMENT_MISSED'),
             version: fc.constantFrom(1, 1, 1, 2),
             active: fc.constantFrom(true, true, true, false),
+            kind: fc.constantFrom('change', 'contact'),
+            redelivered: fc.boolean(),
           }),
           { maxLength: 40 },
         ),
         (steps) => {
           const held = new Map<number, Placements>();
+          const contacts = new Map<number, string[]>();
           const counts = new Map<string, number>();
           for (const s of steps) {
             const now = new Date(Date.parse('2026-12-01T00:00:00.000Z') + s.day * 86_400_000).toISOString();
             const compiledNow = compileStrategies(
               strategies.map((x) => ({ ...x, version: s.version, active: s.active })),
             );
-            const r = place(
-              compiledNow,
-              ctx(accounts[s.account]!, now, s.event ? { type: s.event, at: now } : undefined),
-              held.get(s.who),
-              s.event ?? 'IMPORT',
-            );
-            held.set(s.who, r.placements);
-            for (const d of funnelDeltas(r.moves)) {
-              const k = `${d.strategyId}|${d.version}|${d.stageId}`;
-              counts.set(k, (counts.get(k) ?? 0) + d.delta);
+            // A contact is dated on its account before it is placed (the start's write); a change is
+            // an event or an import. Redelivered: the same step applied again, on what the first left.
+            if (s.kind === 'contact') contacts.set(s.who, [...(contacts.get(s.who) ?? []), now]);
+            const account = { ...accounts[s.account]!, recentContacts: contacts.get(s.who) ?? [] };
+            for (let n = 0; n < (s.redelivered ? 2 : 1); n++) {
+              const r = place(
+                compiledNow,
+                ctx(account, now, s.event ? { type: s.event, at: now } : undefined),
+                held.get(s.who),
+                s.kind === 'contact' ? 'CONTACT' : (s.event ?? 'IMPORT'),
+              );
+              held.set(s.who, r.placements);
+              for (const d of funnelDeltas(r.moves)) {
+                const k = `${d.strategyId}|${d.version}|${d.stageId}`;
+                counts.set(k, (counts.get(k) ?? 0) + d.delta);
+              }
             }
           }
           const recount = new Map<string, number>();
