@@ -58,7 +58,7 @@ describe('operations: the dashboard and the saved queries', () => {
       'slowest turns',
       'time in each strategy stage',
     ]);
-    for (const q of queries) expect(q.LogGroupNames).toHaveLength(10);
+    for (const q of queries) expect(q.LogGroupNames).toHaveLength(11);
   });
 
   it('names only metrics of the catalog, each under one of its dimension sets', () => {

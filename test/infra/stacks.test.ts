@@ -181,6 +181,7 @@ describe('functions', () => {
     'canary',
     'aggregate-kpis',
     'place-portfolio',
+    'publish-funnels',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
@@ -249,6 +250,7 @@ describe('functions', () => {
     ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
     ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
+    ['publish-funnels', ['CATALOG_TABLE', 'COUNTERS_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(

@@ -3,6 +3,7 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FunnelDelta } from '../../domain/strategies';
 import type { PlacementProgress, SegmentProgress } from '../../ports';
+import { FUNNEL_PREFIX } from '../../schemas/storage-names';
 import { guard } from './client';
 
 /**
@@ -14,7 +15,7 @@ import { guard } from './client';
 export const FUNNEL_SHARDS = 8;
 const STAGE = 'stage#';
 const itemKey = (strategyId: string, version: number, shard: number) =>
-  `FUNNEL#${strategyId}#${version}#${shard}`;
+  `${FUNNEL_PREFIX}${strategyId}#${version}#${shard}`;
 
 /** FNV-1a of the account id: its shard, the same on every write. */
 export function funnelShard(accountId: string): number {
@@ -45,7 +46,8 @@ export function funnelUpdates(table: string, accountId: string, deltas: readonly
   }));
 }
 
-const progressKey = (configVersion: string, segment: number) => `FUNNEL#PLACING#${configVersion}#${segment}`;
+const progressKey = (configVersion: string, segment: number) =>
+  `${FUNNEL_PREFIX}PLACING#${configVersion}#${segment}`;
 
 export class DynamoFunnelStore implements PlacementProgress {
   constructor(
