@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../shared/domain/metrics';
 import { STAGES } from '../../shared/schemas/enums';
 
@@ -51,12 +52,13 @@ function ours(
 }
 
 /**
- * Every metric of one name whatever the values of its dimensions, summed per 5 minutes, each line
- * labelled by CloudWatch with its dimension values (dashboards only: alarms cannot SEARCH).
+ * Every metric of one name whatever the values of its dimensions, summed per 5 minutes (or another
+ * statistic), each line labelled by CloudWatch with its dimension values (dashboards only: alarms
+ * cannot SEARCH). Values that exist only at run time (offers, strategies) need no redeploy to appear.
  */
-function searchAll(name: MetricName, dims: readonly string[], filter = '') {
+function searchAll(name: MetricName, dims: readonly string[], filter = '', statistic = 'Sum') {
   return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dims.join(',')}} MetricName="${name}" ${filter}', 'Sum', 300)`,
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dims.join(',')}} MetricName="${name}" ${filter}', '${statistic}', 300)`,
     label: '',
     period: FIVE_MINUTES,
   });
@@ -249,7 +251,7 @@ export class Operations extends Construct {
         [
           new cloudwatch.TextWidget({
             markdown:
-              "# Retention Desk\nRows 1–2: what the desk achieved (save rate, acceptance, spend against value kept, the call funnel, learning against control). Rows 3–5: how it runs. Every alarm says what to do; the README's Operations section explains each widget.",
+              "# Retention Desk\nRows 1–2: what the desk achieved (save rate, acceptance, spend against value kept, the call funnel, learning against control). Row 3: the service strategies' funnels. Rows 4–6: how it runs. Every alarm says what to do; the README's Operations section explains each widget.",
             width: 24,
             height: 2,
           }),
@@ -300,6 +302,28 @@ export class Operations extends Construct {
               ),
             ),
             { leftYAxis: { min: 0, label: 'contacts' } },
+          ),
+        ],
+        [
+          // Strategies are data: a SEARCH shows every strategy and stage published, whatever the
+          // configuration deployed with the stack. A bar per (strategy, stage): its latest 5-minute value.
+          w(
+            'Strategies: accounts at each stage (latest)',
+            [searchAll('StrategyStageAccounts', ['strategyId', 'stageId'], '', 'Maximum')],
+            { view: cloudwatch.GraphWidgetView.BAR, leftYAxis: { min: 0, label: 'accounts' }, width: 16 },
+          ),
+          w(
+            'Placing the portfolio (active configuration)',
+            [
+              ours('PlacementSegmentsDone', {}, 'Maximum').with({
+                label: `segments done (of ${PORTFOLIO_SEGMENTS}: complete)`,
+              }),
+            ],
+            {
+              leftYAxis: { min: 0, max: PORTFOLIO_SEGMENTS, label: 'segments' },
+              right: [ours('PlacementAccountsScanned', {}, 'Maximum').with({ label: 'accounts reached' })],
+              rightYAxis: { min: 0, label: 'accounts' },
+            },
           ),
         ],
         [

@@ -80,6 +80,14 @@ export interface OpsMetricsSnapshot {
   /** TurnLatency per channel and action, ms; percentiles within 5 % (histogram buckets). */
   latency: LatencyRow[];
   latencyPrecision: string;
+  /**
+   * StrategyStageAccounts as last published (PublishFunnels' timer): accounts per `strategyId/stageId`
+   * (a gauge: the latest value, not a sum), and when; empty before its first run.
+   */
+  strategyStages: Record<string, number>;
+  strategyStagesAt: string | null;
+  /** PlacementSegmentsDone and PlacementAccountsScanned as last published; null before the first run. */
+  placing: { segmentsDone: number; accountsScanned: number } | null;
 }
 
 /** Counts by key, at most MAX_KEYS keys (the rest under "other"). */
@@ -95,6 +103,10 @@ class Counter {
 }
 
 export class OpsMetrics {
+  /** Latest values by key, at most MAX_KEYS (a gauge past the cap is dropped: there is no "other" of a level). */
+  private readonly strategyStages = new Map<string, number>();
+  private strategyStagesAt: string | null = null;
+  private placing: { segmentsDone: number; accountsScanned: number } | null = null;
   private readonly stages = new Counter();
   private readonly outcomes = new Counter();
   private readonly verifications = new Counter();
@@ -133,6 +145,19 @@ export class OpsMetrics {
           break;
         case 'TurnLatency':
           this.series(d.channel ?? 'NONE', d.action ?? 'NONE').add(p.value);
+          break;
+        case 'StrategyStageAccounts': {
+          const key = `${d.strategyId ?? 'NONE'}/${d.stageId ?? 'NONE'}`;
+          if (this.strategyStages.has(key) || this.strategyStages.size < MAX_KEYS)
+            this.strategyStages.set(key, p.value);
+          this.strategyStagesAt = this.now().toISOString();
+          break;
+        }
+        case 'PlacementSegmentsDone':
+          this.placing = { segmentsDone: p.value, accountsScanned: this.placing?.accountsScanned ?? 0 };
+          break;
+        case 'PlacementAccountsScanned':
+          this.placing = { segmentsDone: this.placing?.segmentsDone ?? 0, accountsScanned: p.value };
           break;
       }
     }
@@ -175,6 +200,9 @@ export class OpsMetrics {
         }))
         .sort((a, b) => a.channel.localeCompare(b.channel) || a.action.localeCompare(b.action)),
       latencyPrecision: `percentiles from a histogram: within ${Math.round((GROWTH - 1) * 100)} %`,
+      strategyStages: Object.fromEntries(this.strategyStages),
+      strategyStagesAt: this.strategyStagesAt,
+      placing: this.placing,
     };
   }
 }

@@ -26,6 +26,7 @@ import { onMetricPoints } from '../../shared/adapters/metrics';
 import { MIN_PEPPER_LENGTH, pepper as readPepper } from '../../shared/adapters/pepper';
 import type { CanaryReport } from '../../shared/application/canary';
 import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
+import type { FunnelSnapshot } from '../../shared/domain/metrics';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
@@ -83,6 +84,11 @@ export interface LocalStackOptions {
    * N ms. Default 60 000; 0 turns the timer off (tests run it with `activations.runDue`).
    */
   activationEveryMs?: number;
+  /**
+   * PublishFunnels' timer (the funnels as metrics, reaching /ops/metrics.json; AWS: every 5 minutes).
+   * Default 5 minutes; 0 turns it off.
+   */
+  funnelsEveryMs?: number;
 }
 
 export interface LocalStack {
@@ -107,6 +113,8 @@ export interface LocalStack {
   activations: { runDue(at?: string): Promise<{ kind: string; version?: string; placement?: string }> };
   /** The canary's handler: one synthetic call now (its timer, `canaryEveryMs`, is off by default). */
   canary: { run(): Promise<CanaryReport> };
+  /** PublishFunnels' handler: the funnels published as metrics now (also on its timer, `funnelsEveryMs`). */
+  funnels: { publish(): Promise<FunnelSnapshot> };
   /** DynamoDB Local's process: restarted on the same port if it ends by itself (`up()` waits for it). */
   dynamo: DynamoLocal;
   /** The user pool's stand-in: signs tokens the local authorizer accepts. */
@@ -556,7 +564,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     deadLetters.url = `${server.url}/${LOCAL_DLQ_ACCOUNT}/${LOCAL_DLQ_NAME}`;
     // admin-api's Lambda client (starting PlacePortfolio) speaks to this server's Invoke API.
     process.env.AWS_ENDPOINT_URL_LAMBDA = server.url;
-    // The daily schedule's stand-in: every segment placed again (conditions on time), once a day.
+    // The schedules' stand-ins (EventBridge Scheduler on AWS: infra/stacks/service-stack.ts), unref'd
+    // timers cleared on stop. Daily: every segment placed again (conditions on time).
     const daily = setInterval(() => {
       for (let segment = 0; segment < PORTFOLIO_SEGMENTS; segment++)
         void place({ segment, totalSegments: PORTFOLIO_SEGMENTS, cause: 'SCHEDULE' }).catch(() => undefined);
@@ -588,6 +597,27 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       timer.unref();
       cleanup.push(async () => clearInterval(timer));
     }
+    // Every 5 minutes: the funnels as metrics, through the real handler (its points reach opsMetrics).
+    const publishHandler = await importHandler('publish-funnels');
+    const funnels = {
+      publish: () => publishHandler({}, fakeContext('publish-funnels', 30_000)) as Promise<FunnelSnapshot>,
+    };
+    const funnelsEveryMs = opts.funnelsEveryMs ?? 5 * 60_000;
+    if (funnelsEveryMs > 0) {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        funnels
+          .publish()
+          .catch(() => undefined)
+          .finally(() => {
+            busy = false;
+          });
+      }, funnelsEveryMs);
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
+    }
     // Published for `npm run token` and the CLIs (mode 600), removed when the stack stops.
     const issuerKeyFile = issuerKeyPath(new URL(server.url).port);
     const unpublish = issuer.publish(issuerKeyFile, server.url);
@@ -610,6 +640,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       deadLetters,
       canary,
       activations,
+      funnels,
       dynamo,
       stop,
     };

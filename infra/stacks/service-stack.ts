@@ -1,12 +1,19 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as xray from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
 import { PORTFOLIO_SEGMENTS } from '../../shared/application/portfolio';
 import { HISTORY_PREFIX } from '../../shared/domain/contact-policy';
-import { CONTACTS_BY_ACCOUNT, OFFER_LOG_BY_ACCOUNT, PHONE_INDEX } from '../../shared/schemas/storage-names';
+import {
+  CONFIG_PK,
+  CONTACTS_BY_ACCOUNT,
+  FUNNEL_PREFIX,
+  OFFER_LOG_BY_ACCOUNT,
+  PHONE_INDEX,
+} from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { Canary } from '../constructs/canary';
 import { RetentionContactFlow } from '../constructs/contact-flow';
@@ -18,6 +25,7 @@ import { RetentionBot } from '../constructs/retention-bot';
 import { RetentionCall, RUN_TIMEOUT_SECONDS } from '../constructs/retention-call';
 import { RetentionFunction } from '../constructs/retention-function';
 import { Rollout } from '../constructs/rollout';
+import { Schedules } from '../constructs/schedules';
 import type { DataStack } from './data-stack';
 
 export interface ServiceStackProps extends StackProps {
@@ -215,22 +223,54 @@ export class ServiceStack extends Stack {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FUNNEL#*'] } },
       }),
     );
-    new events.Rule(this, 'PlacePortfolioDaily', {
-      description:
-        'Every segment of the portfolio placed again by the active strategies (conditions on time)',
-      schedule: events.Schedule.rate(Duration.days(1)),
-      targets: Array.from(
-        { length: PORTFOLIO_SEGMENTS },
-        (_, segment) =>
-          new targets.LambdaFunction(placePortfolio, {
-            event: events.RuleTargetInput.fromObject({
-              segment,
-              totalSegments: PORTFOLIO_SEGMENTS,
-              cause: 'SCHEDULE',
-            }),
-            retryAttempts: 2,
-          }),
-      ),
+    // The stack's schedules (EventBridge Scheduler): one group, retries, a dead-letter queue and its alarm.
+    const schedules = new Schedules(this, 'Schedules');
+    // A segment that still fails after Lambda's two retries (the schedule's run or an activation's
+    // backfill) is kept with its event in the schedules' dead-letter queue.
+    placePortfolio.configureAsyncInvoke({ retryAttempts: 2, onFailure: schedules.onFailure });
+    // Daily, one schedule per segment (a schedule has one target), at 03:00 UTC within a flexible hour:
+    // Scheduler spreads the four scans over it instead of starting them together.
+    for (let segment = 0; segment < PORTFOLIO_SEGMENTS; segment++)
+      schedules.invoke(`PlacePortfolioDaily${segment}`, placePortfolio, {
+        description: `Segment ${segment + 1} of ${PORTFOLIO_SEGMENTS} of the portfolio placed again by the active strategies (conditions on time)`,
+        schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '3', timeZone: TimeZone.ETC_UTC }),
+        flexibleWindow: Duration.hours(1),
+        input: { segment, totalSegments: PORTFOLIO_SEGMENTS, cause: 'SCHEDULE' },
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(6),
+      });
+
+    // The funnels as CloudWatch metrics, every 5 minutes: it reads the configuration and the funnel
+    // counters (FUNNEL# items, one BatchGet each), and writes nothing.
+    const publishFunnels = new RetentionFunction(this, 'PublishFunnels', {
+      name: 'publish-funnels',
+      timeout: Duration.seconds(30),
+    });
+    // The active configuration's item only (a leading-key condition: not the versions' history).
+    publishFunnels.addEnvironment('CATALOG_TABLE', catalog.tableName);
+    publishFunnels.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [catalog.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CONFIG_PK] } },
+      }),
+    );
+    publishFunnels.addEnvironment('COUNTERS_TABLE', counters.tableName);
+    publishFunnels.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [counters.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${FUNNEL_PREFIX}*`] } },
+      }),
+    );
+    // No retry of a failed run: the next one, 5 minutes later, publishes the same gauges afresh.
+    publishFunnels.configureAsyncInvoke({ retryAttempts: 0 });
+    schedules.invoke('PublishFunnelsEvery5Minutes', publishFunnels, {
+      description: "Every active strategy's funnel (accounts per stage) published as CloudWatch metrics",
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+      retryAttempts: 2,
+      // A point later than this is worth less than the next run's.
+      maxEventAge: Duration.minutes(2),
     });
     adminApi.addEnvironment('PLACE_PORTFOLIO_FUNCTION', placePortfolio.functionName);
     // The function itself, not its versions or aliases (grantInvoke would add `:*`).
@@ -364,11 +404,12 @@ export class ServiceStack extends Stack {
         'publish-events': outbound.publisher,
         'start-outbound': outbound.starter,
         'activate-due': activateDue,
+        'publish-funnels': publishFunnels,
       },
       stateMachine,
       api: this.api.restApi,
       tables: { contacts, accounts, offerLog, counters, learning, catalog },
-      otherAlarms: [feed.deadLetterAlarm, reports.behindAlarm],
+      otherAlarms: [feed.deadLetterAlarm, reports.behindAlarm, schedules.deadLetterAlarm],
       ...(alarmEmail ? { alarmEmail } : {}),
     });
     // Levers for a bad night: every function on the call path deploys gradually, rolled back on alarm.

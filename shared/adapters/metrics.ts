@@ -76,6 +76,7 @@ export function publishMetrics(points: readonly MetricPoint[]): void {
       const m = single();
       for (const set of spec.sets)
         m.addDimensions(Object.fromEntries(set.map((d) => [d, p.dimensions[d] ?? 'NONE'])));
+      for (const [k, v] of Object.entries(p.metadata ?? {})) m.addMetadata(k, String(v));
       m.addMetric(p.name, UNITS[spec.unit], p.value);
     } catch {
       // A metric is never worth a failed turn.

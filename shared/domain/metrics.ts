@@ -14,10 +14,16 @@ export const METRICS_NAMESPACE = 'RetentionDesk';
 type Unit = 'Count' | 'Milliseconds' | 'None';
 interface MetricSpec {
   unit: Unit;
-  /** Every dimension set the metric is published under (each a non-empty list of dimension names). */
+  /**
+   * Every dimension set the metric is published under: each a list of dimension names, or the empty
+   * list for a figure of the whole stack (one stream, no dimension).
+   */
   sets: readonly (readonly string[])[];
-  /** Who emits it: the channel function (per request), SaveTurn (per stored turn) or the canary (per call). */
-  by: 'channel' | 'save-turn' | 'canary';
+  /**
+   * Who emits it: the channel function (per request), SaveTurn (per stored turn), the canary (per
+   * call) or PublishFunnels (every 5 minutes, a gauge read from the funnel counters).
+   */
+  by: 'channel' | 'save-turn' | 'canary' | 'publish-funnels';
   what: string;
 }
 
@@ -120,6 +126,29 @@ export const METRICS = {
     by: 'canary',
     what: 'one whole canary call, its four turns end to end',
   },
+  // Every 5 minutes, by PublishFunnels (functions/publish-funnels.ts): gauges read from the funnel
+  // counters, never a count of events. The strategy's version is a property of the line (Logs
+  // Insights reads it), not a dimension: a new version continues the same series instead of opening
+  // new streams, and only the active version of each active strategy is published, so the streams are
+  // bounded by the configuration (its active strategies' stages), not by its history.
+  StrategyStageAccounts: {
+    unit: 'Count',
+    sets: [['strategyId', 'stageId']],
+    by: 'publish-funnels',
+    what: 'accounts at a stage of an active strategy now (its active version; the funnel endpoint’s count)',
+  },
+  PlacementSegmentsDone: {
+    unit: 'Count',
+    sets: [[]],
+    by: 'publish-funnels',
+    what: 'segments of the whole-portfolio placement by the active configuration that are done (4 of 4: the funnels are complete)',
+  },
+  PlacementAccountsScanned: {
+    unit: 'Count',
+    sets: [[]],
+    by: 'publish-funnels',
+    what: 'accounts the whole-portfolio placement by the active configuration has reached so far',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -129,6 +158,8 @@ export interface MetricPoint {
   name: MetricName;
   value: number;
   dimensions: Record<string, string>;
+  /** Written on the metric's line but not a dimension (no stream of its own): Logs Insights reads it. */
+  metadata?: Record<string, string | number>;
 }
 
 /** The contact as a stored turn leaves it: only what the metrics read. */
@@ -211,4 +242,48 @@ export function runMetrics(r: {
   if (r.failedAt)
     points.push({ name: 'Fallbacks', value: 1, dimensions: { channel: r.channel, failedAt: r.failedAt } });
   return points;
+}
+
+/** The funnels of the active configuration's strategies as the counters hold them now. */
+export interface FunnelSnapshot {
+  configVersion: string;
+  /** Every active strategy, its active version, and the accounts at each of its stages (in order). */
+  strategies: readonly {
+    strategyId: string;
+    version: number;
+    stages: readonly { stageId: string; accounts: number }[];
+  }[];
+  /** The whole-portfolio placement by this configuration version: segments done of all, accounts reached. */
+  placing: { segments: number; done: number; scanned: number };
+}
+
+/**
+ * The funnel as metrics: one gauge per stage of each active strategy (the version on the line, not
+ * as a dimension), and how far the portfolio's placement by the active configuration has got.
+ */
+export function funnelMetrics(s: FunnelSnapshot): MetricPoint[] {
+  return [
+    ...s.strategies.flatMap((f) =>
+      f.stages.map(
+        (st): MetricPoint => ({
+          name: 'StrategyStageAccounts',
+          value: st.accounts,
+          dimensions: { strategyId: f.strategyId, stageId: st.stageId },
+          metadata: { strategyVersion: f.version, configVersion: s.configVersion },
+        }),
+      ),
+    ),
+    {
+      name: 'PlacementSegmentsDone',
+      value: s.placing.done,
+      dimensions: {},
+      metadata: { configVersion: s.configVersion, segments: s.placing.segments },
+    },
+    {
+      name: 'PlacementAccountsScanned',
+      value: s.placing.scanned,
+      dimensions: {},
+      metadata: { configVersion: s.configVersion },
+    },
+  ];
 }

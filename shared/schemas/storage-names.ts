@@ -11,3 +11,7 @@ export const PHONE_ALIAS_PREFIX = 'PHONE#';
 export const CONTACTS_BY_ACCOUNT = 'byAccount';
 /** Offer-log entries by account (or, once erased, by pseudonym), in time order. */
 export const OFFER_LOG_BY_ACCOUNT = 'byAccount';
+/** The partition of the catalog table's decision configuration items (the active one, its pointer, the versions). */
+export const CONFIG_PK = 'DECISION_CONFIG';
+/** The strategies' funnel counters and the placements' progress in the counters table: `FUNNEL#…`. */
+export const FUNNEL_PREFIX = 'FUNNEL#';

@@ -29,6 +29,7 @@ const SRC = {
   xray: 'https://aws.amazon.com/xray/pricing/',
   transfer: 'https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer',
   secrets: 'https://aws.amazon.com/secrets-manager/pricing/',
+  scheduler: 'https://aws.amazon.com/eventbridge/pricing/',
 };
 
 /** When and how the prices below were read. */
@@ -87,6 +88,11 @@ export const PRICES = {
   dashboardMonth: { usd: 3, unit: 'dashboard a month', source: SRC.cw },
   secretMonth: { usd: 0.4, unit: 'secret a month', source: SRC.secrets },
   storageGbMonth: { usd: 0.25, unit: 'GB-month of table storage (Standard class)', source: SRC.ddb },
+  schedulerInvocation: {
+    usd: 1.0e-6,
+    unit: 'EventBridge Scheduler invocation (after the first 14 million a month)',
+    source: SRC.scheduler,
+  },
 } satisfies Record<string, Price>;
 export type PriceTable = typeof PRICES;
 
@@ -164,6 +170,14 @@ export interface Architecture {
   secrets: number;
   /** Stream event source mappings (the offer log's to the KPI aggregates): work off the turn. */
   streamMappings: { entry: string; batchingWindowSeconds: number; memoryMB: number }[];
+  /** EventBridge Scheduler schedules and the functions they invoke: work on the clock, off the turn. */
+  schedules: {
+    logicalId: string;
+    entry: string;
+    expression: string;
+    runsPerMonth: number;
+    memoryMB: number;
+  }[];
 }
 
 export interface StackTemplate {
@@ -425,6 +439,18 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
     alarms: of('AWS::CloudWatch::Alarm').length,
     dashboards: of('AWS::CloudWatch::Dashboard').length,
     secrets: of('AWS::SecretsManager::Secret').length,
+    schedules: of('AWS::Scheduler::Schedule').map((r) => {
+      const fnId = refId(r.p.Target?.Arn);
+      const fn = functions.find((f) => f.logicalId === fnId);
+      const expression = String(r.p.ScheduleExpression ?? '');
+      return {
+        logicalId: r.id,
+        entry: fn?.entry ?? String(fnId),
+        expression,
+        runsPerMonth: runsPerMonth(expression),
+        memoryMB: fn?.memoryMB ?? 128,
+      };
+    }),
     streamMappings: of('AWS::Lambda::EventSourceMapping').map((r) => {
       const fnId = refId(r.p.FunctionName);
       const fn = functions.find((f) => f.logicalId === fnId);
@@ -446,6 +472,75 @@ export function readArchitecture(stacks: StackTemplate[], entries: Record<string
 export const KPI_MODEL = { shards: 1, cellsPerBatch: 20, msPerBatch: 60 } as const;
 /** What a PublishEvents batch is taken to hold and take (the outbox's and the decisions' events). */
 export const PUBLISH_MODEL = { eventsPerBatch: 10, msPerBatch: 80 } as const;
+
+const MONTH_DAYS = 30;
+/**
+ * How often a schedule expression fires in a 30-day month: `rate(n unit)`, or a cron whose minute and
+ * hour fields are numbers, lists, `*` or `*\/n`, and whose day fields are `*`/`?` (daily), a list of
+ * days of the month, or of the week. 0 for what this does not read (a one-time `at(…)`).
+ */
+export function runsPerMonth(expression: string): number {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const minutes =
+      Number(rate[1]) * (rate[2]!.startsWith('minute') ? 1 : rate[2]!.startsWith('hour') ? 60 : 1440);
+    return (MONTH_DAYS * 1440) / minutes;
+  }
+  const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+)(?: (\S+))?\)$/.exec(expression);
+  if (!cron) return 0;
+  const count = (field: string, span: number) => {
+    if (field === '*' || field === '?') return span;
+    const every = /^\*\/(\d+)$/.exec(field);
+    if (every) return Math.ceil(span / Number(every[1]));
+    return field.split(',').length;
+  };
+  const [, minute, hour, dom, , dow] = cron as unknown as string[];
+  const perDay = count(minute!, 60) * count(hour!, 24);
+  const days =
+    (dom === '*' || dom === '?') && (dow === '*' || dow === '?')
+      ? MONTH_DAYS
+      : dom !== '*' && dom !== '?'
+        ? count(dom!, 31)
+        : (MONTH_DAYS * count(dow!, 7)) / 7;
+  return perDay * days;
+}
+
+/**
+ * What one scheduled run of a function costs besides its invocation, by entry: assumptions, stated
+ * (nothing here is measured). An entry not listed is billed its invocation and 100 ms.
+ * - publish-funnels: strongly consistent BatchGets of the funnel counters (8 items per active strategy,
+ *   1 read unit each: small items) and the placement's progress (4 items), and the configuration item
+ *   (eventually consistent, ~40 KB: 5 units); one EMF line per stage and two more, ~450 B each.
+ * - place-portfolio, one segment of four: a portfolio of 1,000,000 accounts of 3 KB scanned
+ *   (eventually consistent: half a unit per 4 KB of data read), 1 % of them moved a day (each a
+ *   transaction: the account's update, 3 KB, and its counter item, 2 units per KB each), at 2,000
+ *   accounts a second.
+ */
+export const SCHEDULE_MODEL: Record<
+  string,
+  {
+    msPerRun: number;
+    readUnitsPerRun: (strategies: number) => number;
+    writeUnitsPerRun: number;
+    logBytesPerRun: (stages: number) => number;
+    why: string;
+  }
+> = {
+  'publish-funnels': {
+    msPerRun: 150,
+    readUnitsPerRun: (strategies) => strategies * 8 + 4 + 5,
+    writeUnitsPerRun: 0,
+    logBytesPerRun: (stages) => (stages + 2) * 450 + 300,
+    why: 'BatchGets of 8 counter items per active strategy and 4 progress items (strong), the configuration item; an EMF line per stage',
+  },
+  'place-portfolio': {
+    msPerRun: (250_000 / 2_000) * 1000,
+    readUnitsPerRun: () => Math.ceil((250_000 * 3_000) / 4096) * 0.5,
+    writeUnitsPerRun: 2_500 * (2 * 3 + 2 * 1),
+    logBytesPerRun: () => 2_500 * 2 * 250,
+    why: 'a quarter of a 1,000,000-account portfolio (3 KB each) scanned at 2,000 a second, 1 % moved (a transaction each) with their stage log lines',
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // What a local run measured (test/bench/cost.ts writes it to test/bench/results/cost.json).
@@ -1141,7 +1236,13 @@ export function floor(arch: Architecture, m: ContactMeasurement, prices: PriceTa
 }
 
 /** What does not grow with contacts: per month, whatever the volume. */
-export function fixedMonthly(arch: Architecture, emfMetrics: number, prices: PriceTable = PRICES): Line[] {
+export function fixedMonthly(
+  arch: Architecture,
+  emfMetrics: number,
+  prices: PriceTable = PRICES,
+  /** The active configuration's strategies (StrategyStageAccounts has a stream per stage of each). */
+  strategies: { active: number; stages: number } = { active: 0, stages: 0 },
+): Line[] {
   const apiMetrics = arch.apis
     .filter((a) => a.detailedMetrics)
     .reduce((n, a) => n + a.methods * (a.kind === 'REST' ? 7 : 5), 0);
@@ -1205,6 +1306,47 @@ export function fixedMonthly(arch: Architecture, emfMetrics: number, prices: Pri
       detail: `one batch per ${s.batchingWindowSeconds} s per shard when traffic is steady (${KPI_MODEL.shards} shard), each a transaction over ${KPI_MODEL.cellsPerBatch} cells and the checkpoint (2 write units each), a strong read, ${KPI_MODEL.msPerBatch} ms at ${s.memoryMB} MB`,
     });
   }
+  // Work on the clock: EventBridge Scheduler's invocations, and what each run of its target costs.
+  const runs = arch.schedules.reduce((n, s) => n + s.runsPerMonth, 0);
+  add(
+    'EventBridge Scheduler invocations',
+    runs,
+    prices.schedulerInvocation,
+    `${arch.schedules.length} schedules: ${[...new Set(arch.schedules.map((s) => `${s.entry} ${s.expression}`))].join(', ')}`,
+  );
+  const byEntry = new Map<string, { runs: number; memoryMB: number; schedules: number }>();
+  for (const s of arch.schedules) {
+    const e = byEntry.get(s.entry) ?? { runs: 0, memoryMB: s.memoryMB, schedules: 0 };
+    byEntry.set(s.entry, { ...e, runs: e.runs + s.runsPerMonth, schedules: e.schedules + 1 });
+  }
+  for (const [entry, e] of byEntry) {
+    const model = SCHEDULE_MODEL[entry];
+    const ms = model?.msPerRun ?? 100;
+    const reads = model?.readUnitsPerRun(strategies.active) ?? 0;
+    const writes = model?.writeUnitsPerRun ?? 0;
+    const logBytes = model?.logBytesPerRun(strategies.stages) ?? 0;
+    const perRun =
+      prices.lambdaRequest.usd +
+      (e.memoryMB / 1024) * (ms / 1000) * prices.lambdaGbSecondArm.usd +
+      reads * prices.ddbReadUnit.usd +
+      writes * prices.ddbWriteUnit.usd +
+      logBytes * prices.logsStandard.usd;
+    lines.push({
+      what: `${entry} (scheduled, off the turn)`,
+      quantity: e.runs,
+      unit: 'runs',
+      price: `$${fmtPrice(perRun)} per run`,
+      usdPerMillion: e.runs * perRun,
+      detail: `${e.schedules} schedule${e.schedules > 1 ? 's' : ''}; each run ${Math.round(ms).toLocaleString('en-US')} ms at ${e.memoryMB} MB, ${reads.toLocaleString('en-US')} read and ${writes.toLocaleString('en-US')} write units, ${logBytes.toLocaleString('en-US')} B of log${model ? `: ${model.why} (assumed)` : ' (assumed: its invocation and 100 ms)'}`,
+    });
+  }
+  if (byEntry.has('publish-funnels'))
+    add(
+      'funnel metrics (StrategyStageAccounts, placement progress)',
+      strategies.stages + 2,
+      prices.customMetricMonth,
+      `a stream per stage of the ${strategies.active} active strategies (their version is no dimension: a new one continues the series), and the two placement gauges`,
+    );
   if (arch.xray.reservoirPerSecond > 0)
     add(
       'X-Ray reservoir (at most)',

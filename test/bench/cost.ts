@@ -619,7 +619,6 @@ async function main() {
         m.turns.flatMap((t) => t.logs.filter((l) => l.metrics > 0).map((l) => l.entry)),
       ),
     ).size;
-    const fixed = fixedMonthly(arch, emf);
     const trade = whatIfs(arch, contacts);
     const configItem = await raw
       .send(
@@ -639,6 +638,14 @@ async function main() {
         }),
       )
       .catch(() => undefined);
+    // The funnel metrics' streams: a stage of each active strategy of the configuration the stack runs.
+    const active = ((configItem?.Item?.config?.M?.strategies?.L ?? []) as { M?: Record<string, any> }[])
+      .map((x) => x.M ?? {})
+      .filter((x) => x.active?.BOOL === true);
+    const fixed = fixedMonthly(arch, emf, PRICES, {
+      active: active.length,
+      stages: active.reduce((n, x) => n + ((x.stages?.L as unknown[] | undefined)?.length ?? 0), 0),
+    });
     const pointer = pointerItem?.Item
       ? pointerCost(itemSize(pointerItem.Item), pointerItem.ConsumedCapacity?.CapacityUnits ?? 0)
       : undefined;

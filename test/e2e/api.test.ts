@@ -395,6 +395,8 @@ describe('metrics: what the functions publish during the suite', () => {
     }
     // The canary's call (its timer is off in tests): its own metrics, and none of the business ones.
     expect(await stack.canary.run()).toMatchObject({ passed: true });
+    // And PublishFunnels' run (its 5-minute timer does not fire in a suite): the strategies' gauges.
+    expect((await stack.funnels.publish()).strategies.length).toBeGreaterThan(0);
   });
 
   /** Every embedded-metric line logged: its namespace, and each metric with the dimension sets it went under. */

@@ -398,7 +398,10 @@ describe('account change events', () => {
         SourceArn: arnOf(ruleId),
       },
     ]);
-    const queuePolicy = Object.values(svcTpl.findResources('AWS::SQS::QueuePolicy')) as Json[];
+    // The feed's queue's policy (the schedules' queue has its own: test/infra/schedules.test.ts).
+    const queuePolicy = (Object.values(svcTpl.findResources('AWS::SQS::QueuePolicy')) as Json[]).filter(
+      (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: dlqId }]),
+    );
     expect(queuePolicy).toHaveLength(1);
     const allows = (queuePolicy[0]!.Properties.PolicyDocument.Statement as Statement[]).filter(
       (s) => s.Effect === 'Allow',
@@ -425,13 +428,17 @@ describe('account change events', () => {
 
 describe('dead letters', () => {
   it('one queue, SQS-encrypted, TLS only, kept 14 days', () => {
+    // The feed's one queue (the schedules' dead letters are the stack's other: test/infra/schedules.test.ts).
     const queues = svcTpl.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toEqual([dlqId]);
+    expect(Object.keys(queues).filter((id) => id.startsWith('AccountFeed'))).toEqual([dlqId]);
     const p = (queues[dlqId] as Json).Properties;
     expect(p.SqsManagedSseEnabled).toBe(true);
     expect(p.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-    const policy = (Object.values(svcTpl.findResources('AWS::SQS::QueuePolicy'))[0] as Json).Properties;
-    expect(policy.Queues).toEqual([{ Ref: dlqId }]);
+    const policy = (
+      Object.values(svcTpl.findResources('AWS::SQS::QueuePolicy')).find(
+        (p) => JSON.stringify((p as Json).Properties.Queues) === JSON.stringify([{ Ref: dlqId }]),
+      ) as Json
+    ).Properties;
     expect(policy.PolicyDocument.Statement).toContainEqual({
       Effect: 'Deny',
       Principal: { AWS: '*' },
@@ -459,12 +466,18 @@ describe('dead letters', () => {
     },
   );
 
-  it('only these three functions have an async invoke config (their failures reach the DLQ)', () => {
+  it('only these functions have an async invoke config: the feed, start-outbound, and the scheduled ones (test/infra/schedules.test.ts)', () => {
     const configured = Object.values(svcTpl.findResources('AWS::Lambda::EventInvokeConfig')).map(
       (c: Json) => c.Properties.FunctionName.Ref,
     );
     expect(configured.sort()).toEqual(
-      [fnIdOf('import-accounts'), fnIdOf('account-events'), fnIdOf('start-outbound')].sort(),
+      [
+        fnIdOf('import-accounts'),
+        fnIdOf('account-events'),
+        fnIdOf('start-outbound'),
+        fnIdOf('place-portfolio'),
+        fnIdOf('publish-funnels'),
+      ].sort(),
     );
   });
 

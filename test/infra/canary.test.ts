@@ -16,7 +16,7 @@ const fnId = Object.entries(resources).find(
 
 describe('canary', () => {
   it('is called every 5 minutes by a schedule, with no retry', () => {
-    // The canary's schedule (the stack has others: PlacePortfolio's daily one).
+    // The canary's rule (the stack's other schedules are EventBridge Scheduler's: test/infra/schedules.test.ts).
     const rules = Object.values(resources).filter(
       (r) =>
         r.Type === 'AWS::Events::Rule' &&

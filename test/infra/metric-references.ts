@@ -21,6 +21,11 @@ function text(v: unknown): string {
   return String(v);
 }
 
+/** A dashboard's body as JSON, its tokens (ARNs, names) replaced by the string "TOKEN". */
+export function dashboardBody(dashboard: Json): Json {
+  return JSON.parse(text(dashboard.Properties.DashboardBody).replace(/"TOKEN"|TOKEN/g, '"TOKEN"')) as Json;
+}
+
 /** Every metric of the RetentionDesk namespace the template's alarms and dashboards name. */
 export function metricReferences(template: Json): MetricReference[] {
   const out: MetricReference[] = [];
@@ -44,7 +49,7 @@ export function metricReferences(template: Json): MetricReference[] {
       }
     }
     if (r.Type === 'AWS::CloudWatch::Dashboard') {
-      const body = JSON.parse(text(r.Properties.DashboardBody).replace(/"TOKEN"|TOKEN/g, '"TOKEN"')) as Json;
+      const body = dashboardBody(r);
       for (const widget of body.widgets ?? []) {
         for (const m of widget.properties?.metrics ?? []) {
           const row = m as unknown[];

@@ -184,6 +184,7 @@ describe('functions', () => {
     'publish-events',
     'start-outbound',
     'activate-due',
+    'publish-funnels',
   ];
 
   // Besides ours, the one Lambda is CDK's BucketNotificationsHandler (the provider that configures the
@@ -253,6 +254,7 @@ describe('functions', () => {
     ['aggregate-kpis', ['KPI_TABLE']],
     ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['activate-due', ['CATALOG_TABLE', 'PLACE_PORTFOLIO_FUNCTION']],
+    ['publish-funnels', ['CATALOG_TABLE', 'COUNTERS_TABLE']],
   ])('%s gets exactly the env vars its code reads: %s', (entry, vars) => {
     const env = (fns[fnIds.get(entry)!] as Json).Properties.Environment.Variables as Json;
     const own = Object.keys(env).filter(

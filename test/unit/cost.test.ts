@@ -4,8 +4,12 @@ import {
   bill,
   type ContactMeasurement,
   expressLogEvents,
+  fixedMonthly,
   itemSize,
+  PRICES,
   readArchitecture,
+  runsPerMonth,
+  SCHEDULE_MODEL,
   type TurnMeasurement,
   whatIfs,
 } from '../bench/cost-model';
@@ -324,5 +328,84 @@ describe("DynamoDB's item size rules", () => {
         l: { L: [{ S: 'xy' }] },
       }),
     ).toBe(4 + 5 + 7 + 7);
+  });
+});
+
+describe('work on the clock: schedules and what their runs cost a month', () => {
+  it.each([
+    ['rate(5 minutes)', 8640],
+    ['rate(1 hour)', 720],
+    ['rate(1 day)', 30],
+    ['cron(0 3 * * ? *)', 30],
+    ['cron(0,30 3 * * ? *)', 60],
+    ['cron(*/15 * * * ? *)', 2880],
+    ['cron(0 9 ? * MON-FRI *)', 30 / 7],
+    ['cron(0 9 1,15 * ? *)', 2],
+    ['at(2026-12-24T09:00:00)', 0],
+  ])('%s fires %d times in a 30-day month', (expression, runs) => {
+    expect(runsPerMonth(expression)).toBeCloseTo(runs, 10);
+  });
+
+  const fn = (memory: number) => ({
+    Type: 'AWS::Lambda::Function',
+    Properties: { MemorySize: memory, Architectures: ['arm64'] },
+  });
+  const schedule = (target: string, expression: string) => ({
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: { ScheduleExpression: expression, Target: { Arn: { 'Fn::GetAtt': [target, 'Arn'] } } },
+  });
+  const clock = readArchitecture(
+    [
+      {
+        stackName: 'S',
+        template: {
+          Resources: {
+            Pub: fn(512),
+            Place: fn(1024),
+            Every5: schedule('Pub', 'rate(5 minutes)'),
+            ...Object.fromEntries(
+              [0, 1, 2, 3].map((i) => [`Daily${i}`, schedule('Place', 'cron(0 3 * * ? *)')]),
+            ),
+          },
+        },
+      },
+    ],
+    { Pub: 'publish-funnels', Place: 'place-portfolio' },
+  );
+  const lines = fixedMonthly(clock, 0, PRICES, { active: 5, stages: 11 });
+  const line = (what: string) => lines.find((l) => l.what === what)!;
+
+  it('reads each schedule, the function it invokes and how often', () => {
+    expect(clock.schedules).toHaveLength(5);
+    expect(clock.schedules[0]).toMatchObject({ entry: 'publish-funnels', runsPerMonth: 8640, memoryMB: 512 });
+    expect(clock.schedules.filter((s) => s.entry === 'place-portfolio').map((s) => s.runsPerMonth)).toEqual([
+      30, 30, 30, 30,
+    ]);
+  });
+
+  it("Scheduler's invocations, each target's runs (invocation, GB-s, read and write units, log bytes), and the funnel's metric streams", () => {
+    expect(line('EventBridge Scheduler invocations')).toMatchObject({ quantity: 8640 + 120 });
+    expect(line('EventBridge Scheduler invocations').usdPerMillion).toBeCloseTo(8760 * 1e-6, 12);
+    const pub = SCHEDULE_MODEL['publish-funnels']!;
+    const perRun =
+      0.2e-6 +
+      0.5 * (pub.msPerRun / 1000) * PRICES.lambdaGbSecondArm.usd +
+      (5 * 8 + 4 + 5) * PRICES.ddbReadUnit.usd +
+      pub.logBytesPerRun(11) * PRICES.logsStandard.usd;
+    expect(line('publish-funnels (scheduled, off the turn)').quantity).toBe(8640);
+    expect(line('publish-funnels (scheduled, off the turn)').usdPerMillion).toBeCloseTo(8640 * perRun, 10);
+    expect(line('place-portfolio (scheduled, off the turn)')).toMatchObject({ quantity: 120 });
+    expect(line('place-portfolio (scheduled, off the turn)').detail).toMatch(/4 schedules/);
+    // A stream per stage of each active strategy, and the two placement gauges.
+    expect(line('funnel metrics (StrategyStageAccounts, placement progress)')).toMatchObject({
+      quantity: 13,
+      usdPerMillion: 13 * 0.3,
+    });
+    // Small and fixed: the funnel publisher costs cents a month, its metric streams a few dollars.
+    expect(line('publish-funnels (scheduled, off the turn)').usdPerMillion).toBeLessThan(0.5);
+  });
+
+  it('no schedule, no scheduled lines', () => {
+    expect(fixedMonthly(arch, 0).map((l) => l.what)).not.toContain('EventBridge Scheduler invocations');
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS, type MetricPoint, runMetrics, storedTurnMetrics } from '../../shared/domain/metrics';
+import {
+  funnelMetrics,
+  METRICS,
+  type MetricPoint,
+  runMetrics,
+  storedTurnMetrics,
+} from '../../shared/domain/metrics';
 import type { OfferLogEvent } from '../../shared/schemas/contact';
 
 const T0 = '2026-11-23T12:00:00.000Z';
@@ -144,11 +150,44 @@ describe('the metrics of a stored turn', () => {
         },
       ),
       ...runMetrics({ channel: 'agent', action: 'respond', ms: 40, failedAt: 'SaveTurn' }),
+      ...funnelMetrics(snapshot),
     ];
     for (const p of points) {
       const wanted = new Set(METRICS[p.name].sets.flat());
       expect(new Set(Object.keys(p.dimensions)), p.name).toEqual(wanted);
     }
+  });
+});
+
+const snapshot = {
+  configVersion: '2026-12-02.1',
+  strategies: [
+    {
+      strategyId: 'at-risk-retention',
+      version: 3,
+      stages: [
+        { stageId: 'WATCH', accounts: 12 },
+        { stageId: 'CALL', accounts: 0 },
+      ],
+    },
+    { strategyId: 'vip-service', version: 1, stages: [{ stageId: 'VIP_DESK', accounts: 7 }] },
+  ],
+  placing: { segments: 4, done: 3, scanned: 901 },
+};
+
+describe('the funnels as metrics', () => {
+  it('a gauge per stage of each strategy (zeros too), the version on the line and not a dimension; the placement’s progress with no dimension', () => {
+    const points = funnelMetrics(snapshot);
+    expect(names(points)).toEqual([
+      'StrategyStageAccounts {"strategyId":"at-risk-retention","stageId":"WATCH"} 12',
+      'StrategyStageAccounts {"strategyId":"at-risk-retention","stageId":"CALL"} 0',
+      'StrategyStageAccounts {"strategyId":"vip-service","stageId":"VIP_DESK"} 7',
+      'PlacementSegmentsDone {} 3',
+      'PlacementAccountsScanned {} 901',
+    ]);
+    expect(points[0]!.metadata).toEqual({ strategyVersion: 3, configVersion: '2026-12-02.1' });
+    expect(points[2]!.metadata).toMatchObject({ strategyVersion: 1 });
+    expect(METRICS.StrategyStageAccounts.sets).toEqual([['strategyId', 'stageId']]);
   });
 });
 

@@ -88,6 +88,22 @@ describe('OpsMetrics', () => {
     ]);
   });
 
+  it('the strategies’ gauges keep their latest value (a level, not a sum), with when; the placement’s progress likewise', () => {
+    const m = new OpsMetrics(() => at);
+    expect(m.snapshot()).toMatchObject({ strategyStages: {}, strategyStagesAt: null, placing: null });
+    const stage = (stageId: string, n: number) =>
+      point('StrategyStageAccounts', { strategyId: 'at-risk-retention', stageId }, n);
+    m.add([stage('WATCH', 5), stage('CALL', 0), point('PlacementSegmentsDone', {}, 2)]);
+    m.add([stage('WATCH', 4), stage('CALL', 1), point('PlacementAccountsScanned', {}, 300)]);
+    expect(m.snapshot()).toMatchObject({
+      strategyStages: { 'at-risk-retention/WATCH': 4, 'at-risk-retention/CALL': 1 },
+      strategyStagesAt: at.toISOString(),
+      placing: { segmentsDone: 2, accountsScanned: 300 },
+    });
+    for (let i = 0; i < 1000; i++) m.add([stage(`S${i}`, i)]);
+    expect(Object.keys(m.snapshot().strategyStages)).toHaveLength(MAX_KEYS);
+  });
+
   it('memory stays bounded under unbounded dimension values: at most MAX_KEYS counters, MAX_SERIES histograms, nothing lost', () => {
     const m = new OpsMetrics(() => at);
     for (let i = 0; i < 10_000; i++)

@@ -1,15 +1,16 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CONFIG_PK } from '../../schemas/storage-names';
 
 /** Counter items of rate limits: `RATE#<scope>#<subject>#<window start>`, deleted by TTL. */
 export const RATE_PREFIX = 'RATE#';
-export const CONFIG_KEY = { pk: 'DECISION_CONFIG', sk: 'ACTIVE' } as const;
+export const CONFIG_KEY = { pk: CONFIG_PK, sk: 'ACTIVE' } as const;
 /**
  * The active version's pointer: its version and kill switch, a ~100-byte item written with every
  * activation, read every few seconds by the turn's configuration cache (a half read unit, where the
  * whole configuration is tens of KB).
  */
-export const CONFIG_POINTER_KEY = { pk: 'DECISION_CONFIG', sk: 'POINTER' } as const;
+export const CONFIG_POINTER_KEY = { pk: CONFIG_PK, sk: 'POINTER' } as const;
 
 /** Throttling and service faults: the state machine retries these (its Retry names this error). */
 export class TransientStorageError extends Error {

@@ -4,6 +4,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-s
 import type { OutboundRequest } from '../../domain/outbound';
 import { type FunnelDelta, funnelDeltas, type Move } from '../../domain/strategies';
 import type { PlacementProgress, SegmentProgress } from '../../ports';
+import { FUNNEL_PREFIX } from '../../schemas/storage-names';
 import { guard } from './client';
 import { outboxPut, requestEvent } from './outbox';
 
@@ -16,7 +17,7 @@ import { outboxPut, requestEvent } from './outbox';
 export const FUNNEL_SHARDS = 8;
 const STAGE = 'stage#';
 const itemKey = (strategyId: string, version: number, shard: number) =>
-  `FUNNEL#${strategyId}#${version}#${shard}`;
+  `${FUNNEL_PREFIX}${strategyId}#${version}#${shard}`;
 
 /** FNV-1a of the account id: its shard, the same on every write. */
 export function funnelShard(accountId: string): number {
@@ -59,7 +60,8 @@ export function placementItems(
   ];
 }
 
-const progressKey = (configVersion: string, segment: number) => `FUNNEL#PLACING#${configVersion}#${segment}`;
+const progressKey = (configVersion: string, segment: number) =>
+  `${FUNNEL_PREFIX}PLACING#${configVersion}#${segment}`;
 
 export class DynamoFunnelStore implements PlacementProgress {
   constructor(
