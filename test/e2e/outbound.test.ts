@@ -189,6 +189,34 @@ describe('an event that moves an account into an outbound stage starts one conta
     ).toBe('FREQUENCY_CAP');
   });
 
+  it('a suspicious pattern, a fee on a quiet card, a missed payment: each moves a watched account to the call', async () => {
+    const signals = ['SUSPICIOUS_PATTERN', 'FEE_POSTED_LOW_USE', 'PAYMENT_MISSED'];
+    for (const [i, type] of signals.entries()) {
+      const id = `OUTB-001${i}`;
+      await put(id);
+      for (const [e, at] of [
+        ['USAGE_DROP', '2026-12-01T09:00:00.000Z'],
+        [type, '2026-12-01T10:00:00.000Z'],
+      ] as const) {
+        const r = await ops('POST', '/v1/admin/accounts/events', {
+          events: [{ type: e, accountId: id, asOf: at }],
+        });
+        expect(r.json.results[0].result, `${id} ${e}`).toBe('applied');
+      }
+      expect((await account(id)).strategies['at-risk-retention']).toMatchObject({
+        stageId: 'CALL',
+        cause: type,
+      });
+    }
+    await stack.streams.drain();
+    await stack.streams.drain();
+    for (const i of [0, 1, 2])
+      expect(
+        stack.outbound.connect.calls.filter((c) => c.kind === 'VOICE' && c.to === masked(`1${i}`)),
+        `OUTB-001${i}`,
+      ).toHaveLength(1);
+  });
+
   it('GET /outbound.json lists what would be dialled, masked (npm run outbound reads it)', async () => {
     const r = await ops('GET', '/outbound.json');
     expect(r.status).toBe(200);
