@@ -16,7 +16,8 @@ import { startTestStack } from '../fakes/stack';
  */
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // No background timers (scheduled activations, funnel metrics): only the turn under test meets the fault.
+  stack = await startTestStack({ activationEveryMs: 0, funnelsEveryMs: 0 });
 });
 afterAll(async () => {
   await stack?.stop();
