@@ -59,6 +59,8 @@ export function toAccount(r: ImportRecord, salt: string, pepper: string): Accoun
     spendByCategory: r.spendByCategory,
     ...(r.transactionsByCategory ? { transactionsByCategory: r.transactionsByCategory } : {}),
     payments: r.payments,
+    ...(r.monthlyTransactions ? { monthlyTransactions: r.monthlyTransactions } : {}),
+    ...(r.contacts12m !== undefined ? { contacts12m: r.contacts12m } : {}),
     revenue12m: r.revenue12m,
     cost12m: r.cost12m,
     riskScore: r.riskScore,

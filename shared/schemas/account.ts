@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AccountChurnSchema } from './churn';
 import { lazy } from './lazy';
 
 /** E.164: a plus, then 8 to 15 digits, the first not zero. */
@@ -194,6 +195,12 @@ export const AccountSchema = lazy(() =>
       productsHeld: z.array(HeldProductSchema),
       /** Transactions per category over 12 months, when the issuer sends them. */
       transactionsByCategory: SpendByCategorySchema.optional(),
+      /** Card transactions per month, oldest first (the issuer's), when it sends them: the churn model reads them. */
+      monthlyTransactions: z.array(z.number().int().nonnegative().max(1_000_000)).length(12).optional(),
+      /** Service contacts in the last 12 months as the issuer's CRM counts them (ours count too: see churn.ts). */
+      contacts12m: z.number().int().nonnegative().max(10_000).optional(),
+      /** The active churn model's score of the account, with its version (at import and at every event). */
+      churn: AccountChurnSchema.optional(),
       /** When the issuer's system produced this record (imports never let an older one win). */
       asOf: IsoDateTimeSchema.optional(),
       /** When the customer contacted us lately (appended by each contact; only the last 12 months count). */

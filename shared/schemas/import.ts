@@ -30,6 +30,7 @@ const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v.trim()) ? Number(v) : v), schema);
 const Money = lazy(() => num(MoneySchema));
 const NonNeg = lazy(() => num(NonNegMoneySchema));
+const Count = () => z.number().int('must be a whole number').nonnegative().max(1_000_000);
 
 /** A phone number as typed by people: spaces, dashes, dots and brackets are dropped; 10 digits are US. */
 export function normalisePhone(raw: string): string | undefined {
@@ -96,6 +97,10 @@ export const ImportRecordSchema = lazy(() =>
         >,
       )
       .optional(),
+    /** Card transactions per month, oldest first, when the issuer has them (the churn model reads them). */
+    monthlyTransactions: z.array(num(Count())).length(12).optional(),
+    /** Service contacts in the last 12 months, as the issuer's CRM counts them. */
+    contacts12m: num(Count().max(10_000)).optional(),
     payments: z.array(PaymentStatusSchema).length(12),
     revenue12m: z.strictObject({ interchange: NonNeg, interest: NonNeg, fees: NonNeg }),
     cost12m: z.strictObject({ rewards: NonNeg, servicing: NonNeg }),
