@@ -132,7 +132,7 @@ export function dryRun(
   now: string,
 ) {
   const c = compile(config);
-  const facts = computeFacts(account, now, config.value);
+  const facts = computeFacts(account, now, config.value, c.churn);
   const customer = c.customerSegments.classify(facts);
   const card = c.cardSegments.classify(facts);
   const ctx = { facts, customerSegment: customer.segment, cardSegment: card.segment, callType, today: now };

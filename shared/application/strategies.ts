@@ -1,5 +1,6 @@
 // Service strategies at work: the placer of the active configuration, and the funnels.
 
+import { type ChurnScorer, churnWarningEvent, compileChurnModel, nextChurn } from '../domain/churn';
 import { computeFacts } from '../domain/facts';
 import { outboundRequests } from '../domain/outbound';
 import {
@@ -34,18 +35,32 @@ function compiledOf(config: DecisionConfig): CompiledStrategy[] {
  */
 export function placerOf(config: DecisionConfig, judgeAt?: () => string): Placer {
   const compiled = compiledOf(config);
+  const scorer = churnScorerOf(config);
   return (after, cause) => {
     const now = judgeAt?.() ?? after.asOf ?? new Date().toISOString();
-    const placed = place(
-      compiled,
-      { facts: computeFacts(after, now, config.value), account: after, now },
-      after.strategies,
-      cause,
-    );
+    // The active churn model scores the account as the change leaves it; strategies read the score.
+    const facts = computeFacts(after, now, config.value, scorer);
+    const placed = place(compiled, { facts, account: after, now }, after.strategies, cause);
     // The contacts and tasks the stages entered start, asked for in the same write as the placement.
     const requests = outboundRequests(config.strategies, placed.moves, after.accountId, cause, now);
-    return requests.length ? { ...placed, requests } : placed;
+    const scored =
+      scorer && config.churn
+        ? nextChurn(after.churn, facts.churnRisk, scorer.modelId, config.churn.warnAt, now)
+        : {};
+    return {
+      ...placed,
+      ...(requests.length ? { requests } : {}),
+      ...(scored.churn ? { churn: scored.churn } : {}),
+      ...(scored.churn && scored.warning
+        ? { events: [churnWarningEvent(after.accountId, scored.churn, scored.warning, cause)] }
+        : {}),
+    };
   };
+}
+
+/** The scorer of the configuration's churn model (none without one). */
+export function churnScorerOf(config: DecisionConfig): ChurnScorer | undefined {
+  return config.churn ? compileChurnModel(config.churn.model) : undefined;
 }
 
 /** The placer of the active configuration, read through its cache; none before any is active. */
@@ -171,7 +186,7 @@ export function simulateStrategies(
     const at = (t: string) => {
       const r = place(
         compiled,
-        { facts: computeFacts(a, t, config.value), account: a, now: t },
+        { facts: computeFacts(a, t, config.value, churnScorerOf(config)), account: a, now: t },
         held,
         'SIMULATION',
       );

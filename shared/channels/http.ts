@@ -229,6 +229,7 @@ export function contactView(c: Contact) {
     outcome: c.outcome ?? null,
     history: c.history,
     configVersion: c.configVersion,
+    ...(c.churn ? { churn: c.churn } : {}),
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };

@@ -229,6 +229,7 @@ function logEvent(
     channel: c.channel,
     stage: c.stage,
     configVersion: c.configVersion,
+    ...(c.churn ? { churnModelId: c.churn.modelId, churnRisk: c.churn.risk } : {}),
     closing: config.callTypes[c.callType]?.closing ?? false,
     ...(c.synthetic ? { synthetic: true as const } : {}),
     ...(c.policy ? { policy: c.policy } : {}),

@@ -1,8 +1,10 @@
 // The churn model at work: the features of an account, and the score of a trained model over them.
 // Pure: no I/O. Training is in shared/domain/churn-training.ts.
 
+import { createHash } from 'node:crypto';
 import type { Account } from '../schemas/account';
-import { CHURN_FEATURES, type ChurnModel } from '../schemas/churn';
+import { type AccountChurn, CHURN_FEATURES, type ChurnModel } from '../schemas/churn';
+import type { OutboxEvent } from './outbox';
 
 /**
  * What the model reads of an account: figures only (the import record without its identity, or the
@@ -167,4 +169,45 @@ export function decisionChurnRisk(score: number | undefined, contactRisk: number
 /** A year's retention from a score over a window of `windowMonths`: (1 − p)^(12 / window). */
 export function yearlyRetention(score: number, windowMonths: number): number {
   return Math.max(0, Math.min(1, (1 - score) ** (12 / windowMonths)));
+}
+
+/** The early-warning event's type on the bus (and in the outbox). */
+export const CHURN_WARNING_EVENT = 'Churn Risk Raised';
+
+/** The early-warning event of an account's crossing, its id the same for the same crossing. */
+export function churnWarningEvent(
+  accountId: string,
+  churn: AccountChurn,
+  w: { risk: number; previous?: number; warnAt: number },
+  cause: string,
+): OutboxEvent {
+  const id = `cw-${createHash('sha256').update(`${accountId}|${churn.modelId}|${churn.at}`).digest('hex').slice(0, 32)}`;
+  return {
+    id,
+    type: CHURN_WARNING_EVENT,
+    at: churn.at,
+    detail: { accountId, modelId: churn.modelId, ...w, cause, at: churn.at },
+  };
+}
+
+/**
+ * The score to store after a change, and the early warning when it crossed `warnAt` upwards: only
+ * what changed (no write for a score that is the same, from the same model). A score that falls back
+ * below the threshold re-arms the warning.
+ */
+export function nextChurn(
+  held: AccountChurn | undefined,
+  risk: number,
+  modelId: string,
+  warnAt: number,
+  at: string,
+): { churn?: AccountChurn; warning?: { risk: number; previous?: number; warnAt: number } } {
+  const above = risk >= warnAt;
+  const wasAbove = held !== undefined && held.risk >= warnAt;
+  const warnedAt = above ? (wasAbove && held?.warnedAt ? held.warnedAt : at) : undefined;
+  if (held && held.risk === risk && held.modelId === modelId && held.warnedAt === warnedAt) return {};
+  return {
+    churn: { risk, modelId, at, ...(warnedAt ? { warnedAt } : {}) },
+    ...(above && !wasAbove ? { warning: { risk, warnAt, ...(held ? { previous: held.risk } : {}) } } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import type { DecisionConfig } from '../schemas/config';
+import { type ChurnScorer, compileChurnModel } from './churn';
 import { type CompiledCatalog, compileCatalog } from './offers';
 import { type CompiledSegmentTable, compileSegmentTable } from './segments';
 import { type CompiledStrategy, compileStrategies } from './strategies';
@@ -11,6 +12,8 @@ export interface Compiled {
   cardSegments: CompiledSegmentTable;
   /** The active strategies (placement at the start of a contact). */
   strategies: CompiledStrategy[];
+  /** The active churn model's scorer, when the configuration has one. */
+  churn?: ChurnScorer;
 }
 
 const compiledByVersion = new Map<string, Compiled>();
@@ -25,6 +28,7 @@ export function compile(config: DecisionConfig): Compiled {
       customerSegments: compileSegmentTable(config.customerSegments),
       cardSegments: compileSegmentTable(config.cardSegments),
       strategies: compileStrategies(config.strategies),
+      ...(config.churn ? { churn: compileChurnModel(config.churn.model) } : {}),
     };
     compiledByVersion.set(config.version, c);
   }

@@ -1,6 +1,7 @@
 import type { Account } from '../schemas/account';
 import type { DecisionConfig } from '../schemas/config';
 import type { Facts } from '../schemas/contact';
+import { type ChurnScorer, roundRisk, yearlyRetention } from './churn';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const round4 = (n: number) => Math.round(n * 10000) / 10000;
@@ -48,7 +49,13 @@ export const DEFAULT_CONTACT_COST = 8;
 export function customerValue(
   account: Account,
   value: DecisionConfig['value'],
-  usage: { spendTrend: number; tenureMonths: number; contactsLast12m?: number } = {
+  usage: {
+    spendTrend: number;
+    tenureMonths: number;
+    contactsLast12m?: number;
+    /** The churn model's score and its window: the retention curve is the model's, not the rule of thumb. */
+    churn?: { score: number; windowMonths: number; modelId: string };
+  } = {
     spendTrend: 1,
     tenureMonths: 12,
   },
@@ -61,7 +68,9 @@ export function customerValue(
   const contactCost = contacts * (value.contactCost ?? DEFAULT_CONTACT_COST);
   const annualProfit =
     annualRevenue - account.cost12m.rewards - account.cost12m.servicing - contactCost - expectedLoss;
-  const rate = retentionRate(value.retentionRate, usage.spendTrend, usage.tenureMonths, contacts);
+  const rate = usage.churn
+    ? Math.min(0.98, round4(yearlyRetention(usage.churn.score, usage.churn.windowMonths)))
+    : retentionRate(value.retentionRate, usage.spendTrend, usage.tenureMonths, contacts);
   return {
     annualRevenue: round2(annualRevenue),
     expectedLoss: round2(expectedLoss),
@@ -87,6 +96,7 @@ export function customerValue(
         spendTrend: usage.spendTrend,
         tenureMonths: usage.tenureMonths,
         contactsLast12m: contacts,
+        ...(usage.churn ? { churnScore: usage.churn.score, churnModelId: usage.churn.modelId } : {}),
       },
     },
   };
@@ -100,8 +110,16 @@ export function annuityFactor(value: DecisionConfig['value']): number {
   return f;
 }
 
-/** Everything a decision may read of an account, as figures. `asOf` is the turn's clock. */
-export function computeFacts(account: Account, asOf: string, value: DecisionConfig['value']): Facts {
+/**
+ * Everything a decision may read of an account, as figures. `asOf` is the turn's clock. With the
+ * active churn model, the account is scored as it is at `asOf` (its contact dates included).
+ */
+export function computeFacts(
+  account: Account,
+  asOf: string,
+  value: DecisionConfig['value'],
+  churn?: ChurnScorer,
+): Facts {
   const annualSpend = sum(account.monthlySpend);
   const last3 = sum(account.monthlySpend.slice(9));
   const prior9 = sum(account.monthlySpend.slice(0, 9));
@@ -115,7 +133,15 @@ export function computeFacts(account: Account, asOf: string, value: DecisionConf
   const tenureMonths = monthsBetween(account.openedOn, asOf);
   const spendTrend = prior9 > 0 ? round4(last3 / 3 / (prior9 / 9)) : last3 > 0 ? 1 : 0;
   const contactsLast12m = contactsInLastYear(account.recentContacts, asOf);
-  const v = customerValue(account, value, { spendTrend, tenureMonths, contactsLast12m });
+  const score = churn ? roundRisk(churn.score(account, asOf)) : undefined;
+  const v = customerValue(account, value, {
+    spendTrend,
+    tenureMonths,
+    contactsLast12m,
+    ...(churn && score !== undefined
+      ? { churn: { score, windowMonths: churn.labelWindowMonths, modelId: churn.modelId } }
+      : {}),
+  });
   return {
     tenureMonths,
     annualSpend: round2(annualSpend),
@@ -142,6 +168,7 @@ export function computeFacts(account: Account, asOf: string, value: DecisionConf
     groceriesShare: share(cats.groceries),
     fuelShare: share(cats.fuel),
     onlineShare: share(cats.online),
+    churnRisk: score ?? 0,
     cardFamily: account.product.family,
     productsHeld: [...account.productsHeld],
     tags: [...(account.tags ?? [])],

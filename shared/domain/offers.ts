@@ -1,5 +1,6 @@
 import type { CallType, DecisionConfig, Offer } from '../schemas/config';
 import type { Economics, Facts } from '../schemas/contact';
+import { decisionChurnRisk } from './churn';
 import { compileAll, explainCondition, type Predicate } from './conditions';
 import { annuityFactor } from './facts';
 
@@ -133,7 +134,11 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
         });
     },
     rank(kind, ctx, exclude, acceptance) {
-      const churnRisk = config.callTypes[ctx.callType]?.churnRisk ?? 0;
+      // The risk at stake: the contact's (its call type's), with the churn model's score of the account.
+      const churnRisk = decisionChurnRisk(
+        config.churn ? ctx.facts.churnRisk : undefined,
+        config.callTypes[ctx.callType]?.churnRisk ?? 0,
+      );
       const out: RankedOffer[] = [];
       for (const o of eligible(kind, ctx, exclude)) {
         const cost = offerCost(o, ctx.facts);
@@ -150,7 +155,7 @@ export function compileCatalog(config: DecisionConfig): CompiledCatalog {
         out.push({
           offer: o,
           economics: { cost, customerValue: value, acceptProbability: p, expectedNetValue },
-          reasons: reasonsFor(o, ctx, cost, value),
+          reasons: reasonsFor(o, ctx, cost, value, config.churn ? churnRisk : undefined),
         });
       }
       out.sort(
@@ -169,12 +174,22 @@ function withinWindow(o: Offer, today: string): boolean {
   return (!o.validFrom || o.validFrom <= d) && (!o.validUntil || d <= o.validUntil);
 }
 
-function reasonsFor(o: Offer, ctx: DecisionContext, cost: number, value: number): string[] {
+function reasonsFor(
+  o: Offer,
+  ctx: DecisionContext,
+  cost: number,
+  value: number,
+  churnRisk?: number,
+): string[] {
   const r = [`applies to ${ctx.callType}`];
   if (o.customerSegments) r.push(`customer segment ${ctx.customerSegment} is eligible`);
   if (o.cardSegments) r.push(`card segment ${ctx.cardSegment} is eligible`);
   for (const c of o.conditions) r.push(`suits: ${explainCondition(c, ctx.facts)}`);
   if (o.product) r.push(`does not hold ${o.product} yet`);
+  if (churnRisk !== undefined && o.kind === 'RETENTION')
+    r.push(
+      `churn risk ${churnRisk.toFixed(2)}: the model scores the account ${ctx.facts.churnRisk.toFixed(2)}, and ${ctx.callType} adds its own`,
+    );
   r.push(
     o.kind === 'RETENTION'
       ? `keeps ${value.toFixed(2)} of value at stake for a cost of ${cost.toFixed(2)}`

@@ -1,11 +1,13 @@
 // Service strategies: where an account stands in each active strategy, and what moves it.
 
 import type { Account } from '../schemas/account';
+import type { AccountChurn } from '../schemas/churn';
 import type { Contact, Facts } from '../schemas/contact';
 import type { Queue } from '../schemas/enums';
 import type { Strategy, StrategyStage } from '../schemas/strategy';
 import { compileStrategyCondition } from './expressions';
 import type { OutboundRequest } from './outbound';
+import type { OutboxEvent } from './outbox';
 
 /** "Never" in days (no contact, no event yet): far beyond any condition's horizon. */
 export const NEVER_DAYS = 100_000;
@@ -244,6 +246,9 @@ export interface Placed {
   placements: Placements;
   moves: Move[];
   requests?: OutboundRequest[];
+  /** The churn score to store with the change (only when it changed), and the early warning it raised. */
+  churn?: AccountChurn;
+  events?: OutboxEvent[];
 }
 /** Where an account's active strategies put it as a change leaves it (the change's cause named). */
 export type Placer = (after: Account, cause: string) => Placed;

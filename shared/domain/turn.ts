@@ -15,6 +15,7 @@ import {
   stamp,
 } from './call';
 import { isCanaryAccount } from './canary';
+import { decisionChurnRisk } from './churn';
 import type { Compiled } from './compiled';
 import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } from './contact-policy';
 import { computeFacts } from './facts';
@@ -303,7 +304,7 @@ function placeAtStart(
 ): TurnWrites['placement'] {
   if (compiled.strategies.length === 0 && !account.strategies) return undefined;
   const after: Account = { ...account, recentContacts: [...(account.recentContacts ?? []), now] };
-  const facts = contact.facts ?? computeFacts(after, now, compiled.config.value);
+  const facts = contact.facts ?? computeFacts(after, now, compiled.config.value, compiled.churn);
   const placed = place(compiled.strategies, { facts, account: after, now }, account.strategies, 'CONTACT');
   if (placed.moves.length === 0) return undefined;
   const requests = outboundRequests(
@@ -350,12 +351,20 @@ export function copyOf(account: Account): NonNullable<Contact['account']> {
 
 /** SEGMENT: facts, customer value, customer and card segments (with the facts behind them). */
 function segmentStep(c: Contact, account: Account, compiled: Compiled, now: string): Contact {
-  const facts = computeFacts(account, now, compiled.config.value);
+  const facts = computeFacts(account, now, compiled.config.value, compiled.churn);
   const customer = compiled.customerSegments.classify(facts);
   const card = compiled.cardSegments.classify(facts);
+  const churn = compiled.churn
+    ? {
+        modelId: compiled.churn.modelId,
+        score: facts.churnRisk,
+        risk: decisionChurnRisk(facts.churnRisk, compiled.config.callTypes[c.callType]?.churnRisk ?? 0),
+      }
+    : undefined;
   return {
     ...c,
     facts,
+    ...(churn ? { churn } : {}),
     segment: {
       customer: customer.segment,
       card: card.segment,

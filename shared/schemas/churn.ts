@@ -51,7 +51,11 @@ const finite = () => z.number().finite();
 const NodeSchema = lazy(() =>
   z.union([
     z.tuple([
-      z.number().int().min(0).max(CHURN_FEATURES.length - 1),
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(CHURN_FEATURES.length - 1),
       finite(),
       z.number().int().positive(),
       z.number().int().positive(),
@@ -112,10 +116,11 @@ export const ChurnModelSchema = lazy(() =>
       kind: z.literal('gradient-boosted-trees'),
       /** The months after `asOf` in which a closure was counted (the label's window). */
       labelWindowMonths: z.number().int().min(1).max(36),
-      features: z.array(z.string()).refine(
-        (f) => f.length === CHURN_FEATURES.length && f.every((x, i) => x === CHURN_FEATURES[i]),
-        { message: `must be the features this release computes: ${CHURN_FEATURES.join(', ')}` },
-      ),
+      features: z
+        .array(z.string())
+        .refine((f) => f.length === CHURN_FEATURES.length && f.every((x, i) => x === CHURN_FEATURES[i]), {
+          message: `must be the features this release computes: ${CHURN_FEATURES.join(', ')}`,
+        }),
       /** The log-odds every tree adds to. */
       baseScore: finite(),
       trees: z

@@ -8,6 +8,7 @@ import {
   TagSchema,
   TimeZoneSchema,
 } from './account';
+import { ChurnModelSchema } from './churn';
 import { CallTypeSchema, OFFER_TYPES, QueueSchema, VERIFICATION_STATES } from './enums';
 import { checkExpression } from './expressions';
 import { NumericFactSchema } from './facts';
@@ -325,6 +326,19 @@ export const DecisionConfigSchema = lazy(() =>
       killSwitch: KillSwitchSchema.optional(),
       /** Service strategies (./strategy): segments of customers taken through ordered stages. */
       strategies: z.array(StrategySchema).max(50).optional(),
+      /**
+       * The active churn model (./churn) and its early-warning threshold: it scores each account at
+       * import and at every event, and every decision (customer value, the risk at stake, the fact
+       * `churnRisk`). Activated with the configuration version it belongs to. Absent: no score, the
+       * call type's risk alone.
+       */
+      churn: z
+        .strictObject({
+          model: ChurnModelSchema,
+          /** A score crossing this upwards raises the early-warning event (Churn Risk Raised). */
+          warnAt: StoredNumberSchema.min(0.01).max(0.99),
+        })
+        .optional(),
     })
     .strict()
     .superRefine((cfg, ctx) => {

@@ -152,6 +152,11 @@ export const ContactSchema = lazy(() =>
       outcome: OutcomeSchema.optional(),
       history: z.array(z.object({ stage: StageSchema, at: IsoDateTimeSchema }).strict()),
       configVersion: z.string(),
+      /**
+       * The churn risk the decision used, when the configuration has a churn model: the model (its
+       * version), its score of the account, and the risk with what the contact says (the call type's).
+       */
+      churn: z.strictObject({ modelId: z.string(), score: z.number(), risk: z.number() }).optional(),
       /** Learning group of the account: decided on learned acceptance, or on priors only (control). */
       policy: z.enum(['LEARNING', 'CONTROL']).optional(),
       /** Offer-log events written so far; the next event's sequence number. */
@@ -209,6 +214,9 @@ export const OfferLogEventSchema = lazy(() =>
       customerSegment: z.string().optional(),
       cardSegment: z.string().optional(),
       configVersion: z.string(),
+      /** The churn model the decision used, and the risk it put at stake (see Contact.churn). */
+      churnModelId: z.string().optional(),
+      churnRisk: z.number().optional(),
       /** Whether the contact's call type is a closing one (its configuration's `closing`): what a save is counted against. */
       closing: z.boolean().optional(),
       /** A synthetic contact (the canary): kept in the log, never counted in the KPI reports. */

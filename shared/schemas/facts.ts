@@ -27,6 +27,8 @@ export const NUMERIC_FACTS = [
   'groceriesShare',
   'fuelShare',
   'onlineShare',
+  /** The active churn model's score of the account (0 with no model): shared/domain/churn.ts. */
+  'churnRisk',
 ] as const;
 export type NumericFact = (typeof NUMERIC_FACTS)[number];
 export const NumericFactSchema = lazy(() => z.enum(NUMERIC_FACTS));

@@ -41,6 +41,8 @@ const BASE = {
   spendByCategory: { travel: 6000, dining: 5000, groceries: 8000, fuel: 2500, online: 6800, other: 3550 },
   transactionsByCategory: { travel: 14, dining: 80, groceries: 110, fuel: 40, online: 95, other: 30 },
   payments: Array(12).fill('FULL'),
+  monthlyTransactions: [31, 29, 33, 30, 34, 31, 30, 35, 32, 31, 33, 32],
+  contacts12m: 1,
   revenue12m: { interchange: 560, interest: 0, fees: 95 },
   cost12m: { rewards: 480, servicing: 40 },
   riskScore: 0.02,
@@ -56,7 +58,16 @@ const BASE = {
  * Every field path of the record, written out: the test fails if the schema grows a field the table
  * does not know, or if a field silently becomes optional (or required).
  */
-const OPTIONAL_FIELDS = ['name', 'verification.pin', 'transactionsByCategory', 'tags', 'timeZone', 'consent'];
+const OPTIONAL_FIELDS = [
+  'name',
+  'verification.pin',
+  'transactionsByCategory',
+  'tags',
+  'timeZone',
+  'consent',
+  'monthlyTransactions',
+  'contacts12m',
+];
 const REQUIRED_FIELDS = [
   'consent.automatedCalls',
   'consent.recordedAt',
@@ -114,7 +125,7 @@ const OBJECT_PATHS = [
   'flags',
   'consent',
 ];
-const LIST_PATHS = ['phones', 'monthlySpend', 'payments', 'productsHeld', 'tags'];
+const LIST_PATHS = ['phones', 'monthlySpend', 'payments', 'productsHeld', 'tags', 'monthlyTransactions'];
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -203,7 +214,7 @@ describe('the base record and the field list', () => {
     expect(objects.sort()).toEqual([...OBJECT_PATHS].sort());
     expect(lists.sort()).toEqual([...LIST_PATHS].sort());
   });
-  it('the optional fields are exactly name, verification.pin, transactionsByCategory, tags, timeZone and consent', () => {
+  it('the optional fields are exactly name, verification.pin, transactionsByCategory, tags, timeZone, consent, monthlyTransactions and contacts12m', () => {
     const optional = dataPaths(BASE).filter(
       (p) => ImportRecordSchema.safeParse(withField(p, DELETE)).success,
     );
@@ -374,6 +385,15 @@ const BAD_VALUES: BadRow[] = [
   { field: 'monthlySpend', value: [], why: 'no entries' },
   { field: 'monthlySpend.3', value: -1, why: 'a negative entry' },
   { field: 'monthlySpend.11', value: '-5', why: 'a negative entry, as a string' },
+  { field: 'monthlyTransactions', value: BASE.monthlyTransactions.slice(1), why: '11 entries' },
+  { field: 'monthlyTransactions', value: [...BASE.monthlyTransactions, 1], why: '13 entries' },
+  { field: 'monthlyTransactions.4', value: -1, why: 'a negative count' },
+  { field: 'monthlyTransactions.0', value: 2.5, why: 'a fraction of a transaction' },
+  { field: 'monthlyTransactions.11', value: '3.5', why: 'a fraction, as a string' },
+  { field: 'monthlyTransactions.2', value: 1e7, why: 'beyond any card' },
+  { field: 'contacts12m', value: -1, why: 'negative' },
+  { field: 'contacts12m', value: 1.5, why: 'a fraction' },
+  { field: 'contacts12m', value: 10_001, why: 'beyond the cap' },
   { field: 'payments', value: Array(11).fill('FULL'), why: '11 entries' },
   { field: 'payments', value: Array(13).fill('FULL'), why: '13 entries' },
   { field: 'payments.5', value: 'BOUNCED', why: 'an unknown status' },

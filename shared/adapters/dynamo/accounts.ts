@@ -113,10 +113,16 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       const movesNew = placedNew?.moves.length ? placedNew : undefined;
       const put = {
         TableName: this.table,
-        Item: movesNew ? { ...a, strategies: movesNew.placements, placementSeq: 1 } : a,
+        Item: {
+          ...a,
+          ...(movesNew ? { strategies: movesNew.placements, placementSeq: 1 } : {}),
+          // The active churn model's score, with the import.
+          ...(placedNew?.churn ? { churn: placedNew.churn } : {}),
+        },
         ConditionExpression: 'attribute_not_exists(accountId)',
       };
-      const counters = movesNew ? this.funnelItems(a.accountId, movesNew) : [];
+      const counters =
+        placedNew && (movesNew || placedNew.events?.length) ? this.funnelItems(a.accountId, placedNew) : [];
       if (others.length === 0 && counters.length === 0) await guard(() => this.db.send(new PutCommand(put)));
       else
         await guard(() =>
@@ -218,8 +224,13 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
           values[':seq'] = seq;
           conds.push('#ps = :seq');
         }
-        counters = this.funnelItems(accountId, placed);
       }
+      if (placed.churn) {
+        names['#ch'] = 'churn';
+        values[':ch'] = placed.churn;
+        sets.push('#ch = :ch');
+      }
+      if (placed.moves.length || placed.events?.length) counters = this.funnelItems(accountId, placed);
     }
     const update = {
       TableName: this.table,
@@ -365,7 +376,8 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     cause: string,
   ): Promise<'moved' | 'unchanged' | 'changed'> {
     const placed = placer(held, cause);
-    if (placed.moves.length === 0) return 'unchanged';
+    // Nothing moved and the score is the same: no write.
+    if (placed.moves.length === 0 && !placed.churn) return 'unchanged';
     return (await this.writeOverHeld(held, { sets: [], values: {} }, placed)) === 'written'
       ? 'moved'
       : 'changed';
@@ -383,10 +395,15 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
   ): Promise<'written' | 'changed'> {
     const moved = placed.moves.length > 0;
     const seq = held.placementSeq;
+    const sets = [
+      ...change.sets,
+      ...(moved ? ['strategies = :st', 'placementSeq = :nextSeq'] : []),
+      ...(placed.churn ? ['churn = :ch'] : []),
+    ];
     const update = {
       TableName: this.table,
       Key: { accountId: held.accountId },
-      UpdateExpression: `SET ${[...change.sets, ...(moved ? ['strategies = :st', 'placementSeq = :nextSeq'] : [])].join(', ')}`,
+      UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: [
         'attribute_exists(accountId)',
         held.asOf === undefined ? 'attribute_not_exists(asOf)' : 'asOf = :heldAsOf',
@@ -397,10 +414,11 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         ...(held.asOf === undefined ? {} : { ':heldAsOf': held.asOf }),
         ...(seq === undefined ? {} : { ':seq': seq }),
         ...(moved ? { ':st': placed.placements, ':nextSeq': (seq ?? 0) + 1 } : {}),
+        ...(placed.churn ? { ':ch': placed.churn } : {}),
       },
     };
     try {
-      if (!moved) await guard(() => this.db.send(new UpdateCommand(update)));
+      if (!moved && !placed.events?.length) await guard(() => this.db.send(new UpdateCommand(update)));
       else {
         const counters = this.funnelItems(held.accountId, placed);
         await guard(() =>

@@ -6,7 +6,7 @@ import { type FunnelDelta, funnelDeltas, type Move } from '../../domain/strategi
 import type { PlacementProgress, SegmentProgress } from '../../ports';
 import { FUNNEL_PREFIX } from '../../schemas/storage-names';
 import { guard } from './client';
-import { outboxPut, requestEvent } from './outbox';
+import { type OutboxEvent, outboxPut, requestEvent } from './outbox';
 
 /**
  * A funnel is kept in FUNNEL_SHARDS items of the counters table per strategy version (`FUNNEL#<id>#<version>#<shard>`),
@@ -52,11 +52,16 @@ export function funnelUpdates(table: string, accountId: string, deltas: readonly
 export function placementItems(
   table: string,
   accountId: string,
-  placed: { moves: readonly Move[]; requests?: readonly OutboundRequest[] | undefined },
+  placed: {
+    moves: readonly Move[];
+    requests?: readonly OutboundRequest[] | undefined;
+    events?: readonly OutboxEvent[] | undefined;
+  },
 ) {
   return [
     ...funnelUpdates(table, accountId, funnelDeltas(placed.moves)),
     ...(placed.requests ?? []).map((r) => outboxPut(table, requestEvent(r))),
+    ...(placed.events ?? []).map((e) => outboxPut(table, e)),
   ];
 }
 
