@@ -10,6 +10,7 @@ import {
   type ChurnSubject,
   churnFeatures,
   compileChurnModel,
+  roundRisk,
 } from '../../shared/domain/churn';
 import {
   type ChurnExample,
@@ -332,7 +333,7 @@ async function scoreCommand(args: string[]) {
     const t = performance.now();
     const p = scorer.score(record, record.asOf);
     busy += performance.now() - t;
-    chunk.push(`{"accountId":${JSON.stringify(record.accountId)},"churnRisk":${p.toFixed(4)}}`);
+    chunk.push(`{"accountId":${JSON.stringify(record.accountId)},"churnRisk":${roundRisk(p).toFixed(4)}}`);
     scored++;
     if (chunk.length >= 1000) await flush();
   }
