@@ -19,7 +19,11 @@ import {
   train,
 } from '../../shared/domain/churn-training';
 import { type ChurnModel, ChurnModelSchema } from '../../shared/schemas/churn';
-import { ChurnScoringRecordSchema, ChurnTrainingRecordSchema } from '../../shared/schemas/churn-training';
+import {
+  type ChurnScoringRecord,
+  ChurnScoringRecordSchema,
+  ChurnTrainingRecordSchema,
+} from '../../shared/schemas/churn-training';
 import { generateChurnData } from './churn-data';
 
 /**
@@ -316,32 +320,37 @@ async function scoreCommand(args: string[]) {
   const input = readRecords(file, ChurnScoringRecordSchema);
   let scored = 0;
   let busy = 0;
-  let chunk: string[] = [];
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const ok = process.stdout.write(`${chunk.join('\n')}\n`);
-    chunk = [];
-    if (!ok) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
-  };
+  let batch: ChurnScoringRecord[] = [];
   let shown = 0;
-  for await (const { record } of input.records) {
-    // Rejects are written as they come, so they sit near their lines when both streams are a terminal.
+  const showRejects = () => {
     for (; shown < Math.min(input.rejects.length, SHOWN_REJECTS); shown++) {
       const x = input.rejects[shown]!;
       process.stderr.write(`line ${x.line}: ${x.path}: ${x.message}\n`);
     }
+  };
+  // Scored a thousand at a time, timed per batch (a clock read per account would be most of the time).
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const risks = new Float64Array(batch.length);
     const t = performance.now();
-    const p = scorer.score(record, record.asOf);
+    for (let k = 0; k < batch.length; k++) risks[k] = scorer.score(batch[k]!, batch[k]!.asOf);
     busy += performance.now() - t;
-    chunk.push(`{"accountId":${JSON.stringify(record.accountId)},"churnRisk":${roundRisk(p).toFixed(4)}}`);
-    scored++;
-    if (chunk.length >= 1000) await flush();
+    const text = batch.map(
+      (r, k) => `{"accountId":${JSON.stringify(r.accountId)},"churnRisk":${roundRisk(risks[k]!).toFixed(4)}}`,
+    );
+    scored += batch.length;
+    batch = [];
+    // Rejects so far first, so they sit near their lines when both streams are a terminal.
+    showRejects();
+    if (!process.stdout.write(`${text.join('\n')}\n`))
+      await new Promise<void>((r) => process.stdout.once('drain', () => r()));
+  };
+  for await (const { record } of input.records) {
+    batch.push(record);
+    if (batch.length >= 1000) await flush();
   }
   await flush();
-  for (; shown < Math.min(input.rejects.length, SHOWN_REJECTS); shown++) {
-    const x = input.rejects[shown]!;
-    process.stderr.write(`line ${x.line}: ${x.path}: ${x.message}\n`);
-  }
+  showRejects();
   if (input.rejects.length > SHOWN_REJECTS) process.stderr.write(`… (the first ${SHOWN_REJECTS} shown)\n`);
   process.stderr.write(
     `scored ${fmt(scored)}, rejected ${fmt(input.rejected)} with model ${scorer.modelId}; ${scored ? ((busy * 1000) / scored).toFixed(2) : '–'} µs per account (features and trees)\n`,
@@ -395,8 +404,14 @@ export async function main(argv: string[]) {
   await commands[command as Command](rest);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`)
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // A reader that stops early (`| head`) ends the output, not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
   main(process.argv.slice(2)).catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : String(e));
     process.exitCode = 1;
   });
+}
