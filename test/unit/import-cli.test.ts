@@ -18,15 +18,18 @@ describe('npm run import -- --schema', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(ImportRecordSchema.shape).sort());
     expect(schema.required.sort()).toEqual(
       Object.keys(ImportRecordSchema.shape)
-        .filter((k) => ![
-            'name',
-            'transactionsByCategory',
-            'tags',
-            'timeZone',
-            'consent',
-            'monthlyTransactions',
-            'contacts12m',
-          ].includes(k))
+        .filter(
+          (k) =>
+            ![
+              'name',
+              'transactionsByCategory',
+              'monthlyTransactions',
+              'contacts12m',
+              'tags',
+              'timeZone',
+              'consent',
+            ].includes(k),
+        )
         .sort(),
     );
     expect(schema.additionalProperties).toBe(false);
