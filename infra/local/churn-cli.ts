@@ -24,6 +24,7 @@ import {
   ChurnScoringRecordSchema,
   ChurnTrainingRecordSchema,
 } from '../../shared/schemas/churn-training';
+import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { generateChurnData } from './churn-data';
 
 /**
@@ -38,6 +39,7 @@ const USAGE = `usage: npm run churn -- generate N [--out FILE] [--seed S]
        npm run churn -- train FILE [--out MODEL] [--depth D] [--learning-rate R] [--trees T]
                                    [--subsample S] [--seed S] [--window-months M]
        npm run churn -- score FILE --model MODEL
+       npm run churn -- config MODEL --base CONFIG --version V [--warn-at P] [--out FILE]
 
   npm run churn -- COMMAND --help  for the options of a command`;
 
@@ -70,6 +72,18 @@ const HELP = {
   allowed and ignored), in input order, on standard output. Bad lines and a summary go to standard error.
 
   --model MODEL   the model document (checked against the model schema first)`,
+  config: `usage: npm run churn -- config MODEL --base CONFIG --version V [--warn-at P] [--out FILE]
+
+  Writes a new configuration version: CONFIG (a configuration document, e.g. data/default-config.json,
+  or the "config" of GET /v1/admin/config) with MODEL as its churn model, checked against the
+  configuration schema. Create it with POST /v1/admin/config/versions, have it approved and activate
+  it like any version: the activation's backfill scores every account with the model.
+
+  --base CONFIG   the configuration to start from
+  --version V     the new version's name (1 to 40 of A-Z a-z 0-9 . _ -)
+  --warn-at P     the early-warning threshold, 0.01 to 0.99 (default 0.5): a score crossing it upwards
+                  raises the Churn Risk Raised event
+  --out FILE      where to write it (default: standard output)`,
 } as const;
 type Command = keyof typeof HELP;
 
@@ -357,6 +371,45 @@ async function scoreCommand(args: string[]) {
   );
 }
 
+async function configCommand(args: string[]) {
+  const { values, positionals } = parse('config', args, {
+    base: { type: 'string' },
+    version: { type: 'string' },
+    'warn-at': { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (values.help) return console.log(HELP.config);
+  const file = positionals[0];
+  if (!file || positionals.length > 1 || !values.base || !values.version) throw new UsageError(HELP.config);
+  const model = loadModel(file);
+  const warnAt = number('--warn-at', values['warn-at'], 0.5, { min: 0.01, max: 0.99 });
+  let base: unknown;
+  try {
+    base = JSON.parse(readFileSync(values.base, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--base ${values.base}: not a JSON file (${(e as Error).message})`);
+  }
+  // A GET /v1/admin/config answer holds the configuration under "config".
+  const config =
+    base && typeof base === 'object' && 'config' in base ? (base as { config: unknown }).config : base;
+  const next = { ...(config as object), version: values.version, churn: { model, warnAt } };
+  const r = DecisionConfigSchema.safeParse(next);
+  if (!r.success)
+    throw new UsageError(
+      `the configuration is not valid:\n${zodErrors(r.error, '')
+        .slice(0, 10)
+        .map((e) => `  ${e.path}: ${e.message}`)
+        .join('\n')}`,
+    );
+  const text = `${JSON.stringify(next)}\n`;
+  if (values.out) {
+    writeFileSync(values.out, text);
+    console.error(
+      `configuration ${values.version}: model ${model.modelId}, warning at ${warnAt}; ${fmt(Buffer.byteLength(text))} bytes, written to ${values.out}`,
+    );
+  } else process.stdout.write(text);
+}
+
 async function generateCommand(args: string[]) {
   const { values, positionals } = parse('generate', args, {
     out: { type: 'string' },
@@ -398,9 +451,10 @@ export async function main(argv: string[]) {
     generate: generateCommand,
     train: trainCommand,
     score: scoreCommand,
+    config: configCommand,
   };
   if (!(command in commands))
-    throw new UsageError(`unknown command '${command}': choose generate, train or score\n\n${USAGE}`);
+    throw new UsageError(`unknown command '${command}': choose generate, train, score or config\n\n${USAGE}`);
   await commands[command as Command](rest);
 }
 

@@ -30,6 +30,7 @@ import type { FunnelSnapshot } from '../../shared/domain/metrics';
 import type { Account } from '../../shared/schemas/account';
 import { ADMIN_ROUTES } from '../../shared/schemas/admin';
 import { ROUTES } from '../../shared/schemas/api';
+import type { DecisionConfig } from '../../shared/schemas/config';
 import { generatePortfolio } from '../../test/fakes/portfolio';
 import { issuerKeyPath, LocalIssuer } from './authorizer';
 import { LOCAL_DLQ_ACCOUNT, LOCAL_DLQ_NAME, LocalDeadLetterQueue, sqsApi } from './dead-letters';
@@ -79,6 +80,8 @@ export interface LocalStackOptions {
   onCanary?: (report: CanaryReport) => void;
   /** The outbound policy's clock (quiet hours, frequency), for tests; defaults to the time now. */
   outboundNow?: () => string;
+  /** The configuration seeded as active (default: data/default-config.json), e.g. one with a churn model. */
+  config?: DecisionConfig;
   /**
    * The schedule of scheduled activations (functions/activate-due.ts; AWS: a rule every minute), every
    * N ms. Default 60 000; 0 turns the timer off (tests run it with `activations.runDue`).
@@ -227,8 +230,11 @@ export const SEED_APPROVER = { sub: 'local-seed', username: 'seed' } as const;
  * The default configuration, active and approved (four eyes: the seed counts as approved at seeding,
  * so a single local user can start from it), its history one seeded activation.
  */
-export async function seedConfig(db: DynamoDBDocumentClient, table: string): Promise<void> {
-  const config = DEFAULT_CONFIG;
+export async function seedConfig(
+  db: DynamoDBDocumentClient,
+  table: string,
+  config: DecisionConfig = DEFAULT_CONFIG,
+): Promise<void> {
   const at = new Date().toISOString();
   await db.send(
     new PutCommand({
@@ -317,7 +323,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const personas = buildPersonas(asOf, pepper);
     /** The configuration, personas and synthetic accounts: at start, and again after an in-memory restart. */
     const seed = async () => {
-      await seedConfig(db, tables.catalog);
+      await seedConfig(db, tables.catalog, opts.config);
       const seeded = await db.send(
         new GetCommand({ TableName: tables.accounts, Key: { accountId: personas[0]!.account.accountId } }),
       );

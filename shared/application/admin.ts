@@ -152,6 +152,15 @@ export function dryRun(
       spendTrend: facts.spendTrend,
       tenureMonths: facts.tenureMonths,
       contactsLast12m: facts.contactsLast12m,
+      ...(c.churn
+        ? {
+            churn: {
+              score: facts.churnRisk,
+              windowMonths: c.churn.labelWindowMonths,
+              modelId: c.churn.modelId,
+            },
+          }
+        : {}),
     }),
     facts,
     segment: {

@@ -53,6 +53,7 @@ export function decisionEvent(e: OfferLogEvent): OutboxEvent | undefined {
       ...(e.offerId ? { offerId: e.offerId } : {}),
       ...(e.economics ? { economics: e.economics } : {}),
       ...(e.by ? { by: e.by } : {}),
+      ...(e.churnModelId ? { churnModelId: e.churnModelId, churnRisk: e.churnRisk } : {}),
     },
   };
 }

@@ -188,7 +188,7 @@ function reasonsFor(
   if (o.product) r.push(`does not hold ${o.product} yet`);
   if (churnRisk !== undefined && o.kind === 'RETENTION')
     r.push(
-      `churn risk ${churnRisk.toFixed(2)}: the model scores the account ${ctx.facts.churnRisk.toFixed(2)}, and ${ctx.callType} adds its own`,
+      `churn risk ${churnRisk.toFixed(2)}: model ${ctx.facts.churnRisk.toFixed(2)} with ${ctx.callType}`,
     );
   r.push(
     o.kind === 'RETENTION'

@@ -14,9 +14,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DecisionConfigSchema } from '../../shared/schemas/config';
 import { connectEvent } from '../fakes/connect';
 import lexFixture from '../fixtures/lex/confirm-offer.json';
 import {
@@ -51,7 +52,18 @@ const TMP = mkdtempSync(join(tmpdir(), 'rd-cost-'));
 process.env.TMPDIR = TMP;
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const RESULTS = resolve(ROOT, 'test/bench/results/cost.json');
+/**
+ * `--config FILE`: the turns measured under that configuration as the active one (e.g. one holding a
+ * churn model, from `npm run churn -- config`), the results written beside the default run's.
+ */
+const CONFIG_ARG = (() => {
+  const i = process.argv.indexOf('--config');
+  if (i < 0) return undefined;
+  const file = process.argv[i + 1];
+  if (!file) throw new Error('--config needs a configuration file');
+  return DecisionConfigSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+})();
+const RESULTS = resolve(ROOT, `test/bench/results/cost${CONFIG_ARG ? '-config' : ''}.json`);
 const AIMS: Record<string, number> = { voice: 15, agent: 20 };
 /** The counters' read cache (shared/adapters/dynamo.ts) is 5 s: each measured contact reads them cold. */
 const COUNTER_CACHE_MS = 5_000;
@@ -222,7 +234,13 @@ async function main() {
   rmSync(assembly.directory, { recursive: true, force: true });
 
   say('Starting the local stack (DynamoDB Local, state machine in-process)…');
-  const stack = await startLocalStack({ port: 0, accounts: 0, onProgress: (m) => say(`  ${m}`) });
+  const stack = await startLocalStack({
+    port: 0,
+    accounts: 0,
+    onProgress: (m) => say(`  ${m}`),
+    ...(CONFIG_ARG ? { config: CONFIG_ARG } : {}),
+  });
+  if (CONFIG_ARG) say(`  active configuration: ${CONFIG_ARG.version} (--config)`);
   const restore = captureLogs();
   const raw = new DynamoDBClient({});
   try {

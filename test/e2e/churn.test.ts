@@ -183,9 +183,19 @@ describe('a configuration version with a model: validated, then activated like a
     expect(first(after.offers).economics.customerValue).not.toBe(
       first(before.offers).economics.customerValue,
     );
-    expect(first(after.offers).reasons.join(' ')).toMatch(
-      /churn risk 0\.98: the model scores the account 0\.82/,
-    );
+    expect(first(after.offers).reasons.join(' ')).toMatch(/churn risk 0\.98: model 0\.82 with CLOSE_ACCOUNT/);
+    // The dry-run shows the model's view: the score, and the retention curve it gives.
+    const dry = await http('POST', '/v1/admin/decisions/dry-run', {
+      accountId: 'CHURN-0001',
+      callType: 'CLOSE_ACCOUNT',
+    });
+    expect(dry.status, JSON.stringify(dry.json)).toBe(200);
+    expect(dry.json.facts.churnRisk).toBe(QUIET_SCORE);
+    expect(dry.json.value.parts.lifetime).toMatchObject({
+      churnScore: QUIET_SCORE,
+      churnModelId: 'churn-test-quiet-cards',
+      retentionRate: Math.round((1 - QUIET_SCORE) * 10_000) / 10_000,
+    });
     const log = await stack.db.send(
       new QueryCommand({
         TableName: stack.env.OFFER_LOG_TABLE!,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileChurnModel, roundRisk } from '../../shared/domain/churn';
 import { ChurnModelSchema } from '../../shared/schemas/churn';
 import { ChurnScoringRecordSchema } from '../../shared/schemas/churn-training';
+import { DecisionConfigSchema } from '../../shared/schemas/config';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const churn = (...args: string[]) =>
@@ -65,6 +66,50 @@ describe('npm run churn -- train', () => {
     const size = readFileSync(model()).length;
     expect(run.stdout).toContain(`${size.toLocaleString('en-US')} bytes, written to ${model()}`);
     expect(run.stdout).toMatch(/scoring: \d+\.\d\d µs per account/);
+  });
+
+  it('config: a configuration version holding the model, checked by the configuration schema', () => {
+    const out = join(dir, 'v.json');
+    const r = churn(
+      'config',
+      model(),
+      '--base',
+      'data/default-config.json',
+      '--version',
+      '2026-12-02.churn',
+      '--warn-at',
+      '0.4',
+      '--out',
+      out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const v = DecisionConfigSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(v.version).toBe('2026-12-02.churn');
+    expect(v.churn).toEqual({
+      model: ChurnModelSchema.parse(JSON.parse(readFileSync(model(), 'utf8'))),
+      warnAt: 0.4,
+    });
+    // The rest is the base configuration, unchanged.
+    const base = JSON.parse(readFileSync('data/default-config.json', 'utf8'));
+    expect({ ...v, version: base.version, churn: undefined }).toEqual({
+      ...DecisionConfigSchema.parse(base),
+      churn: undefined,
+    });
+    // A configuration the schema refuses is not written, and the field is named.
+    const bad = churn('config', model(), '--base', 'data/default-config.json', '--version', 'a b');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/version: Invalid string/);
+    const warn = churn(
+      'config',
+      model(),
+      '--base',
+      'data/default-config.json',
+      '--version',
+      'v2',
+      '--warn-at',
+      '1',
+    );
+    expect(warn.stderr).toMatch(/--warn-at must be a number from 0.01 to 0.99 \(got '1'\)/);
   });
 
   it('writes a valid document holding no account id, phone or factor', () => {
@@ -136,14 +181,18 @@ describe('npm run churn: refusals', () => {
     [['train', 'x.jsonl', '--depth', 'deep'], /--depth must be a whole number from 1 to 10 \(got 'deep'\)/],
     [['generate', 'many'], /N must be a whole number from 1 to 1000000 \(got 'many'\)/],
     [['score', 'x.jsonl'], /usage: npm run churn -- score FILE --model MODEL/],
-    [['fit', 'x.jsonl'], /unknown command 'fit': choose generate, train or score/],
+    [['fit', 'x.jsonl'], /unknown command 'fit': choose generate, train, score or config/],
+    [
+      ['config', 'm.json', '--base', 'c.json'],
+      /usage: npm run churn -- config MODEL --base CONFIG --version V/,
+    ],
   ])('%j is an error naming the choices', (args, message) => {
     const r = churn(...args);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
   });
 
-  it.each(['generate', 'train', 'score'])('%s --help says how to use it', (command) => {
+  it.each(['generate', 'train', 'score', 'config'])('%s --help says how to use it', (command) => {
     const r = churn(command, '--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^usage: npm run churn -- ${command} `));
