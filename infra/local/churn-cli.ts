@@ -37,7 +37,7 @@ import { generateChurnData } from './churn-data';
 
 const USAGE = `usage: npm run churn -- generate N [--out FILE] [--seed S]
        npm run churn -- train FILE [--out MODEL] [--depth D] [--learning-rate R] [--trees T]
-                                   [--subsample S] [--seed S] [--window-months M]
+                                   [--subsample S] [--seed S] [--window-months M] [--chart SVG]
        npm run churn -- score FILE --model MODEL
        npm run churn -- config MODEL --base CONFIG --version V [--warn-at P] [--out FILE]
 
@@ -65,7 +65,8 @@ const HELP = {
   --trees T             trees at most, 1 to 400 (default ${DEFAULT_CHURN_TRAINING.maxTrees}; early stopping usually ends sooner)
   --subsample S         share of rows per tree, above 0 and at most 1 (default ${DEFAULT_CHURN_TRAINING.subsample})
   --seed S              a whole number (default ${DEFAULT_CHURN_TRAINING.seed}): the same file and options give the same model
-  --window-months M     the months after asOf in which a closure was counted, 1 to 36 (default ${DEFAULT_CHURN_TRAINING.labelWindowMonths})`,
+  --window-months M     the months after asOf in which a closure was counted, 1 to 36 (default ${DEFAULT_CHURN_TRAINING.labelWindowMonths})
+  --chart FILE          also write the hold-out's calibration chart (SVG) to FILE`,
   score: `usage: npm run churn -- score FILE --model MODEL
 
   Prints {"accountId": "…", "churnRisk": 0.1234} per valid line of FILE (import records; a label is
@@ -230,6 +231,7 @@ async function trainCommand(args: string[]) {
     subsample: { type: 'string' },
     seed: { type: 'string' },
     'window-months': { type: 'string' },
+    chart: { type: 'string' },
   });
   if (values.help) return console.log(HELP.train);
   const file = positionals[0];
@@ -304,6 +306,49 @@ async function trainCommand(args: string[]) {
   console.log(
     `scoring: ${us.toFixed(2)} µs per account (features and ${model.trees.length} trees, one core)`,
   );
+  if (values.chart) {
+    writeFileSync(values.chart, calibrationSvg(model));
+    console.log(`calibration chart written to ${values.chart}`);
+  }
+}
+
+/**
+ * The hold-out's reliability diagram as SVG: each decile's observed closure rate against its mean
+ * predicted risk, on the diagonal when the model is calibrated.
+ */
+export function calibrationSvg(m: ChurnModel): string {
+  const W = 420;
+  const pad = 48;
+  const side = W - 2 * pad;
+  const x = (p: number) => (pad + p * side).toFixed(1);
+  const y = (p: number) => (W - pad - p * side).toFixed(1);
+  const v = m.validation;
+  const pts = v.calibration;
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${W + 20}" viewBox="0 0 ${W} ${W + 20}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${pad}" y="18" font-size="13">${esc(`Calibration on the hold-out: ${m.modelId}`)}</text>`,
+    `<text x="${pad}" y="34">${esc(`${v.accounts.toLocaleString('en-US')} accounts, ${v.closed.toLocaleString('en-US')} closed; AUC ${v.auc.toFixed(4)}, Brier ${v.brier.toFixed(4)}`)}</text>`,
+    ...ticks.flatMap((t) => [
+      `<line x1="${x(t)}" y1="${y(0)}" x2="${x(t)}" y2="${y(1)}" stroke="#eee"/>`,
+      `<line x1="${x(0)}" y1="${y(t)}" x2="${x(1)}" y2="${y(t)}" stroke="#eee"/>`,
+      `<text x="${x(t)}" y="${Number(y(0)) + 14}" text-anchor="middle">${t}</text>`,
+      `<text x="${pad - 6}" y="${Number(y(t)) + 4}" text-anchor="end">${t}</text>`,
+    ]),
+    `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4 3"/>`,
+    `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map((b) => `${x(b.meanPredicted)},${y(b.observedRate)}`).join(' ')}"/>`,
+    ...pts.map(
+      (b) =>
+        `<circle cx="${x(b.meanPredicted)}" cy="${y(b.observedRate)}" r="4" fill="#1f77b4"><title>decile ${b.decile}: predicted ${b.meanPredicted.toFixed(4)}, observed ${b.observedRate.toFixed(4)} (${b.accounts} accounts)</title></circle>`,
+    ),
+    `<text x="${W / 2}" y="${W - 12}" text-anchor="middle">mean predicted risk (decile)</text>`,
+    `<text x="14" y="${W / 2}" text-anchor="middle" transform="rotate(-90 14 ${W / 2})">observed closure rate</text>`,
+    `<text x="${x(0.05)}" y="${y(0.9)}" fill="#999">dashed: perfectly calibrated</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
 }
 
 /** The model document at `file`, checked: a bad one is an error naming its fields. */
