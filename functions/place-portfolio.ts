@@ -18,7 +18,7 @@ export const PlaceSegmentEventSchema = z.strictObject({
 });
 
 /**
- * PlacePortfolio: one segment of the accounts table placed by the active strategies (hourly for the
+ * PlacePortfolio: one segment of the accounts table placed by the active strategies (daily at 03:00 UTC for the
  * conditions on time; after an activation, as its backfill). A bad event is refused by name and
  * places nothing; a storage fault is thrown (Lambda retries the asynchronous invocation; a segment
  * placed twice moves nothing the second time).

@@ -13,6 +13,7 @@ const USAGE = `usage: npm run outbound -- [--json] [--url URL] [--token JWT]
 ${TOKEN_HELP}
                   A token it mints is an ops person's.`;
 
+// biome-ignore lint/suspicious/noExplicitAny: the local endpoint's JSON, printed as it comes
 type Json = Record<string, any>;
 
 export function formatOutbound(o: { started: Json[]; deferred: Json[]; results: Json[] }): string {

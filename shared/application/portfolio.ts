@@ -16,7 +16,12 @@ export interface PortfolioStore {
     totalSegments: number,
     startKey?: Record<string, unknown>,
   ): Promise<{ accounts: Account[]; next?: Record<string, unknown> }>;
-  placeAccount(held: Account, placer: Placer, cause: string): Promise<'moved' | 'unchanged' | 'changed'>;
+  /** 'scored': only the churn score was written (no stage moved). */
+  placeAccount(
+    held: Account,
+    placer: Placer,
+    cause: string,
+  ): Promise<'moved' | 'scored' | 'unchanged' | 'changed'>;
   get(accountId: string): Promise<Account | undefined>;
 }
 

@@ -1,6 +1,12 @@
 // Service strategies at work: the placer of the active configuration, and the funnels.
 
-import { type ChurnScorer, churnWarningEvent, compileChurnModel, nextChurn } from '../domain/churn';
+import {
+  type ChurnScorer,
+  churnWarningEvent,
+  compileChurnModel,
+  nextChurn,
+  roundRisk,
+} from '../domain/churn';
 import { computeFacts } from '../domain/facts';
 import { outboundRequests } from '../domain/outbound';
 import {
@@ -43,16 +49,29 @@ export function placerOf(config: DecisionConfig, judgeAt?: () => string): Placer
     const placed = place(compiled, { facts, account: after, now }, after.strategies, cause);
     // The contacts and tasks the stages entered start, asked for in the same write as the placement.
     const requests = outboundRequests(config.strategies, placed.moves, after.accountId, cause, now);
+    // The stored score describes the figures as the issuer saw them: scored at the record's asOf on
+    // every path (as the model was trained), so the schedule's clock alone never moves it.
+    const scoredAt = after.asOf ?? now;
     const scored =
       scorer && config.churn
-        ? nextChurn(after.churn, facts.churnRisk, scorer.modelId, config.churn.warnAt, now)
+        ? nextChurn(
+            after.churn,
+            scoredAt === now ? facts.churnRisk : roundRisk(scorer.score(after, scoredAt)),
+            scorer.modelId,
+            config.churn.warnAt,
+            scoredAt,
+          )
         : {};
     return {
       ...placed,
       ...(requests.length ? { requests } : {}),
       ...(scored.churn ? { churn: scored.churn } : {}),
       ...(scored.churn && scored.warning
-        ? { events: [churnWarningEvent(after.accountId, scored.churn, scored.warning, cause)] }
+        ? {
+            events: [
+              churnWarningEvent(after.accountId, scored.churn, scored.warning, cause, after.churn?.at),
+            ],
+          }
         : {}),
     };
   };

@@ -136,7 +136,7 @@ export function compileChurnModel(m: ChurnModel): ChurnScorer {
       let n = roots[t]!;
       while (feature[n]! >= 0) {
         const v = x[feature[n]!]!;
-        n = v < value[n]! || (v !== v && missingLeft[n] === 1) ? left[n]! : right[n]!;
+        n = v < value[n]! || (missingLeft[n] === 1 && Number.isNaN(v)) ? left[n]! : right[n]!;
       }
       z += value[n]!;
     }
@@ -180,8 +180,14 @@ export function churnWarningEvent(
   churn: AccountChurn,
   w: { risk: number; previous?: number; warnAt: number },
   cause: string,
+  heldAt?: string,
 ): OutboxEvent {
-  const id = `cw-${createHash('sha256').update(`${accountId}|${churn.modelId}|${churn.at}`).digest('hex').slice(0, 32)}`;
+  // From the score that was read and the one written: two writers over the same read write one id
+  // (the outbox Put's condition keeps one), and the score write itself is conditional on the read.
+  const id = `cw-${createHash('sha256')
+    .update(`${accountId}|${churn.modelId}|${heldAt ?? ''}|${churn.at}`)
+    .digest('hex')
+    .slice(0, 32)}`;
   return {
     id,
     type: CHURN_WARNING_EVENT,
@@ -203,11 +209,13 @@ export function nextChurn(
   at: string,
 ): { churn?: AccountChurn; warning?: { risk: number; previous?: number; warnAt: number } } {
   const above = risk >= warnAt;
-  const wasAbove = held !== undefined && held.risk >= warnAt;
-  const warnedAt = above ? (wasAbove && held?.warnedAt ? held.warnedAt : at) : undefined;
+  // Warned is what was recorded, not the held risk against today's threshold: a threshold lowered
+  // under a held score still warns once.
+  const warned = held?.warnedAt !== undefined;
+  const warnedAt = above ? (warned ? held?.warnedAt : at) : undefined;
   if (held && held.risk === risk && held.modelId === modelId && held.warnedAt === warnedAt) return {};
   return {
     churn: { risk, modelId, at, ...(warnedAt ? { warnedAt } : {}) },
-    ...(above && !wasAbove ? { warning: { risk, warnAt, ...(held ? { previous: held.risk } : {}) } } : {}),
+    ...(above && !warned ? { warning: { risk, warnAt, ...(held ? { previous: held.risk } : {}) } } : {}),
   };
 }

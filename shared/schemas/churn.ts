@@ -40,6 +40,8 @@ export const MIN_CHURN_MODEL_AUC = 0.7;
 export const MAX_CHURN_TREES = 400;
 export const MAX_CHURN_NODES = 20_000;
 export const MAX_CHURN_DEPTH = 10;
+/** The document's size as JSON at most: with the rest of the configuration, under the admin API's 300 KB body. */
+export const MAX_CHURN_MODEL_BYTES = 200_000;
 
 const finite = () => z.number().finite();
 
@@ -152,12 +154,17 @@ export const ChurnModelSchema = lazy(() =>
       }),
     })
     .superRefine((m, ctx) => {
-      m.trees.forEach((t, ti) =>
-        t.forEach((n, ni) => {
+      const bytes = Buffer.byteLength(JSON.stringify(m));
+      if (bytes > MAX_CHURN_MODEL_BYTES)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trees'],
+          message: `the document is ${bytes} bytes; at most ${MAX_CHURN_MODEL_BYTES} (it travels in the configuration item): fewer or shallower trees`,
+        });
+      for (const [ti, t] of m.trees.entries())
+        for (const [ni, n] of t.entries())
           if (n.length === 5 && n[0] >= m.features.length)
             ctx.addIssue({ code: 'custom', path: ['trees', ti, ni, 0], message: 'no such feature' });
-        }),
-      );
     }),
 );
 export type ChurnModel = z.infer<typeof ChurnModelSchema>;

@@ -265,3 +265,49 @@ describe('imports and events score the account they change', () => {
     });
   });
 });
+
+describe('two writers over the same read: one score, one warning', () => {
+  it('two placements of the same account at once write the score once; the other decides again', async () => {
+    const { DynamoAccountStore } = await import('../../shared/adapters/dynamo/accounts');
+    const { placerOf } = await import('../../shared/application/strategies');
+    const { DecisionConfigSchema } = await import('../../shared/schemas/config');
+    // Only the score moves (no strategies), so nothing but the score's own condition can keep the two apart.
+    const config = DecisionConfigSchema.parse({ ...withModel, version: 'race', strategies: [] });
+    const store = new DynamoAccountStore(stack.db, stack.env.ACCOUNTS_TABLE!, stack.env.COUNTERS_TABLE!);
+    await put('CHURN-0010', {
+      monthlyTransactions: quiet,
+      churn: { risk: 0.1, modelId: 'churn-test-quiet-cards', at: '2026-11-01T00:00:00.000Z' },
+    });
+    const held = (await store.get('CHURN-0010'))!;
+    const placer = placerOf(config, () => '2026-12-05T03:00:00.000Z');
+    const results = await Promise.all([
+      store.placeAccount(held, placer, 'SCHEDULE'),
+      store.placeAccount(held, placer, 'SCHEDULE'),
+    ]);
+    expect(results.sort()).toEqual(['changed', 'scored']);
+    // Decided again on what it holds now: nothing to write.
+    expect(await store.placeAccount((await store.get('CHURN-0010'))!, placer, 'SCHEDULE')).toBe('unchanged');
+    expect((await account('CHURN-0010')).churn).toEqual({
+      risk: QUIET_SCORE,
+      modelId: 'churn-test-quiet-cards',
+      // Scored at the record's asOf (the figures' time), not the schedule's clock.
+      at: '2026-11-01T00:00:00.000Z',
+      warnedAt: '2026-11-01T00:00:00.000Z',
+    });
+    await stack.streams.drain();
+    expect(warnings('CHURN-0010')).toHaveLength(1);
+    expect(warnings('CHURN-0010')[0]!.detail).toMatchObject({ previous: 0.1, cause: 'SCHEDULE' });
+  });
+});
+
+describe('a threshold lowered under held scores', () => {
+  it('an account held below the old threshold and above the new one is warned once', async () => {
+    const { nextChurn } = await import('../../shared/domain/churn');
+    const held = { risk: 0.4, modelId: 'm', at: '2026-11-01T00:00:00.000Z' };
+    const r = nextChurn(held, 0.4, 'm', 0.3, '2026-11-02T00:00:00.000Z');
+    expect(r.warning).toEqual({ risk: 0.4, previous: 0.4, warnAt: 0.3 });
+    expect(r.churn?.warnedAt).toBe('2026-11-02T00:00:00.000Z');
+    // Then it stands: the same score again writes nothing and warns no more.
+    expect(nextChurn(r.churn, 0.4, 'm', 0.3, '2026-11-03T00:00:00.000Z')).toEqual({});
+  });
+});

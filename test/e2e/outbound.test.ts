@@ -67,8 +67,6 @@ async function toCallStage(id: string) {
   await stack.streams.drain();
   await stack.streams.drain();
 }
-const callsTo = (id: string) =>
-  stack.outbound.connect.calls.filter((c) => c.to === masked(id.slice(-2)) || c.attributes.accountId === id);
 const results = (id: string) =>
   stack.outbound.bus.delivered.filter((e) => e.detail.accountId === id).map((e) => e['detail-type']);
 

@@ -251,6 +251,20 @@ describe('a model document the schema refuses, naming the field', () => {
       'validation.auc: AUC on its own hold-out is below the floor 0.7: not fit to be activated',
     ]);
   });
+  it('a document too big for the configuration item', () => {
+    const m = copy();
+    // 400 trees of 31 nodes with long leaf values: within the node and tree counts, over 200 KB.
+    const deep = (): number[][] => [
+      ...Array.from({ length: 15 }, (_, i) => [0, 1.2345678901234567, 2 * i + 1, 2 * i + 2, 1]),
+      ...Array.from({ length: 16 }, () => [0.012345678901234567]),
+    ];
+    m.trees = Array.from({ length: 400 }, deep) as ChurnModel['trees'];
+    expect(paths(m)).toEqual([
+      expect.stringMatching(
+        /^trees: the document is \d+ bytes; at most 200000 \(it travels in the configuration item\)/,
+      ),
+    ]);
+  });
   it('a cycle in a tree', () => {
     const m = copy();
     const t = m.trees[0]!;

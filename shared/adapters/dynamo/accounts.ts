@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { accountAfterEvent } from '../../domain/account-events';
 import { isCanaryAccount } from '../../domain/canary';
-import type { Move, Placed, Placer } from '../../domain/strategies';
+import type { Placed, Placer } from '../../domain/strategies';
 import type { AccountImportStore, AccountStore, AccountTagger } from '../../ports';
 import { type Account, AccountSchema } from '../../schemas/account';
 import type { AccountEvent } from '../../schemas/import';
@@ -27,6 +27,27 @@ const accountConditionFailed = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
   (e instanceof TransactionCanceledException &&
     e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+
+/**
+ * The condition that the score is still the one that was read (none, or this risk, model and time), so
+ * a write that changes only the score (and raises its warning) is conditional like any other: of two
+ * writers over the same read, one wins and the other decides again.
+ */
+function sameChurn(
+  held: Account['churn'],
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string {
+  names['#ch'] = 'churn';
+  if (!held) return 'attribute_not_exists(#ch)';
+  names['#chr'] = 'risk';
+  names['#chm'] = 'modelId';
+  names['#cha'] = 'at';
+  values[':heldRisk'] = held.risk;
+  values[':heldModel'] = held.modelId;
+  values[':heldAt'] = held.at;
+  return '#ch.#chr = :heldRisk AND #ch.#chm = :heldModel AND #ch.#cha = :heldAt';
+}
 
 export const phoneAlias = (accountId: string, phone: string) => ({
   accountId: `${PHONE_ALIAS_PREFIX}${phone}#${accountId}`,
@@ -226,7 +247,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         }
       }
       if (placed.churn) {
-        names['#ch'] = 'churn';
+        conds.push(sameChurn(before.churn, names, values));
         values[':ch'] = placed.churn;
         sets.push('#ch = :ch');
       }
@@ -374,13 +395,12 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     held: Account,
     placer: Placer,
     cause: string,
-  ): Promise<'moved' | 'unchanged' | 'changed'> {
+  ): Promise<'moved' | 'scored' | 'unchanged' | 'changed'> {
     const placed = placer(held, cause);
     // Nothing moved and the score is the same: no write.
     if (placed.moves.length === 0 && !placed.churn) return 'unchanged';
-    return (await this.writeOverHeld(held, { sets: [], values: {} }, placed)) === 'written'
-      ? 'moved'
-      : 'changed';
+    if ((await this.writeOverHeld(held, { sets: [], values: {} }, placed)) !== 'written') return 'changed';
+    return placed.moves.length ? 'moved' : 'scored';
   }
 
   /**
@@ -398,8 +418,11 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
     const sets = [
       ...change.sets,
       ...(moved ? ['strategies = :st', 'placementSeq = :nextSeq'] : []),
-      ...(placed.churn ? ['churn = :ch'] : []),
+      ...(placed.churn ? ['#ch = :ch'] : []),
     ];
+    const names: Record<string, string> = {};
+    const churnValues: Record<string, unknown> = {};
+    const churnCond = placed.churn ? [sameChurn(held.churn, names, churnValues)] : [];
     const update = {
       TableName: this.table,
       Key: { accountId: held.accountId },
@@ -408,9 +431,12 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
         'attribute_exists(accountId)',
         held.asOf === undefined ? 'attribute_not_exists(asOf)' : 'asOf = :heldAsOf',
         seq === undefined ? 'attribute_not_exists(placementSeq)' : 'placementSeq = :seq',
+        ...churnCond,
       ].join(' AND '),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: {
         ...change.values,
+        ...churnValues,
         ...(held.asOf === undefined ? {} : { ':heldAsOf': held.asOf }),
         ...(seq === undefined ? {} : { ':seq': seq }),
         ...(moved ? { ':st': placed.placements, ':nextSeq': (seq ?? 0) + 1 } : {}),

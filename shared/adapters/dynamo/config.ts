@@ -198,7 +198,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       );
       return 'created';
     } catch (e) {
-      if (e instanceof TransactionCanceledException) return 'exists';
+      // Only a failed condition means the version exists; anything else (an item over 400 KB) is an error.
+      if (e instanceof TransactionCanceledException && failedAt(e).size > 0) return 'exists';
       throw e;
     }
   }
