@@ -123,8 +123,7 @@ function run(
     const order = policy(c).slice(0, maxOffers);
     if (order.length) r.offered++;
     for (const [k, o] of order.entries()) {
-      const accepted =
-        c.draws[k]! < trueAcceptance(o.offer, c.ctx.facts, c.ctx.customerSegment, c.ctx.callType);
+      const accepted = c.draws[k]! < trueAcceptance(o.offer, c.ctx.facts, c.ctx.callType);
       learn?.(c, o.offer.offerId, accepted);
       if (accepted) {
         const net = o.economics.customerValue - o.economics.cost;
@@ -182,7 +181,7 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
   for (const c of contacts) {
     const cell = cells.get(cellOf(c)) ?? new Map();
     for (const o of compiled.catalog.rank('RETENTION', c.ctx)) {
-      const p = trueAcceptance(o.offer, c.ctx.facts, c.ctx.customerSegment, c.ctx.callType);
+      const p = trueAcceptance(o.offer, c.ctx.facts, c.ctx.callType);
       const e = cell.get(o.offer.offerId) ?? { sum: 0, n: 0 };
       cell.set(o.offer.offerId, {
         sum: e.sum + p * (o.economics.customerValue - o.economics.cost),
@@ -211,7 +210,7 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
   );
   const oracle = run('oracle (knows the truth)', contacts, o.offers, (c) =>
     compiled.catalog.rank('RETENTION', c.ctx, undefined, (o) =>
-      trueAcceptance(o, c.ctx.facts, c.ctx.customerSegment, c.ctx.callType),
+      trueAcceptance(o, c.ctx.facts, c.ctx.callType),
     ),
   );
 
