@@ -16,14 +16,19 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RETENTION_BUNDLING } from '../../infra/constructs/retention-function';
+import { generateChurnData } from '../../infra/local/churn-data';
 import { DEFAULT_CONFIG } from '../../infra/local/default-config';
 import { FolderObjectStore, s3Event } from '../../infra/local/folder-bucket';
 import { importFile } from '../../infra/local/import';
 import { fakeContext } from '../../infra/local/runner';
 import { startLocalStack } from '../../infra/local/stack';
 import { importBatch, toAccount } from '../../shared/application/import';
+import { churnFeatures } from '../../shared/domain/churn';
+import { type ChurnExample, train } from '../../shared/domain/churn-training';
 import { compile } from '../../shared/domain/compiled';
 import { computeFacts } from '../../shared/domain/facts';
+import { ChurnTrainingRecordSchema } from '../../shared/schemas/churn-training';
+import type { DecisionConfig } from '../../shared/schemas/config';
 import { ImportRecordSchema, MAX_IMPORT_BATCH } from '../../shared/schemas/import';
 import { generatePortfolio, portfolioSecrets } from '../fakes/portfolio';
 import { bundleEntry, deployedExternals, functionEntry, median, timeFirstCall, timeInit } from './bundles';
@@ -42,6 +47,7 @@ const { values } = parseArgs({
     'load-only': { type: 'boolean', default: false },
     'bundles-only': { type: 'boolean', default: false },
     'round-trips-only': { type: 'boolean', default: false },
+    'decision-only': { type: 'boolean', default: false },
     'import-count': { type: 'string', default: '5000' },
     'skip-stack': { type: 'boolean', default: false },
   },
@@ -61,10 +67,25 @@ function benchDecision() {
   console.log('\n## Decision core (facts + customer/card segments + arbitration), one core');
   console.log('| catalog | contacts | p50 µs | p99 µs | contacts/s |');
   console.log('|---:|---:|---:|---:|---:|');
-  for (const n of [DEFAULT_CONFIG.offers.length, 10, 100, 200, 1000]) {
-    const c = compile(n === DEFAULT_CONFIG.offers.length ? DEFAULT_CONFIG : catalogOf(n));
+  // The default catalog again with a churn model active (trained here on generated accounts): every
+  // contact is also scored, its value kept at the model's retention.
+  const withModel = {
+    ...DEFAULT_CONFIG,
+    version: 'bench-churn',
+    churn: { model: benchChurnModel(), warnAt: 0.5 },
+  };
+  const rows: Array<[string, DecisionConfig]> = [
+    [String(DEFAULT_CONFIG.offers.length), DEFAULT_CONFIG],
+    [
+      `${DEFAULT_CONFIG.offers.length} + churn model (${withModel.churn.model.trees.length} trees)`,
+      withModel,
+    ],
+    ...[10, 100, 200, 1000].map((n): [string, DecisionConfig] => [String(n), catalogOf(n)]),
+  ];
+  for (const [n, config] of rows) {
+    const c = compile(config);
     const one = (i: number) => {
-      const facts = computeFacts(accounts[i % accounts.length]!, asOf, c.config.value);
+      const facts = computeFacts(accounts[i % accounts.length]!, asOf, c.config.value, c.churn);
       const ctx = {
         facts,
         customerSegment: c.customerSegments.classify(facts).segment,
@@ -88,6 +109,18 @@ function benchDecision() {
     );
     if (sink < 0) console.log(sink);
   }
+}
+
+/** A churn model trained on 5,000 generated accounts (infra/local/churn-data.ts), as `npm run churn -- train` would. */
+function benchChurnModel() {
+  const rows: ChurnExample[] = [];
+  const labels: boolean[] = [];
+  for (const g of generateChurnData(5000, 7)) {
+    const r = ChurnTrainingRecordSchema.parse(g.record);
+    rows.push({ accountId: r.accountId, features: churnFeatures(r, r.asOf) });
+    labels.push(r.label.closed);
+  }
+  return train(rows, labels, {}, { createdAt: new Date().toISOString() });
 }
 
 /** Eligibility of a 200-offer catalog, three ways, on the same contacts (they agree: test/unit/rule-equivalence). */
@@ -283,6 +316,7 @@ const tripsOnly = values['round-trips-only'];
 const bundlesOnly = values['bundles-only'] || tripsOnly;
 if (!loadOnly && !bundlesOnly) {
   benchDecision();
+  if (values['decision-only']) process.exit(0);
   await benchRuleEngines();
 }
 if (!loadOnly && !tripsOnly) await benchBundles();
