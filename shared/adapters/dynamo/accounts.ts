@@ -49,6 +49,12 @@ function sameChurn(
   return '#ch.#chr = :heldRisk AND #ch.#chm = :heldModel AND #ch.#cha = :heldAt';
 }
 
+/** A transaction cancelled only because another was writing the same items: an import tries again. */
+const cancelledByConflict = (e: unknown) =>
+  e instanceof TransactionCanceledException &&
+  (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
+  !(e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+
 export const phoneAlias = (accountId: string, phone: string) => ({
   accountId: `${PHONE_ALIAS_PREFIX}${phone}#${accountId}`,
   phone,
@@ -115,7 +121,7 @@ export class DynamoAccountStore implements AccountStore, AccountTagger, AccountI
       try {
         return await this.upsertOnce(a, 0, placer);
       } catch (e) {
-        if (!(e instanceof TransientStorageError) || attempt >= 6) throw e;
+        if (!(e instanceof TransientStorageError || cancelledByConflict(e)) || attempt >= 6) throw e;
         await new Promise((ok) => setTimeout(ok, 25 * 2 ** attempt * (0.5 + Math.random())));
       }
     }

@@ -31,15 +31,6 @@ export async function guard<T>(op: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof Error && TRANSIENT.has(e.name))
       throw new TransientStorageError(`${e.name}: ${e.message}`);
-    // A transaction cancelled only because another one was writing the same items: try again later.
-    // (A condition that failed is not transient: the caller reads and decides again.)
-    if (e instanceof Error && e.name === 'TransactionCanceledException') {
-      const codes = ((e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
-        (r) => r.Code,
-      );
-      if (codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed'))
-        throw new TransientStorageError(`${e.name}: ${e.message}`);
-    }
     throw e;
   }
 }
