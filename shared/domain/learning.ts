@@ -50,7 +50,8 @@ export function seededRandom(seed: string): () => number {
   };
 }
 
-function normal(rng: () => number): number {
+/** A standard normal draw (Box–Muller). */
+export function normal(rng: () => number): number {
   const u = Math.max(rng(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }

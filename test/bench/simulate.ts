@@ -1,7 +1,11 @@
 /**
  * `npm run simulate`: replays a deterministic stream of retention contacts over the synthetic
  * portfolio and compares offer policies against a hidden ground truth (./ground-truth.ts):
- *   learning  the engine, learning acceptance online from answers (Thompson share as configured);
+ *   feature   the feature learner (shared/domain/propensity.ts): per offer, acceptance learned online
+ *             from each account's binned facts, the call type and the channel (Thompson share as
+ *             configured);
+ *   segment   the engine's learner today (shared/domain/learning.ts): acceptance counted online per
+ *             offer × customer segment × call type (Thompson share as configured);
  *   priors    the engine on the catalog's priors only (the control group's policy);
  *   static    the best static rule table: per customer segment × card segment × call type, the one
  *             offer order with the highest true net value on average (built with the truth: an upper
@@ -10,9 +14,11 @@
  *   oracle    the eligible offers ranked by the true acceptance (the best any policy could do).
  * Each contact hears the policy's first offer (--offers N: up to N, in order, until one is accepted);
  * the customer answers each with the true probability. Every policy sees the same
- * contacts and the same customer draws. Prints a table and writes an SVG chart of net value per contact
- * (drawn by ECharts' server-side SVG renderer).
+ * contacts and the same customer draws. Prints a table and writes two SVG charts (drawn by ECharts'
+ * server-side SVG renderer): net value per contact, and the cumulative regret against the oracle in
+ * expected value (what each policy's offers were worth under the truth, not the draws' luck).
  * Flags: --contacts 20000 --accounts 5000 --seed 7 --offers 1 --out test/bench/results/simulation.svg
+ *        --regret-out test/bench/results/regret.svg
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -23,6 +29,13 @@ import { compile } from '../../shared/domain/compiled';
 import { computeFacts } from '../../shared/domain/facts';
 import { acceptanceFor, type OfferStats, seededRandom, statsKey } from '../../shared/domain/learning';
 import type { DecisionContext, RankedOffer } from '../../shared/domain/offers';
+import {
+  DEFAULT_PROPENSITY,
+  learnAnswerInPlace,
+  newPropensityState,
+  type PropensitySettings,
+  propensityFor,
+} from '../../shared/domain/propensity';
 import type { CallType } from '../../shared/schemas/config';
 import { generatePortfolio } from '../fakes/portfolio';
 import { trueAcceptance } from './ground-truth';
@@ -53,6 +66,8 @@ export interface SimOptions {
   seed: number;
   /** Offers a caller hears before deciding: 1 makes the choice of the first offer everything. */
   offers: number;
+  /** The feature learner's settings (absent: DEFAULT_PROPENSITY), to tune them on one seed. */
+  propensity?: PropensitySettings;
 }
 
 function buildContacts(o: SimOptions): SimContact[] {
@@ -107,6 +122,12 @@ export interface Result {
   curve: number[];
   /** Each accepted offer's incentive cost and the customer value it kept: what `spend` and `net` sum. */
   accepted: Array<{ cost: number; kept: number }>;
+  /** Net value in expectation under the truth: the offers heard, each weighed by its true odds. */
+  expected: number;
+  /** Cumulative expected regret against the oracle after each window of contacts. */
+  regret: number[];
+  /** Per contact, the expected net value (for the regret; dropped from the returned results). */
+  perContact?: number[];
 }
 
 function run(
@@ -116,12 +137,34 @@ function run(
   policy: Policy,
   learn?: (c: SimContact, offerId: string, accepted: boolean) => void,
 ): Result {
-  const r: Result = { name, net: 0, spend: 0, saves: 0, closers: 0, offered: 0, curve: [], accepted: [] };
+  const r: Result = {
+    name,
+    net: 0,
+    spend: 0,
+    saves: 0,
+    closers: 0,
+    offered: 0,
+    curve: [],
+    accepted: [],
+    expected: 0,
+    regret: [],
+    perContact: [],
+  };
   let windowNet = 0;
   contacts.forEach((c, i) => {
     if (c.ctx.callType === 'CLOSE_ACCOUNT') r.closers++;
     const order = policy(c).slice(0, maxOffers);
     if (order.length) r.offered++;
+    // In expectation: offer k is heard when every earlier one was declined.
+    let reach = 1;
+    let expected = 0;
+    for (const o of order) {
+      const p = trueAcceptance(o.offer, c.ctx.facts, c.ctx.callType);
+      expected += reach * p * (o.economics.customerValue - o.economics.cost);
+      reach *= 1 - p;
+    }
+    r.expected += expected;
+    r.perContact!.push(expected);
     for (const [k, o] of order.entries()) {
       const accepted = c.draws[k]! < trueAcceptance(o.offer, c.ctx.facts, c.ctx.callType);
       learn?.(c, o.offer.offerId, accepted);
@@ -151,10 +194,39 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
     (c) =>
       compiled.catalog.rank('RETENTION', c.ctx, undefined, acceptance?.(c));
 
+  // The feature learner online: each answer updates the offer's model the next decisions read.
+  const offersById = new Map(config.offers.map((x) => [x.offerId, x]));
+  const settings = o.propensity ?? DEFAULT_PROPENSITY;
+  const model = newPropensityState();
+  const feature = run(
+    'feature learner (online)',
+    contacts,
+    o.offers,
+    engine(
+      (c) =>
+        propensityFor({
+          config,
+          policy: 'LEARNING',
+          state: model,
+          input: { facts: c.ctx.facts, callType: c.ctx.callType },
+          seed: c.id,
+          settings,
+        }).acceptance,
+    ),
+    (c, offerId, accepted) =>
+      learnAnswerInPlace(
+        model,
+        offersById.get(offerId)!,
+        { facts: c.ctx.facts, callType: c.ctx.callType },
+        accepted,
+        settings,
+      ),
+  );
+
   // Learning online: the answers of earlier contacts update the counts the next decisions read.
   const stats = new Map<string, OfferStats>();
   const learning = run(
-    'learning (Thompson, online)',
+    'segment learner (Thompson, online)',
     contacts,
     o.offers,
     engine((c) =>
@@ -214,39 +286,57 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
     ),
   );
 
-  return { contacts: contacts.length, results: [learning, priors, fixed, random, oracle] };
+  const results = [feature, learning, priors, fixed, random, oracle];
+  const best = oracle.perContact!;
+  for (const r of results) {
+    let cumulative = 0;
+    r.perContact!.forEach((v, i) => {
+      cumulative += best[i]! - v;
+      if ((i + 1) % WINDOW === 0) r.regret.push(Math.round(cumulative * 100) / 100);
+    });
+    delete r.perContact;
+  }
+  return { contacts: contacts.length, results };
 }
 
 /** The ECharts colours of the policies, in the order simulate() returns them; the oracle dashed. */
-const POLICY_COLORS = ['#1f6feb', '#e8710a', '#2e9d4f', '#9aa5b1', '#c5362c'];
+const POLICY_COLORS = ['#7b3fc4', '#1f6feb', '#e8710a', '#2e9d4f', '#9aa5b1', '#c5362c'];
+
+interface ChartMeta {
+  contacts: number;
+  window: number;
+  subtitle: string;
+  currency?: string;
+  width?: number;
+  height?: number;
+}
 
 /**
- * The chart of the curves, drawn by ECharts' server-side SVG renderer (no browser, no DOM): net
- * retained value per contact over each window of contacts, one line per policy, with titled axes,
- * scales and units, and the legend beside the plot, never over the lines.
+ * A line chart by ECharts' server-side SVG renderer (no browser, no DOM): one line per policy over
+ * the contacts simulated, with titled axes, scales and units, and the legend beside the plot, never
+ * over the lines.
  */
-export function simulationChart(
-  results: readonly Result[],
-  meta: {
-    contacts: number;
-    window: number;
-    subtitle: string;
-    currency?: string;
-    width?: number;
-    height?: number;
-  },
+function lineChart(
+  lines: ReadonlyArray<{ name: string; color: string; points: number[] }>,
+  meta: ChartMeta,
+  axes: { title: string; xName: string; yName: string; log?: boolean },
 ): string {
   const width = meta.width ?? 900;
   const height = meta.height ?? 440;
   const currency = meta.currency ?? 'USD';
-  const money = new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 });
+  const money = new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    maximumFractionDigits: 0,
+    ...(axes.log ? { notation: 'compact' } : {}),
+  });
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   chart.setOption({
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'sans-serif' },
     title: {
-      text: 'Net retained value per contact, by offer policy',
+      text: axes.title,
       subtext: meta.subtitle,
       left: 12,
       top: 8,
@@ -259,38 +349,79 @@ export function simulationChart(
       top: 'middle',
       itemGap: 12,
       textStyle: { fontSize: 12 },
-      data: results.map((r) => r.name),
+      data: lines.map((l) => l.name),
     },
-    grid: { left: 16, right: 230, top: 70, bottom: 12, outerBoundsMode: 'same', outerBoundsContain: 'all' },
+    grid: { left: 16, right: 250, top: 70, bottom: 12, outerBoundsMode: 'same', outerBoundsContain: 'all' },
     xAxis: {
       type: 'value',
       min: 0,
       max: meta.contacts,
-      name: `Contacts simulated (each point: the mean over ${meta.window} contacts)`,
+      name: axes.xName,
       nameLocation: 'middle',
       nameGap: 28,
       axisLabel: { formatter: (v: number) => v.toLocaleString('en-US') },
     },
     yAxis: {
-      type: 'value',
+      type: axes.log ? 'log' : 'value',
       scale: true,
-      name: `Net retained value per contact (${currency})`,
+      name: axes.yName,
       nameLocation: 'middle',
       nameGap: 52,
       axisLabel: { formatter: (v: number) => money.format(v) },
     },
-    series: results.map((r, k) => ({
-      name: r.name,
+    series: lines.map((l) => ({
+      name: l.name,
       type: 'line',
       showSymbol: false,
-      color: POLICY_COLORS[k % POLICY_COLORS.length],
-      lineStyle: { width: 2, ...(r.name.startsWith('oracle') ? { type: 'dashed' } : {}) },
-      data: r.curve.map((v, i) => [(i + 1) * meta.window, Math.round(v * 100) / 100]),
+      color: l.color,
+      lineStyle: { width: 2, ...(l.name.startsWith('oracle') ? { type: 'dashed' } : {}) },
+      data: l.points.flatMap((v, i) =>
+        // A log axis has no place for 0 or less (a policy level with the oracle so far).
+        axes.log && v <= 0 ? [] : [[(i + 1) * meta.window, Math.round(v * 100) / 100]],
+      ),
     })),
   });
   const svg = chart.renderToSVGString();
   chart.dispose();
   return svg;
+}
+
+const colored = (results: readonly Result[], points: (r: Result) => number[]) =>
+  results.map((r, k) => ({
+    name: r.name,
+    color: POLICY_COLORS[k % POLICY_COLORS.length]!,
+    points: points(r),
+  }));
+
+/** Net retained value per contact over each window of contacts, one line per policy. */
+export function simulationChart(results: readonly Result[], meta: ChartMeta): string {
+  return lineChart(
+    colored(results, (r) => r.curve),
+    meta,
+    {
+      title: 'Net retained value per contact, by offer policy',
+      xName: `Contacts simulated (each point: the mean over ${meta.window} contacts)`,
+      yName: `Net retained value per contact (${meta.currency ?? 'USD'})`,
+    },
+  );
+}
+
+/**
+ * Cumulative regret against the oracle, in expected value, one line per policy (the oracle's own is
+ * 0 throughout, so it is left out): a log scale, so the learners' curves are not flattened by those
+ * of the priors and of a random pick. A learner's curve bends flat as it stops losing to the oracle.
+ */
+export function regretChart(results: readonly Result[], meta: ChartMeta): string {
+  return lineChart(
+    colored(results, (r) => r.regret).filter((l) => !l.name.startsWith('oracle')),
+    meta,
+    {
+      title: 'Cumulative regret against the oracle, by offer policy',
+      xName: `Contacts simulated (a point every ${meta.window} contacts)`,
+      yName: `Cumulative expected regret (${meta.currency ?? 'USD'}, log scale)`,
+      log: true,
+    },
+  );
 }
 
 function main() {
@@ -301,6 +432,7 @@ function main() {
       seed: { type: 'string', default: '7' },
       offers: { type: 'string', default: '1' },
       out: { type: 'string', default: 'test/bench/results/simulation.svg' },
+      'regret-out': { type: 'string', default: 'test/bench/results/regret.svg' },
     },
   });
   const opts = {
@@ -310,39 +442,51 @@ function main() {
     offers: Number(values.offers),
   };
   const { contacts: n, results } = simulate(opts);
-  const [learning, , fixed, , oracle] = results as [Result, Result, Result, Result, Result];
+  const [feature, segment, , fixed, , oracle] = results as [Result, Result, Result, Result, Result, Result];
   const fmt = (x: number) => x.toFixed(2);
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
   console.log(
     `# Retention Desk simulation — ${n.toLocaleString('en-US')} contacts, ${opts.accounts} accounts, seed ${opts.seed}, ${opts.offers} offer(s) per contact, config ${config.version}`,
   );
   console.log(
-    '| policy | save rate (closers) | incentive spend / contact | net retained value / contact | regret vs oracle / contact |',
+    '| policy | save rate (closers) | incentive spend / contact | net retained value / contact | expected net value / contact | regret vs oracle / contact |',
   );
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results)
     console.log(
-      `| ${r.name} | ${((100 * r.saves) / r.closers).toFixed(1)} % | ${fmt(r.spend / n)} | ${fmt(r.net / n)} | ${fmt((oracle.net - r.net) / n)} |`,
+      `| ${r.name} | ${((100 * r.saves) / r.closers).toFixed(1)} % | ${fmt(r.spend / n)} | ${fmt(r.net / n)} | ${fmt(r.expected / n)} | ${fmt((oracle.net - r.net) / n)} |`,
     );
-  const lift = (learning.net / fixed.net - 1) * 100;
-  const gap = (1 - learning.net / oracle.net) * 100;
+  const late = (r: Result) => r.curve.slice(-10).reduce((a, b) => a + b, 0) / 10;
+  console.log('');
+  for (const [label, base] of [
+    ['segment learner', segment],
+    ['best static table', fixed],
+    ['oracle', oracle],
+  ] as const)
+    console.log(
+      `feature learner vs ${label}: ${pct((feature.net / base.net - 1) * 100)} (expected value ${pct((feature.expected / base.expected - 1) * 100)}; last 5,000 contacts ${pct((late(feature) / late(base) - 1) * 100)})`,
+    );
   console.log(
-    `\nlearning vs best static table: ${lift >= 0 ? '+' : ''}${lift.toFixed(1)} % (aim ≥ +20 %); learning vs oracle: ${gap.toFixed(1)} % below (aim ≤ 10 %)`,
+    `segment learner vs best static table: ${pct((segment.net / fixed.net - 1) * 100)}; vs oracle: ${pct((segment.net / oracle.net - 1) * 100)}`,
   );
-  const lateLearning = learning.curve.slice(-10).reduce((a, b) => a + b, 0) / 10;
-  const lateOracle = oracle.curve.slice(-10).reduce((a, b) => a + b, 0) / 10;
   console.log(
-    `last 5,000 contacts: learning ${fmt(lateLearning)} vs oracle ${fmt(lateOracle)} net value per contact`,
+    `last 5,000 contacts, net value per contact: ${results.map((r) => `${r.name.split(' (')[0]} ${fmt(late(r))}`).join('; ')}`,
   );
 
-  const svg = simulationChart(results, {
+  const meta = {
     contacts: n,
     window: WINDOW,
     subtitle: `${n.toLocaleString('en-US')} simulated contacts over ${opts.accounts.toLocaleString('en-US')} accounts, seed ${opts.seed}, ${opts.offers} offer(s) per contact, config ${config.version}`,
-  });
-  const out = resolve(values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, svg);
-  console.log(`chart: ${values.out}`);
+  };
+  for (const [file, svg] of [
+    [values.out, simulationChart(results, meta)],
+    [values['regret-out'], regretChart(results, meta)],
+  ] as const) {
+    const out = resolve(file);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, svg);
+    console.log(`chart: ${file}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Result, simulate, simulationChart, WINDOW } from '../bench/simulate';
+import { type Result, regretChart, simulate, simulationChart, WINDOW } from '../bench/simulate';
 
 describe('simulator', () => {
   const opts = { contacts: 4000, accounts: 1000, seed: 3, offers: 1 };
@@ -10,10 +10,39 @@ describe('simulator', () => {
     expect(simulate(opts)).toEqual(first);
   });
 
-  it('learning from answers beats the priors it starts from and a random choice, and ends close to the oracle', () => {
-    expect(by('learning').net).toBeGreaterThan(by('priors').net * 1.1);
-    expect(by('learning').net).toBeGreaterThan(by('random').net * 1.1);
-    expect(by('learning').net).toBeGreaterThan(by('oracle').net * 0.9);
+  it('lists the feature learner first, then the segment learner, the priors, the static table, random, the oracle', () => {
+    expect(first.results.map((r) => r.name)).toEqual([
+      'feature learner (online)',
+      'segment learner (Thompson, online)',
+      'priors only (control)',
+      'best static table',
+      'random eligible',
+      'oracle (knows the truth)',
+    ]);
+  });
+
+  it.each(['feature learner', 'segment learner'])(
+    'the %s beats the priors it starts from and a random choice, and ends close to the oracle',
+    (name) => {
+      expect(by(name).net).toBeGreaterThan(by('priors').net * 1.1);
+      expect(by(name).net).toBeGreaterThan(by('random').net * 1.1);
+      expect(by(name).net).toBeGreaterThan(by('oracle').net * 0.9);
+      expect(by(name).expected).toBeGreaterThan(by('oracle').expected * 0.9);
+    },
+  );
+
+  it('regret is cumulative expected value lost to the oracle: 0 for the oracle, growing for the priors, ending at the totals', () => {
+    for (const r of first.results) {
+      expect(r.regret).toHaveLength(opts.contacts / WINDOW);
+      expect(r.regret.at(-1)!).toBeCloseTo(by('oracle').expected - r.expected, 0);
+    }
+    expect(by('oracle').regret.every((x) => x === 0)).toBe(true);
+    const priors = by('priors').regret;
+    expect(priors.every((x, i) => i === 0 || x > priors[i - 1]!)).toBe(true);
+    // A learner loses less per contact late than early: its regret curve bends flat.
+    const f = by('feature learner').regret;
+    const k = f.length / 2;
+    expect(f.at(-1)! - f[k - 1]!).toBeLessThan(f[k - 1]!);
   });
 
   it('every policy spends only on accepted offers that kept more than they cost', () => {
@@ -34,6 +63,14 @@ describe('simulator', () => {
       expect(r.saves).toBeLessThanOrEqual(r.closers);
       expect(r.curve).toHaveLength(opts.contacts / 500);
     }
+  });
+
+  it('the regret chart has its axes titled, a log scale of money, and a line per policy but the oracle', () => {
+    const svg = regretChart(first.results, { contacts: opts.contacts, window: WINDOW, subtitle: 'test run' });
+    expect(svg).toContain('Cumulative expected regret (USD, log scale)');
+    expect(svg).toContain(`Contacts simulated (a point every ${WINDOW} contacts)`);
+    for (const r of first.results)
+      expect(svg.includes(`>${r.name}<`), r.name).toBe(!r.name.startsWith('oracle'));
   });
 
   it('the chart (ECharts SVG, no browser) has titled axes with units, scales, and the legend beside the plot, not over it', () => {
