@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { readFileSync } from 'node:fs';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import type { LocalStack } from '../../infra/local/stack';
 import type { Account } from '../../shared/schemas/account';
-import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
+import { FACTORS } from '../fakes/accounts';
 import { BUSY_SCORE, QUIET_SCORE, quietCardModel } from '../fakes/churn-model';
 import { localClient } from '../fakes/local-client';
+import { putPremiumAccount, startTestStack } from '../fakes/stack';
 
 /**
  * The churn model on the live path, end to end on the local stack: a configuration version that holds
@@ -23,9 +22,7 @@ const ops = localClient(() => stack, '', { roles: ['ops'] }).http;
 const approver = localClient(() => stack, '', { roles: ['productOwner'], user: 'po.approver' }).http;
 
 beforeAll(async () => {
-  const pepperFile = join(mkdtempSync(join(tmpdir(), 'rd-pepper-')), 'pepper');
-  writeFileSync(pepperFile, `${TEST_PEPPER}\n`, { mode: 0o600 });
-  stack = await startLocalStack({ port: 0, accounts: 0, pepperFile });
+  stack = await startTestStack();
 });
 afterAll(async () => {
   await stack?.stop();
@@ -33,19 +30,8 @@ afterAll(async () => {
 
 const quiet = Array(12).fill(5); // 60 transactions a year
 const busy = Array(12).fill(30); // 360
-async function put(id: string, over: Partial<Account> = {}) {
-  await stack.db.send(
-    new PutCommand({
-      TableName: stack.env.ACCOUNTS_TABLE!,
-      Item: premiumAccount({
-        accountId: id,
-        phone: `+1555558${id.slice(-4)}`,
-        asOf: '2026-11-01T00:00:00.000Z',
-        ...over,
-      }),
-    }),
-  );
-}
+const put = (id: string, over: Partial<Account> = {}) =>
+  putPremiumAccount(stack, id, '+1555558', { ...over });
 const account = async (id: string) =>
   (await stack.db.send(new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: id } })))
     .Item as Json;

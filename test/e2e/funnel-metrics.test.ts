@@ -1,11 +1,10 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import { METRICS_NAMESPACE } from '../../shared/domain/metrics';
 import type { Account } from '../../shared/schemas/account';
-import { premiumAccount } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
 import { captureLogs } from '../fakes/logs';
+import { putPremiumAccount } from '../fakes/stack';
 
 /**
  * PublishFunnels against the local stack (DynamoDB Local, the real handler and funnel counters): after
@@ -32,19 +31,8 @@ afterAll(async () => {
 
 /** Spend that fell to almost nothing in the last quarter, on a profitable account: at risk. */
 const falling = Array(9).fill(5000).concat([200, 100, 50]);
-async function put(id: string, over: Partial<Account> = {}) {
-  await stack.db.send(
-    new PutCommand({
-      TableName: stack.env.ACCOUNTS_TABLE!,
-      Item: premiumAccount({
-        accountId: id,
-        phone: `+1555557${id.slice(-4)}`,
-        asOf: '2026-11-01T00:00:00.000Z',
-        ...over,
-      }),
-    }),
-  );
-}
+const put = (id: string, over: Partial<Account> = {}) =>
+  putPremiumAccount(stack, id, '+1555557', { ...over });
 
 /** Every active strategy's funnel as the admin API answers it: `strategyId/stageId` → accounts. */
 async function endpointCounts() {

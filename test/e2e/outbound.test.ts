@@ -9,6 +9,7 @@ import { maskPhone } from '../../shared/domain/outbound';
 import type { Account } from '../../shared/schemas/account';
 import { FACTORS, premiumAccount, TEST_PEPPER } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
+import { putPremiumAccount } from '../fakes/stack';
 
 /**
  * Contact that Retention Desk starts, end to end on the local stack: events place accounts in the
@@ -36,22 +37,13 @@ afterAll(async () => {
 
 const falling = Array(9).fill(5000).concat([200, 100, 50]);
 const CONSENT = { automatedCalls: true, recordedAt: '2026-01-01T00:00:00.000Z' };
-async function put(id: string, over: Partial<Account> = {}) {
-  await stack.db.send(
-    new PutCommand({
-      TableName: stack.env.ACCOUNTS_TABLE!,
-      Item: premiumAccount({
-        accountId: id,
-        phone: `+1555557${id.slice(-4)}`,
-        asOf: '2026-11-01T00:00:00.000Z',
-        monthlySpend: falling,
-        timeZone: 'America/New_York',
-        consent: CONSENT,
-        ...over,
-      }),
-    }),
-  );
-}
+const put = (id: string, over: Partial<Account> = {}) =>
+  putPremiumAccount(stack, id, '+1555557', {
+    monthlySpend: falling,
+    timeZone: 'America/New_York',
+    consent: CONSENT,
+    ...over,
+  });
 const account = async (id: string) =>
   (await stack.db.send(new GetCommand({ TableName: stack.env.ACCOUNTS_TABLE!, Key: { accountId: id } })))
     .Item!;

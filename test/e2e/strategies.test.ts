@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import type { Account } from '../../shared/schemas/account';
-import { premiumAccount } from '../fakes/accounts';
 import { localClient } from '../fakes/local-client';
 import { captureLogs } from '../fakes/logs';
+import { putPremiumAccount } from '../fakes/stack';
 
 /**
  * Strategies placing accounts as events change them, over the local stack's real admin API and
@@ -32,19 +32,8 @@ afterAll(async () => {
 
 /** Spend that fell to almost nothing in the last quarter, on a profitable account: at risk. */
 const falling = Array(9).fill(5000).concat([200, 100, 50]);
-async function put(id: string, over: Partial<Account> = {}) {
-  await stack.db.send(
-    new PutCommand({
-      TableName: stack.env.ACCOUNTS_TABLE!,
-      Item: premiumAccount({
-        accountId: id,
-        phone: `+1555556${id.slice(-4)}`,
-        asOf: '2026-11-01T00:00:00.000Z',
-        ...over,
-      }),
-    }),
-  );
-}
+const put = (id: string, over: Partial<Account> = {}) =>
+  putPremiumAccount(stack, id, '+1555556', { ...over });
 const events = (list: Json[]) => ops('POST', '/v1/admin/accounts/events', { events: list });
 const funnel = async (id: string) => {
   const r = await http('GET', `/v1/admin/strategies/${id}/funnel`);
