@@ -88,6 +88,13 @@ const HELP = {
 } as const;
 type Command = keyof typeof HELP;
 
+/** The first `n` issues of a failed parse, one `  path: message` line each. */
+const issueLines = (error: z.ZodError, n: number) =>
+  zodErrors(error, '')
+    .slice(0, n)
+    .map((e) => `  ${e.path}: ${e.message}`)
+    .join('\n');
+
 /** A command-line mistake: the message names what was wrong and what is allowed. */
 class UsageError extends Error {
   override name = 'UsageError';
@@ -293,12 +300,7 @@ async function trainCommand(args: string[]) {
 
   const checked = ChurnModelSchema.safeParse(model);
   if (!checked.success)
-    throw new Error(
-      `the model fails the model schema, not written:\n${zodErrors(checked.error, '')
-        .slice(0, 5)
-        .map((e) => `  ${e.path}: ${e.message}`)
-        .join('\n')}`,
-    );
+    throw new Error(`the model fails the model schema, not written:\n${issueLines(checked.error, 5)}`);
   const text = `${JSON.stringify(model)}\n`;
   writeFileSync(out, text);
   const us = microsPerAccount(compileChurnModel(model), sample);
@@ -360,13 +362,7 @@ export function loadModel(file: string): ChurnModel {
     throw new Error(`${file}: not a model document (${(e as Error).message})`);
   }
   const m = ChurnModelSchema.safeParse(raw);
-  if (!m.success)
-    throw new Error(
-      `${file} is not a valid churn model:\n${zodErrors(m.error, '')
-        .slice(0, 10)
-        .map((e) => `  ${e.path}: ${e.message}`)
-        .join('\n')}`,
-    );
+  if (!m.success) throw new Error(`${file} is not a valid churn model:\n${issueLines(m.error, 10)}`);
   return m.data;
 }
 
@@ -439,13 +435,7 @@ async function configCommand(args: string[]) {
     base && typeof base === 'object' && 'config' in base ? (base as { config: unknown }).config : base;
   const next = { ...(config as object), version: values.version, churn: { model, warnAt } };
   const r = DecisionConfigSchema.safeParse(next);
-  if (!r.success)
-    throw new UsageError(
-      `the configuration is not valid:\n${zodErrors(r.error, '')
-        .slice(0, 10)
-        .map((e) => `  ${e.path}: ${e.message}`)
-        .join('\n')}`,
-    );
+  if (!r.success) throw new UsageError(`the configuration is not valid:\n${issueLines(r.error, 10)}`);
   const text = `${JSON.stringify(next)}\n`;
   if (values.out) {
     writeFileSync(values.out, text);

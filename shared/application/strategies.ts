@@ -191,6 +191,7 @@ export function simulateStrategies(
     outbound: { onActivation: 0, perDay: Array.from({ length: days }, () => 0) },
   }));
   const byId = new Map(result.map((r) => [r.strategyId, r]));
+  const scorer = churnScorerOf(config);
   const count = (moves: Move[], day: number | undefined) => {
     for (const m of moves) {
       const r = byId.get(m.strategyId);
@@ -205,7 +206,7 @@ export function simulateStrategies(
     const at = (t: string) => {
       const r = place(
         compiled,
-        { facts: computeFacts(a, t, config.value, churnScorerOf(config)), account: a, now: t },
+        { facts: computeFacts(a, t, config.value, scorer), account: a, now: t },
         held,
         'SIMULATION',
       );

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Account } from '../schemas/account';
 import { type AccountChurn, CHURN_FEATURES, type ChurnModel } from '../schemas/churn';
+import { contactsInLastYear, monthsBetween } from './calendar';
 import type { OutboxEvent } from './outbox';
 
 /**
@@ -33,25 +34,12 @@ const sum = (xs: readonly number[], from = 0, to = xs.length) => {
 /** a / b, NaN when b is 0 (a missing figure, not an infinite one). */
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
 
-function monthsBetween(from: string, to: string): number {
-  const [fy, fm, fd] = from.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const [ty, tm, td] = to.slice(0, 10).split('-').map(Number) as [number, number, number];
-  return Math.max(0, (ty - fy) * 12 + (tm - fm) - (td < fd ? 1 : 0));
-}
-
 /**
  * Service contacts in the 12 months before `asOf`: the issuer's count (`contacts12m`, from its CRM)
  * or Retention Desk's own contact dates, whichever is higher (the CRM's count may already hold ours).
  */
 export function serviceContacts(s: ChurnSubject, asOf: string): number {
-  const since = Date.parse(asOf) - 365 * 86_400_000;
-  const until = Date.parse(asOf);
-  let own = 0;
-  for (const at of s.recentContacts ?? []) {
-    const t = Date.parse(at);
-    if (t >= since && t <= until) own++;
-  }
-  return Math.max(s.contacts12m ?? 0, own);
+  return Math.max(s.contacts12m ?? 0, contactsInLastYear(s.recentContacts, asOf));
 }
 
 /** The model's inputs, in CHURN_FEATURES order. */

@@ -1,18 +1,14 @@
 import type { Account } from '../schemas/account';
 import type { DecisionConfig } from '../schemas/config';
 import type { Facts } from '../schemas/contact';
+import { contactsInLastYear, monthsBetween } from './calendar';
 import { type ChurnScorer, roundRisk, yearlyRetention } from './churn';
+
+export { contactsInLastYear, monthsBetween } from './calendar';
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const round4 = (n: number) => Math.round(n * 10000) / 10000;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-
-/** Whole months between two ISO dates (yyyy-mm-dd prefixes). */
-export function monthsBetween(from: string, to: string): number {
-  const [fy, fm, fd] = from.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const [ty, tm, td] = to.slice(0, 10).split('-').map(Number) as [number, number, number];
-  return Math.max(0, (ty - fy) * 12 + (tm - fm) - (td < fd ? 1 : 0));
-}
 
 /**
  * How likely the customer is to stay another year, from the configured base rate: lower when card
@@ -29,13 +25,6 @@ export function retentionRate(
   // A customer who keeps calling is less settled than one who never needs to.
   const friction = contactsLast12m >= 3 ? 0.95 : 1;
   return Math.min(0.98, round4(base * usage * loyalty * friction));
-}
-
-/** Contacts in the 12 months before `asOf` (the current one not yet counted). */
-export function contactsInLastYear(recent: readonly string[] | undefined, asOf: string): number {
-  if (!recent?.length) return 0;
-  const since = Date.parse(asOf) - 365 * 86_400_000;
-  return recent.filter((at) => Date.parse(at) >= since && Date.parse(at) <= Date.parse(asOf)).length;
 }
 
 /** Servicing cost of a contact when the configuration gives none. */
