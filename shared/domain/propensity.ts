@@ -27,12 +27,20 @@ import { type LearningPolicy, learningSettings, normal, seededRandom, unitHash }
 
 export const PROPENSITY_VERSION = 1;
 
-/** A numeric predictor: a fact (or a figure derived from the facts) and its bins' cut points. */
+/**
+ * A numeric predictor: a fact (or a figure derived from the facts), its bins' cut points, and the
+ * range of its straight-line term.
+ */
 interface Binned {
   name: string;
   value: (f: Facts) => number;
   /** Ascending; bin k holds cuts[k−1] ≤ x < cuts[k]. */
   cuts: readonly number[];
+  /**
+   * The straight-line term: the figure scaled to 0 … 1 over this range (clamped), so that a trend
+   * that runs across bins is learned once for all of them; the bins then learn what bends it.
+   */
+  range: readonly [number, number];
 }
 
 /**
@@ -40,27 +48,38 @@ interface Binned {
  * simulator's hidden truth), so that each bin holds enough accounts to learn from.
  */
 export const BINNED: readonly Binned[] = [
-  { name: 'utilization', value: (f) => f.utilization, cuts: [0.1, 0.3, 0.6, 0.8] },
-  { name: 'revolvingBalance', value: (f) => f.revolvingBalance, cuts: [1, 1000, 3000, 6000] },
-  { name: 'annualSpend', value: (f) => f.annualSpend, cuts: [3000, 6000, 12_000, 25_000, 50_000] },
-  { name: 'spendTrend', value: (f) => f.spendTrend, cuts: [0.6, 0.85, 0.95, 1.05, 1.2] },
-  { name: 'spendLast3m', value: (f) => f.spendLast3m, cuts: [750, 1500, 3000, 6000] },
-  { name: 'travelShare', value: (f) => f.travelShare, cuts: [0.05, 0.1, 0.2] },
-  { name: 'diningShare', value: (f) => f.diningShare, cuts: [0.08, 0.15, 0.25] },
-  { name: 'groceriesShare', value: (f) => f.groceriesShare, cuts: [0.15, 0.25] },
-  { name: 'onlineShare', value: (f) => f.onlineShare, cuts: [0.15, 0.25] },
-  { name: 'fuelShare', value: (f) => f.fuelShare, cuts: [0.05, 0.1] },
-  { name: 'annualFee', value: (f) => f.annualFee, cuts: [1, 100, 300] },
+  { name: 'utilization', value: (f) => f.utilization, cuts: [0.1, 0.3, 0.6, 0.8], range: [0, 1] },
+  {
+    name: 'revolvingBalance',
+    value: (f) => f.revolvingBalance,
+    cuts: [1, 1000, 3000, 6000],
+    range: [0, 10_000],
+  },
+  {
+    name: 'annualSpend',
+    value: (f) => f.annualSpend,
+    cuts: [3000, 6000, 12_000, 25_000, 50_000],
+    range: [0, 60_000],
+  },
+  { name: 'spendTrend', value: (f) => f.spendTrend, cuts: [0.6, 0.85, 0.95, 1.05, 1.2], range: [0, 1.5] },
+  { name: 'spendLast3m', value: (f) => f.spendLast3m, cuts: [750, 1500, 3000, 6000], range: [0, 15_000] },
+  { name: 'travelShare', value: (f) => f.travelShare, cuts: [0.05, 0.1, 0.2], range: [0, 0.5] },
+  { name: 'diningShare', value: (f) => f.diningShare, cuts: [0.08, 0.15, 0.25], range: [0, 0.5] },
+  { name: 'groceriesShare', value: (f) => f.groceriesShare, cuts: [0.15, 0.25], range: [0, 0.5] },
+  { name: 'onlineShare', value: (f) => f.onlineShare, cuts: [0.15, 0.25], range: [0, 0.5] },
+  { name: 'fuelShare', value: (f) => f.fuelShare, cuts: [0.05, 0.1], range: [0, 0.5] },
+  { name: 'annualFee', value: (f) => f.annualFee, cuts: [1, 100, 300], range: [0, 700] },
   // What the fee weighs against the card's use (a fee with no spend weighs the most).
   {
     name: 'feeToSpend',
     value: (f) => (f.annualFee <= 0 ? 0 : f.annualSpend > 0 ? f.annualFee / f.annualSpend : 1),
     cuts: [0.001, 0.005, 0.01, 0.02, 0.04],
+    range: [0, 0.1],
   },
-  { name: 'tenureMonths', value: (f) => f.tenureMonths, cuts: [12, 24, 60, 120] },
-  { name: 'productsHeld', value: (f) => f.productsHeld.length, cuts: [1, 2, 3] },
-  { name: 'churnRisk', value: (f) => f.churnRisk, cuts: [0.1, 0.3, 0.6] },
-  { name: 'latePayments', value: (f) => f.latePayments, cuts: [1, 2, 3] },
+  { name: 'tenureMonths', value: (f) => f.tenureMonths, cuts: [12, 24, 60, 120], range: [0, 240] },
+  { name: 'productsHeld', value: (f) => f.productsHeld.length, cuts: [1, 2, 3], range: [0, 5] },
+  { name: 'churnRisk', value: (f) => f.churnRisk, cuts: [0.1, 0.3, 0.6], range: [0, 1] },
+  { name: 'latePayments', value: (f) => f.latePayments, cuts: [1, 2, 3], range: [0, 6] },
 ];
 
 // Records, so that the compiler says when a call type or a channel is added and not encoded here.
@@ -90,10 +109,12 @@ function binLabels(b: Binned): string[] {
   ];
 }
 
+const lineLabel = (b: Binned) => `${b.name} (line ${fmt(b.range[0])}–${fmt(b.range[1])})`;
+
 /** The features, in the order of every weight vector: what a stored state must list, as it is. */
 export const FEATURES: readonly string[] = [
   'intercept',
-  ...BINNED.flatMap(binLabels),
+  ...BINNED.flatMap((b) => [lineLabel(b), ...binLabels(b)]),
   ...CALL_TYPES.map((t) => `callType ${t}`),
   ...CHANNELS.map((c) => `channel ${c}`),
   'channel unknown',
@@ -104,7 +125,7 @@ const BIN_START: number[] = [];
   let at = 1;
   for (const b of BINNED) {
     BIN_START.push(at);
-    at += b.cuts.length + 1;
+    at += b.cuts.length + 2;
   }
 }
 const CALL_START = FEATURES.indexOf(`callType ${CALL_TYPES[0]}`);
@@ -124,15 +145,34 @@ function binOf(x: number, cuts: readonly number[]): number {
   return k;
 }
 
-/** The active features (indices into FEATURES): the intercept and one per group, always as many. */
-export function encode(input: PropensityInput): number[] {
-  const active = [INTERCEPT];
+/**
+ * One decision's features: `index` into FEATURES and each one's `value`. The intercept, per numeric
+ * fact its straight line (0 … 1) and its one bin (1), the call type and the channel (1 each).
+ */
+export interface Encoded {
+  index: number[];
+  value: number[];
+}
+
+export function encode(input: PropensityInput): Encoded {
+  const index = [INTERCEPT];
+  const value = [1];
   BINNED.forEach((b, g) => {
-    active.push(BIN_START[g]! + binOf(b.value(input.facts), b.cuts));
+    const x = b.value(input.facts);
+    const [lo, hi] = b.range;
+    const line = Number.isFinite(x) ? Math.max(0, Math.min(1, (x - lo) / (hi - lo))) : 0;
+    if (line > 0) {
+      index.push(BIN_START[g]!);
+      value.push(line);
+    }
+    index.push(BIN_START[g]! + 1 + binOf(x, b.cuts));
+    value.push(1);
   });
-  active.push(CALL_START + Math.max(0, CALL_TYPES.indexOf(input.callType)));
-  active.push(input.channel ? CHANNEL_START + CHANNELS.indexOf(input.channel) : FEATURES.length - 1);
-  return active;
+  index.push(CALL_START + Math.max(0, CALL_TYPES.indexOf(input.callType)));
+  value.push(1);
+  index.push(input.channel ? CHANNEL_START + CHANNELS.indexOf(input.channel) : FEATURES.length - 1);
+  value.push(1);
+  return { index, value };
 }
 
 /** One offer's posterior: a mean and a variance per feature, and the answers it has learned from. */
@@ -152,14 +192,22 @@ export interface PropensitySettings {
   interceptVariance: number;
   /** The prior variance of every other weight: how far one bin may move the log-odds. */
   priorVariance: number;
+  /** The prior variance of a straight-line term (absent: priorVariance). */
+  lineVariance?: number;
   /** Added to each active weight's variance per update, so old answers fade (0: none). */
   forgetting: number;
+  /**
+   * The posterior's spread when an exploring decision samples the weights, as a share of its
+   * standard deviation: below 1 explores less widely (Chapelle & Li 2011 found 0.25–0.5 better than 1).
+   */
+  sampleScale?: number;
 }
 /** Chosen on the simulator's seed 7 and checked on seed 11 (README, "Simulator"). */
 export const DEFAULT_PROPENSITY: PropensitySettings = {
   interceptVariance: 0.3,
   priorVariance: 0.05,
   forgetting: 0,
+  sampleScale: 0.5,
 };
 
 export const newPropensityState = (): PropensityState => ({
@@ -175,7 +223,9 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 export function priorModel(offer: Offer, s: PropensitySettings = DEFAULT_PROPENSITY): OfferModel {
   const mean = FEATURES.map(() => 0);
   mean[INTERCEPT] = logit(offer.acceptProbability);
-  const variance = FEATURES.map(() => s.priorVariance);
+  const variance = FEATURES.map((f) =>
+    f.includes('(line ') ? (s.lineVariance ?? s.priorVariance) : s.priorVariance,
+  );
   variance[INTERCEPT] = s.interceptVariance;
   return { n: 0, mean, variance };
 }
@@ -221,7 +271,11 @@ export function propensityStateProblem(state: unknown): string | undefined {
 const modelOf = (state: PropensityState, offer: Offer, s: PropensitySettings) =>
   state.offers[offer.offerId] ?? priorModel(offer, s);
 
-const score = (m: OfferModel, active: readonly number[]) => active.reduce((z, i) => z + m.mean[i]!, 0);
+function score(m: OfferModel, e: Encoded): number {
+  let z = 0;
+  for (let k = 0; k < e.index.length; k++) z += m.mean[e.index[k]!]! * e.value[k]!;
+  return z;
+}
 
 /** The probability at the posterior mean of the weights. */
 export function predict(
@@ -234,13 +288,14 @@ export function predict(
 }
 
 /**
- * One observation's Laplace step over the active weights: the log-odds z at the new mode solves
- * z = s + V·(y − σ(z)) (s the current score, V the active weights' summed variance); each active
- * mean moves by its variance × (y − σ(z)) and each precision grows by σ(z)(1 − σ(z)).
+ * One observation's Laplace step over the active weights (features x): the log-odds z at the new
+ * mode solves z = s + V·(y − σ(z)) (s the current score, V = Σ variance·x²); each active mean moves
+ * by its variance × x × (y − σ(z)) and each precision grows by x²·σ(z)(1 − σ(z)).
  */
-function updated(m: OfferModel, active: readonly number[], y: 0 | 1, s: PropensitySettings): OfferModel {
-  const s0 = score(m, active);
-  const V = active.reduce((v, i) => v + m.variance[i]!, 0);
+function updated(m: OfferModel, e: Encoded, y: 0 | 1, s: PropensitySettings): OfferModel {
+  const s0 = score(m, e);
+  let V = 0;
+  for (let k = 0; k < e.index.length; k++) V += m.variance[e.index[k]!]! * e.value[k]! ** 2;
   let z = s0;
   for (let k = 0; k < 30; k++) {
     const p = sigmoid(z);
@@ -251,10 +306,11 @@ function updated(m: OfferModel, active: readonly number[], y: 0 | 1, s: Propensi
   const p = sigmoid(z);
   const mean = [...m.mean];
   const variance = [...m.variance];
-  for (const i of active) {
-    mean[i] = mean[i]! + variance[i]! * (y - p);
-    variance[i] = 1 / (1 / variance[i]! + p * (1 - p)) + s.forgetting;
-  }
+  e.index.forEach((i, k) => {
+    const x = e.value[k]!;
+    mean[i] = mean[i]! + variance[i]! * x * (y - p);
+    variance[i] = 1 / (1 / variance[i]! + x * x * p * (1 - p)) + s.forgetting;
+  });
   return { n: m.n + 1, mean, variance };
 }
 
@@ -333,7 +389,12 @@ export function propensityFor(args: {
   return {
     acceptance: (o) => {
       const m = modelOf(state, o, s);
-      return sigmoid(active.reduce((z, i) => z + m.mean[i]! + Math.sqrt(m.variance[i]!) * normal(rng), 0));
+      const k = s.sampleScale ?? 1;
+      let z = 0;
+      active.index.forEach((i, j) => {
+        z += (m.mean[i]! + k * Math.sqrt(m.variance[i]!) * normal(rng)) * active.value[j]!;
+      });
+      return sigmoid(z);
     },
     mode: 'EXPLORE',
     reason: 'propensity model: weights sampled from the posterior (exploration)',
@@ -341,18 +402,21 @@ export function propensityFor(args: {
 }
 
 export interface Contribution {
+  /** The fact (or `callType`, `channel`): its straight line and its bin together. */
   feature: string;
-  /** The bin's weight: what it adds to the log-odds. */
+  /** The features it activated, e.g. `utilization ≥ 0.8` and the line. */
+  terms: string[];
+  /** What they add to the log-odds. */
   weight: number;
-  /** The probability with this bin against the same account without it (its weight at 0). */
+  /** The probability with them against the same account without them (their weights at 0). */
   points: number;
   text: string;
 }
 
 /**
- * The facts that moved this account's odds for this offer: its active bins (and call type, channel),
- * largest effect on the probability first. Every weight starts at 0, so each is what the answers
- * taught about that bin.
+ * The facts that moved this account's odds for this offer: per fact, its straight line and its bin
+ * (and the call type, the channel), largest effect on the probability first. Every weight starts at
+ * 0, so each effect is what the answers taught about that fact.
  */
 export function explain(
   state: PropensityState,
@@ -364,17 +428,27 @@ export function explain(
   const m = modelOf(state, offer, s);
   const active = encode(input);
   const z = score(m, active);
-  return active
-    .filter((i) => i !== INTERCEPT && m.mean[i] !== 0)
-    .map((i) => {
-      const weight = m.mean[i]!;
-      const points = sigmoid(z) - sigmoid(z - weight);
-      const sign = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
+  const groups = new Map<string, { terms: string[]; weight: number; label: string }>();
+  active.index.forEach((i, k) => {
+    if (i === INTERCEPT || m.mean[i] === 0) return;
+    const name = FEATURES[i]!;
+    const fact = name.split(' ')[0]!;
+    const g = groups.get(fact) ?? { terms: [], weight: 0, label: fact };
+    g.terms.push(name);
+    g.weight += m.mean[i]! * active.value[k]!;
+    if (!name.includes('(line ')) g.label = name;
+    groups.set(fact, g);
+  });
+  const sign = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
+  return [...groups]
+    .map(([feature, g]) => {
+      const points = sigmoid(z) - sigmoid(z - g.weight);
       return {
-        feature: FEATURES[i]!,
-        weight,
+        feature,
+        terms: g.terms,
+        weight: g.weight,
         points,
-        text: `${FEATURES[i]} ${weight >= 0 ? 'raised' : 'lowered'} the odds (${sign(weight)} log-odds, ${sign(100 * points)} points)`,
+        text: `${g.label} ${g.weight >= 0 ? 'raised' : 'lowered'} the odds (${sign(g.weight)} log-odds, ${sign(100 * points)} points)`,
       };
     })
     .sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || a.feature.localeCompare(b.feature))

@@ -184,6 +184,13 @@ export const PortfolioModelSchema = z
       MixProfileSchema,
       z.strictObject({ category: z.enum(SPEND_CATEGORIES), share: rangeOf(FractionSchema) }),
     ),
+    /**
+     * Accounts drifting away, whatever their archetype: a `share` whose last quarter's spend falls to
+     * `lastQuarter` times their usual month (the year's total unchanged). Use falls before a
+     * closure: BankChurners' Total_Ct_Chng_Q4_Q1 (Q4 over Q1 transactions) has a long tail
+     * below 0.6, lower for those who closed.
+     */
+    drift: z.strictObject({ share: Chance, lastQuarter: rangeOf(z.number().positive().max(1)) }),
     archetypes: z.array(ArchetypeSchema).min(1),
   })
   .superRefine((m, ctx) => {

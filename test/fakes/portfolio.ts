@@ -72,7 +72,7 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-const STREAM = { block: 1, account: 2, secrets: 3 } as const;
+const STREAM = { block: 1, account: 2, secrets: 3, drift: 4 } as const;
 
 function rngFor(seed: number, stream: number, index: number): Rng {
   const h = fmix32(fmix32(fmix32((seed >>> 0) ^ 0x9e3779b9) ^ Math.imul(stream, 0x27d4eb2f)) ^ (index >>> 0));
@@ -212,8 +212,14 @@ function categoryAmounts(total: number, shares: Shares): SpendByCategory {
 }
 
 /** `annual` spread over the active months (weights 0.7–1.3), to the cent; inactive months are 0. */
-function spendSeries(r: Rng, annual: number, active: readonly boolean[]): number[] {
-  const weights = active.map((a) => (a ? uniform(r, 0.7, 1.3) : 0));
+/**
+ * The year's spend over its months: each active month a weight of 0.7–1.3, scaled to `annual`. A
+ * drifting account (`drift` < 1, only when all 12 months are active) spends its last quarter at
+ * `drift` times its usual weight: the same year's total, falling away at the end.
+ */
+function spendSeries(r: Rng, annual: number, active: readonly boolean[], drift = 1): number[] {
+  const whole = active.every(Boolean);
+  const weights = active.map((a, i) => (a ? uniform(r, 0.7, 1.3) * (whole && i >= 9 ? drift : 1) : 0));
   const total = sum(weights);
   if (total === 0 || annual <= 0) return active.map(() => 0);
   const series = weights.map((w) => round2((annual * w) / total));
@@ -327,12 +333,14 @@ interface Draft {
   flags?: Partial<AccountFlags>;
 }
 
-type Shapes = { [S in Archetype['shape']]: (r: Rng, a: Extract<Archetype, { shape: S }>) => Draft };
+type Shapes = {
+  [S in Archetype['shape']]: (r: Rng, a: Extract<Archetype, { shape: S }>, drift: number) => Draft;
+};
 
 const SHAPES: Shapes = {
-  premiumTraveller(r, a) {
+  premiumTraveller(r, a, drift) {
     const product = drawProduct(r, a);
-    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths(), drift);
     const creditLimit = Math.max(
       drawLimit(r, product),
       roundUpTo(Math.max(...monthlySpend) * a.peakMonthHeadroom, 500),
@@ -350,7 +358,7 @@ const SHAPES: Shapes = {
       held: drawHeld(r, product, a.held),
     };
   },
-  transactor(r, a) {
+  transactor(r, a, drift) {
     const product = drawProduct(r, a);
     const annual = round2(uniform(r, ...a.annualSpend));
     const light = a.lightSpender;
@@ -358,7 +366,7 @@ const SHAPES: Shapes = {
     const active = light
       ? allMonths().map((_, i) => i === 11 || annual > light.upTo || chance(r, light.activeMonthChance))
       : allMonths();
-    const monthlySpend = spendSeries(r, annual, active);
+    const monthlySpend = spendSeries(r, annual, active, drift);
     const payments = paidInFull(monthlySpend);
     const partial = a.partialPayment;
     if (
@@ -383,9 +391,9 @@ const SHAPES: Shapes = {
       held: drawHeld(r, product, a.held),
     };
   },
-  revolver(r, a) {
+  revolver(r, a, drift) {
     const product = drawProduct(r, a);
-    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths(), drift);
     const revolvingBalance = round2(uniform(r, ...a.revolvingBalance));
     const balance = round2(revolvingBalance + monthlySpend[11]!);
     const payments = monthlySpend.map(() => weighted(r, MODEL.revolvingPayments));
@@ -411,9 +419,9 @@ const SHAPES: Shapes = {
       held: drawHeld(r, product, a.held),
     };
   },
-  standard(r, a) {
+  standard(r, a, drift) {
     const product = drawProduct(r, a);
-    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths(), drift);
     const payments: PaymentStatus[] = monthlySpend.map(() => 'FULL');
     const partials = int(r, ...a.partialMonths);
     for (let i = 0; i < partials; i++) payments[i] = chance(r, a.partialChance) ? 'PARTIAL' : 'MINIMUM';
@@ -433,7 +441,7 @@ const SHAPES: Shapes = {
       held: drawHeld(r, product, a.held),
     };
   },
-  newCustomer(r, a) {
+  newCustomer(r, a, drift) {
     const product = drawProduct(r, a);
     const tenureMonths = drawTenure(r, a.tenure);
     const open = tenureMonths + 1;
@@ -442,7 +450,7 @@ const SHAPES: Shapes = {
       product.family === 'PREMIUM_TRAVEL'
         ? uniform(r, ...a.premiumMonthlySpend)
         : uniform(r, ...a.monthlySpend);
-    const monthlySpend = spendSeries(r, round2(monthlyRate * open), active);
+    const monthlySpend = spendSeries(r, round2(monthlyRate * open), active, drift);
     // Statements so far: one per whole month open.
     const revolves = chance(r, a.revolveChance);
     const payments: PaymentStatus[] = monthlySpend.map((_, i) =>
@@ -464,7 +472,7 @@ const SHAPES: Shapes = {
       held: drawHeld(r, product, a.held),
     };
   },
-  dormant(r, a) {
+  dormant(r, a, drift) {
     const product = drawProduct(r, a);
     const quiet = weighted(
       r,
@@ -475,6 +483,7 @@ const SHAPES: Shapes = {
       r,
       quiet >= 12 ? 0 : round2(uniform(r, ...a.monthlySpendWhileActive) * (12 - quiet)),
       active,
+      drift,
     );
     const lastSpend = active.lastIndexOf(true);
     // The statement after the last purchase is paid in full; nothing is billed after that.
@@ -495,9 +504,9 @@ const SHAPES: Shapes = {
       flags: { closed: chance(r, a.closedChance) },
     };
   },
-  highRisk(r, a) {
+  highRisk(r, a, drift) {
     const product = drawProduct(r, a);
-    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths(), drift);
     const creditLimit = drawLimit(r, product);
     const balance = round2(Math.max(creditLimit * uniform(r, ...a.utilization), monthlySpend[11]! + 50));
     const payments: PaymentStatus[] = monthlySpend.map(() =>
@@ -520,7 +529,7 @@ const SHAPES: Shapes = {
       flags: { bankruptcy: chance(r, a.bankruptcyChance) },
     };
   },
-  delinquent(r, a) {
+  delinquent(r, a, drift) {
     const product = drawProduct(r, a);
     const annual = round2(uniform(r, ...a.annualSpend));
     // Spending stops once payments stop: the last months are missed.
@@ -528,7 +537,7 @@ const SHAPES: Shapes = {
     const late = missed >= 2 ? int(r, ...a.lateMonths) : int(r, ...a.lateMonthsIfOneMissed);
     const active = allMonths().map((_, i) => i < 12 - missed || chance(r, a.spendAfterMissedChance));
     if (!active.includes(true)) active[0] = true;
-    const monthlySpend = spendSeries(r, annual, active);
+    const monthlySpend = spendSeries(r, annual, active, drift);
     const payments: PaymentStatus[] = monthlySpend.map((_, i) => (i >= 12 - missed ? 'MISSED' : 'MINIMUM'));
     sprinkle(r, payments, 'LATE', late, ['MISSED']);
     const creditLimit = drawLimit(r, product);
@@ -547,9 +556,9 @@ const SHAPES: Shapes = {
       flags: { collections: chance(r, a.collectionsChance), bankruptcy: chance(r, a.bankruptcyChance) },
     };
   },
-  securedBuilder(r, a) {
+  securedBuilder(r, a, drift) {
     const product = drawProduct(r, a);
-    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths(), drift);
     const creditLimit = Math.max(
       drawLimit(r, product),
       roundUpTo(Math.max(...monthlySpend) * a.peakMonthHeadroom, 50),
@@ -575,9 +584,9 @@ const SHAPES: Shapes = {
       held: drawHeld(r, product, a.held),
     };
   },
-  student(r, a) {
+  student(r, a, drift) {
     const product = drawProduct(r, a);
-    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths());
+    const monthlySpend = spendSeries(r, round2(uniform(r, ...a.annualSpend)), allMonths(), drift);
     const revolves = chance(r, a.revolveChance);
     const revolvingBalance = revolves ? round2(uniform(r, ...a.revolvingBalance)) : 0;
     const payments = revolves
@@ -599,7 +608,17 @@ const SHAPES: Shapes = {
   },
 };
 
-const draft = (r: Rng, a: Archetype): Draft => (SHAPES[a.shape] as (r: Rng, a: Archetype) => Draft)(r, a);
+const draft = (r: Rng, a: Archetype, drift: number): Draft =>
+  (SHAPES[a.shape] as (r: Rng, a: Archetype, drift: number) => Draft)(r, a, drift);
+
+/**
+ * How the account's last quarter compares with its usual month (1: steady), from a stream of its
+ * own so that an account's other figures are the same drifting or not.
+ */
+function driftOf(seed: number, index: number): number {
+  const r = rngFor(seed, STREAM.drift, index);
+  return chance(r, MODEL.drift.share) ? round4(uniform(r, ...MODEL.drift.lastQuarter)) : 1;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Accounts.
@@ -632,7 +651,7 @@ function buildAccount(
   pepper: string,
 ): Account {
   const r = rngFor(seed, STREAM.account, index);
-  const d = draft(r, archetypeById.get(archetype)!);
+  const d = draft(r, archetypeById.get(archetype)!, driftOf(seed, index));
   const p = d.product;
   const annualSpend = sum(d.monthlySpend);
   const spendByCategory = categoryAmounts(round2(annualSpend), drawShares(r, d.mix));

@@ -71,13 +71,18 @@ describe('propensity over the account’s facts', () => {
     expect(predict(state, lineIncrease, b)).toBeGreaterThan(predict(state, lineIncrease, a) + 0.1);
     // The explanation names the fact that differs, in the direction it moved the odds.
     const top = explain(state, lineIncrease, b, 1)[0]!;
-    expect(top.feature).toBe('utilization ≥ 0.8');
+    expect(top.feature).toBe('utilization');
+    expect(top.terms).toEqual(['utilization (line 0–1)', 'utilization ≥ 0.8']);
     expect(top.text).toMatch(/^utilization ≥ 0\.8 raised the odds \(\+\d/);
-    const all = (i: PropensityInput) => new Set(explain(state, lineIncrease, i, 99).map((c) => c.feature));
-    const onlyHigh = [...all(b)].filter((f) => !all(a).has(f));
-    const onlyLow = [...all(a)].filter((f) => !all(b).has(f));
-    expect([...onlyHigh, ...onlyLow].every((f) => f.startsWith('utilization'))).toBe(true);
-    expect(onlyHigh).toEqual(['utilization ≥ 0.8']);
+    // Every other fact moved both accounts' odds alike: only utilisation's effect differs.
+    const effects = (i: PropensityInput) =>
+      new Map(explain(state, lineIncrease, i, 99).map((c) => [c.feature, c.weight]));
+    const [ea, eb] = [effects(a), effects(b)];
+    const differ = [...new Set([...ea.keys(), ...eb.keys()])].filter(
+      (f) => Math.abs((ea.get(f) ?? 0) - (eb.get(f) ?? 0)) > 1e-12,
+    );
+    expect(differ).toEqual(['utilization']);
+    expect(eb.get('utilization')!).toBeGreaterThan((ea.get('utilization') ?? 0) + 0.5);
     // The segment learner could not tell them apart: same segment, same call type, same counts.
     const view = modelView(state, lineIncrease, b);
     expect(view).toMatchObject({ offerId: 'credit-line-increase', prior: 0.35, answers: 6000 });
@@ -97,13 +102,29 @@ describe('propensity over the account’s facts', () => {
     expect(explain(state, feeWaiver, { facts: facts[0]!, callType: 'CLOSE_ACCOUNT' })).toEqual([]);
   });
 
-  it('every account activates one bin per group: the intercept, the bins, the call type, the channel', () => {
+  it('every account activates one bin per group (the intercept, the bins, the call type, the channel) and each fact’s line', () => {
     const groups = new Set(FEATURES.map((f) => f.split(' ')[0]));
     for (const f of facts.slice(0, 300)) {
-      const active = encode({ facts: f, callType: 'FEE_COMPLAINT', channel: 'chat' });
-      expect(active).toHaveLength(groups.size);
-      expect(new Set(active.map((i) => FEATURES[i]!.split(' ')[0])).size).toBe(groups.size);
+      const { index, value } = encode({ facts: f, callType: 'FEE_COMPLAINT', channel: 'chat' });
+      const bins = index.filter((i) => !FEATURES[i]!.includes('(line '));
+      expect(bins).toHaveLength(groups.size);
+      expect(new Set(bins.map((i) => FEATURES[i]!.split(' ')[0])).size).toBe(groups.size);
+      // A line is there when its figure is above its range's start, scaled into (0, 1].
+      index.forEach((i, k) => {
+        if (FEATURES[i]!.includes('(line ')) {
+          expect(value[k]!).toBeGreaterThan(0);
+          expect(value[k]!).toBeLessThanOrEqual(1);
+        } else expect(value[k]).toBe(1);
+      });
     }
+    const line = (f: (typeof facts)[number]) => {
+      const e = encode({ facts: f, callType: 'CLOSE_ACCOUNT' });
+      const k = e.index.indexOf(FEATURES.indexOf('utilization (line 0–1)'));
+      return k < 0 ? 0 : e.value[k]!;
+    };
+    expect(line({ ...facts[0]!, utilization: 0.25 })).toBeCloseTo(0.25, 12);
+    expect(line({ ...facts[0]!, utilization: 1.7 })).toBe(1);
+    expect(line({ ...facts[0]!, utilization: 0 })).toBe(0);
   });
 
   it('learning moves the odds toward the observed rate; a few answers leave them near the prior', () => {
