@@ -11,6 +11,7 @@ import {
   kpiStore,
   pepper,
   portfolioPlacement,
+  propensityState,
   salt,
 } from '../shared/adapters/composition';
 import { logger } from '../shared/adapters/logger';
@@ -58,5 +59,6 @@ export const handler = lazyHandler('admin-api', () => {
     placement: portfolioPlacement(),
     portfolio: accounts,
     stageLog: (line) => logger.info('strategy stage', line),
+    propensity: propensityState,
   });
 });

@@ -9,6 +9,8 @@ export interface KpiAggregatesProps {
   /** The offer log, with its stream (NEW_IMAGE). */
   offerLog: dynamodb.ITableV2;
   kpis: dynamodb.ITableV2;
+  /** The propensity models and the learner's checkpoints. */
+  learning: dynamodb.ITableV2;
 }
 
 /** How far behind the aggregates may fall before someone is told: records leave the stream after 24 h. */
@@ -24,12 +26,17 @@ export const KPI_BEHIND_MINUTES = 15;
 export class KpiAggregates extends Construct {
   readonly aggregator: RetentionFunction;
   readonly mapping: lambda.EventSourceMapping;
+  /** LearnPropensity: every answer in the log, learned once into its offer's propensity model. */
+  readonly learner: RetentionFunction;
+  readonly learnerMapping: lambda.EventSourceMapping;
+  /** The propensity models fall behind the answers (the learner's iterator age). */
+  readonly learnerBehindAlarm: cloudwatch.Alarm;
   /** The aggregates fall behind the log (the stream's iterator age): the report is going stale. */
   readonly behindAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: KpiAggregatesProps) {
     super(scope, id);
-    const { offerLog, kpis } = props;
+    const { offerLog, kpis, learning } = props;
     const streamArn = offerLog.tableStreamArn;
     if (!streamArn) throw new Error('The offer log needs its stream (dynamoStream: NEW_IMAGE)');
     this.aggregator = new RetentionFunction(this, 'AggregateKpis', {
@@ -56,6 +63,55 @@ export class KpiAggregates extends Construct {
       tumblingWindow: Duration.minutes(15),
       // New entries only: an erasure's pseudonym (MODIFY) and TTL deletions change no figure.
       filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+    });
+    // The second reader of the same stream (a DynamoDB stream serves two at once): the same
+    // exactly-once design (a checkpoint per shard, moved in the transaction that writes the models),
+    // and each model written only if it is still the version read, as two shards may learn one offer.
+    this.learner = new RetentionFunction(this, 'LearnPropensity', {
+      name: 'learn-propensity',
+      timeout: Duration.seconds(60),
+    });
+    this.learner.bindTableActions(learning, 'LEARNING_TABLE', [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+    ]);
+    offerLog.grantStreamRead(this.learner);
+    this.learnerMapping = new lambda.EventSourceMapping(this, 'AnswersFromOfferLog', {
+      target: this.learner,
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      // Learning a minute late costs nothing: one transaction per batch and shard over the offers it
+      // touches, not one per answer.
+      batchSize: 1000,
+      maxBatchingWindow: Duration.seconds(60),
+      parallelizationFactor: 1,
+      tumblingWindow: Duration.minutes(15),
+      // Answers only (ACCEPTED, DECLINED), new entries only: nothing else teaches the models.
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.isEqual('INSERT'),
+          dynamodb: { NewImage: { event: { S: lambda.FilterRule.or('ACCEPTED', 'DECLINED') } } },
+        }),
+      ],
+    });
+    this.learnerBehindAlarm = new cloudwatch.Alarm(this, 'PropensityBehind', {
+      alarmDescription: [
+        `Propensity models falling behind: answers wait over ${KPI_BEHIND_MINUTES} minutes to be learned.`,
+        'Offers keep being decided on the models as they stand (nothing is wrong for the caller).',
+        'What to do: open the LearnPropensity log (Logs Insights, level ERROR): a storage fault or a throttled',
+        'Learning table clears by itself; "offer-log batch refused" means the event source mapping lost its',
+        'tumbling window (the shard id): restore it. Answers leave the stream after 24 hours; none is learned',
+        'twice when it catches up.',
+      ].join(' '),
+      metric: this.learner.metric('IteratorAge', {
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: KPI_BEHIND_MINUTES * 60_000,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.behindAlarm = new cloudwatch.Alarm(this, 'KpisBehind', {
       alarmDescription: [

@@ -107,9 +107,12 @@ export class DataStack extends Stack {
       dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: 'expiresAt',
     });
+    // The propensity models (`#PROPENSITY`, one per offer) and the learner's checkpoints per stream
+    // shard (`#PROPENSITY_CHECKPOINT`, gone by TTL after the stream's retention).
     this.learning = table('Learning', {
       partitionKey: { name: 'callType', type: S },
       sortKey: { name: 'stat', type: S },
+      timeToLiveAttribute: 'expiresAt',
     });
 
     // Secrets Manager's default key (aws/secretsmanager): a reader needs no KMS grant of ours. None is

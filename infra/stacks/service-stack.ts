@@ -88,10 +88,9 @@ export class ServiceStack extends Stack {
     // UpdateItem on accounts, plus GetItem of one account when a contact's copy is found stale.
     saveTurn.bindTableActions(offerLog, 'OFFER_LOG_TABLE', ['dynamodb:PutItem']);
     saveTurn.bindTableActions(accounts, 'ACCOUNTS_TABLE', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    // An accept adds to its offer's budget use, conditionally, in the same transaction; an answer to
-    // what was learned.
+    // An accept adds to its offer's budget use, conditionally, in the same transaction. (What an
+    // answer teaches is learned off the turn's path, from the offer log's stream: LearnPropensity.)
     saveTurn.bindTableActions(counters, 'COUNTERS_TABLE', ['dynamodb:UpdateItem']);
-    saveTurn.bindTableActions(learning, 'LEARNING_TABLE', ['dynamodb:UpdateItem']);
 
     // X-Ray: 1 % of this stack's requests instead of the account's default rule (5 %, plus one a
     // second). No reservoir: at a million contacts a month (about 1.5 turns a second) a reservoir of
@@ -332,7 +331,9 @@ export class ServiceStack extends Stack {
     );
     // The KPI report reads a month of aggregates per Query; it never writes them.
     adminApi.bindTableActions(kpis, 'KPI_TABLE', ['dynamodb:Query']);
-    const reports = new KpiAggregates(this, 'Kpis', { offerLog, kpis });
+    // The dry-run's view of the propensity models (one Query of their partition).
+    adminApi.bindTableActions(learning, 'LEARNING_TABLE', ['dynamodb:Query']);
+    const reports = new KpiAggregates(this, 'Kpis', { offerLog, kpis, learning });
 
     this.api = new RetentionApi(this, 'Api', {
       handler: httpApi.live(),
@@ -400,6 +401,7 @@ export class ServiceStack extends Stack {
         'import-accounts': feed.importAccounts,
         'account-events': feed.accountEvents,
         'aggregate-kpis': reports.aggregator,
+        'learn-propensity': reports.learner,
         'place-portfolio': placePortfolio,
         'publish-events': outbound.publisher,
         'start-outbound': outbound.starter,
@@ -409,7 +411,12 @@ export class ServiceStack extends Stack {
       stateMachine,
       api: this.api.restApi,
       tables: { contacts, accounts, offerLog, counters, learning, catalog },
-      otherAlarms: [feed.deadLetterAlarm, reports.behindAlarm, schedules.deadLetterAlarm],
+      otherAlarms: [
+        feed.deadLetterAlarm,
+        reports.behindAlarm,
+        reports.learnerBehindAlarm,
+        schedules.deadLetterAlarm,
+      ],
       ...(alarmEmail ? { alarmEmail } : {}),
     });
     // Levers for a bad night: every function on the call path deploys gradually, rolled back on alarm.

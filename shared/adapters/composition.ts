@@ -22,6 +22,7 @@ import {
   turnClientConfig,
 } from './dynamo';
 import { DynamoOutboundAccounts } from './dynamo/outbound';
+import { DynamoPropensityStore, readPropensity } from './dynamo/propensity';
 import { requireEnv } from './env';
 import { DynamoErasureStore } from './erasure';
 import {
@@ -102,6 +103,11 @@ export const funnelStore = (): DynamoFunnelStore =>
   new DynamoFunnelStore(client(), requireEnv('COUNTERS_TABLE'));
 /** A stream record's image as the item it is (aggregate-kpis). */
 export { decodeStreamImage } from './dynamo/kpis';
+/** The offers' propensity models (learn-propensity writes them; the turn reads them via counterStore). */
+export const propensityStore = (): DynamoPropensityStore =>
+  new DynamoPropensityStore(client(), requireEnv('LEARNING_TABLE'));
+/** The propensity model state as stored, read once per call (admin-api's dry-run). */
+export const propensityState = (): Promise<unknown> => readPropensity(client(), requireEnv('LEARNING_TABLE'));
 /** The KPI report's daily aggregates (aggregate-kpis writes them, admin-api reads them). */
 export const kpiStore = (): DynamoKpiStore => new DynamoKpiStore(client(), requireEnv('KPI_TABLE'));
 /** Erasure on request (admin-api): every table that may name an account. */

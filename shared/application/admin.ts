@@ -1,5 +1,6 @@
 import { compile } from '../domain/compiled';
 import { computeFacts, customerValue } from '../domain/facts';
+import { modelView, type PropensityState, propensityStateProblem } from '../domain/propensity';
 import { routeContact } from '../domain/routing';
 import type {
   AccountImportStore,
@@ -13,6 +14,7 @@ import type {
   PortfolioPlacement,
 } from '../ports';
 import type { CallType } from '../schemas/config';
+import type { Channel } from '../schemas/contact';
 import type { ActedBy } from '../schemas/identity';
 import type { ErasureDeps } from './erasure';
 import { applyAccountEvent, type EventOutcome } from './import';
@@ -49,6 +51,8 @@ export interface AdminDeps {
   kpis?: Pick<KpiStore, 'cells'>;
   /** Erasure on a customer's request (optional in tests that do not erase). */
   erasure?: ErasureDeps;
+  /** The propensity model state as stored, for the dry-run's view of each offer (absent: none shown). */
+  propensity?: () => Promise<unknown>;
 }
 
 /**
@@ -111,17 +115,25 @@ export async function applyAccountEvents(
 
 /** The dry-run of one account against the active configuration, or what is missing for it. */
 export async function dryRunAccount(
-  deps: Pick<AdminDeps, 'accounts' | 'configs'>,
+  deps: Pick<AdminDeps, 'accounts' | 'configs' | 'propensity'>,
   accountId: string,
   callType: CallType,
   now: string,
+  channel?: Channel,
 ): Promise<
   { kind: 'no-account' } | { kind: 'no-config' } | { kind: 'ok'; result: ReturnType<typeof dryRun> }
 > {
-  const [account, active] = await Promise.all([deps.accounts.get(accountId), deps.configs.active()]);
+  const [account, active, state] = await Promise.all([
+    deps.accounts.get(accountId),
+    deps.configs.active(),
+    deps.propensity?.(),
+  ]);
   if (!account) return { kind: 'no-account' };
   if (!active) return { kind: 'no-config' };
-  return { kind: 'ok', result: dryRun(account, callType, active.config, now) };
+  return {
+    kind: 'ok',
+    result: dryRun(account, callType, active.config, now, deps.propensity ? { state, channel } : undefined),
+  };
 }
 
 /** The whole decision for one account and call type, with every offer's verdict: no contact, no write. */
@@ -130,6 +142,8 @@ export function dryRun(
   callType: Parameters<typeof routeContact>[1]['callType'],
   config: Parameters<typeof compile>[0],
   now: string,
+  /** The propensity model state as stored (and the channel it is asked for): each offer's view. */
+  learned?: { state: unknown; channel?: Channel | undefined },
 ) {
   const c = compile(config);
   const facts = computeFacts(account, now, config.value, c.churn);
@@ -170,5 +184,27 @@ export function dryRun(
     },
     routeIfVerified: { ...route.route, disposition: route.disposition },
     offers: { retention: c.catalog.trace('RETENTION', ctx), crossSell: c.catalog.trace('CROSS_SELL', ctx) },
+    ...(learned ? { propensity: propensityDryRun(learned.state, c, ctx, learned.channel) } : {}),
+  };
+}
+
+/**
+ * The propensity model's view of each offer eligible for the account: its prior, the probability
+ * the model gives it now (at the posterior mean), how many answers taught it, and the facts that
+ * moved it; or why the state is refused (the priors would decide).
+ */
+function propensityDryRun(
+  state: unknown,
+  c: ReturnType<typeof compile>,
+  ctx: Parameters<ReturnType<typeof compile>['catalog']['eligible']>[1],
+  channel: Channel | undefined,
+) {
+  const problem = propensityStateProblem(state);
+  if (problem) return { refused: `${problem}: the catalog priors decide`, offers: [] };
+  const input = { facts: ctx.facts, callType: ctx.callType, ...(channel ? { channel } : {}) };
+  return {
+    offers: [...c.catalog.eligible('RETENTION', ctx), ...c.catalog.eligible('CROSS_SELL', ctx)].map((o) =>
+      modelView(state as PropensityState, o, input),
+    ),
   };
 }

@@ -45,6 +45,22 @@ export async function aggregateStreamBatch(
   decode: (image: Record<string, unknown>) => unknown,
   nowEpochS: number,
 ): Promise<{ ok: true; outcome: StreamBatchOutcome } | { ok: false; errors: ValidationError[] }> {
+  const batch = readStreamBatch(event, decode);
+  if (!batch.ok) return batch;
+  const applied = await store.apply(batch.shardId, batch.records, nowEpochS);
+  return { ok: true, outcome: { ...applied, unreadable: batch.unreadable } };
+}
+
+/**
+ * A batch of the offer log's stream, read: its shard, each record as an offer-log event (INSERTs;
+ * none for a change or a deletion), and the new entries that are not offer-log events (reported).
+ */
+export function readStreamBatch(
+  event: unknown,
+  decode: (image: Record<string, unknown>) => unknown,
+):
+  | { ok: true; shardId: string; records: StreamedEvent[]; unreadable: StreamBatchOutcome['unreadable'] }
+  | { ok: false; errors: ValidationError[] } {
   const parsed = KpiStreamEventSchema.safeParse(event);
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error, 'event') };
   const unreadable: StreamBatchOutcome['unreadable'] = [];
@@ -65,8 +81,7 @@ export async function aggregateStreamBatch(
     }
     return { sequenceNumber, event: e };
   });
-  const applied = await store.apply(parsed.data.shardId, records, nowEpochS);
-  return { ok: true, outcome: { ...applied, unreadable } };
+  return { ok: true, shardId: parsed.data.shardId, records, unreadable };
 }
 
 /** The longest range a report covers. */

@@ -65,10 +65,11 @@ export async function decideTurn(input: TurnInput, deps: DecideDeps): Promise<De
 
 /**
  * The contact as a run returns it: without what the start copied for the later turns (the account's
- * salted hashes and counters, its offer history, what was learned), which only the store keeps.
+ * salted hashes and counters, its offer history, the propensity model's odds), which only the store
+ * keeps (the offers' reasons say what moved the odds).
  */
 export function publicContact(c: Contact): Contact {
-  const { account: _account, offerHistory: _history, learned: _learned, ...rest } = c;
+  const { account: _account, offerHistory: _history, propensity: _propensity, ...rest } = c;
   return rest;
 }
 
@@ -84,17 +85,17 @@ async function readTurn(input: TurnInput, deps: DecideDeps) {
     const contactId = req.externalContactId
       ? contactIdFor(key, req.channel, req.externalContactId)
       : randomUUID();
-    const [config, existing, byId, byPhone, learned] = await Promise.all([
+    const [config, existing, byId, byPhone, propensity] = await Promise.all([
       deps.config.active(),
       req.externalContactId ? deps.contacts.get(contactId) : undefined,
       req.accountId ? deps.accounts.get(req.accountId) : undefined,
       !req.accountId && req.callerPhone ? deps.accounts.findByPhone(req.callerPhone) : undefined,
-      deps.counters.learned(req.callType),
+      deps.counters.propensity(),
     ]);
     const account = byId ?? byPhone;
     const read: TurnRead = {
       contactId,
-      learned,
+      propensity,
       ...(existing ? { contact: existing } : {}),
       ...(req.externalContactId ? { startedBy: startFingerprint(key, req) } : {}),
       ...(account ? { account } : {}),

@@ -452,7 +452,7 @@ export async function handleAdmin(req: HttpRequest, deps: AdminDeps, now: string
     case 'dryRun': {
       const b = parseBody(req, DryRunBodySchema);
       if (!b.ok) return b.response;
-      const r = await dryRunAccount(deps, b.value.accountId, b.value.callType, now);
+      const r = await dryRunAccount(deps, b.value.accountId, b.value.callType, now, b.value.channel);
       if (r.kind === 'no-account') return notFound(`No account ${b.value.accountId}.`);
       if (r.kind === 'no-config') return notFound('No configuration is active yet.');
       return json(200, r.result);

@@ -9,6 +9,7 @@ import { killSwitchOf, killSwitchRoute } from './kill-switch';
 import { policyFor } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
+import { propensityFigures } from './propensity';
 import type { RoutingDecision } from './routing';
 import { applyScenarioOffers } from './strategies';
 import type { VerificationResult } from './verification';
@@ -330,7 +331,8 @@ export function presentOffers(
       kind: p.offer.kind,
       title: p.offer.title,
       scripts: p.offer.scripts,
-      reasons: p.reasons,
+      // The propensity model's odds for this account, and the facts that moved them, when it decided.
+      reasons: [...p.reasons, ...(c.propensity?.why?.[p.offer.offerId] ?? [])],
       economics: p.economics,
       authority: p.offer.authority ?? 'AGENT',
       presentedAt: now,
@@ -380,14 +382,6 @@ function handOver(c: Contact, offerIds: string[], authority: Authority, now: str
   };
 }
 
-/** One answer counted for learning: the offer × segment × call type's accepts or declines. */
-export interface LearnCount {
-  offerId: string;
-  segment: string;
-  callType: Contact['callType'];
-  accepted: boolean;
-}
-
 /** What an accept adds to its offer's budget for the period; the store refuses it past the cap. */
 export interface BudgetCharge {
   offerId: string;
@@ -419,7 +413,7 @@ export function applyAnswer(args: {
   /** For the next offers after a decline: counters as read and the learned acceptance. */
   counters?: ReadonlyMap<string, Partial<BudgetUsage & OfferHistory>>;
   acceptance?: (offer: Offer) => number;
-}): Stepped & { budget?: BudgetCharge; learn?: LearnCount } {
+}): Stepped & { budget?: BudgetCharge } {
   const { offerId, response, config, now } = args;
   const closing = config.callTypes[args.contact.callType]?.closing ?? false;
   const offer = args.contact.offers.find((o) => o.offerId === offerId)!;
@@ -430,13 +424,16 @@ export function applyAnswer(args: {
     current: args.contact.current.filter((id) => id !== offerId),
   };
   let log: OfferLogEvent[] = [];
-  const segment = args.contact.segment?.customer;
-  const learn: { learn?: LearnCount } = segment
-    ? { learn: { offerId, segment, callType: args.contact.callType, accepted: response === 'ACCEPTED' } }
-    : {};
   const l = logEvent(c, now, response, config, { ...offer, response }, by);
   c = l.contact;
-  log.push(l.event);
+  // What the propensity learner reads of the answer, once, from the log's stream: the offer's prior
+  // and the figures the decision encoded (none for a synthetic contact: the canary teaches nothing).
+  const prior = config.offers.find((o) => o.offerId === offerId)?.acceptProbability;
+  log.push(
+    c.facts && prior !== undefined && !c.synthetic
+      ? { ...l.event, learning: { prior, figures: propensityFigures(c.facts) } }
+      : l.event,
+  );
   let budget: { budget?: BudgetCharge } = {};
 
   if (response === 'ACCEPTED') {
@@ -479,7 +476,7 @@ export function applyAnswer(args: {
     ...(by ? { by } : {}),
     result: { stage: c.stage, ...(c.outcome ? { outcome: c.outcome } : {}), offerIds: [...c.current] },
   };
-  return { contact: { ...c, answers: [...c.answers, answer] }, log, ...budget, ...learn };
+  return { contact: { ...c, answers: [...c.answers, answer] }, log, ...budget };
 }
 
 /** Stamps a contact about to be stored: its next version and the time. */

@@ -119,6 +119,18 @@ export const FEATURES: readonly string[] = [
   ...CHANNELS.map((c) => `channel ${c}`),
   'channel unknown',
 ];
+/**
+ * A fingerprint of PROPENSITY_VERSION and FEATURES, stored beside each model: a model stored for
+ * other features (a release that changed the bins) is refused, never read against the wrong weights.
+ */
+export const FEATURE_SET: string = (() => {
+  let h = 0x811c9dc5;
+  for (const ch of FEATURES.join('\n')) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${PROPENSITY_VERSION}:${FEATURES.length}:${h.toString(16).padStart(8, '0')}`;
+})();
 const INTERCEPT = 0;
 const BIN_START: number[] = [];
 {
@@ -154,11 +166,33 @@ export interface Encoded {
   value: number[];
 }
 
+/**
+ * The figures the model reads of an account, by name (BINNED): what the offer log records with each
+ * answer, so that the learner encodes the very inputs the decision saw.
+ */
+export type PropensityFigures = Record<string, number>;
+export const FIGURE_NAMES: readonly string[] = BINNED.map((b) => b.name);
+
+export function propensityFigures(facts: Facts): PropensityFigures {
+  const out: PropensityFigures = {};
+  for (const b of BINNED) {
+    const x = b.value(facts);
+    out[b.name] = Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : 0;
+  }
+  return out;
+}
+
 export function encode(input: PropensityInput): Encoded {
+  return encodeFigures(propensityFigures(input.facts), input.callType, input.channel);
+}
+
+/** The features of recorded figures (a figure missing counts as 0), the call type and the channel. */
+export function encodeFigures(figures: PropensityFigures, callType: CallType, channel?: Channel): Encoded {
+  const input = { callType, channel };
   const index = [INTERCEPT];
   const value = [1];
   BINNED.forEach((b, g) => {
-    const x = b.value(input.facts);
+    const x = figures[b.name] ?? 0;
     const [lo, hi] = b.range;
     const line = Number.isFinite(x) ? Math.max(0, Math.min(1, (x - lo) / (hi - lo))) : 0;
     if (line > 0) {
@@ -220,9 +254,9 @@ const logit = (p: number) => Math.log(p / (1 - p));
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** The model an offer starts from: its catalog prior in the intercept, no opinion elsewhere. */
-export function priorModel(offer: Offer, s: PropensitySettings = DEFAULT_PROPENSITY): OfferModel {
+export function priorModel(prior: number, s: PropensitySettings = DEFAULT_PROPENSITY): OfferModel {
   const mean = FEATURES.map(() => 0);
-  mean[INTERCEPT] = logit(offer.acceptProbability);
+  mean[INTERCEPT] = logit(Math.min(0.999, Math.max(0.001, prior)));
   const variance = FEATURES.map((f) =>
     f.includes('(line ') ? (s.lineVariance ?? s.priorVariance) : s.priorVariance,
   );
@@ -268,8 +302,11 @@ export function propensityStateProblem(state: unknown): string | undefined {
   return undefined;
 }
 
-const modelOf = (state: PropensityState, offer: Offer, s: PropensitySettings) =>
-  state.offers[offer.offerId] ?? priorModel(offer, s);
+const modelOf = (
+  state: PropensityState,
+  offer: Pick<Offer, 'offerId' | 'acceptProbability'>,
+  s: PropensitySettings,
+) => state.offers[offer.offerId] ?? priorModel(offer.acceptProbability, s);
 
 function score(m: OfferModel, e: Encoded): number {
   let z = 0;
@@ -327,6 +364,31 @@ export function learnAnswer(
 ): PropensityState {
   const m = updated(modelOf(state, offer, s), encode(input), accepted ? 1 : 0, s);
   return { ...state, offers: { ...state.offers, [offer.offerId]: m } };
+}
+
+/** What the offer log records of one answer, for the learner: see OfferLogEvent.learning. */
+export interface LoggedAnswer {
+  offerId: string;
+  /** The offer's catalog prior when answered: where a model it has none yet starts. */
+  prior: number;
+  figures: PropensityFigures;
+  callType: CallType;
+  channel?: Channel;
+  accepted: boolean;
+}
+
+/** Learns a run of logged answers in order (pure: a new state, the old one untouched). NOT idempotent. */
+export function learnLogged(
+  state: PropensityState,
+  answers: readonly LoggedAnswer[],
+  s: PropensitySettings = DEFAULT_PROPENSITY,
+): PropensityState {
+  const offers = { ...state.offers };
+  for (const a of answers) {
+    const m = offers[a.offerId] ?? priorModel(a.prior, s);
+    offers[a.offerId] = updated(m, encodeFigures(a.figures, a.callType, a.channel), a.accepted ? 1 : 0, s);
+  }
+  return { ...state, offers };
 }
 
 /**
@@ -399,6 +461,52 @@ export function propensityFor(args: {
     mode: 'EXPLORE',
     reason: 'propensity model: weights sampled from the posterior (exploration)',
   };
+}
+
+/**
+ * What a contact's start decides for all its turns (kept on the contact): the mode, why, and per
+ * offer the acceptance it is ranked with and the facts that moved it. Offers without odds (the
+ * control group, a refused state, an offer not eligible at the start) rank with their prior.
+ */
+export interface PropensityCopy {
+  mode: PropensityDecision['mode'];
+  reason: string;
+  odds: Record<string, number>;
+  why?: Record<string, string[]>;
+}
+
+export function propensityCopy(args: {
+  config: DecisionConfig;
+  policy: LearningPolicy;
+  state: unknown;
+  input: PropensityInput;
+  seed: string;
+  offers: readonly Offer[];
+  settings?: PropensitySettings;
+}): PropensityCopy {
+  const d = propensityFor(args);
+  if (d.mode === 'CONTROL' || d.mode === 'PRIORS') {
+    // Said on every offer: the odds shown are the catalog's, and why.
+    const why = Object.fromEntries(
+      args.offers.map((o) => [o.offerId, [`odds ${o.acceptProbability.toFixed(2)}: ${d.reason}`]]),
+    );
+    return { mode: d.mode, reason: d.reason, odds: {}, ...(args.offers.length ? { why } : {}) };
+  }
+  const state = args.state as PropensityState;
+  const odds: Record<string, number> = {};
+  const why: Record<string, string[]> = {};
+  for (const o of args.offers) {
+    odds[o.offerId] = Math.round(d.acceptance(o) * 10_000) / 10_000;
+    const n = state.offers[o.offerId]?.n ?? 0;
+    const moved = explain(state, o, args.input, 2, args.settings).map((c) => c.text);
+    why[o.offerId] = [
+      n === 0
+        ? `odds ${odds[o.offerId]!.toFixed(2)}: the catalog prior (no answers learned yet)`
+        : `odds ${odds[o.offerId]!.toFixed(2)} (${d.mode === 'EXPLORE' ? 'explored' : 'learned'} from ${n} answers; prior ${o.acceptProbability.toFixed(2)})`,
+      ...moved,
+    ];
+  }
+  return { mode: d.mode, reason: d.reason, odds, ...(Object.keys(why).length ? { why } : {}) };
 }
 
 export interface Contribution {

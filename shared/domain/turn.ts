@@ -9,7 +9,6 @@ import {
   applyVerification,
   assignAgent,
   type BudgetCharge,
-  type LearnCount,
   newContact,
   presentOffers,
   stamp,
@@ -20,9 +19,9 @@ import type { Compiled } from './compiled';
 import { type HistoryUpdate, historyKey, historyUpdates, type OfferHistory } from './contact-policy';
 import { computeFacts } from './facts';
 import { underKillSwitch } from './kill-switch';
-import { acceptanceFor, type OfferStats, statsKey } from './learning';
 import { type OutboundRequest, outboundRequests } from './outbound';
 import { type Problem, problem } from './problems';
+import { propensityCopy } from './propensity';
 import { type RateCharge, rateCharge } from './rate-limits';
 import { routeContact } from './routing';
 import { contactScenario, type Move, type Placements, place } from './strategies';
@@ -48,8 +47,6 @@ export interface TurnWrites {
   account?: AccountVerificationUpdate;
   /** An accepted offer's charge to its budget: the write fails whole if it would pass the cap. */
   budget?: BudgetCharge;
-  /** The answer counted for learning (offer × segment × call type). */
-  learn?: LearnCount;
   /** What the turn adds to the account's offer history (presented, declined). */
   history?: HistoryUpdate[];
   /** A new contact dated on its account (contact frequency). */
@@ -72,8 +69,6 @@ export interface TurnWrites {
 
 /** This period's budget use of every budgeted offer: by period, then offer. */
 export type BudgetBook = Partial<Record<'DAY' | 'MONTH', Record<string, BudgetUsage>>>;
-/** What was learned for one call type: by customer segment, then offer. */
-export type LearnedBook = Record<string, Record<string, OfferStats>>;
 
 /**
  * Everything a turn read, in one round trip, before deciding: nothing else is read to decide. A start
@@ -86,8 +81,11 @@ export interface TurnRead {
   contact?: Contact;
   /** Start: the account found by id or number (with its offer history). */
   account?: Account;
-  /** Start: what was learned for the request's call type. */
-  learned?: LearnedBook;
+  /**
+   * Start: the propensity model state as stored (shared/domain/propensity.ts), unchecked: the start
+   * validates it and falls back to the priors, saying why, when it is not sound.
+   */
+  propensity?: unknown;
   /** Offers, and a decline (which presents the next): this period's budget use. */
   budgets?: BudgetBook;
   /** Start: the contact's id (derived from the channel's own id, or new) and the caller's keyed fingerprint. */
@@ -208,7 +206,6 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
       return write(path, r.contact, {
         log: r.log,
         ...(r.budget ? { budget: r.budget } : {}),
-        ...(r.learn ? { learn: r.learn } : {}),
       });
     }
     case 'get':
@@ -273,7 +270,7 @@ function decideStart(
     compiled,
     now,
   );
-  const contact = account ? withCopies(routed, account, read.learned) : routed;
+  const contact = account ? withCopies(routed, account, read.propensity, compiled, now) : routed;
   // Starts are counted per calling number and per account (keyed: the counters name neither).
   const rate = [
     ...(read.subjects?.phone ? [rateCharge('startsPerPhone', read.subjects.phone, config, now)] : []),
@@ -323,20 +320,45 @@ function placeAtStart(
   };
 }
 
-/** The start's copies: only what the contact's later turns can use (nothing for a routed-away contact). */
-function withCopies(c: Contact, account: Account, learned: LearnedBook | undefined): Contact {
+/**
+ * The start's copies: only what the contact's later turns can use (nothing for a routed-away
+ * contact): the account's secrets while it verifies, its offer history, and the propensity model's
+ * odds for every offer eligible now (the facts and the call type do not change within a contact).
+ */
+function withCopies(c: Contact, account: Account, state: unknown, compiled: Compiled, now: string): Contact {
   const verifies = c.stage === 'VERIFY';
   const offers = verifies || c.stage === 'OFFER';
   if (!offers) return c;
-  const segment = c.segment?.customer;
-  const stats = segment ? learned?.[segment] : undefined;
+  const propensity =
+    c.facts && c.segment
+      ? (() => {
+          const ctx = {
+            facts: c.facts,
+            customerSegment: c.segment.customer,
+            cardSegment: c.segment.card,
+            callType: c.callType,
+            today: now,
+          };
+          return propensityCopy({
+            config: compiled.config,
+            policy: c.policy ?? 'LEARNING',
+            state,
+            input: { facts: c.facts, callType: c.callType, channel: c.channel },
+            seed: c.contactId,
+            offers: [
+              ...compiled.catalog.eligible('RETENTION', ctx),
+              ...compiled.catalog.eligible('CROSS_SELL', ctx),
+            ],
+          });
+        })()
+      : undefined;
   return {
     ...c,
     ...(verifies ? { account: copyOf(account) } : {}),
     ...(account.offerHistory && Object.keys(account.offerHistory).length
       ? { offerHistory: account.offerHistory }
       : {}),
-    ...(stats && Object.keys(stats).length ? { learned: stats } : {}),
+    ...(propensity ? { propensity } : {}),
   };
 }
 
@@ -488,21 +510,14 @@ function countersOf(
   return out;
 }
 
-/** The learned acceptance the next offers are ranked with (the priors for the control group). */
-function acceptance(c: Contact, compiled: Compiled) {
-  const segment = c.segment?.customer;
-  if (!segment) return undefined;
-  const stats = new Map(
-    Object.entries(c.learned ?? {}).map(([offerId, st]) => [statsKey(offerId, segment, c.callType), st]),
-  );
-  return acceptanceFor({
-    config: compiled.config,
-    policy: c.policy ?? 'LEARNING',
-    segment,
-    callType: c.callType,
-    stats,
-    seed: `${c.contactId}:${c.logSeq}`,
-  });
+/**
+ * The acceptance the next offers are ranked with: the odds the start's propensity model gave each
+ * offer, else (the control group, a refused state, an offer without odds) its catalog prior.
+ */
+function acceptance(c: Contact, _compiled: Compiled) {
+  const odds = c.propensity?.odds;
+  if (!odds || Object.keys(odds).length === 0) return undefined;
+  return (o: { offerId: string; acceptProbability: number }) => odds[o.offerId] ?? o.acceptProbability;
 }
 
 /** Whether a turn may present offers, and so reads this period's budgets: offers, and a decline. */

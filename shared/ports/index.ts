@@ -2,10 +2,10 @@ import type { KpiCell, KpiCounts } from '../domain/kpis';
 import type { Problem } from '../domain/problems';
 import type { RateCharge } from '../domain/rate-limits';
 import type { Move, Placements } from '../domain/strategies';
-import type { BudgetBook, LearnedBook, TurnWrites } from '../domain/turn';
+import type { BudgetBook, TurnWrites } from '../domain/turn';
 import type { Account } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
-import type { CallType, DecisionConfig } from '../schemas/config';
+import type { DecisionConfig } from '../schemas/config';
 import type { Contact, OfferLogEvent, Route } from '../schemas/contact';
 import type { ActivationHow, ActivationRecord, PendingActivation } from '../schemas/governance';
 import type { ActedBy } from '../schemas/identity';
@@ -65,8 +65,11 @@ export interface TurnStore {
 export interface CounterStore {
   /** This period's budget use of every budgeted offer (today's and this month's). */
   budgets(now: string): Promise<BudgetBook>;
-  /** What was learned for a call type, by customer segment and offer. */
-  learned(callType: CallType): Promise<LearnedBook>;
+  /**
+   * The propensity model state (shared/domain/propensity.ts) as stored, unchecked: the turn
+   * validates it. Cached briefly; the learner updates it off the turn's path.
+   */
+  propensity(): Promise<unknown>;
 }
 
 export type TurnOutput =
@@ -308,6 +311,26 @@ export interface KpiApplied {
 }
 
 /** The KPI report's daily aggregates: fed from the offer log's stream, each record counted once. */
+export interface PropensityApplied {
+  /** Answers learned by this call. */
+  learned: number;
+  /** Records at or before the shard's checkpoint: learned before (a redelivery), skipped. */
+  alreadyLearned: number;
+  /** Other records of the log (presentations, closures, synthetic answers): nothing to learn. */
+  passed: number;
+  /** Transactions written. */
+  writes: number;
+}
+
+/**
+ * The propensity models, one per offer, kept by the learner from the offer log's stream: each
+ * answer learned exactly once (a checkpoint per shard moved in the same transaction as the models
+ * it changed, each model written only if it is still the version read).
+ */
+export interface PropensityStore {
+  apply(shardId: string, records: readonly StreamedEvent[], nowEpochS: number): Promise<PropensityApplied>;
+}
+
 export interface KpiStore {
   apply(shardId: string, records: readonly StreamedEvent[], nowEpochS: number): Promise<KpiApplied>;
   cells(from: string, to: string): Promise<{ cell: KpiCell; counts: KpiCounts }[]>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AccountIdSchema, TagSchema } from './account';
 import { DecisionConfigSchema } from './config';
+import { ChannelSchema } from './contact';
 import { CallTypeSchema } from './enums';
 import { lazy } from './lazy';
 
@@ -56,6 +57,8 @@ export const DryRunBodySchema = lazy(() =>
   z.strictObject({
     accountId: AccountIdSchema,
     callType: CallTypeSchema,
+    /** The channel the propensity model's view is asked for (absent: as a channel not yet known). */
+    channel: ChannelSchema.optional(),
   }),
 );
 

@@ -188,9 +188,19 @@ export const ContactSchema = lazy(() =>
         .optional(),
       /** The account's offer history (contact policy) as it stood at the start. */
       offerHistory: z.record(z.string(), OfferHistorySchema).optional(),
-      /** Answers learned for the contact's segment and call type, by offer, as they stood at the start. */
-      learned: z
-        .record(z.string(), z.strictObject({ accepts: z.number().int(), declines: z.number().int() }))
+      /**
+       * The propensity model's view at the start (shared/domain/propensity.ts), for every turn: how
+       * it decided (the posterior mean, an exploring draw, the control group's priors, or the priors
+       * because the model state was refused, and why), and per offer eligible at the start the
+       * acceptance it ranks with and the facts that moved it.
+       */
+      propensity: z
+        .strictObject({
+          mode: z.enum(['MEAN', 'EXPLORE', 'CONTROL', 'PRIORS']),
+          reason: z.string().max(500),
+          odds: z.record(z.string(), z.number().min(0).max(1)),
+          why: z.record(z.string(), z.array(z.string().max(300)).max(5)).optional(),
+        })
         .optional(),
     })
     .strict(),
@@ -224,6 +234,20 @@ export const OfferLogEventSchema = lazy(() =>
       policy: z.enum(['LEARNING', 'CONTROL']).optional(),
       /** ACCEPTED and DECLINED: the desk person who took the answer (absent: self-service). */
       by: ActedBySchema.optional(),
+      /**
+       * ACCEPTED and DECLINED: what the propensity learner reads of the answer (once, from the log's
+       * stream): the offer's catalog prior and the account's figures the decision encoded.
+       */
+      learning: z
+        .strictObject({
+          prior: z.number().gt(0).lt(1),
+          figures: z
+            .record(z.string().max(40), z.number().finite())
+            .refine((f) => Object.keys(f).length <= 40, {
+              message: 'at most 40 figures',
+            }),
+        })
+        .optional(),
     })
     .strict(),
 );

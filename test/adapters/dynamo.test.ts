@@ -1,4 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack';
 import {
@@ -13,8 +20,17 @@ import {
   DynamoTurnStore,
   TransientStorageError,
 } from '../../shared/adapters/dynamo';
+import { DynamoPropensityStore, readPropensity, stateOf } from '../../shared/adapters/dynamo/propensity';
 import { newContact } from '../../shared/domain/call';
-import type { TurnWrite } from '../../shared/ports';
+import { computeFacts } from '../../shared/domain/facts';
+import {
+  FEATURE_SET,
+  predict,
+  propensityFigures,
+  propensityStateProblem,
+} from '../../shared/domain/propensity';
+import type { StreamedEvent, TurnWrite } from '../../shared/ports';
+import type { Offer } from '../../shared/schemas/config';
 import type { OfferLogEvent } from '../../shared/schemas/contact';
 import { config, makeAccount, NOW } from '../fakes/accounts';
 
@@ -413,46 +429,135 @@ describe('DynamoDB adapters (DynamoDB Local, tables from the synthesized templat
     expect(await new DynamoContactStore(stack.db, tables.contacts).get(b)).toBeUndefined();
     expect(await logCount(b)).toBe(0);
   });
+});
 
-  it('answers are counted for learning exactly once per turn, in the same transaction', async () => {
-    const store = new DynamoTurnStore(stack.db, tables);
-    const learn = (accepted: boolean) => ({
-      offerId: `test-${n}`,
-      segment: 'TRANSACTOR',
-      callType: 'CLOSE_ACCOUNT' as const,
-      accepted,
+describe('propensity models: every answer in the offer log learned exactly once', () => {
+  const store = () => new DynamoPropensityStore(stack.db, tables.learning);
+  let shard = 0;
+  const figures = (utilization: number) =>
+    propensityFigures({ ...computeFacts(makeAccount(), NOW, config.value), utilization });
+  /** Stream records of answers to one offer: accepts near the limit, declines far from it. */
+  const answers = (offerId: string, count: number, from = 1000, extra: Partial<OfferLogEvent> = {}) =>
+    Array.from({ length: count }, (_, i): StreamedEvent => {
+      const accepted = i % 2 === 0;
+      return {
+        sequenceNumber: String(from + i),
+        event: {
+          contactId: `c-${offerId}-${from + i}`,
+          seq: 1,
+          at: NOW,
+          event: accepted ? 'ACCEPTED' : 'DECLINED',
+          accountId: 'ACC-1',
+          callType: 'CLOSE_ACCOUNT',
+          channel: 'voice',
+          stage: 'RETAINED',
+          configVersion: 'v1',
+          offerId,
+          learning: { prior: 0.3, figures: figures(accepted ? 0.95 : 0.05) },
+          ...extra,
+        },
+      };
     });
-    ++n;
-    const ids = Array.from({ length: 6 }, uuid);
-    const results = await Promise.all(
-      ids.map((id, i) =>
-        saveRetrying(store, {
-          contact: { ...draft(id), version: 1 },
-          log: [],
-          learn: learn(i % 3 === 0),
-        }),
-      ),
+  const modelOf = async (offerId: string) => {
+    const state = await readPropensity(stack.db, tables.learning);
+    expect(propensityStateProblem(state)).toBeUndefined();
+    return state.offers[offerId];
+  };
+
+  it('learns a batch once: handed over again, nothing is learned twice', async () => {
+    const id = `offer-${uuid()}`;
+    const shardId = `shard-${++shard}`;
+    const batch = answers(id, 30);
+    expect(await store().apply(shardId, batch, 1_000)).toEqual({
+      learned: 30,
+      alreadyLearned: 0,
+      passed: 0,
+      writes: 1,
+    });
+    const once = await modelOf(id);
+    expect(once?.n).toBe(30);
+    // Redelivered whole, and again with more behind it: only the new records are learned.
+    expect(await store().apply(shardId, batch, 1_000)).toMatchObject({ learned: 0, alreadyLearned: 30 });
+    expect(await modelOf(id)).toEqual(once);
+    expect(await store().apply(shardId, [...batch, ...answers(id, 4, 2000)], 1_000)).toMatchObject({
+      learned: 4,
+      alreadyLearned: 30,
+    });
+    expect((await modelOf(id))?.n).toBe(34);
+    // What it learned is the answers' lesson: near the limit accepts, far from it declines.
+    const state = await readPropensity(stack.db, tables.learning);
+    const offer = { offerId: id, acceptProbability: 0.3 } as Offer;
+    const p = (u: number) =>
+      predict(state, offer, {
+        facts: { ...computeFacts(makeAccount(), NOW, config.value), utilization: u },
+        callType: 'CLOSE_ACCOUNT',
+        channel: 'voice',
+      });
+    expect(p(0.95)).toBeGreaterThan(p(0.05) + 0.2);
+  });
+
+  it('two deliveries of one batch racing learn it once; two shards racing on one offer lose nothing', async () => {
+    const id = `offer-${uuid()}`;
+    const [a, b] = [`shard-${++shard}`, `shard-${++shard}`];
+    const batch = answers(id, 20);
+    const raced = await Promise.all([store().apply(a, batch, 1_000), store().apply(a, batch, 1_000)]);
+    expect(raced.map((r) => r.learned).sort()).toEqual([0, 20]);
+    expect((await modelOf(id))?.n).toBe(20);
+    // Another shard's answers to the same offer, while this shard goes on: both land, on top of each other.
+    await Promise.all([
+      store().apply(b, answers(id, 25, 5000), 1_000),
+      store().apply(a, answers(id, 15, 3000), 1_000),
+    ]);
+    expect((await modelOf(id))?.n).toBe(60);
+    // The lost update, forced: shard b reads the model, then shard a learns on it before b writes.
+    // b's write finds the model moved, reads again and learns on top of a's answers.
+    let interleaved = false;
+    const racing = {
+      send: async (command: unknown) => {
+        if (command instanceof TransactWriteCommand && !interleaved) {
+          interleaved = true;
+          await store().apply(a, answers(id, 5, 7000), 1_000);
+        }
+        return stack.db.send(command as never);
+      },
+    } as unknown as typeof stack.db;
+    expect(
+      await new DynamoPropensityStore(racing, tables.learning).apply(b, answers(id, 6, 8000), 1_000),
+    ).toMatchObject({
+      learned: 6,
+      writes: 1,
+    });
+    expect(interleaved).toBe(true);
+    expect((await modelOf(id))?.n).toBe(71);
+  });
+
+  it('passes over what teaches nothing: presentations, synthetic answers, answers without figures', async () => {
+    const id = `offer-${uuid()}`;
+    const shardId = `shard-${++shard}`;
+    const presented = answers(id, 3, 100, { event: 'PRESENTED' });
+    const canary = answers(id, 3, 200, { synthetic: true });
+    const bare = answers(id, 2, 300).map((r) => {
+      const { learning: _l, ...e } = r.event!;
+      return { ...r, event: e };
+    });
+    const r = await store().apply(
+      shardId,
+      [...presented, ...canary, ...bare, { sequenceNumber: '400', event: undefined }, ...answers(id, 2, 500)],
+      1_000,
     );
-    expect(results.every((r) => r === 'saved')).toBe(true);
-    // The same turn stored again (a retried write: same ClientRequestToken) is found applied, not
-    // applied twice: nothing is counted twice.
+    expect(r).toEqual({ learned: 2, alreadyLearned: 0, passed: 9, writes: 1 });
+    expect((await modelOf(id))?.n).toBe(2);
+  });
+
+  it('a model stored for other features makes the state one the turn refuses', async () => {
     expect(
-      await store.save({
-        contact: { ...draft(ids[0]!), version: 1 },
-        log: [],
-        learn: learn(true),
-      }),
-    ).toBe('saved');
-    // Another turn on the same contact and version (other items) is refused whole.
+      propensityStateProblem(
+        stateOf([{ stat: 'x', featureSet: '0:1:deadbeef', model: '{"n":1,"mean":[0],"variance":[1]}' }]),
+      ),
+    ).toBe('its features are not the ones this code encodes');
     expect(
-      await store.save({
-        contact: { ...draft(ids[0]!), version: 1, updatedAt: '2030-01-01T00:00:00.000Z' },
-        log: [],
-        learn: learn(true),
-      }),
-    ).toBe('conflict');
-    const c = await counterStore().learned('CLOSE_ACCOUNT');
-    expect(c.TRANSACTOR?.[`test-${n}`]).toEqual({ accepts: 2, declines: 4 });
+      propensityStateProblem(stateOf([{ stat: 'x', featureSet: FEATURE_SET, model: 'not json' }])),
+    ).toMatch(/^offer x: n is not a count/);
   });
 });
 

@@ -70,7 +70,8 @@ export interface SimOptions {
   propensity?: PropensitySettings;
 }
 
-function buildContacts(o: SimOptions): SimContact[] {
+/** The contacts of a run (`stream` "train"), or another stream over the same portfolio ("holdout"). */
+function buildContacts(o: SimOptions, stream: 'train' | 'holdout' = 'train'): SimContact[] {
   const accounts = generatePortfolio({
     count: o.accounts,
     asOf: asOf.slice(0, 10),
@@ -93,7 +94,7 @@ function buildContacts(o: SimOptions): SimContact[] {
       return [];
     return [{ facts, customerSegment, cardSegment: compiled.cardSegments.classify(facts).segment }];
   });
-  const rng = seededRandom(`contacts:${o.seed}`);
+  const rng = seededRandom(stream === 'train' ? `contacts:${o.seed}` : `holdout:${o.seed}`);
   return Array.from({ length: o.contacts }, (_, i) => {
     const p = people[Math.floor(rng() * people.length)]!;
     let u = rng();
@@ -105,7 +106,11 @@ function buildContacts(o: SimOptions): SimContact[] {
       }
       u -= w;
     }
-    return { ctx: { ...p, callType }, id: `sim-${i}`, draws: Array.from({ length: o.offers }, () => rng()) };
+    return {
+      ctx: { ...p, callType },
+      id: `${stream === 'train' ? 'sim' : 'hold'}-${i}`,
+      draws: Array.from({ length: o.offers }, () => rng()),
+    };
   });
 }
 
@@ -138,7 +143,9 @@ function run(
   maxOffers: number,
   policy: Policy,
   learn?: (c: SimContact, offerId: string, accepted: boolean) => void,
+  policies?: Map<string, Policy>,
 ): Result {
+  policies?.set(name, policy);
   const r: Result = {
     name,
     net: 0,
@@ -190,8 +197,17 @@ function run(
 }
 
 /** Runs every policy over the same contacts and customer draws. Deterministic for given options. */
-export function simulate(o: SimOptions): { contacts: number; results: Result[] } {
+export function simulate(o: SimOptions): {
+  contacts: number;
+  results: Result[];
+  /**
+   * Each policy as it stands after the run (the learners frozen, exploring as configured), on as
+   * many new contacts of the same portfolio: the expected net value per contact.
+   */
+  afterLearning: Array<{ name: string; expected: number }>;
+} {
   const contacts = buildContacts(o);
+  const policies = new Map<string, Policy>();
   const engine =
     (acceptance?: (c: SimContact) => Parameters<typeof compiled.catalog.rank>[3]): Policy =>
     (c) =>
@@ -224,6 +240,7 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
         accepted,
         settings,
       ),
+    policies,
   );
 
   // Learning online: the answers of earlier contacts update the counts the next decisions read.
@@ -247,8 +264,9 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
       const s = stats.get(key) ?? { accepts: 0, declines: 0 };
       stats.set(key, accepted ? { ...s, accepts: s.accepts + 1 } : { ...s, declines: s.declines + 1 });
     },
+    policies,
   );
-  const priors = run('priors only (control)', contacts, o.offers, engine());
+  const priors = run('priors only (control)', contacts, o.offers, engine(), undefined, policies);
 
   // The best static table: per cell, eligible offers ordered by their mean true net value over the cell.
   const cells = new Map<string, Map<string, { sum: number; n: number }>>();
@@ -271,22 +289,43 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
       [...m].sort((a, b) => b[1].sum / b[1].n - a[1].sum / a[1].n).map(([id]) => id),
     ]),
   );
-  const fixed = run('best static table', contacts, o.offers, (c) => {
-    const eligible = new Map(compiled.catalog.rank('RETENTION', c.ctx).map((o) => [o.offer.offerId, o]));
-    return (staticOrder.get(cellOf(c)) ?? []).flatMap((id) => (eligible.has(id) ? [eligible.get(id)!] : []));
-  });
-  const shuffle = seededRandom(`random:${o.seed}`);
-  const random = run('random eligible', contacts, o.offers, (c) =>
-    compiled.catalog
-      .rank('RETENTION', c.ctx)
-      .map((o) => [shuffle(), o] as const)
-      .sort((a, b) => a[0] - b[0])
-      .map(([, o]) => o),
+  const fixed = run(
+    'best static table',
+    contacts,
+    o.offers,
+    (c) => {
+      const eligible = new Map(compiled.catalog.rank('RETENTION', c.ctx).map((o) => [o.offer.offerId, o]));
+      return (staticOrder.get(cellOf(c)) ?? []).flatMap((id) =>
+        eligible.has(id) ? [eligible.get(id)!] : [],
+      );
+    },
+    undefined,
+    policies,
   );
-  const oracle = run('oracle (knows the truth)', contacts, o.offers, (c) =>
-    compiled.catalog.rank('RETENTION', c.ctx, undefined, (o) =>
-      trueAcceptance(o, c.ctx.facts, c.ctx.callType),
-    ),
+  const shuffle = seededRandom(`random:${o.seed}`);
+  const random = run(
+    'random eligible',
+    contacts,
+    o.offers,
+    (c) =>
+      compiled.catalog
+        .rank('RETENTION', c.ctx)
+        .map((o) => [shuffle(), o] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, o]) => o),
+    undefined,
+    policies,
+  );
+  const oracle = run(
+    'oracle (knows the truth)',
+    contacts,
+    o.offers,
+    (c) =>
+      compiled.catalog.rank('RETENTION', c.ctx, undefined, (o) =>
+        trueAcceptance(o, c.ctx.facts, c.ctx.callType),
+      ),
+    undefined,
+    policies,
   );
 
   const results = [feature, learning, priors, fixed, random, oracle];
@@ -305,7 +344,13 @@ export function simulate(o: SimOptions): { contacts: number; results: Result[] }
     });
     delete r.perContact;
   }
-  return { contacts: contacts.length, results };
+  // The learners as they stand now, frozen (no answer learned), on new contacts; the others as they are.
+  const holdout = buildContacts(o, 'holdout');
+  const afterLearning = [...policies].map(([name, policy]) => ({
+    name,
+    expected: run(name, holdout, o.offers, policy).expected / holdout.length,
+  }));
+  return { contacts: contacts.length, results, afterLearning };
 }
 
 /** The ECharts colours of the policies, in the order simulate() returns them; the oracle dashed. */
@@ -450,7 +495,7 @@ function main() {
     seed: Number(values.seed),
     offers: Number(values.offers),
   };
-  const { contacts: n, results } = simulate(opts);
+  const { contacts: n, results, afterLearning } = simulate(opts);
   const [feature, segment, , fixed, , oracle] = results as [Result, Result, Result, Result, Result, Result];
   const fmt = (x: number) => x.toFixed(2);
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
@@ -477,6 +522,18 @@ function main() {
   console.log(
     `after ${(n - tailContacts).toLocaleString('en-US')} contacts learned, expected net value per contact over the last ${tailContacts.toLocaleString('en-US')}: ${results.map((r) => `${r.name.split(' (')[0]} ${fmt(learned(r))}`).join('; ')}`,
   );
+  const after = new Map(afterLearning.map((a) => [a.name, a.expected]));
+  console.log(
+    `after ${n.toLocaleString('en-US')} contacts, each policy as it stands (the learners frozen, exploring as configured) on ${n.toLocaleString('en-US')} new contacts, expected net value per contact: ${afterLearning.map((a) => `${a.name.split(' (')[0]} ${fmt(a.expected)}`).join('; ')}`,
+  );
+  for (const [label, base] of [
+    ['segment learner', segment],
+    ['best static table', fixed],
+    ['oracle', oracle],
+  ] as const)
+    console.log(
+      `after ${n.toLocaleString('en-US')} contacts, on new ones: feature learner vs ${label} ${pct((after.get(feature.name)! / after.get(base.name)! - 1) * 100)}`,
+    );
   for (const [label, base] of [
     ['segment learner', segment],
     ['best static table', fixed],

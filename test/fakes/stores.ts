@@ -1,5 +1,5 @@
 import type { RateCharge } from '../../shared/domain/rate-limits';
-import { type BudgetBook, budgetPeriods, type LearnedBook } from '../../shared/domain/turn';
+import { type BudgetBook, budgetPeriods } from '../../shared/domain/turn';
 import type {
   AccountStore,
   ConfigSource,
@@ -45,8 +45,8 @@ export class MemoryStores implements ContactStore, TurnStore {
   rates = new Map<string, number>();
   /** Budget use by period (`DAY#2026-12-01`, `MONTH#2026-12`), then offer. */
   budgetUse = new Map<string, Record<string, { accepts: number; cost: number }>>();
-  /** Answers learned by call type, segment, offer. */
-  learnedBy = new Map<string, LearnedBook>();
+  /** The propensity model state the turn reads (the learner's, as stored). */
+  propensityState: unknown = undefined;
   readonly counters: CounterStore = {
     budgets: async (now) => {
       const p = budgetPeriods(now);
@@ -57,7 +57,7 @@ export class MemoryStores implements ContactStore, TurnStore {
       if (month) book.MONTH = structuredClone(month);
       return book;
     },
-    learned: async (callType) => structuredClone(this.learnedBy.get(callType) ?? {}),
+    propensity: async () => structuredClone(this.propensityState),
   };
   private readonly rateKey = (r: RateCharge) => `${r.scope}#${r.subject}#${r.windowStart}`;
   /** The first charge that would pass its window's limit, as the adapter's condition finds it. */
@@ -103,17 +103,6 @@ export class MemoryStores implements ContactStore, TurnStore {
       const used = period[b.offerId] ?? { accepts: 0, cost: 0 };
       period[b.offerId] = { accepts: used.accepts + 1, cost: used.cost + b.cost };
       this.budgetUse.set(`${b.period}#${b.periodStart}`, period);
-    }
-    if (w.learn) {
-      const { callType, segment, offerId, accepted } = w.learn;
-      const book = this.learnedBy.get(callType) ?? {};
-      const bySegment = book[segment] ?? {};
-      const st = bySegment[offerId] ?? { accepts: 0, declines: 0 };
-      bySegment[offerId] = accepted
-        ? { ...st, accepts: st.accepts + 1 }
-        : { ...st, declines: st.declines + 1 };
-      book[segment] = bySegment;
-      this.learnedBy.set(callType, book);
     }
     for (const h of w.history ?? []) {
       const a = this.accounts.get(h.accountId);

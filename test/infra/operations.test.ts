@@ -58,7 +58,7 @@ describe('operations: the dashboard and the saved queries', () => {
       'slowest turns',
       'time in each strategy stage',
     ]);
-    for (const q of queries) expect(q.LogGroupNames).toHaveLength(14);
+    for (const q of queries) expect(q.LogGroupNames).toHaveLength(15);
   });
 
   it('names only metrics of the catalog, each under one of its dimension sets', () => {

@@ -154,10 +154,10 @@ describe('data stack', () => {
     expect(defs.filter((d) => d.AttributeName !== 'seq').every((d) => d.AttributeType === 'S')).toBe(true);
   });
 
-  it("expires contacts, budget counters and the KPI stream's checkpoints on expiresAt, and nothing else", () => {
+  it("expires contacts, budget counters and the stream readers' checkpoints on expiresAt, and nothing else", () => {
     const withTtl = Object.entries(tables).filter(([, t]) => (t as Json).Properties.TimeToLiveSpecification);
     expect(withTtl.map(([id]) => id).sort()).toEqual(
-      [tableId(data.contacts), tableId(data.counters), tableId(data.kpis)].sort(),
+      [tableId(data.contacts), tableId(data.counters), tableId(data.kpis), tableId(data.learning)].sort(),
     );
     for (const [, t] of withTtl)
       expect((t as Json).Properties.TimeToLiveSpecification).toEqual({
@@ -180,6 +180,7 @@ describe('functions', () => {
     'account-events',
     'canary',
     'aggregate-kpis',
+    'learn-propensity',
     'place-portfolio',
     'publish-events',
     'start-outbound',
@@ -225,10 +226,7 @@ describe('functions', () => {
         'PEPPER_SECRET_ARN',
       ],
     ],
-    [
-      'save-turn',
-      ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE', 'LEARNING_TABLE'],
-    ],
+    ['save-turn', ['CONTACTS_TABLE', 'OFFER_LOG_TABLE', 'ACCOUNTS_TABLE', 'COUNTERS_TABLE']],
     ['http-api', ['STATE_MACHINE_ARN']],
     [
       'admin-api',
@@ -241,6 +239,7 @@ describe('functions', () => {
         'COUNTERS_TABLE',
         'ERASURE_KEY_SECRET_ARN',
         'KPI_TABLE',
+        'LEARNING_TABLE',
         'PLACE_PORTFOLIO_FUNCTION',
       ],
     ],
@@ -252,6 +251,7 @@ describe('functions', () => {
     ],
     ['account-events', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['aggregate-kpis', ['KPI_TABLE']],
+    ['learn-propensity', ['LEARNING_TABLE']],
     ['place-portfolio', ['ACCOUNTS_TABLE', 'CATALOG_TABLE', 'COUNTERS_TABLE']],
     ['activate-due', ['CATALOG_TABLE', 'PLACE_PORTFOLIO_FUNCTION']],
     ['publish-funnels', ['CATALOG_TABLE', 'COUNTERS_TABLE']],
@@ -438,6 +438,32 @@ describe('IAM', () => {
     expect(actionsOn('save-turn', offerLog)).toEqual(['dynamodb:PutItem']);
     expect(actionsOn('save-turn', accounts)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOn('save-turn', catalog)).toEqual([]);
+    // What an answer teaches is learned off the turn's path (learn-propensity), not by SaveTurn.
+    expect(actionsOn('save-turn', tableId(data.learning))).toEqual([]);
+  });
+
+  it("learn-propensity reads the offer log's stream and reads and puts learning items only; turns and the dry-run only query them", () => {
+    const learning = tableId(data.learning);
+    expect(actionsOn('learn-propensity', learning).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    for (const t of [accounts, contacts, catalog, counters, tableId(data.kpis)])
+      expect(actionsOn('learn-propensity', t), t).toEqual([]);
+    const onLog = statementsOf('learn-propensity').filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, offerLog)),
+    );
+    expect(
+      onLog
+        .flatMap(actionsOf)
+        .every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)),
+    ).toBe(true);
+    expect(actionsOn('decide-turn', learning)).toEqual(['dynamodb:Query']);
+    expect(actionsOn('admin-api', learning)).toEqual(['dynamodb:Query']);
+    for (const entry of fnIds.keys())
+      if (!['learn-propensity', 'decide-turn', 'admin-api'].includes(entry))
+        expect(actionsOn(entry, learning), entry).toEqual([]);
   });
 
   it("aggregate-kpis reads the offer log's stream and writes the KPI table only; admin-api only queries it", () => {
@@ -515,6 +541,26 @@ describe("the KPI aggregates' stream mapping", () => {
     expect(p.StartingPosition).toBe('TRIM_HORIZON');
     expect(p.FilterCriteria).toEqual({ Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] });
     // No retry limit, no record age limit, no bisecting: a failed batch is retried until it is counted.
+    expect(p.MaximumRetryAttempts).toBeUndefined();
+    expect(p.MaximumRecordAgeInSeconds).toBeUndefined();
+    expect(p.BisectBatchOnFunctionError).toBeUndefined();
+  });
+
+  it('the learner reads the same stream: answers only, in order, one batch per shard, never dropped', () => {
+    const mine = (Object.values(svcTpl.findResources('AWS::Lambda::EventSourceMapping')) as Json[]).filter(
+      (m) =>
+        JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnIds.get('learn-propensity') }),
+    );
+    expect(mine).toHaveLength(1);
+    const p = mine[0]!.Properties;
+    expect(JSON.stringify(p.EventSourceArn)).toMatch(/OfferLog/);
+    expect(p.ParallelizationFactor).toBe(1);
+    expect(p.TumblingWindowInSeconds).toBeGreaterThan(0);
+    expect(p.StartingPosition).toBe('TRIM_HORIZON');
+    expect(JSON.parse(p.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { NewImage: { event: { S: ['ACCEPTED', 'DECLINED'] } } },
+    });
     expect(p.MaximumRetryAttempts).toBeUndefined();
     expect(p.MaximumRecordAgeInSeconds).toBeUndefined();
     expect(p.BisectBatchOnFunctionError).toBeUndefined();

@@ -31,6 +31,17 @@ describe('simulator', () => {
     },
   );
 
+  it('scores every policy as it stands after the run on new contacts: none beats the oracle, the learners keep what they learned', () => {
+    const after = new Map(first.afterLearning.map((a) => [a.name.split(' (')[0]!, a.expected]));
+    expect([...after.keys()]).toEqual(first.results.map((r) => r.name.split(' (')[0]));
+    for (const [name, v] of after) expect(v, name).toBeLessThanOrEqual(after.get('oracle')! + 1e-9);
+    // Frozen after 4,000 contacts, both learners are far from the priors they started at.
+    expect(after.get('feature learner')!).toBeGreaterThan(after.get('priors only')! * 1.2);
+    expect(after.get('segment learner')!).toBeGreaterThan(after.get('priors only')! * 1.2);
+    // New contacts: not the run's own (its last 5,000 are another figure).
+    expect(after.get('oracle')!).not.toBeCloseTo(by('oracle').expected / opts.contacts, 6);
+  });
+
   it('regret is cumulative expected value lost to the oracle: 0 for the oracle, growing for the priors, ending at the totals', () => {
     for (const r of first.results) {
       expect(r.regret).toHaveLength(opts.contacts / WINDOW);

@@ -1,8 +1,8 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type BudgetBook, budgetPeriods, type LearnedBook } from '../../domain/turn';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type BudgetBook, budgetPeriods } from '../../domain/turn';
 import type { CounterStore } from '../../ports';
-import type { CallType } from '../../schemas/config';
 import { guard, TransientStorageError } from './client';
+import { readPropensity } from './propensity';
 
 /** Budget use of one period: `BUDGET#DAY#<YYYY-MM-DD>` or `BUDGET#MONTH#<YYYY-MM>`, one item for every offer. */
 export const budgetItemKey = (period: 'DAY' | 'MONTH', periodStart: string) =>
@@ -22,8 +22,8 @@ export const COST = 'cost#';
 
 /**
  * Counters with keys the request and the clock give: a period's budget use (one item per period, an
- * `accepts#` and a `cost#` attribute per offer) and what was learned (the learning table: one item
- * per call type, segment and offer, read with one Query per call type). Reads are cached for `ttlMs`.
+ * `accepts#` and a `cost#` attribute per offer) and the propensity models (the learning table: one
+ * item per offer, read with one Query). Reads are cached for `ttlMs`.
  */
 export class DynamoCounterStore implements CounterStore {
   private readonly cache = new Map<string, { at: number; value: unknown }>();
@@ -74,32 +74,7 @@ export class DynamoCounterStore implements CounterStore {
       return book;
     });
   }
-  async learned(callType: CallType): Promise<LearnedBook> {
-    return this.cached(`LEARN#${callType}`, async () => {
-      const book: LearnedBook = {};
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await guard(() =>
-          this.db.send(
-            new QueryCommand({
-              TableName: this.tables.learning,
-              KeyConditionExpression: 'callType = :c',
-              ExpressionAttributeValues: { ':c': callType },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const i of r.Items ?? []) {
-          const segment = String(i.segment);
-          book[segment] ??= {};
-          book[segment][String(i.offerId)] = {
-            accepts: Number(i.accepts ?? 0),
-            declines: Number(i.declines ?? 0),
-          };
-        }
-        start = r.LastEvaluatedKey;
-      } while (start);
-      return book;
-    });
+  async propensity(): Promise<unknown> {
+    return this.cached('PROPENSITY', () => readPropensity(this.db, this.tables.learning));
   }
 }

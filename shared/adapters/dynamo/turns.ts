@@ -113,23 +113,6 @@ export class DynamoTurnStore implements TurnStore {
       });
       if (b.maxCost !== undefined && b.cost > b.maxCost) return 'budget-exhausted';
     }
-    if (w.learn) {
-      if (!this.tables.learning) throw new Error('Learning needs the learning table');
-      const l = w.learn;
-      items.push({
-        Update: {
-          TableName: this.tables.learning,
-          Key: { callType: l.callType, stat: `${l.segment}#${l.offerId}` },
-          UpdateExpression: `ADD #n :one SET #s = :s, #o = :o`,
-          ExpressionAttributeNames: {
-            '#n': l.accepted ? 'accepts' : 'declines',
-            '#s': 'segment',
-            '#o': 'offerId',
-          },
-          ExpressionAttributeValues: { ':one': 1, ':s': l.segment, ':o': l.offerId },
-        },
-      });
-    }
     // A placement's funnel counters and outbound requests, in the same transaction as the placement.
     if (w.placement) {
       if (!this.tables.counters) throw new Error('Placing accounts needs the counters table (funnels)');
