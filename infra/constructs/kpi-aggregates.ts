@@ -49,21 +49,6 @@ export class KpiAggregates extends Construct {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    offerLog.grantStreamRead(this.aggregator);
-    this.mapping = new lambda.EventSourceMapping(this, 'FromOfferLog', {
-      target: this.aggregator,
-      eventSourceArn: streamArn,
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      // One batch a minute per shard when traffic is steady: the report is at most about a minute
-      // behind the log, and the aggregates cost a bounded amount a month (a transaction per batch
-      // over the cells it touches), not one transaction per entry.
-      batchSize: 1000,
-      maxBatchingWindow: Duration.seconds(60),
-      parallelizationFactor: 1,
-      tumblingWindow: Duration.minutes(15),
-      // New entries only: an erasure's pseudonym (MODIFY) and TTL deletions change no figure.
-      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
-    });
     // The second reader of the same stream (a DynamoDB stream serves two at once): the same
     // exactly-once design (a checkpoint per shard, moved in the transaction that writes the models),
     // and each model written only if it is still the version read, as two shards may learn one offer.
@@ -76,59 +61,63 @@ export class KpiAggregates extends Construct {
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
     ]);
-    offerLog.grantStreamRead(this.learner);
-    this.learnerMapping = new lambda.EventSourceMapping(this, 'AnswersFromOfferLog', {
-      target: this.learner,
-      eventSourceArn: streamArn,
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      // Learning a minute late costs nothing: one transaction per batch and shard over the offers it
-      // touches, not one per answer.
-      batchSize: 1000,
-      maxBatchingWindow: Duration.seconds(60),
-      parallelizationFactor: 1,
-      tumblingWindow: Duration.minutes(15),
-      // Answers only (ACCEPTED, DECLINED), new entries only: nothing else teaches the models.
-      filters: [
-        lambda.FilterCriteria.filter({
-          eventName: lambda.FilterRule.isEqual('INSERT'),
-          dynamodb: { NewImage: { event: { S: lambda.FilterRule.or('ACCEPTED', 'DECLINED') } } },
+
+    /**
+     * A reader of the offer log's stream with a checkpoint per shard: records in order, one batch per
+     * shard at a time (parallelization 1), a failed batch retried until it succeeds (nothing dropped),
+     * and a tumbling window only for what it adds to each event: the shard id. One batch a minute per
+     * shard when traffic is steady: a transaction per batch, not per entry.
+     */
+    const reader = (id: string, fn: RetentionFunction, filter: Record<string, unknown>) => {
+      offerLog.grantStreamRead(fn);
+      return new lambda.EventSourceMapping(this, id, {
+        target: fn,
+        eventSourceArn: streamArn,
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 1000,
+        maxBatchingWindow: Duration.seconds(60),
+        parallelizationFactor: 1,
+        tumblingWindow: Duration.minutes(15),
+        filters: [lambda.FilterCriteria.filter(filter)],
+      });
+    };
+    /** The reader falls behind the log (its iterator age) for KPI_BEHIND_MINUTES. */
+    const behind = (id: string, fn: RetentionFunction, description: string[]) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description.join(' '),
+        metric: fn.metric('IteratorAge', {
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
         }),
-      ],
+        threshold: KPI_BEHIND_MINUTES * 60_000,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    // New entries only: an erasure's pseudonym (MODIFY) and TTL deletions change no figure.
+    this.mapping = reader('FromOfferLog', this.aggregator, {
+      eventName: lambda.FilterRule.isEqual('INSERT'),
     });
-    this.learnerBehindAlarm = new cloudwatch.Alarm(this, 'PropensityBehind', {
-      alarmDescription: [
-        `Propensity models falling behind: answers wait over ${KPI_BEHIND_MINUTES} minutes to be learned.`,
-        'Offers keep being decided on the models as they stand (nothing is wrong for the caller).',
-        'What to do: open the LearnPropensity log (Logs Insights, level ERROR): a storage fault or a throttled',
-        'Learning table clears by itself; "offer-log batch refused" means the event source mapping lost its',
-        'tumbling window (the shard id): restore it. Answers leave the stream after 24 hours; none is learned',
-        'twice when it catches up.',
-      ].join(' '),
-      metric: this.learner.metric('IteratorAge', {
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: KPI_BEHIND_MINUTES * 60_000,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    // Answers only (ACCEPTED, DECLINED), new entries only: nothing else teaches the models.
+    this.learnerMapping = reader('AnswersFromOfferLog', this.learner, {
+      eventName: lambda.FilterRule.isEqual('INSERT'),
+      dynamodb: { NewImage: { event: { S: lambda.FilterRule.or('ACCEPTED', 'DECLINED') } } },
     });
-    this.behindAlarm = new cloudwatch.Alarm(this, 'KpisBehind', {
-      alarmDescription: [
-        `KPI report falling behind: the offer log's newest entries wait over ${KPI_BEHIND_MINUTES} minutes to be counted.`,
-        'What to do: open the AggregateKpis log (Logs Insights, level ERROR): a storage fault or a throttled',
-        'Kpis table clears by itself; "offer-log batch refused" means the event source mapping lost its',
-        'tumbling window (the shard id): restore it. Entries leave the stream after 24 hours, so fix it',
-        'within the day; nothing is counted twice when it catches up.',
-      ].join(' '),
-      metric: this.aggregator.metric('IteratorAge', {
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: KPI_BEHIND_MINUTES * 60_000,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.learnerBehindAlarm = behind('PropensityBehind', this.learner, [
+      `Propensity models falling behind: answers wait over ${KPI_BEHIND_MINUTES} minutes to be learned.`,
+      'Offers keep being decided on the models as they stand (nothing is wrong for the caller).',
+      'What to do: open the LearnPropensity log (Logs Insights, level ERROR): a storage fault or a throttled',
+      'Learning table clears by itself; "offer-log batch refused" means the event source mapping lost its',
+      'tumbling window (the shard id): restore it. Answers leave the stream after 24 hours; none is learned',
+      'twice when it catches up.',
+    ]);
+    this.behindAlarm = behind('KpisBehind', this.aggregator, [
+      `KPI report falling behind: the offer log's newest entries wait over ${KPI_BEHIND_MINUTES} minutes to be counted.`,
+      'What to do: open the AggregateKpis log (Logs Insights, level ERROR): a storage fault or a throttled',
+      'Kpis table clears by itself; "offer-log batch refused" means the event source mapping lost its',
+      'tumbling window (the shard id): restore it. Entries leave the stream after 24 hours, so fix it',
+      'within the day; nothing is counted twice when it catches up.',
+    ]);
   }
 }

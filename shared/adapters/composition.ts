@@ -83,7 +83,6 @@ export const turnStore = (): TurnStore =>
     offerLog: requireEnv('OFFER_LOG_TABLE'),
     accounts: requireEnv('ACCOUNTS_TABLE'),
     counters: requireEnv('COUNTERS_TABLE'),
-    learning: requireEnv('LEARNING_TABLE'),
   });
 let counters: CounterStore | undefined;
 export const counterStore = (): CounterStore => {

@@ -188,7 +188,6 @@ export function encode(input: PropensityInput): Encoded {
 
 /** The features of recorded figures (a figure missing counts as 0), the call type and the channel. */
 export function encodeFigures(figures: PropensityFigures, callType: CallType, channel?: Channel): Encoded {
-  const input = { callType, channel };
   const index = [INTERCEPT];
   const value = [1];
   BINNED.forEach((b, g) => {
@@ -202,9 +201,9 @@ export function encodeFigures(figures: PropensityFigures, callType: CallType, ch
     index.push(BIN_START[g]! + 1 + binOf(x, b.cuts));
     value.push(1);
   });
-  index.push(CALL_START + Math.max(0, CALL_TYPES.indexOf(input.callType)));
+  index.push(CALL_START + Math.max(0, CALL_TYPES.indexOf(callType)));
   value.push(1);
-  index.push(input.channel ? CHANNEL_START + CHANNELS.indexOf(input.channel) : FEATURES.length - 1);
+  index.push(channel ? CHANNEL_START + CHANNELS.indexOf(channel) : FEATURES.length - 1);
   value.push(1);
   return { index, value };
 }

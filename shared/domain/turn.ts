@@ -179,7 +179,7 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
         compiled.config,
         now,
         countersOf(contact, read, compiled, now),
-        acceptance(contact, compiled),
+        acceptance(contact),
         input.actor,
       );
       return write(reachedCrossSell(contact, r.contact) ? 'cross-sell' : 'offer', r.contact, { log: r.log });
@@ -195,7 +195,7 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
         catalog: compiled.catalog,
         now,
         counters: countersOf(contact, read, compiled, now),
-        acceptance: acceptance(contact, compiled),
+        acceptance: acceptance(contact),
       });
       const presented = r.log.some((e) => e.event === 'PRESENTED');
       const path: TurnPath = reachedCrossSell(contact, r.contact)
@@ -514,7 +514,7 @@ function countersOf(
  * The acceptance the next offers are ranked with: the odds the start's propensity model gave each
  * offer, else (the control group, a refused state, an offer without odds) its catalog prior.
  */
-function acceptance(c: Contact, _compiled: Compiled) {
+function acceptance(c: Contact) {
   const odds = c.propensity?.odds;
   if (!odds || Object.keys(odds).length === 0) return undefined;
   return (o: { offerId: string; acceptProbability: number }) => odds[o.offerId] ?? o.acceptProbability;

@@ -20,6 +20,7 @@ import {
 } from '../../domain/propensity';
 import type { PropensityApplied, PropensityStore, StreamedEvent } from '../../ports';
 import { guard, TransientStorageError } from './client';
+import { compareSeq } from './kpis';
 
 /** The learning table's partition of the models: `stat` = the offer id. */
 export const PROPENSITY_PK = '#PROPENSITY';
@@ -86,9 +87,6 @@ export async function readPropensity(db: DynamoDBDocumentClient, table: string):
   } while (start);
   return stateOf(items);
 }
-
-const compareSeq = (a: string, b: string) =>
-  a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 
 /** The answer a log entry teaches, if any: ACCEPTED or DECLINED, with what the learner reads. */
 function answerOf(r: StreamedEvent): LoggedAnswer | undefined {

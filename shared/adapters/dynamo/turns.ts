@@ -1,4 +1,4 @@
-// The turn's one write: contact, offer log, account, budget, learning and rate limits in one transaction.
+// The turn's one write: contact, offer log, account, budget and rate limits in one transaction.
 
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -61,7 +61,6 @@ export class DynamoTurnStore implements TurnStore {
       offerLog: string;
       accounts: string;
       counters?: string;
-      learning?: string;
     },
   ) {}
 
