@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -53,7 +53,10 @@ export interface DynamoLocal {
   readonly pid: number | undefined;
   /** Times DynamoDB Local was restarted after its process ended by itself. */
   readonly restarts: number;
-  /** Outage switches on the real JVM (SIGSTOP, SIGCONT, SIGKILL): a hung, resumed or dead database. */
+  /**
+   * Outage switches on the real JVM (SIGSTOP, SIGCONT, SIGKILL): a hung, resumed or dead database.
+   * `pause` returns once every thread of the JVM has stopped (a signal is delivered asynchronously).
+   */
   pause(): void;
   resume(): void;
   kill(): void;
@@ -122,6 +125,40 @@ async function spawnJvm(port: number, path: string | null): Promise<ChildProcess
 }
 
 /**
+ * Whether every thread of a process is stopped (state T or t in /proc). A signal is delivered
+ * asynchronously: just after SIGSTOP a JVM thread may still be running, and on a loaded machine it
+ * can serve the next request before it stops. Without /proc (not Linux) it cannot be told: true.
+ */
+function allStopped(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return tasks.every((t) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      // The state follows the command name, which is in parentheses and may hold spaces.
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't';
+    } catch {
+      return true; // the thread ended
+    }
+  });
+}
+
+/** Blocks until the process has stopped (at most `ms`): an outage begins only once it holds. */
+function waitStopped(pid: number, ms = 2_000): void {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + ms;
+  while (!allStopped(pid)) {
+    if (Date.now() > deadline) throw new Error(`DynamoDB Local (pid ${pid}) did not stop within ${ms} ms`);
+    Atomics.wait(tick, 0, 0, 1);
+  }
+}
+
+/**
  * Starts DynamoDB Local on a free loopback port, in memory unless `dataDir` is given; resolves when it
  * answers. If its process ends by itself (killed, crashed), it is started again on the same port, so
  * clients keep their endpoint; `onRestart` then restores what the process held (in memory: nothing).
@@ -170,7 +207,11 @@ export async function startDynamoLocal(opts: DynamoLocalOptions = {}): Promise<D
     get restarts() {
       return restarts;
     },
-    pause: () => signal('SIGSTOP'),
+    pause: () => {
+      signal('SIGSTOP');
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+        waitStopped(child.pid);
+    },
     resume: () => signal('SIGCONT'),
     kill: () => signal('SIGKILL'),
     up: () => up,
