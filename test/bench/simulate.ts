@@ -18,7 +18,8 @@
  * server-side SVG renderer): net value per contact, and the cumulative regret against the oracle in
  * expected value (what each policy's offers were worth under the truth, not the draws' luck).
  * Flags: --contacts 20000 --accounts 5000 --seed 7 --offers 1 --out test/bench/results/simulation.svg
- *        --regret-out test/bench/results/regret.svg
+ *        --regret-out test/bench/results/regret.svg; --seeds 1-18 prints the learner's standing over
+ *        several seeds instead; --help.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -478,23 +479,154 @@ export function regretChart(results: readonly Result[], meta: ChartMeta): string
   );
 }
 
-function main() {
-  const { values } = parseArgs({
-    options: {
-      contacts: { type: 'string', default: '20000' },
-      accounts: { type: 'string', default: '5000' },
-      seed: { type: 'string', default: '7' },
-      offers: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'test/bench/results/simulation.svg' },
-      'regret-out': { type: 'string', default: 'test/bench/results/regret.svg' },
-    },
+/** One seed's standing after the run (on new contacts) and over its last contacts, the learner against each. */
+export interface SeedRow {
+  seed: number;
+  /** Expected net value per contact on new contacts after the run, per policy (by short name). */
+  after: Record<string, number>;
+  /** The feature learner against the segment learner, the best static table and the oracle, in %. */
+  vsSegment: number;
+  vsStatic: number;
+  vsOracle: number;
+}
+
+const shortName = (name: string) => name.split(' (')[0]!;
+
+/**
+ * The same run over several seeds (each its own portfolio, contacts and customer draws): how far the
+ * feature learner's standing after the run depends on the luck of what it happened to learn.
+ */
+export function acrossSeeds(o: Omit<SimOptions, 'seed'>, seeds: readonly number[]): SeedRow[] {
+  return seeds.map((seed) => {
+    const after = Object.fromEntries(
+      simulate({ ...o, seed }).afterLearning.map((a) => [shortName(a.name), a.expected]),
+    );
+    const vs = (base: string) => (after['feature learner']! / after[base]! - 1) * 100;
+    return {
+      seed,
+      after,
+      vsSegment: vs('segment learner'),
+      vsStatic: vs('best static table'),
+      vsOracle: vs('oracle'),
+    };
   });
+}
+
+const USAGE = `npm run simulate -- [options]
+  --contacts N      contacts per run (default 20000)
+  --accounts N      synthetic accounts (default 5000)
+  --seed N          the portfolio's, the contacts' and the answers' seed (default 7)
+  --seeds A,B,C-D   run every seed listed (ranges allowed) and print how the feature learner stands
+                    after each run, against the segment learner, the best static table and the oracle
+  --summary-seeds S after the run, the feature learner's standing over these seeds, as --seeds
+                    summarises it (default 1-20; "none" skips it): one seed's figures are mostly luck
+  --offers N        offers a caller hears before deciding (default 1)
+  --out FILE        the net value chart (default test/bench/results/simulation.svg)
+  --regret-out FILE the regret chart (default test/bench/results/regret.svg)`;
+
+function fail(message: string): never {
+  console.error(`simulate: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function wholeNumber(name: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min)
+    fail(`--${name} must be a whole number of at least ${min}, not "${text}"`);
+  return n;
+}
+
+/** "1-3,7" → [1, 2, 3, 7]. */
+export function parseSeeds(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new Error(`"${part}" is not a seed or a range of seeds (e.g. 1-10)`);
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a || b - a > 1000) throw new Error(`"${part}" is not an ascending range of at most 1,000 seeds`);
+    for (let k = a; k <= b; k++) out.push(k);
+  }
+  return [...new Set(out)];
+}
+
+function printSeeds(o: Omit<SimOptions, 'seed'>, seeds: number[]) {
+  const rows = acrossSeeds(o, seeds);
+  console.log(
+    `# Retention Desk simulation over ${seeds.length} seeds — ${o.contacts.toLocaleString('en-US')} contacts each, ${o.accounts} accounts, ${o.offers} offer(s) per contact, config ${config.version}`,
+  );
+  console.log(
+    'Each policy as it stands after the run (the learners frozen, exploring as configured), on as many new contacts: expected net value per contact.',
+  );
+  console.log(
+    '| seed | feature learner | segment learner | best static table | oracle | feature vs segment | feature vs static | feature vs oracle |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows)
+    console.log(
+      `| ${r.seed} | ${r.after['feature learner']!.toFixed(2)} | ${r.after['segment learner']!.toFixed(2)} | ${r.after['best static table']!.toFixed(2)} | ${r.after.oracle!.toFixed(2)} | ${pct(r.vsSegment)} | ${pct(r.vsStatic)} | ${pct(r.vsOracle)} |`,
+    );
+  for (const line of seedSummary(rows)) console.log(line);
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)} %`;
+
+/** Per comparison: the mean over the seeds, the worst and best seed, and on how many it is ahead. */
+export function seedSummary(rows: readonly SeedRow[]): string[] {
+  return (
+    [
+      ['segment learner', 'vsSegment'],
+      ['best static table', 'vsStatic'],
+      ['oracle', 'vsOracle'],
+    ] as const
+  ).map(([label, key]) => {
+    const v = rows.map((r) => r[key]);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return `feature learner vs ${label}: mean ${pct(mean)}, worst ${pct(Math.min(...v))}, best ${pct(Math.max(...v))}, ahead on ${v.filter((x) => x > 0).length} of ${v.length} seeds`;
+  });
+}
+
+function main() {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        contacts: { type: 'string', default: '20000' },
+        accounts: { type: 'string', default: '5000' },
+        seed: { type: 'string', default: '7' },
+        seeds: { type: 'string' },
+        'summary-seeds': { type: 'string', default: '1-20' },
+        offers: { type: 'string', default: '1' },
+        out: { type: 'string', default: 'test/bench/results/simulation.svg' },
+        'regret-out': { type: 'string', default: 'test/bench/results/regret.svg' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const opts = {
-    contacts: Number(values.contacts),
-    accounts: Number(values.accounts),
-    seed: Number(values.seed),
-    offers: Number(values.offers),
+    contacts: wholeNumber('contacts', String(values.contacts), WINDOW),
+    accounts: wholeNumber('accounts', String(values.accounts), 100),
+    seed: wholeNumber('seed', String(values.seed), 0),
+    offers: wholeNumber('offers', String(values.offers), 1),
   };
+  const seedsOf = (flag: string, text: string) => {
+    try {
+      return parseSeeds(text);
+    } catch (e) {
+      fail(`--${flag}: ${(e as Error).message}`);
+    }
+  };
+  if (values.seeds !== undefined) {
+    printSeeds(opts, seedsOf('seeds', String(values.seeds)));
+    return;
+  }
+  const summarySeeds =
+    values['summary-seeds'] === 'none' ? [] : seedsOf('summary-seeds', String(values['summary-seeds']));
   const { contacts: n, results, afterLearning } = simulate(opts);
   const [feature, segment, , fixed, , oracle] = results as [Result, Result, Result, Result, Result, Result];
   const fmt = (x: number) => x.toFixed(2);
@@ -555,13 +687,20 @@ function main() {
     subtitle: `${n.toLocaleString('en-US')} simulated contacts over ${opts.accounts.toLocaleString('en-US')} accounts, seed ${opts.seed}, ${opts.offers} offer(s) per contact, config ${config.version}`,
   };
   for (const [file, svg] of [
-    [values.out, simulationChart(results, meta)],
-    [values['regret-out'], regretChart(results, meta)],
+    [String(values.out), simulationChart(results, meta)],
+    [String(values['regret-out']), regretChart(results, meta)],
   ] as const) {
     const out = resolve(file);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, svg);
     console.log(`chart: ${file}`);
+  }
+  if (summarySeeds.length) {
+    const { seed: _, ...rest } = opts;
+    console.log(
+      `\nthe same run over seeds ${String(values['summary-seeds'])} (each its own portfolio, contacts and answers), after ${n.toLocaleString('en-US')} contacts, on as many new ones (npm run simulate -- --seeds ${String(values['summary-seeds'])} for each seed's figures):`,
+    );
+    for (const line of seedSummary(acrossSeeds(rest, summarySeeds))) console.log(line);
   }
 }
 

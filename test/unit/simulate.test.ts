@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type Result, regretChart, simulate, simulationChart, WINDOW } from '../bench/simulate';
+import {
+  acrossSeeds,
+  parseSeeds,
+  type Result,
+  regretChart,
+  seedSummary,
+  simulate,
+  simulationChart,
+  WINDOW,
+} from '../bench/simulate';
 
 describe('simulator', () => {
   const opts = { contacts: 4000, accounts: 1000, seed: 3, offers: 1 };
@@ -108,5 +117,50 @@ describe('simulator', () => {
       expect(entry, r.name).toBeDefined();
       expect(entry!.x, r.name).toBeGreaterThan(plotRight);
     }
+  });
+});
+
+describe('simulator over several seeds', () => {
+  it('reads seeds and ranges, once each, and refuses what is not one', () => {
+    expect(parseSeeds('1-3,7, 2')).toEqual([1, 2, 3, 7]);
+    expect(parseSeeds('5')).toEqual([5]);
+    for (const bad of ['x', '3-1', '1-', '', '1.5', '-2', '1-5000'])
+      expect(() => parseSeeds(bad), bad).toThrow(/seed/);
+  });
+
+  it("compares the feature learner after each seed's run with what that same run gives alone", () => {
+    const o = { contacts: 2 * WINDOW, accounts: 500, offers: 1 };
+    const rows = acrossSeeds(o, [4, 9]);
+    expect(rows.map((r) => r.seed)).toEqual([4, 9]);
+    for (const r of rows) {
+      const alone = new Map(
+        simulate({ ...o, seed: r.seed }).afterLearning.map((a) => [a.name.split(' (')[0]!, a.expected]),
+      );
+      expect(r.after['feature learner']).toBe(alone.get('feature learner'));
+      expect(r.vsStatic).toBeCloseTo(
+        (alone.get('feature learner')! / alone.get('best static table')! - 1) * 100,
+        9,
+      );
+      expect(r.vsOracle).toBeLessThanOrEqual(1e-9);
+    }
+    expect(rows[0]!.after.oracle).not.toBe(rows[1]!.after.oracle);
+  });
+
+  it('summarises each comparison by its mean, worst and best seed, and how many seeds it is ahead on', () => {
+    const row = (seed: number, vsStatic: number) => ({
+      seed,
+      after: {},
+      vsSegment: 1,
+      vsStatic,
+      vsOracle: -1,
+    });
+    const [segment, fixed, oracle] = seedSummary([row(1, 0.5), row(2, -0.25), row(3, 1)]);
+    expect(segment).toBe(
+      'feature learner vs segment learner: mean +1.00 %, worst +1.00 %, best +1.00 %, ahead on 3 of 3 seeds',
+    );
+    expect(fixed).toBe(
+      'feature learner vs best static table: mean +0.42 %, worst −0.25 %, best +1.00 %, ahead on 2 of 3 seeds',
+    );
+    expect(oracle).toContain('ahead on 0 of 3 seeds');
   });
 });
