@@ -9,7 +9,7 @@ import { killSwitchOf, killSwitchRoute } from './kill-switch';
 import { policyFor } from './learning';
 import type { CompiledCatalog, DecisionContext } from './offers';
 import { type Problem, problem } from './problems';
-import { propensityFigures } from './propensity';
+import { propensityFigures, propensityReasons } from './propensity';
 import type { RoutingDecision } from './routing';
 import { applyScenarioOffers } from './strategies';
 import type { VerificationResult } from './verification';
@@ -332,7 +332,7 @@ export function presentOffers(
       title: p.offer.title,
       scripts: p.offer.scripts,
       // The propensity model's odds for this account, and the facts that moved them, when it decided.
-      reasons: [...p.reasons, ...(c.propensity?.why?.[p.offer.offerId] ?? [])],
+      reasons: [...p.reasons, ...(c.propensity ? propensityReasons(c.propensity, p.offer) : [])],
       economics: p.economics,
       authority: p.offer.authority ?? 'AGENT',
       presentedAt: now,

@@ -427,8 +427,7 @@ export function propensityFor(args: {
   settings?: PropensitySettings;
 }): PropensityDecision {
   const priors = (o: Offer) => o.acceptProbability;
-  if (args.policy === 'CONTROL')
-    return { acceptance: priors, mode: 'CONTROL', reason: 'control group: the catalog priors' };
+  if (args.policy === 'CONTROL') return { acceptance: priors, mode: 'CONTROL', reason: MODE_REASON.CONTROL };
   const problem = propensityStateProblem(args.state);
   if (problem)
     return {
@@ -444,7 +443,7 @@ export function propensityFor(args: {
     return {
       acceptance: (o) => sigmoid(score(modelOf(state, o, s), active)),
       mode: 'MEAN',
-      reason: 'propensity model: the posterior mean',
+      reason: MODE_REASON.MEAN,
     };
   const rng = seededRandom(args.seed);
   return {
@@ -458,21 +457,41 @@ export function propensityFor(args: {
       return sigmoid(z);
     },
     mode: 'EXPLORE',
-    reason: 'propensity model: weights sampled from the posterior (exploration)',
+    reason: MODE_REASON.EXPLORE,
   };
 }
 
 /**
- * What a contact's start decides for all its turns (kept on the contact): the mode, why, and per
- * offer the acceptance it is ranked with and the facts that moved it. Offers without odds (the
- * control group, a refused state, an offer not eligible at the start) rank with their prior.
+ * What a contact's start decides for all its turns (kept on the contact): the mode and, per offer
+ * eligible at the start, the acceptance it ranks with, the answers its model had learned from and
+ * the facts that moved it. Offers without odds (the control group, a refused state, an offer not
+ * eligible at the start) rank with their prior.
+ * Kept as numbers, not sentences (`propensityReasons` renders them when an offer is shown): the
+ * contact is written on every turn, and the sentences of every eligible offer cost more write units
+ * than the rest of the copy (README, "Cost").
  */
 export interface PropensityCopy {
   mode: PropensityDecision['mode'];
-  reason: string;
-  odds: Record<string, number>;
+  /** PRIORS: why the model state was refused. */
+  refused?: string;
+  /**
+   * Per offer: [odds, answers learned from, then per fact that moved them: its label's index in
+   * FEATURES (a bin, a call type, a channel, else the fact's line), the log-odds it added, the
+   * probability it moved].
+   */
+  offers?: Record<string, number[]>;
+  /** Written by the release before `offers` (a contact in flight across a deploy): read as it is. */
+  reason?: string;
+  odds?: Record<string, number>;
   why?: Record<string, string[]>;
 }
+
+const MODE_REASON: Record<PropensityDecision['mode'], string> = {
+  CONTROL: 'control group: the catalog priors',
+  MEAN: 'propensity model: the posterior mean',
+  EXPLORE: 'propensity model: weights sampled from the posterior (exploration)',
+  PRIORS: 'propensity model state refused: the catalog priors decide',
+};
 
 export function propensityCopy(args: {
   config: DecisionConfig;
@@ -484,28 +503,67 @@ export function propensityCopy(args: {
   settings?: PropensitySettings;
 }): PropensityCopy {
   const d = propensityFor(args);
-  if (d.mode === 'CONTROL' || d.mode === 'PRIORS') {
-    // Said on every offer: the odds shown are the catalog's, and why.
-    const why = Object.fromEntries(
-      args.offers.map((o) => [o.offerId, [`odds ${o.acceptProbability.toFixed(2)}: ${d.reason}`]]),
-    );
-    return { mode: d.mode, reason: d.reason, odds: {}, ...(args.offers.length ? { why } : {}) };
-  }
+  // The control group and a refused state: the catalog's odds, the reason said on every offer shown.
+  if (d.mode === 'CONTROL') return { mode: d.mode };
+  if (d.mode === 'PRIORS') return { mode: d.mode, refused: d.reason };
   const state = args.state as PropensityState;
-  const odds: Record<string, number> = {};
-  const why: Record<string, string[]> = {};
+  const offers: Record<string, number[]> = {};
   for (const o of args.offers) {
-    odds[o.offerId] = Math.round(d.acceptance(o) * 10_000) / 10_000;
     const n = state.offers[o.offerId]?.n ?? 0;
-    const moved = explain(state, o, args.input, 2, args.settings).map((c) => c.text);
-    why[o.offerId] = [
-      n === 0
-        ? `odds ${odds[o.offerId]!.toFixed(2)}: the catalog prior (no answers learned yet)`
-        : `odds ${odds[o.offerId]!.toFixed(2)} (${d.mode === 'EXPLORE' ? 'explored' : 'learned'} from ${n} answers; prior ${o.acceptProbability.toFixed(2)})`,
-      ...moved,
+    offers[o.offerId] = [
+      round(d.acceptance(o), 4),
+      n,
+      ...(n === 0
+        ? []
+        : explain(state, o, args.input, 2, args.settings).flatMap((c) => [
+            c.label,
+            round(c.weight, 4),
+            round(c.points, 6),
+          ])),
     ];
   }
-  return { mode: d.mode, reason: d.reason, odds, ...(Object.keys(why).length ? { why } : {}) };
+  return { mode: d.mode, ...(Object.keys(offers).length ? { offers } : {}) };
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The odds a contact's copy ranks an offer with, if it has any (else the offer's prior applies). */
+export function copiedOdds(copy: PropensityCopy | undefined, offerId: string): number | undefined {
+  return copy?.offers?.[offerId]?.[0] ?? copy?.odds?.[offerId];
+}
+
+/**
+ * The reasons a contact's copy gives for one offer's odds: where they come from (the model, with
+ * how many answers and the prior, or the catalog and why), then the facts that moved them. None for
+ * an offer the copy has no odds for (not eligible at the start: it ranks with its prior).
+ */
+export function propensityReasons(
+  copy: PropensityCopy,
+  offer: Pick<Offer, 'offerId' | 'acceptProbability'>,
+): string[] {
+  const id = offer.offerId;
+  if (copy.why) return copy.why[id] ?? [];
+  if (copy.mode === 'CONTROL' || copy.mode === 'PRIORS')
+    return [`odds ${offer.acceptProbability.toFixed(2)}: ${copy.refused ?? MODE_REASON[copy.mode]}`];
+  const m = copy.offers?.[id];
+  if (!m) return [];
+  const [odds, n] = [m[0]!, m[1] ?? 0];
+  if (n === 0) return [`odds ${odds.toFixed(2)}: the catalog prior (no answers learned yet)`];
+  const facts: string[] = [];
+  for (let k = 2; k + 2 < m.length; k += 3) facts.push(contributionText(m[k]!, m[k + 1]!, m[k + 2]!));
+  return [
+    `odds ${odds.toFixed(2)} (${copy.mode === 'EXPLORE' ? 'explored' : 'learned'} from ${n} answers; prior ${offer.acceptProbability.toFixed(2)})`,
+    ...facts,
+  ];
+}
+
+const signed = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
+
+/** One fact's sentence: its label (a bin, a call type, a channel, or the fact for a line alone). */
+function contributionText(label: number, weight: number, points: number): string {
+  const name = FEATURES[label] ?? 'a fact';
+  const shown = name.includes('(line ') ? name.split(' ')[0]! : name;
+  return `${shown} ${weight >= 0 ? 'raised' : 'lowered'} the odds (${signed(weight)} log-odds, ${signed(100 * points)} points)`;
 }
 
 export interface Contribution {
@@ -517,6 +575,8 @@ export interface Contribution {
   weight: number;
   /** The probability with them against the same account without them (their weights at 0). */
   points: number;
+  /** The FEATURES index its sentence is named by: its bin (or call type, channel), else its line. */
+  label: number;
   text: string;
 }
 
@@ -535,18 +595,17 @@ export function explain(
   const m = modelOf(state, offer, s);
   const active = encode(input);
   const z = score(m, active);
-  const groups = new Map<string, { terms: string[]; weight: number; label: string }>();
+  const groups = new Map<string, { terms: string[]; weight: number; label: number }>();
   active.index.forEach((i, k) => {
     if (i === INTERCEPT || m.mean[i] === 0) return;
     const name = FEATURES[i]!;
     const fact = name.split(' ')[0]!;
-    const g = groups.get(fact) ?? { terms: [], weight: 0, label: fact };
+    const g = groups.get(fact) ?? { terms: [], weight: 0, label: i };
     g.terms.push(name);
     g.weight += m.mean[i]! * active.value[k]!;
-    if (!name.includes('(line ')) g.label = name;
+    if (!name.includes('(line ')) g.label = i;
     groups.set(fact, g);
   });
-  const sign = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
   return [...groups]
     .map(([feature, g]) => {
       const points = sigmoid(z) - sigmoid(z - g.weight);
@@ -555,7 +614,8 @@ export function explain(
         terms: g.terms,
         weight: g.weight,
         points,
-        text: `${g.label} ${g.weight >= 0 ? 'raised' : 'lowered'} the odds (${sign(g.weight)} log-odds, ${sign(100 * points)} points)`,
+        label: g.label,
+        text: contributionText(g.label, g.weight, points),
       };
     })
     .sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || a.feature.localeCompare(b.feature))

@@ -21,7 +21,7 @@ import { computeFacts } from './facts';
 import { underKillSwitch } from './kill-switch';
 import { type OutboundRequest, outboundRequests } from './outbound';
 import { type Problem, problem } from './problems';
-import { propensityCopy } from './propensity';
+import { copiedOdds, propensityCopy } from './propensity';
 import { type RateCharge, rateCharge } from './rate-limits';
 import { routeContact } from './routing';
 import { contactScenario, type Move, type Placements, place } from './strategies';
@@ -515,9 +515,10 @@ function countersOf(
  * offer, else (the control group, a refused state, an offer without odds) its catalog prior.
  */
 function acceptance(c: Contact) {
-  const odds = c.propensity?.odds;
-  if (!odds || Object.keys(odds).length === 0) return undefined;
-  return (o: { offerId: string; acceptProbability: number }) => odds[o.offerId] ?? o.acceptProbability;
+  const p = c.propensity;
+  if (!p || (!Object.keys(p.offers ?? {}).length && !Object.keys(p.odds ?? {}).length)) return undefined;
+  return (o: { offerId: string; acceptProbability: number }) =>
+    copiedOdds(p, o.offerId) ?? o.acceptProbability;
 }
 
 /** Whether a turn may present offers, and so reads this period's budgets: offers, and a decline. */

@@ -197,8 +197,21 @@ export const ContactSchema = lazy(() =>
       propensity: z
         .strictObject({
           mode: z.enum(['MEAN', 'EXPLORE', 'CONTROL', 'PRIORS']),
-          reason: z.string().max(500),
-          odds: z.record(z.string(), z.number().min(0).max(1)),
+          refused: z.string().max(500).optional(),
+          // Per offer: odds, answers learned from, then per fact its FEATURES index, log-odds, points.
+          offers: z
+            .record(
+              z.string(),
+              z
+                .array(z.number())
+                .min(2)
+                .max(2 + 3 * 3)
+                .refine((m) => m[0]! >= 0 && m[0]! <= 1, 'odds must be 0 … 1'),
+            )
+            .optional(),
+          /** The release before `offers` (a contact in flight across the deploy): read as it is. */
+          reason: z.string().max(500).optional(),
+          odds: z.record(z.string(), z.number().min(0).max(1)).optional(),
           why: z.record(z.string(), z.array(z.string().max(300)).max(5)).optional(),
         })
         .optional(),

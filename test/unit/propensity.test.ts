@@ -14,10 +14,13 @@ import {
   type PropensityInput,
   type PropensityState,
   predict,
+  propensityCopy,
   propensityFor,
+  propensityReasons,
   propensityStateProblem,
 } from '../../shared/domain/propensity';
 import type { CallType, Offer } from '../../shared/schemas/config';
+import { ContactSchema } from '../../shared/schemas/contact';
 import { trueAcceptance } from '../bench/ground-truth';
 import { generatePortfolio } from '../fakes/portfolio';
 
@@ -268,5 +271,64 @@ describe('propensity over the account’s facts', () => {
     const control = propensityFor({ config, policy: 'CONTROL', state, input, seed: 'x' });
     expect(control.mode).toBe('CONTROL');
     expect(control.acceptance(feeWaiver)).toBe(feeWaiver.acceptProbability);
+  });
+});
+
+describe("the contact's copy of the odds", () => {
+  const state = learned([lineIncrease, feeWaiver], 3000, 'copy');
+  const input: PropensityInput = { facts: { ...facts[7]!, utilization: 0.95 }, callType: 'FEE_COMPLAINT' };
+  const args = { config, policy: 'LEARNING' as const, state, input, seed: 'contact-1' };
+  // Seeds that decide at the posterior mean, and one that explores.
+  const seedFor = (mode: string) =>
+    Array.from({ length: 200 }, (_, k) => `contact-${k}`).find(
+      (seed) => propensityFor({ ...args, seed }).mode === mode,
+    )!;
+
+  it('keeps numbers, not sentences, and renders the very sentences the model explains with', () => {
+    const seed = seedFor('MEAN');
+    const copy = propensityCopy({ ...args, seed, offers: [lineIncrease, feeWaiver] });
+    expect(copy.mode).toBe('MEAN');
+    expect(Object.values(copy.offers!).flat().every((x) => typeof x === 'number')).toBe(true);
+    for (const o of [lineIncrease, feeWaiver]) {
+      const odds = predict(state, o, input);
+      expect(copy.offers![o.offerId]![0]).toBeCloseTo(odds, 4);
+      expect(propensityReasons(copy, o)).toEqual([
+        `odds ${odds.toFixed(2)} (learned from 3000 answers; prior ${o.acceptProbability.toFixed(2)})`,
+        ...explain(state, o, input, 2).map((c) => c.text),
+      ]);
+    }
+    expect(propensityReasons(copy, lineIncrease)[1]).toMatch(/^utilization ≥ 0\.8 raised the odds/);
+    // An offer that was not eligible at the start has no odds there, so no reasons of the model's.
+    expect(propensityReasons(copy, offer('bonus-points-3k'))).toEqual([]);
+  });
+
+  it('says an explored draw, a model with no answers yet, the control group and a refused state', () => {
+    const explored = propensityCopy({ ...args, seed: seedFor('EXPLORE'), offers: [lineIncrease] });
+    expect(propensityReasons(explored, lineIncrease)[0]).toMatch(
+      /^odds 0\.\d\d \(explored from 3000 answers;/,
+    );
+    const fresh = propensityCopy({ ...args, seed: seedFor('MEAN'), offers: [offer('bonus-points-3k')] });
+    expect(propensityReasons(fresh, offer('bonus-points-3k'))).toEqual([
+      `odds ${offer('bonus-points-3k').acceptProbability.toFixed(2)}: the catalog prior (no answers learned yet)`,
+    ]);
+    const control = propensityCopy({ ...args, policy: 'CONTROL', offers: [lineIncrease] });
+    expect(control).toEqual({ mode: 'CONTROL' });
+    expect(propensityReasons(control, lineIncrease)).toEqual([
+      `odds ${lineIncrease.acceptProbability.toFixed(2)}: control group: the catalog priors`,
+    ]);
+    const refused = propensityCopy({ ...args, state: { version: 99 }, offers: [lineIncrease] });
+    expect(propensityReasons(refused, lineIncrease)).toEqual([
+      `odds ${lineIncrease.acceptProbability.toFixed(2)}: propensity model state refused (version 99 is not 1): the catalog priors decide`,
+    ]);
+  });
+
+  it('reads a contact in flight from the release that kept sentences; refuses odds out of 0 … 1', () => {
+    const legacy = { mode: 'MEAN' as const, reason: 'r', odds: { x: 0.3 }, why: { x: ['odds 0.30 (…)'] } };
+    expect(propensityReasons(legacy, { offerId: 'x', acceptProbability: 0.5 })).toEqual(['odds 0.30 (…)']);
+    const propensitySchema = ContactSchema.shape.propensity;
+    expect(propensitySchema.safeParse(legacy).success).toBe(true);
+    const bad = propensitySchema.safeParse({ mode: 'MEAN', offers: { x: [1.5, 3] } });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]!.path).toEqual(['offers', 'x']);
   });
 });
