@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as connect from 'aws-cdk-lib/aws-connect';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -177,8 +177,11 @@ export class Outbound extends Construct {
     );
     const grants = fn.role?.node.tryFindChild('DefaultPolicy');
     if (!grants) throw new Error('start-outbound has no DefaultPolicy');
+    // cdk-nag names the region and account as the template has them: tokens, or the deploying
+    // machine's own (CDK_DEFAULT_REGION, CDK_DEFAULT_ACCOUNT, set by the CLI from its profile).
+    const named = (v: string, pseudo: string) => (Token.isUnresolved(v) ? `<${pseudo}>` : v);
     Validations.of(grants).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/outbound-*]',
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${named(stack.region, 'AWS::Region')}:${named(stack.account, 'AWS::AccountId')}:schedule/default/outbound-*]`,
       reason:
         'One one-time schedule per deferred request, named outbound-<request id>: the names are not known in advance; the prefix scopes them.',
     });

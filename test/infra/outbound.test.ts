@@ -80,6 +80,24 @@ describe('outbound contact and the outbox, as synthesized', () => {
   it('is cdk-nag clean', () => {
     expect(nagFindings(app)).toEqual([]);
   });
+
+  it('is cdk-nag clean where the CLI knows the region and account (a configured machine, as on deploy)', () => {
+    const saved = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
+    process.env.CDK_DEFAULT_REGION = 'eu-central-1';
+    process.env.CDK_DEFAULT_ACCOUNT = '123456789012';
+    try {
+      const { app: configured, service } = synth(CONNECT);
+      expect(service.region).toBe('eu-central-1');
+      expect(nagFindings(configured)).toEqual([]);
+    } finally {
+      for (const [k, v] of [
+        ['CDK_DEFAULT_REGION', saved.region],
+        ['CDK_DEFAULT_ACCOUNT', saved.account],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+  });
 });
 
 describe('without a Connect instance', () => {
