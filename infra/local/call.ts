@@ -1,38 +1,39 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { CALL_TYPES } from '../../shared/schemas/config';
-import { parseRoles, TOKEN_HELP, tokenFor } from './authorizer';
+import { tokenFor } from './authorizer';
+import {
+  type Answer,
+  CALL_USAGE,
+  type CallOptions,
+  type Factors,
+  parseAnswer,
+  parseCallOptions,
+  parseCallType,
+  parseFactors,
+  parsePersona,
+} from './call-options';
 import { PERSONAS, type Persona } from './personas';
 
 /**
  * `npm run call`: walks one retention call in the terminal against the local stack, the way an
- * agent desktop would use the API. Interactive by default; every choice can also be given as a flag:
- *   npm run call -- --persona 1 --call-type CLOSE_ACCOUNT --factors correct --answers decline,accept
+ * agent desktop (the REST API), Amazon Connect (the connect-adapter) or Lex V2 (the lex-adapter)
+ * would. Interactive by default; every choice can also be given as a flag (--help lists them):
+ *   npm run call -- --persona 1 --call-type CLOSE_ACCOUNT --factors c --answers decline,accept:2
  */
 type PersonaJson = Omit<Persona, 'expect'>;
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: process.env.RD_URL ?? 'http://127.0.0.1:3000' },
-    persona: { type: 'string' },
-    'call-type': { type: 'string' },
-    factors: { type: 'string' },
-    answers: { type: 'string' },
-    channel: { type: 'string', default: 'agent' },
-    token: { type: 'string' },
-    role: { type: 'string', default: 'agent' },
-    user: { type: 'string', default: 'desk-agent' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const personas: readonly PersonaJson[] = PERSONAS;
+let values: CallOptions;
+try {
+  values = parseCallOptions(process.argv.slice(2), personas.length);
+} catch (e) {
+  console.error(
+    `npm run call: ${(e as Error).message}\n\n${CALL_USAGE.replace('PERSONAS', String(personas.length))}`,
+  );
+  process.exit(2);
+}
 if (values.help) {
-  console.log(`npm run call -- [--persona N] [--call-type TYPE] [--factors c|w] [--answers a,d,…] [--channel agent|connect]
-                    [--token JWT] [--role agent] [--user NAME] [--url URL]
-
-${TOKEN_HELP}
-  --role R[,R…]   the roles of the token it mints (default agent: an offer of specialist or
-                  supervisor authority is then refused with 403, try --role supervisor)
-  --user NAME     the username of the token it mints (default desk-agent)`);
+  console.log(CALL_USAGE.replace('PERSONAS', String(personas.length)));
   process.exit(0);
 }
 /** The agent's bearer token, read or minted once (the Connect channel needs none: it is self-service). */
@@ -41,12 +42,17 @@ const bearer = () =>
   (token ??= tokenFor({
     url: values.url,
     token: values.token,
-    roles: parseRoles(values.role),
+    roles: values.roles,
     user: values.user,
   }));
 
-const personas: readonly PersonaJson[] = PERSONAS;
-const scripted = (values.answers ?? '').split(',').filter(Boolean);
+const scripted: Answer[] = [...values.answers];
+const factorPlan: Factors[] = [...values.factors];
+/** The next verification attempt's factors: as planned (the last one repeats), else asked. */
+async function nextFactors(question: string): Promise<Factors> {
+  if (factorPlan.length) return factorPlan.length > 1 ? factorPlan.shift()! : factorPlan[0]!;
+  return askValid(`${question} (c)orrectly or (w)rongly? [c]: `, (t) => parseFactors(t || 'c'));
+}
 const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
 
 const lines = rl[Symbol.asyncIterator]();
@@ -62,6 +68,20 @@ async function ask(question: string, preset?: string): Promise<string> {
   if (next.done) throw new Error('no more input');
   if (!process.stdin.isTTY) process.stdout.write(`${next.value}\n`);
   return next.value.trim();
+}
+
+/** Asks until the answer parses (a terminal), or fails on the first bad one (piped input). */
+async function askValid<T>(question: string, parse: (text: string) => T, preset?: T): Promise<T> {
+  if (preset !== undefined) return preset;
+  for (;;) {
+    const text = await ask(question);
+    try {
+      return parse(text);
+    } catch (e) {
+      if (!process.stdin.isTTY) throw e;
+      console.log(`   ${(e as Error).message}`);
+    }
+  }
 }
 
 async function api(method: string, path: string, body?: unknown) {
@@ -101,12 +121,15 @@ type Offer = {
   script: string;
   reasons: string[];
   economics: Record<string, number>;
+  authority?: string;
 };
 function showOffers(offers: Offer[]) {
   if (offers.length === 0) console.log('   no offers');
   offers.forEach((o, i) => {
     const e = o.economics;
-    console.log(`   ${i + 1}. [${o.kind}] ${o.title}  (${o.offerId})`);
+    const needs =
+      o.authority && o.authority !== 'AGENT' ? `  needs ${o.authority.toLowerCase()} authority` : '';
+    console.log(`   ${i + 1}. [${o.kind}] ${o.title}  (${o.offerId})${needs}`);
     console.log(`      “${o.script}”`);
     console.log(
       `      cost ${e.cost}, value ${e.customerValue}, P(accept) ${e.acceptProbability}, expected net ${e.expectedNetValue}`,
@@ -127,16 +150,19 @@ async function main() {
   console.log(bold('Retention Desk — a retention call\n'));
   for (const [i, p] of personas.entries())
     console.log(`  ${String(i + 1).padStart(2)}. ${p.name} — ${p.story}`);
-  const pick = Number(await ask('\nPersona number: ', values.persona));
-  const persona = personas[pick - 1];
-  if (!persona) throw new Error(`no persona ${pick}`);
+  const pick = await askValid('\nPersona number: ', (t) => parsePersona(t, personas.length), values.persona);
+  if (values.persona !== undefined) console.log(`\nPersona number: ${pick}`);
+  const persona = personas[pick - 1]!;
   for (const [i, t] of CALL_TYPES.entries()) console.log(`  ${i + 1}. ${t}`);
-  const ct = await ask('Call type (number or name) [CLOSE_ACCOUNT]: ', values['call-type']);
-  const callType = (CALL_TYPES as readonly string[]).includes(ct)
-    ? ct
-    : (CALL_TYPES[Number(ct || '1') - 1] ?? 'CLOSE_ACCOUNT');
+  const callType = await askValid(
+    'Call type (number or name) [CLOSE_ACCOUNT]: ',
+    (t) => parseCallType(t || 'CLOSE_ACCOUNT'),
+    values.callType,
+  );
+  if (values.callType !== undefined) console.log(`Call type (number or name): ${callType}`);
 
   if (values.channel === 'connect') return connectCall(persona, callType);
+  if (values.channel === 'lex') return lexCall(persona, callType);
 
   const started = await api('POST', '/contacts', {
     channel: values.channel,
@@ -148,11 +174,7 @@ async function main() {
   if (!contactId) return;
 
   while ((await api('GET', `/contacts/${contactId}`)).json.stage === 'VERIFY') {
-    const mode = await ask(
-      'Verification: answer (c)orrectly or (w)rongly? [c]: ',
-      values.factors === undefined ? undefined : values.factors[0],
-    );
-    const wrong = mode.toLowerCase().startsWith('w');
+    const wrong = (await nextFactors('Verification: answer')) === 'wrong';
     const r = await api('POST', `/contacts/${contactId}/verification`, {
       last4: wrong ? '0000' : persona.last4,
       zip: persona.zip,
@@ -167,14 +189,21 @@ async function main() {
   let current = (offers.json.offers as Offer[] | undefined) ?? [];
   showOffers(current);
   while (current.length > 0) {
-    const first = current[0]!;
-    const a = await ask(
-      `Does the customer accept “${first.title}”? (a)ccept / (d)ecline [d]: `,
-      scripted.shift()?.[0],
+    const shown = current;
+    const range = shown.length > 1 ? `1–${shown.length}` : '1';
+    const answer = await nextAnswer(
+      shown.length > 1
+        ? `The customer's answer: N accepts offer N (${range}), d declines the first, decline:N offer N [d]: `
+        : `Does the customer accept “${shown[0]!.title}”? (a)ccept / (d)ecline [d]: `,
+      shown.length,
     );
-    const response = a.toLowerCase().startsWith('a') ? 'ACCEPTED' : 'DECLINED';
-    offers = await api('POST', `/contacts/${contactId}/responses`, { offerId: first.offerId, response });
-    step(`${response} ${first.offerId}`, offers);
+    if (answer === undefined) break;
+    const chosen = shown[answer.offer - 1]!;
+    offers = await api('POST', `/contacts/${contactId}/responses`, {
+      offerId: chosen.offerId,
+      response: answer.response,
+    });
+    step(`${answer.response} ${chosen.offerId}`, offers);
     current = (offers.json.offers as Offer[] | undefined) ?? [];
     showOffers(current);
   }
@@ -182,6 +211,23 @@ async function main() {
   const c = final.json as { stage: string; outcome: string | null; history: { stage: string }[] };
   console.log(`\n${bold('Call ended')}: stage ${c.stage}, outcome ${c.outcome ?? '—'}`);
   console.log(`   stages: ${c.history.map((h) => h.stage).join(' → ')}`);
+}
+
+/**
+ * The next answer to the offers shown: as scripted (--answers), else asked. Scripted answers that
+ * run out end the call where it stands (piped, nothing left to say); an offer number beyond the
+ * offers shown is an error naming how many there are.
+ */
+async function nextAnswer(question: string, shown: number): Promise<Answer | undefined> {
+  const check = (a: Answer) => {
+    if (a.offer > shown)
+      throw new Error(`offer ${a.offer} is not shown: ${shown === 1 ? 'only 1 is' : `1–${shown} are`}`);
+    return a;
+  };
+  const planned = scripted.shift();
+  if (planned) return check(planned);
+  if (values.answers.length && !process.stdin.isTTY) return undefined;
+  return askValid(question, (t) => check(parseAnswer(t || 'd')));
 }
 
 /**
@@ -213,25 +259,103 @@ async function connectCall(persona: PersonaJson, callType: string) {
   };
   let m = await invoke({ step: 'start', callType });
   while (m.stage === 'VERIFY') {
-    const mode = await ask(
-      'Keypad: enter the card digits (c)orrectly or (w)rongly? [c]: ',
-      values.factors?.[0],
-    );
-    m = await invoke({
-      step: 'verify',
-      last4: mode.startsWith('w') ? '0000' : persona.last4,
-      zip: persona.zip,
-    });
+    const wrong = (await nextFactors('Keypad: enter the card digits')) === 'wrong';
+    m = await invoke({ step: 'verify', last4: wrong ? '0000' : persona.last4, zip: persona.zip });
   }
   if (m.stage === 'OFFER' || m.stage === 'CROSS_SELL') m = await invoke({ step: 'offers' });
   while (Number(m.offerCount ?? '0') > 0 && m.offer1Id) {
-    const preset = values.answers ? (scripted.shift()?.startsWith('a') ? '1' : '2') : undefined;
-    const a = await ask(`Caller presses 1 to accept “${m.offer1Title}”, 2 to decline [2]: `, preset);
-    m = await invoke({ step: 'answer', offerId: m.offer1Id, digit: a === '1' ? '1' : '2' });
+    const a = await nextAnswer(`Caller presses 1 to accept “${m.offer1Title}”, 2 to decline [2]: `, 1);
+    if (a === undefined) break;
+    m = await invoke({ step: 'answer', offerId: m.offer1Id, digit: a.response === 'ACCEPTED' ? '1' : '2' });
   }
   console.log(
     `\n${bold('Call ended')}: stage ${m.stage}, transfer to ${m.queue}${m.outcome ? `, outcome ${m.outcome}` : ''}`,
   );
+}
+
+/**
+ * The same chat as Lex V2 would hold it: code-hook events to the lex-adapter through the local
+ * Lambda Invoke API (the bot's intent for the call type, its slots as the customer fills them,
+ * ConfirmIntent answered Confirmed or Denied), the bot's message shown at each step.
+ */
+async function lexCall(persona: PersonaJson, callType: string) {
+  const intents: Record<string, string> = {
+    CLOSE_ACCOUNT: 'CloseAccount',
+    FEE_COMPLAINT: 'FeeComplaint',
+    RATE_COMPLAINT: 'RateComplaint',
+    COMPETITOR_OFFER: 'CompetitorOffer',
+    REWARDS_DISSATISFACTION: 'RewardsComplaint',
+    LOST_OR_STOLEN: 'LostOrStolen',
+    FRAUD_REPORT: 'ReportFraud',
+    BILLING_DISPUTE: 'BillingDispute',
+    GENERAL_INQUIRY: 'GeneralInquiry',
+  };
+  const sessionId = `local-${Date.now().toString(36)}`;
+  const slots: Record<string, string> = {};
+  type Reply = {
+    sessionState: {
+      dialogAction: { type: string; slotToElicit?: string };
+      intent?: { slots?: Record<string, { value?: { interpretedValue?: string } } | null> };
+    };
+    messages: Array<{ content: string }>;
+  };
+  const invoke = async (said: string, confirmation: 'None' | 'Confirmed' | 'Denied' = 'None') => {
+    const res = await fetch(`${values.url}/2015-03-31/functions/lex-adapter/invocations`, {
+      method: 'POST',
+      body: JSON.stringify({
+        sessionId,
+        inputTranscript: said,
+        invocationSource: 'DialogCodeHook',
+        sessionState: {
+          sessionAttributes: {},
+          intent: {
+            name: intents[callType],
+            state: 'InProgress',
+            confirmationState: confirmation,
+            slots: Object.fromEntries(
+              Object.entries(slots).map(([k, v]) => [
+                k,
+                { value: { interpretedValue: v, originalValue: v } },
+              ]),
+            ),
+          },
+        },
+      }),
+    });
+    const r = (await res.json()) as Reply;
+    const d = r.sessionState.dialogAction;
+    // The slots as the bot hands them back (it clears them after a failed verification), as Lex keeps them.
+    for (const k of Object.keys(slots)) delete slots[k];
+    for (const [k, v] of Object.entries(r.sessionState.intent?.slots ?? {}))
+      if (v?.value?.interpretedValue) slots[k] = v.value.interpretedValue;
+    console.log(`\n${bold(`── customer: “${said}”`)}`);
+    console.log(
+      `   bot (${d.type}${d.slotToElicit ? ` ${d.slotToElicit}` : ''}): ${r.messages[0]?.content ?? ''}`,
+    );
+    return d;
+  };
+  let d = await invoke(`I want to talk about ${callType.toLowerCase().replace(/_/g, ' ')}`);
+  const factor = async (name: string, right: string) => {
+    const wrong = name === 'last4' && (await nextFactors('Chat: type the card digits')) === 'wrong';
+    slots[name] = wrong ? '0000' : right;
+  };
+  for (let guard = 0; d.type === 'ElicitSlot' && guard < 12; guard++) {
+    const name = d.slotToElicit ?? '';
+    const known: Record<string, string> = { phone: persona.phone, zip: persona.zip, dob: persona.dob };
+    if (name === 'last4') await factor('last4', persona.last4);
+    else if (known[name]) slots[name] = known[name]!;
+    else break;
+    d = await invoke(slots[name]!);
+  }
+  while (d.type === 'ConfirmIntent') {
+    const a = await nextAnswer('Does the customer accept? (a)ccept / (d)ecline [d]: ', 1);
+    if (a === undefined) break;
+    d = await invoke(
+      a.response === 'ACCEPTED' ? 'yes' : 'no',
+      a.response === 'ACCEPTED' ? 'Confirmed' : 'Denied',
+    );
+  }
+  console.log(`\n${bold('Chat ended')}: ${d.type}`);
 }
 
 main()

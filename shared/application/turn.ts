@@ -30,6 +30,20 @@ export function startFingerprint(key: string, r: StartContactBody): string {
   return createHmac('sha256', key).update(`start:${who}`).digest('hex').slice(0, 32);
 }
 
+/**
+ * A verification's idempotency key as the contact keeps it (`verification.lastAttemptKey`): keyed
+ * with the contact key. A channel tells one attempt from the next by what was entered (Connect's
+ * key holds a hash of the keypad digits, Lex's of the slots), and a plain hash of a card's last four
+ * and a ZIP code is undone by trying the billion of them: stored as given, the table would hold the
+ * factors. Keyed, a retry still matches its first attempt, and the stored key names nothing.
+ */
+async function withKeyedAttempt(input: TurnInput, deps: DecideDeps): Promise<TurnInput> {
+  if (input.action !== 'verify' || !input.idempotencyKey) return input;
+  const key = await deps.contactKey();
+  const keyed = createHmac('sha256', key).update(`attempt:${input.idempotencyKey}`).digest('hex');
+  return { ...input, idempotencyKey: `k1:${keyed.slice(0, 40)}` };
+}
+
 /** A number or account as rate limits count it: keyed, so the counters name neither. */
 const subjectKey = (key: string, kind: 'phone' | 'account', id: string) =>
   createHmac('sha256', key).update(`${kind}:${id}`).digest('hex').slice(0, 32);
@@ -56,7 +70,7 @@ export type DecideOutput = Plan & { repeat?: DecidedInput };
  * nothing is written: a failure anywhere leaves storage as it was.
  */
 export async function decideTurn(input: TurnInput, deps: DecideDeps): Promise<DecideOutput> {
-  const { decided, read, compiled } = await readTurn(input, deps);
+  const { decided, read, compiled } = await readTurn(await withKeyedAttempt(input, deps), deps);
   const plan = decide(decided, read, compiled);
   if (plan.kind === 'unchanged') return { ...plan, contact: publicContact(plan.contact) };
   if (plan.kind !== 'write') return plan;

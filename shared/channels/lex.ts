@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { fnv1a } from '../domain/learning';
 import type { TurnOutput, TurnRunner } from '../ports';
 import { E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
@@ -188,7 +189,13 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
         now,
         contactId,
         request: given,
-        idempotencyKey: `lex:${e.sessionId}:verify:${Object.keys(given).join('-')}`.slice(0, 100),
+        // Per what was typed (a retry of this event repeats it, the next attempt does not), as Connect's
+        // keypad key; the turn keys it with the contact key before the contact keeps it.
+        idempotencyKey:
+          `lex:${e.sessionId}:verify:${Object.keys(given).join('-')}:${fnv1a(Object.values(given).join('|')).toString(36)}`.slice(
+            0,
+            100,
+          ),
       });
       if (v.outcome === 'rejected' && v.problem.name === 'VerificationLocked')
         return reply(e, 'Close', ENDINGS.LOCKED!, { state: 'Failed' });

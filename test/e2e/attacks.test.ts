@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack';
+import { fnv1a } from '../../shared/domain/learning';
 import { FACTORS, premiumAccount } from '../fakes/accounts';
 import { connectEvent, invokeConnect } from '../fakes/connect';
 import { localClient } from '../fakes/local-client';
@@ -259,6 +260,42 @@ describe('findings 3 and 4: the chat session is ours, and a typed number is no f
     // An agent-desk or voice contact from the same number still counts it.
     const voice = await start({ channel: 'voice', callerPhone: v.phone });
     expect((await verify(voice, { zip: FACTORS.zip })).json).toMatchObject({ verified: true });
+  });
+
+  it('a second chat attempt is judged, not replayed: wrong last four, then the right ones, verifies', async () => {
+    const v = await victim();
+    const sid = `retry-${Date.now()}`;
+    await lex(lexEvent(sid, { phone: v.phone }));
+    const wrong = await lex(lexEvent(sid, { phone: v.phone, last4: '0000', zip: FACTORS.zip }));
+    expect(wrong.messages[0]!.content).toMatch(/^That did not match\. 2 attempt\(s\) left/);
+    // The same slot names, other values: before, the key named only the slots, so this replayed the miss.
+    const right = await lex(lexEvent(sid, { phone: v.phone, last4: FACTORS.last4, zip: FACTORS.zip }));
+    expect(right.sessionState.dialogAction.type).toBe('ConfirmIntent');
+  });
+});
+
+describe('finding 7: the factors entered leave no trace in the contact', () => {
+  it("a verification's stored key is keyed, so no hash of the digits entered can be tried back", async () => {
+    const v = await victim();
+    const contactId = `keys-${Date.now()}`;
+    const digits = `${FACTORS.last4}${FACTORS.zip}`;
+    await invokeConnect(stack.url, connectEvent(contactId, v.phone, { step: 'start' }));
+    const m = await invokeConnect(
+      stack.url,
+      connectEvent(contactId, v.phone, { step: 'verify', last4: FACTORS.last4, zip: FACTORS.zip }),
+    );
+    expect(m.json.stage).toBe('OFFER');
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const items =
+      (await stack.db.send(new ScanCommand({ TableName: stack.env.CONTACTS_TABLE! }))).Items ?? [];
+    const keys = items.map((c) => c.verification?.lastAttemptKey).filter((k): k is string => Boolean(k));
+    expect(items.find((c) => c.externalContactId === contactId)?.verification.lastAttemptKey).toMatch(
+      /^k1:[0-9a-f]{40}$/,
+    );
+    // Every contact of this suite: Connect's and Lex's keys held fnv1a of the digits (a billion to try).
+    expect(keys.length).toBeGreaterThan(1);
+    for (const k of keys) expect(k).toMatch(/^k1:[0-9a-f]{40}$/);
+    expect(JSON.stringify(items)).not.toContain(fnv1a(digits).toString(36));
   });
 });
 
