@@ -53,7 +53,9 @@ describe('npm run call', () => {
       '2',
     );
     expect(r.code, r.err).toBe(0);
-    const shown = [...r.out.matchAll(/^ {3}(\d)\. \[RETENTION\] .*\(([a-z0-9-]+)\)(?: {2}needs [a-z]+ authority)?$/gm)].map((m) => m[2]);
+    const shown = [
+      ...r.out.matchAll(/^ {3}(\d)\. \[RETENTION\] .*\(([a-z0-9-]+)\)(?: {2}needs [a-z]+ authority)?$/gm),
+    ].map((m) => m[2]);
     expect(shown.length).toBeGreaterThan(1);
     // The authority an offer needs is said with it (the fee waiver is a specialist's).
     expect(r.out).toMatch(/\(annual-fee-waiver\) {2}needs specialist authority$/m);

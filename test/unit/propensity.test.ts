@@ -288,7 +288,11 @@ describe("the contact's copy of the odds", () => {
     const seed = seedFor('MEAN');
     const copy = propensityCopy({ ...args, seed, offers: [lineIncrease, feeWaiver] });
     expect(copy.mode).toBe('MEAN');
-    expect(Object.values(copy.offers!).flat().every((x) => typeof x === 'number')).toBe(true);
+    expect(
+      Object.values(copy.offers!)
+        .flat()
+        .every((x) => typeof x === 'number'),
+    ).toBe(true);
     for (const o of [lineIncrease, feeWaiver]) {
       const odds = predict(state, o, input);
       expect(copy.offers![o.offerId]![0]).toBeCloseTo(odds, 4);
