@@ -16,7 +16,7 @@ import {
 } from '../../shared/schemas/storage-names';
 import { AccountFeed, allowPepper } from '../constructs/account-feed';
 import { Canary } from '../constructs/canary';
-import { RetentionContactFlow } from '../constructs/contact-flow';
+import { ConnectIntegrations, RetentionContactFlow } from '../constructs/contact-flow';
 import { KpiAggregates } from '../constructs/kpi-aggregates';
 import { Operations } from '../constructs/operations';
 import { Outbound } from '../constructs/outbound';
@@ -144,24 +144,19 @@ export class ServiceStack extends Stack {
         sourceAccount: this.account,
       });
     new CfnOutput(this, 'ConnectAdapterArn', { value: connectAdapter.live().functionArn });
-    // The contact flow, when the instance and its queues are given: -c connectQueueArns='{"RETENTION_SPECIALIST":"arn:…",…}'
+    // The contact flows (below, with the bot), when the instance and its queues are given: -c connectQueueArns='{"RETENTION_SPECIALIST":"arn:…",…}'
     const queueContext = this.node.tryGetContext('connectQueueArns') as
       | string
       | Record<string, string>
       | undefined;
-    if (connectInstanceArn && queueContext) {
-      const queueArns =
-        typeof queueContext === 'string'
+    const queueArns =
+      connectInstanceArn && queueContext
+        ? typeof queueContext === 'string'
           ? (JSON.parse(queueContext) as Record<string, string>)
-          : queueContext;
-      new RetentionContactFlow(this, 'ContactFlow', {
-        instanceArn: connectInstanceArn,
-        adapter: connectAdapter.live(),
-        queueArns,
-      });
-    }
+          : queueContext
+        : undefined;
 
-    // The Lex V2 bot alias's code hook (the bot itself is defined in a later step).
+    // The Lex V2 bot's code hook, on its live alias and its test alias.
     const lexAdapter = new RetentionFunction(this, 'LexAdapter', {
       name: 'lex-adapter',
       timeout: Duration.seconds(RUN_TIMEOUT_SECONDS * 2 + 1),
@@ -171,6 +166,22 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'LexAdapterArn', { value: lexAdapter.live().functionArn });
     const bot = new RetentionBot(this, 'ChatBot', { codeHook: lexAdapter.live() });
     new CfnOutput(this, 'ChatBotId', { value: bot.bot.attrId });
+    new CfnOutput(this, 'ChatBotLiveAliasArn', { value: bot.liveAlias.attrArn });
+    if (connectInstanceArn) {
+      // The instance may call the adapter and the bot (Connect's own allow-list, beside IAM's).
+      new ConnectIntegrations(this, 'ConnectIntegrations', {
+        instanceArn: connectInstanceArn,
+        adapter: connectAdapter.live(),
+        botAliasArn: bot.liveAlias.attrArn,
+      });
+      if (queueArns)
+        new RetentionContactFlow(this, 'ContactFlow', {
+          instanceArn: connectInstanceArn,
+          adapter: connectAdapter.live(),
+          queueArns,
+          botAliasArn: bot.liveAlias.attrArn,
+        });
+    }
 
     // Admin: versions are written put-if-absent and activated in one transaction (ConditionCheck + Put);
     // an approval is a conditional update, a cancelled scheduled activation a conditional delete.

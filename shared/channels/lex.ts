@@ -4,7 +4,7 @@ import type { TurnOutput, TurnRunner } from '../ports';
 import { E164Schema } from '../schemas/account';
 import type { TurnInput } from '../schemas/api';
 import type { Contact } from '../schemas/contact';
-import type { CallType } from '../schemas/enums';
+import type { CallType, Queue } from '../schemas/enums';
 import { runForCaller } from './caller-turn';
 
 /**
@@ -26,6 +26,8 @@ const INTENT_CALL_TYPES: Record<string, CallType> = {
   GeneralInquiry: 'GENERAL_INQUIRY',
 };
 export const LEX_INTENTS = Object.keys(INTENT_CALL_TYPES);
+/** What the chat says when it cannot tell the reason (the bot's FallbackIntent closes with it too). */
+export const FALLBACK_TEXT = 'I can help with closing or keeping your card, fees, rates and rewards.';
 
 const SlotSchema = z
   .object({
@@ -72,19 +74,24 @@ const slot = (e: LexEvent, name: string) => {
 
 /**
  * Session attributes are the client's to set (Lex V2 lets any caller of RecognizeText send them), so
- * nothing is read from them but the page's caller number hint, and nothing of ours is put there: the
+ * nothing is read from them but the page's caller number hint, and nothing secret is put there: the
  * contact is found from the Lex session itself, by an id LoadContact derives with its secret key.
+ * A closing answer says where the chat goes next (`next`: the queue a person takes it in, or END),
+ * which is what Connect's chat flow reads when the bot hands the chat back.
  */
 function reply(
   e: LexEvent | undefined,
   type: LexResponse['sessionState']['dialogAction']['type'],
   text: string,
-  extra: { slotToElicit?: string; state?: 'InProgress' | 'Fulfilled' | 'Failed' } = {},
+  extra: { slotToElicit?: string; state?: 'InProgress' | 'Fulfilled' | 'Failed'; next?: Queue | 'END' } = {},
 ): LexResponse {
   const hint = e?.sessionState.sessionAttributes?.callerPhone;
   return {
     sessionState: {
-      sessionAttributes: hint && E164Schema.safeParse(hint).success ? { callerPhone: hint } : {},
+      sessionAttributes: {
+        ...(hint && E164Schema.safeParse(hint).success ? { callerPhone: hint } : {}),
+        ...(type === 'Close' ? { next: extra.next ?? 'RETENTION_SPECIALIST' } : {}),
+      },
       dialogAction: { type, ...(extra.slotToElicit ? { slotToElicit: extra.slotToElicit } : {}) },
       intent: {
         name: e?.sessionState.intent.name ?? 'FallbackIntent',
@@ -112,6 +119,13 @@ const ENDINGS: Partial<Record<Contact['stage'], string>> = {
   UNIDENTIFIED: 'I could not find your account: an agent will help you.',
 };
 
+/** Where a chat that ends at this stage goes: nowhere once it is settled, else to the contact's queue. */
+function nextAfter(c: Contact): Queue | 'END' {
+  if (c.stage === 'RETAINED' || c.stage === 'RESOLVED' || c.stage === 'CROSS_SOLD') return 'END';
+  if (c.stage === 'LOCKED') return 'SECURITY';
+  return c.route?.queue ?? 'RETENTION_SPECIALIST';
+}
+
 async function turn(runner: TurnRunner, input: TurnInput): Promise<Contact | TurnOutput> {
   const out = await runner.run(input);
   return out.outcome === 'ok' ? out.contact : out;
@@ -134,8 +148,9 @@ function next(e: LexEvent, c: Contact): LexResponse {
   if (c.handover && c.stage === 'OFFER')
     return reply(e, 'Close', 'Let me connect you to a retention specialist who can help.', {
       state: 'Fulfilled',
+      next: c.route?.queue ?? 'RETENTION_SPECIALIST',
     });
-  return reply(e, 'Close', ENDINGS[c.stage] ?? 'Thank you.');
+  return reply(e, 'Close', ENDINGS[c.stage] ?? 'Thank you.', { next: nextAfter(c) });
 }
 
 /** One Lex code-hook invocation. */
@@ -144,10 +159,7 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
   if (!parsed.success) return toAgent();
   const e = parsed.data;
   const callType = INTENT_CALL_TYPES[e.sessionState.intent.name];
-  if (!callType)
-    return reply(e, 'Close', 'I can help with closing or keeping your card, fees, rates and rewards.', {
-      state: 'Failed',
-    });
+  if (!callType) return reply(e, 'Close', FALLBACK_TEXT, { state: 'Failed', next: 'GENERAL_SERVICE' });
   // The contact of this Lex session: bound to the session on our side, never to an attribute.
   const session = { channel: 'chat', externalContactId: `lex-${e.sessionId}` } as const;
   try {
@@ -198,7 +210,7 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
           ),
       });
       if (v.outcome === 'rejected' && v.problem.name === 'VerificationLocked')
-        return reply(e, 'Close', ENDINGS.LOCKED!, { state: 'Failed' });
+        return reply(e, 'Close', ENDINGS.LOCKED!, { state: 'Failed', next: 'SECURITY' });
       if (v.outcome !== 'ok') return toAgent(e);
       c = v.contact;
       if (c.stage === 'VERIFY') {

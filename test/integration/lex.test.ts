@@ -82,6 +82,8 @@ describe('Lex V2 adapter on the local stack', () => {
     expect(r.sessionState.dialogAction.type).toBe('Close');
     expect(r.sessionState.intent.state).toBe('Fulfilled');
     expect(r.messages[0]!.content).toMatch(/staying with us/);
+    // Where Connect's chat flow takes it next: nowhere, the customer stays.
+    expect(r.sessionState.sessionAttributes).toEqual({ next: 'END' });
   });
 
   it('declining the offers a bot may make, when only a supervisor may grant the rest, closes towards a specialist (saying so)', async () => {
@@ -95,6 +97,28 @@ describe('Lex V2 adapter on the local stack', () => {
       r = await invoke(event(sid, r, factors, 'Denied'));
     expect(r.sessionState.dialogAction.type).toBe('Close');
     expect(r.messages[0]!.content).toMatch(/retention specialist/);
+    // To the queue the contact was routed to.
+    expect(r.sessionState.sessionAttributes).toEqual({ next: p.expect.routeQueue });
+  });
+
+  it('a chat locked by wrong factors goes to security; one the bot cannot place, to general service', async () => {
+    const p = stack.personas[2]!.persona;
+    const wrong = {
+      phone: p.phone,
+      last4: p.last4 === '0000' ? '1111' : '0000',
+      zip: p.zip === '00000' ? '11111' : '00000',
+    };
+    let r = await invoke(event('chat-lock', undefined, { phone: p.phone }));
+    for (let i = 0; i < 5 && r.sessionState.dialogAction.type === 'ElicitSlot'; i++)
+      r = await invoke(event('chat-lock', r, { ...wrong, last4: String(1000 + i) }));
+    expect(r.sessionState.dialogAction.type).toBe('Close');
+    expect(r.sessionState.sessionAttributes).toEqual({ next: 'SECURITY' });
+    const unplaced = await invoke({
+      ...confirmEvent,
+      sessionState: { ...confirmEvent.sessionState, intent: { name: 'FallbackIntent', slots: {} } },
+    });
+    expect(unplaced.sessionState.dialogAction.type).toBe('Close');
+    expect(unplaced.sessionState.sessionAttributes).toMatchObject({ next: 'GENERAL_SERVICE' });
   });
 
   it('wrong factors ask again and say how many attempts are left', async () => {
