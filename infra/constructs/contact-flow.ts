@@ -212,11 +212,14 @@ export function retentionFlow(adapterArn: string, queueArns: Partial<Record<stri
       [
         ['1', 'Accept'],
         ['2', 'Decline'],
+        ['9', 'CloseNow'],
       ],
       'Route',
     ),
     invoke('Accept', { step: 'answer', offerId: '$.External.offer1Id', digit: '1' }, 'SayOutcome'),
     invoke('Decline', { step: 'answer', offerId: '$.External.offer1Id', digit: '2' }, 'OfferOrRoute'),
+    // The caller insists: the closure request is recorded at once, no further offer is spoken.
+    invoke('CloseNow', { step: 'close' }, 'SayOutcome'),
     say('SayOutcome', '$.External.prompt', 'Route'),
     compare(
       'Route',

@@ -26,7 +26,7 @@ export const UTTERANCES: Record<string, string[]> = {
     'Shut down my account',
     'I would like to cancel my account',
     'Terminate my card',
-    'Just close it',
+    'I want to end my card account',
   ],
   FeeComplaint: [
     'Why was I charged a fee',
@@ -111,6 +111,18 @@ export const UTTERANCES: Record<string, string[]> = {
     'My bill has an error',
     'I was charged for something I cancelled',
     'I want to contest a charge on my statement',
+  ],
+  CloseNow: [
+    'Just close it',
+    'Close it now',
+    'No more offers just close my account',
+    'I do not want any offers close it',
+    'Stop and close my card now',
+    'Just cancel it',
+    'I already decided close it',
+    'Please just close the account',
+    'Cancel it now please',
+    'Close it I insist',
   ],
   GeneralInquiry: [
     'I have a question about my card',

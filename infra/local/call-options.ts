@@ -11,9 +11,12 @@ import { parseRoles, TOKEN_HELP } from './authorizer';
 export const CHANNELS = ['agent', 'connect', 'lex'] as const;
 export type CallChannel = (typeof CHANNELS)[number];
 
-/** One answer to the offers shown: accept or decline the n-th of them (1: the first). */
+/**
+ * One answer to the offers shown: accept or decline the n-th of them (1: the first), or CLOSE: the
+ * customer insists on closing now (no further offer).
+ */
 export interface Answer {
-  response: 'ACCEPTED' | 'DECLINED';
+  response: 'ACCEPTED' | 'DECLINED' | 'CLOSE';
   offer: number;
 }
 
@@ -59,6 +62,7 @@ ${wrap(CALL_TYPES.map((t, i) => `${i + 1} ${t}`).join(', '), 20, 100)}
   --answers A,…     per offer decision, in order:
                       a, accept      accept the first offer shown     d, decline   decline the first
                       N, accept:N    accept the N-th offer shown      decline:N    decline the N-th
+                      close          "just close it": the closure is recorded now, no more offers
                     (the agent desk shows several offers at once; Connect and Lex put one at a time,
                     so there only the first can be answered)
   --channel C       ${CHANNELS.join(' | ')} (default agent): the REST API as the agent desk uses it, the
@@ -74,11 +78,12 @@ ${TOKEN_HELP}`;
 /** "accept:2" → accept the second offer shown. */
 export function parseAnswer(text: string): Answer {
   const t = text.trim().toLowerCase();
+  if (t === 'close') return { response: 'CLOSE', offer: 1 };
   if (/^\d+$/.test(t)) return { response: 'ACCEPTED', offer: offerNumber(t, text) };
   const m = /^(a|accept|d|decline)(?::(\d+))?$/.exec(t);
   if (!m)
     throw new Error(
-      `"${text}" is not an answer: a, accept, accept:N, N, d, decline or decline:N (N: 1, 2, …)`,
+      `"${text}" is not an answer: a, accept, accept:N, N, d, decline, decline:N (N: 1, 2, …) or close`,
     );
   return {
     response: m[1]!.startsWith('a') ? 'ACCEPTED' : 'DECLINED',

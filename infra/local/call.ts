@@ -12,6 +12,7 @@ import {
   parseFactors,
   parsePersona,
 } from './call-options';
+import { lexCodeHookEvent } from './lex-event';
 import { PERSONAS, type Persona } from './personas';
 
 /**
@@ -193,11 +194,16 @@ async function main() {
     const range = shown.length > 1 ? `1–${shown.length}` : '1';
     const answer = await nextAnswer(
       shown.length > 1
-        ? `The customer's answer: N accepts offer N (${range}), d declines the first, decline:N offer N [d]: `
-        : `Does the customer accept “${shown[0]!.title}”? (a)ccept / (d)ecline [d]: `,
+        ? `The customer's answer: N accepts offer N (${range}), d declines the first, decline:N offer N, close [d]: `
+        : `Does the customer accept “${shown[0]!.title}”? (a)ccept / (d)ecline / close [d]: `,
       shown.length,
     );
     if (answer === undefined) break;
+    if (answer.response === 'CLOSE') {
+      offers = await api('POST', `/contacts/${contactId}/closure`);
+      step('The customer insists: closure requested', offers);
+      break;
+    }
     const chosen = shown[answer.offer - 1]!;
     offers = await api('POST', `/contacts/${contactId}/responses`, {
       offerId: chosen.offerId,
@@ -264,8 +270,15 @@ async function connectCall(persona: PersonaJson, callType: string) {
   }
   if (m.stage === 'OFFER' || m.stage === 'CROSS_SELL') m = await invoke({ step: 'offers' });
   while (Number(m.offerCount ?? '0') > 0 && m.offer1Id) {
-    const a = await nextAnswer(`Caller presses 1 to accept “${m.offer1Title}”, 2 to decline [2]: `, 1);
+    const a = await nextAnswer(
+      `Caller presses 1 to accept “${m.offer1Title}”, 2 to decline, 9 to close now [2]: `,
+      1,
+    );
     if (a === undefined) break;
+    if (a.response === 'CLOSE') {
+      m = await invoke({ step: 'close' });
+      break;
+    }
     m = await invoke({ step: 'answer', offerId: m.offer1Id, digit: a.response === 'ACCEPTED' ? '1' : '2' });
   }
   console.log(
@@ -299,28 +312,14 @@ async function lexCall(persona: PersonaJson, callType: string) {
     };
     messages: Array<{ content: string }>;
   };
-  const invoke = async (said: string, confirmation: 'None' | 'Confirmed' | 'Denied' = 'None') => {
+  const invoke = async (
+    said: string,
+    confirmation: 'None' | 'Confirmed' | 'Denied' = 'None',
+    intent: string = intents[callType] ?? 'GeneralInquiry',
+  ) => {
     const res = await fetch(`${values.url}/2015-03-31/functions/lex-adapter/invocations`, {
       method: 'POST',
-      body: JSON.stringify({
-        sessionId,
-        inputTranscript: said,
-        invocationSource: 'DialogCodeHook',
-        sessionState: {
-          sessionAttributes: {},
-          intent: {
-            name: intents[callType],
-            state: 'InProgress',
-            confirmationState: confirmation,
-            slots: Object.fromEntries(
-              Object.entries(slots).map(([k, v]) => [
-                k,
-                { value: { interpretedValue: v, originalValue: v } },
-              ]),
-            ),
-          },
-        },
-      }),
+      body: JSON.stringify(lexCodeHookEvent({ sessionId, intent, slots, confirmation, said })),
     });
     const r = (await res.json()) as Reply;
     const d = r.sessionState.dialogAction;
@@ -348,8 +347,13 @@ async function lexCall(persona: PersonaJson, callType: string) {
     d = await invoke(slots[name]!);
   }
   while (d.type === 'ConfirmIntent') {
-    const a = await nextAnswer('Does the customer accept? (a)ccept / (d)ecline [d]: ', 1);
+    const a = await nextAnswer('Does the customer accept? (a)ccept / (d)ecline / close [d]: ', 1);
     if (a === undefined) break;
+    if (a.response === 'CLOSE') {
+      // Lex hears another intent: the customer insists on closing.
+      d = await invoke('Just close it', 'None', 'CloseNow');
+      break;
+    }
     d = await invoke(
       a.response === 'ACCEPTED' ? 'yes' : 'no',
       a.response === 'ACCEPTED' ? 'Confirmed' : 'Denied',

@@ -16,6 +16,8 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   verify: ['agent'],
   offers: ['agent'],
   respond: ['agent'],
+  // Recording the customer's own closure request grants nothing: any desk person may.
+  close: ['agent'],
   get: ['agent', 'ops'],
   // Taking over a voice or chat contact on the desktop (recorded on the contact).
   pickup: ['agent'],

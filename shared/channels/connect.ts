@@ -141,6 +141,9 @@ export function turnFromConnect(event: unknown, now: string): { input: TurnInput
         },
       };
     }
+    case 'close':
+      // The caller insists (9 on the keypad, at any offer): the closure request is recorded now.
+      return { input: { action: 'close', now, contactId } };
     default:
       return { problem: `unknown step ${step.slice(0, 20)}` };
   }
@@ -196,14 +199,18 @@ export function connectAnswer(input: TurnInput, out: TurnOutput): FlatMap {
     offerCount: String(Math.min(current.length, MAX_OFFERS)),
     prompt:
       PROMPTS[c.stage] ??
-      (current.length ? 'Press 1 to accept this offer, or 2 to hear another option.' : ''),
+      (current.length
+        ? 'Press 1 to accept this offer, 2 to hear another option, or 9 to close your account now.'
+        : ''),
   };
   current.slice(0, MAX_OFFERS).forEach((o, i) => {
     map[`offer${i + 1}Id`] = o.offerId;
     map[`offer${i + 1}Title`] = speakable(o.title);
     map[`offer${i + 1}Script`] = speakable(o.scripts.voice);
     // What the flow speaks while it waits for the keypad: the script and the keys.
-    map[`offer${i + 1}Prompt`] = speakable(`${o.scripts.voice} Press 1 to accept, or 2 for another option.`);
+    map[`offer${i + 1}Prompt`] = speakable(
+      `${o.scripts.voice} Press 1 to accept, 2 for another option, or 9 to close your account now.`,
+    );
   });
   if (input.action === 'verify' && c.stage === 'VERIFY')
     map.prompt =

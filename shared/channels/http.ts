@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import { storedOutcome } from '../application/turn';
 import { type ValidationError, zodErrors } from '../application/validation';
 import { PROBLEMS, type Problem } from '../domain/problems';
@@ -174,11 +174,22 @@ export function parseRequest(
           }
         : b;
     }
+    case 'close': {
+      // No body, or an empty JSON object: there is nothing to choose.
+      if ((req.body ?? '').trim() !== '') {
+        const b = parseBody(req, ClosureBodySchema);
+        if (!b.ok) return b;
+      }
+      return { ok: true, input: { action: 'close', now, contactId, actor } };
+    }
     case 'offers':
     case 'get':
       return { ok: true, input: { action: route.action, now, contactId, actor } };
   }
 }
+
+/** POST …/closure takes no fields: a body, if sent, is `{}`. */
+const ClosureBodySchema = z.strictObject({});
 
 const scriptFor = (o: PresentedOffer, channel: Channel) => o.scripts[channel];
 
@@ -273,6 +284,8 @@ export function renderOutput(input: TurnInput, out: TurnOutput): HttpResponse {
         segment: c.segment ? { customer: c.segment.customer, card: c.segment.card } : null,
         offers: currentOffers(c),
       });
+    case 'close':
+      return json(200, { stage: c.stage, outcome: c.outcome ?? null, offers: [] });
     case 'respond': {
       const a = c.answers.find((x) => x.offerId === input.request.offerId);
       if (!a) return json(200, { stage: c.stage, outcome: c.outcome ?? null, offers: currentOffers(c) });

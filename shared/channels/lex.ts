@@ -24,6 +24,8 @@ const INTENT_CALL_TYPES: Record<string, CallType> = {
   ReportFraud: 'FRAUD_REPORT',
   BillingDispute: 'BILLING_DISPUTE',
   GeneralInquiry: 'GENERAL_INQUIRY',
+  // "Just close it": the customer insists; once verified, the closure is recorded with no offers.
+  CloseNow: 'CLOSE_ACCOUNT',
 };
 export const LEX_INTENTS = Object.keys(INTENT_CALL_TYPES);
 /** What the chat says when it cannot tell the reason (the bot's FallbackIntent closes with it too). */
@@ -225,6 +227,11 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
           { slotToElicit: 'last4' },
         );
       }
+    }
+    if ((c.stage === 'OFFER' || c.stage === 'CROSS_SELL') && e.sessionState.intent.name === 'CloseNow') {
+      const closed = await turn(runner, { action: 'close', now, contactId });
+      if (!('contactId' in closed)) return toAgent(e);
+      return next(e, closed);
     }
     if (c.stage === 'OFFER' || c.stage === 'CROSS_SELL') {
       const confirmation = e.sessionState.intent.confirmationState;

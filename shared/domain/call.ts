@@ -97,6 +97,28 @@ export function admitTurn(input: TurnInput, contact: Contact): Admission {
       return (s === 'OFFER' || s === 'CROSS_SELL') && contact.current.length === 0
         ? { kind: 'proceed' }
         : { kind: 'unchanged' };
+    case 'close':
+      // The customer insists on closing: recorded once (a repeat is the first answer), at any point
+      // of the retention dialog; before it the caller is verified (a closure is the account holder's),
+      // after it the contact has ended.
+      if (s === 'CLOSED' && contact.outcome === 'CLOSURE_REQUESTED') return { kind: 'unchanged' };
+      if (s === 'OFFER' || s === 'CROSS_SELL') return { kind: 'proceed' };
+      if (s === 'VERIFY')
+        return reject(
+          problem(
+            'NotVerified',
+            'A closure is recorded for a verified caller: verify first, and it is recorded at once, with no offers.',
+          ),
+        );
+      return reject(
+        problem(
+          'StageConflict',
+          `The contact has ended at ${s}: a person takes a closure request from here.`,
+          {
+            stage: s,
+          },
+        ),
+      );
     case 'respond': {
       const { offerId, response } = input.request;
       if (input.idempotencyKey) {
@@ -244,6 +266,16 @@ function logEvent(
 export interface Stepped {
   contact: Contact;
   log: OfferLogEvent[];
+}
+
+/**
+ * The customer insists ("just close it"): the closure request is recorded now, whatever the call type,
+ * and no offer follows (the offers on the table are withdrawn, not declined: nothing was answered).
+ */
+export function insistOnClosure(c: Contact, config: DecisionConfig, now: string): Stepped {
+  const contact = setStage({ ...c, current: [], outcome: 'CLOSURE_REQUESTED' }, 'CLOSED', now);
+  const l = logEvent(contact, now, 'CLOSURE_REQUESTED', config);
+  return { contact: l.contact, log: [l.event] };
 }
 
 function closeContact(c: Contact, config: DecisionConfig, now: string, log: OfferLogEvent[]): Stepped {

@@ -9,6 +9,7 @@ import {
   applyVerification,
   assignAgent,
   type BudgetCharge,
+  insistOnClosure,
   newContact,
   presentOffers,
   stamp,
@@ -112,6 +113,7 @@ export const TURN_PATHS = [
   'answer-offer',
   'answer-cross-sell',
   'pickup',
+  'close',
 ] as const;
 export type TurnPath = (typeof TURN_PATHS)[number];
 
@@ -207,6 +209,10 @@ export function decide(input: DecidedInput, read: TurnRead, compiled: Compiled):
         log: r.log,
         ...(r.budget ? { budget: r.budget } : {}),
       });
+    }
+    case 'close': {
+      const r = insistOnClosure(contact, compiled.config, now);
+      return write('close', r.contact, { log: r.log });
     }
     case 'get':
       // admitTurn serves every read unchanged.

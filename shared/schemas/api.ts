@@ -13,6 +13,8 @@ export const ROUTES = [
   { method: 'POST', resource: '/v1/contacts/{contactId}/verification', action: 'verify' },
   { method: 'GET', resource: '/v1/contacts/{contactId}/offers', action: 'offers' },
   { method: 'POST', resource: '/v1/contacts/{contactId}/responses', action: 'respond' },
+  // The customer insists ("just close it"): the closure request is recorded at once, no more offers.
+  { method: 'POST', resource: '/v1/contacts/{contactId}/closure', action: 'close' },
   { method: 'GET', resource: '/v1/contacts/{contactId}', action: 'get' },
 ] as const;
 export type Route = (typeof ROUTES)[number];
@@ -147,6 +149,12 @@ export const TurnInputSchema = lazy(() =>
       contactId: ContactRefSchema,
       request: ResponseBodySchema,
       idempotencyKey: IdempotencyKeySchema.optional(),
+      actor,
+    }),
+    z.strictObject({
+      action: z.literal('close'),
+      now: z.iso.datetime(),
+      contactId: ContactRefSchema,
       actor,
     }),
     z.strictObject({ action: z.literal('get'), now: z.iso.datetime(), contactId: ContactRefSchema, actor }),

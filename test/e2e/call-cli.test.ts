@@ -83,6 +83,33 @@ describe('npm run call', () => {
     expect(r.out).toMatch(/Chat ended: Close/);
   });
 
+  it.each(['agent', 'connect', 'lex'])(
+    'on %s, "close" at the offer records the closure at once',
+    async (channel) => {
+      const token = await stack.issuer.sign({ roles: ['agent'], user: 'desk-cli' });
+      const r = await call(
+        '--token',
+        token,
+        '--channel',
+        channel,
+        '--persona',
+        String(Number(persona) + 1),
+        '--call-type',
+        '1',
+        '--factors',
+        'c',
+        '--answers',
+        'close',
+      );
+      expect(r.code, r.err).toBe(0);
+      if (channel === 'agent') {
+        expect(r.out).toContain('── The customer insists: closure requested  HTTP 200');
+        expect(r.out).toMatch(/Call ended: stage CLOSED, outcome CLOSURE_REQUESTED/);
+      } else if (channel === 'connect') expect(r.out).toMatch(/\$\.External\.outcome = CLOSURE_REQUESTED/);
+      else expect(r.out).toMatch(/customer: “Just close it”\s+bot \(Close\): We are sorry to see you go/);
+    },
+  );
+
   it('refuses a mistyped call type before calling anyone, naming the choices', async () => {
     const r = await call('--persona', persona, '--call-type', 'CLOSE_ACOUNT');
     expect(r.code).toBe(2);

@@ -528,6 +528,7 @@ const VALID_BODIES: Record<string, unknown> = {
   verify: { last4: '4417', zip: '94110' },
   respond: { offerId: 'annual-fee-waiver', response: 'DECLINED' },
   offers: {},
+  close: {},
   get: {},
 };
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'M-SEARCH'];

@@ -116,6 +116,17 @@ describe('Connect contact flow (flow language 2019-10-30)', () => {
     });
   });
 
+  it('9 at any offer closes now: the close step, then the outcome spoken, no further offer', () => {
+    const put = byId.get('PutOffer')!;
+    expect(put.Transitions!.Conditions).toContainEqual({
+      NextAction: 'CloseNow',
+      Condition: { Operator: 'Equals', Operands: ['9'] },
+    });
+    const close = byId.get('CloseNow')!;
+    expect(close.Parameters!.LambdaInvocationAttributes).toEqual({ step: 'close' });
+    expect(close.Transitions!.NextAction).toBe('SayOutcome');
+  });
+
   it('routes to every queue the adapter may name, and the unknown to the retention specialists', () => {
     const route = byId.get('Route')!;
     expect(route.Transitions!.Conditions!.map((c) => c.Condition.Operands[0]).sort()).toEqual(

@@ -95,6 +95,7 @@ describe('npm run call: options', () => {
   it('parses single answers and factors as the prompts take them', () => {
     expect(parseAnswer(' Accept ')).toEqual({ response: 'ACCEPTED', offer: 1 });
     expect(parseAnswer('decline:4')).toEqual({ response: 'DECLINED', offer: 4 });
+    expect(parseAnswer('Close')).toEqual({ response: 'CLOSE', offer: 1 });
     expect(parseFactors('W')).toBe('wrong');
     expect(() => parseAnswer('')).toThrow(/is not an answer/);
   });
