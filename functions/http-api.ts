@@ -23,7 +23,10 @@ export const makeHandler = (deps: { runner: TurnRunner; clock?: () => Date }) =>
       const now = (deps.clock?.() ?? new Date()).toISOString();
       const parsed = parseRequest(event, now);
       if (!parsed.ok) {
-        logger.info('request rejected', { resource: event.resource, status: parsed.response.statusCode });
+        logger.info(parsed.response.statusCode < 400 ? 'served' : 'request rejected', {
+          resource: event.resource,
+          status: parsed.response.statusCode,
+        });
         return parsed.response;
       }
       try {

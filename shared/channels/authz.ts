@@ -19,6 +19,8 @@ export const PERMISSIONS: Readonly<Partial<Record<Action | AdminAction, readonly
   // Recording the customer's own closure request grants nothing: any desk person may.
   close: ['agent'],
   get: ['agent', 'ops'],
+  // The API's description: whoever uses some of it.
+  openapi: ['agent', 'ops', 'productOwner'],
   // Taking over a voice or chat contact on the desktop (recorded on the contact).
   pickup: ['agent'],
   // Configuration: the product owner writes; ops may read it (what is live, which version).

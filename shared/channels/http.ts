@@ -15,6 +15,7 @@ import {
   VerificationBodySchema,
 } from '../schemas/api';
 import type { Channel, Contact, PresentedOffer } from '../schemas/contact';
+import { openApiDocument } from '../schemas/openapi';
 import { authorize } from './authz';
 import { type HttpRequest, type HttpResponse, json, problemResponse } from './http-response';
 
@@ -126,6 +127,8 @@ export function parseRequest(
   const auth = authorize(req, route.action);
   if (!auth.ok) return auth;
   const { actor } = auth;
+  // The API's own description ends here too: no turn to run.
+  if (route.action === 'openapi') return { ok: false, response: json(200, openApiDocument()) };
   if (route.action === 'start') {
     const b = parseBody(req, StartContactBodySchema);
     return b.ok ? { ok: true, input: { action: 'start', now, request: b.value, actor } } : b;

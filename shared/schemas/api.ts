@@ -16,6 +16,8 @@ export const ROUTES = [
   // The customer insists ("just close it"): the closure request is recorded at once, no more offers.
   { method: 'POST', resource: '/v1/contacts/{contactId}/closure', action: 'close' },
   { method: 'GET', resource: '/v1/contacts/{contactId}', action: 'get' },
+  // This API described (OpenAPI 3.1, shared/schemas/openapi.ts): what the agent desktop reads.
+  { method: 'GET', resource: '/v1/openapi.json', action: 'openapi' },
 ] as const;
 export type Route = (typeof ROUTES)[number];
 export type Action = Route['action'];

@@ -239,6 +239,21 @@ describe('answers', () => {
   });
 });
 
+describe('the API described', () => {
+  it('serves its OpenAPI 3.1 document to any desk, ops or product-owner token, and to nobody without one', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const r = await http('GET', '/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.type).toMatch(/^application\/json/);
+    expect(await new Validator().validate(r.json as never)).toEqual({ valid: true });
+    expect(Object.keys(r.json.paths)).toContain('/v1/contacts/{contactId}/closure');
+    const client = localClient(() => stack, '');
+    expect((await client.as({ roles: ['ops'] }).http('GET', '/v1/openapi.json')).status).toBe(200);
+    expect((await client.as({ roles: ['productOwner'] }).http('GET', '/v1/openapi.json')).status).toBe(200);
+    expect((await client.as(null).http('GET', '/v1/openapi.json')).status).toBe(401);
+  });
+});
+
 describe('bad input: a 4xx problem naming the problem, never a 5xx, nothing written', () => {
   it('every bad request is refused cleanly and the tables are unchanged', async () => {
     const c = await verifiedCall(0);

@@ -529,6 +529,7 @@ const VALID_BODIES: Record<string, unknown> = {
   respond: { offerId: 'annual-fee-waiver', response: 'DECLINED' },
   offers: {},
   close: {},
+  openapi: {},
   get: {},
 };
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'M-SEARCH'];

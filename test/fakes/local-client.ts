@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../infra/local/stack';
 import type { Role } from '../../shared/schemas/identity';
+import { checkAnswer } from './openapi-check';
 
 // Answers are read field by field in the assertions.
 type Json = Record<string, any>;
@@ -53,12 +54,15 @@ export function localClient(
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
-    return {
+    const answer = {
       status: res.status,
       type: res.headers.get('content-type') ?? '',
       headers: res.headers,
       json: (text ? JSON.parse(text) : null) as Json,
     };
+    // Every answer of the suite is what the API's OpenAPI document says (test/fakes/openapi-check.ts).
+    checkAnswer(method, path, answer.status, answer.type, answer.json);
+    return answer;
   }
   return {
     http: (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
