@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { CALL_TYPES } from '../../shared/schemas/config';
+import { lexIntentOf } from '../../shared/channels/lex';
+import { CALL_TYPES, type CallType } from '../../shared/schemas/config';
 import { tokenFor } from './authorizer';
 import {
   type Answer,
@@ -291,18 +292,7 @@ async function connectCall(persona: PersonaJson, callType: string) {
  * Lambda Invoke API (the bot's intent for the call type, its slots as the customer fills them,
  * ConfirmIntent answered Confirmed or Denied), the bot's message shown at each step.
  */
-async function lexCall(persona: PersonaJson, callType: string) {
-  const intents: Record<string, string> = {
-    CLOSE_ACCOUNT: 'CloseAccount',
-    FEE_COMPLAINT: 'FeeComplaint',
-    RATE_COMPLAINT: 'RateComplaint',
-    COMPETITOR_OFFER: 'CompetitorOffer',
-    REWARDS_DISSATISFACTION: 'RewardsComplaint',
-    LOST_OR_STOLEN: 'LostOrStolen',
-    FRAUD_REPORT: 'ReportFraud',
-    BILLING_DISPUTE: 'BillingDispute',
-    GENERAL_INQUIRY: 'GeneralInquiry',
-  };
+async function lexCall(persona: PersonaJson, callType: CallType) {
   const sessionId = `local-${Date.now().toString(36)}`;
   const slots: Record<string, string> = {};
   type Reply = {
@@ -315,7 +305,7 @@ async function lexCall(persona: PersonaJson, callType: string) {
   const invoke = async (
     said: string,
     confirmation: 'None' | 'Confirmed' | 'Denied' = 'None',
-    intent: string = intents[callType] ?? 'GeneralInquiry',
+    intent = lexIntentOf(callType),
   ) => {
     const res = await fetch(`${values.url}/2015-03-31/functions/lex-adapter/invocations`, {
       method: 'POST',

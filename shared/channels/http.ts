@@ -1,9 +1,10 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import { storedOutcome } from '../application/turn';
 import { type ValidationError, zodErrors } from '../application/validation';
 import { PROBLEMS, type Problem } from '../domain/problems';
 import type { TurnOutput } from '../ports';
 import {
+  ClosureBodySchema,
   ContactIdSchema,
   IdempotencyKeySchema,
   MAX_BODY_BYTES,
@@ -190,9 +191,6 @@ export function parseRequest(
       return { ok: true, input: { action: route.action, now, contactId, actor } };
   }
 }
-
-/** POST …/closure takes no fields: a body, if sent, is `{}`. */
-const ClosureBodySchema = z.strictObject({});
 
 const scriptFor = (o: PresentedOffer, channel: Channel) => o.scripts[channel];
 

@@ -28,6 +28,9 @@ const INTENT_CALL_TYPES: Record<string, CallType> = {
   CloseNow: 'CLOSE_ACCOUNT',
 };
 export const LEX_INTENTS = Object.keys(INTENT_CALL_TYPES);
+/** The intent a chat about this call type starts with (the first that names it; CloseNow insists). */
+export const lexIntentOf = (callType: CallType): string =>
+  LEX_INTENTS.find((i) => INTENT_CALL_TYPES[i] === callType)!;
 /** What the chat says when it cannot tell the reason (the bot's FallbackIntent closes with it too). */
 export const FALLBACK_TEXT = 'I can help with closing or keeping your card, fees, rates and rewards.';
 
@@ -125,7 +128,7 @@ const ENDINGS: Partial<Record<Contact['stage'], string>> = {
 function nextAfter(c: Contact): Queue | 'END' {
   if (c.stage === 'RETAINED' || c.stage === 'RESOLVED' || c.stage === 'CROSS_SOLD') return 'END';
   if (c.stage === 'LOCKED') return 'SECURITY';
-  return c.route?.queue ?? 'RETENTION_SPECIALIST';
+  return c.route.queue;
 }
 
 async function turn(runner: TurnRunner, input: TurnInput): Promise<Contact | TurnOutput> {
@@ -150,7 +153,7 @@ function next(e: LexEvent, c: Contact): LexResponse {
   if (c.handover && c.stage === 'OFFER')
     return reply(e, 'Close', 'Let me connect you to a retention specialist who can help.', {
       state: 'Fulfilled',
-      next: c.route?.queue ?? 'RETENTION_SPECIALIST',
+      next: nextAfter(c),
     });
   return reply(e, 'Close', ENDINGS[c.stage] ?? 'Thank you.', { next: nextAfter(c) });
 }
@@ -228,12 +231,11 @@ export async function handleLex(event: unknown, runner: TurnRunner, now: string)
         );
       }
     }
-    if ((c.stage === 'OFFER' || c.stage === 'CROSS_SELL') && e.sessionState.intent.name === 'CloseNow') {
-      const closed = await turn(runner, { action: 'close', now, contactId });
-      if (!('contactId' in closed)) return toAgent(e);
-      return next(e, closed);
-    }
     if (c.stage === 'OFFER' || c.stage === 'CROSS_SELL') {
+      if (e.sessionState.intent.name === 'CloseNow') {
+        const closed = await turn(runner, { action: 'close', now, contactId });
+        return 'contactId' in closed ? next(e, closed) : toAgent(e);
+      }
       const confirmation = e.sessionState.intent.confirmationState;
       const onTable = c.current[0];
       if (onTable && (confirmation === 'Confirmed' || confirmation === 'Denied')) {

@@ -272,14 +272,21 @@ export interface Stepped {
  * The customer insists ("just close it"): the closure request is recorded now, whatever the call type,
  * and no offer follows (the offers on the table are withdrawn, not declined: nothing was answered).
  */
-export function insistOnClosure(c: Contact, config: DecisionConfig, now: string): Stepped {
-  const contact = setStage({ ...c, current: [], outcome: 'CLOSURE_REQUESTED' }, 'CLOSED', now);
-  const l = logEvent(contact, now, 'CLOSURE_REQUESTED', config);
-  return { contact: l.contact, log: [l.event] };
-}
+export const insistOnClosure = (c: Contact, config: DecisionConfig, now: string): Stepped =>
+  closeContact(c, config, now, [], true);
 
-function closeContact(c: Contact, config: DecisionConfig, now: string, log: OfferLogEvent[]): Stepped {
-  const closing = config.callTypes[c.callType]?.closing ?? false;
+/**
+ * The contact ends CLOSED, nothing on the table: a closure requested (a closing call type, or a
+ * customer who insists), else a complaint not resolved.
+ */
+function closeContact(
+  c: Contact,
+  config: DecisionConfig,
+  now: string,
+  log: OfferLogEvent[],
+  insisted = false,
+): Stepped {
+  const closing = insisted || (config.callTypes[c.callType]?.closing ?? false);
   let contact = setStage(
     { ...c, current: [], outcome: closing ? 'CLOSURE_REQUESTED' : 'NOT_RESOLVED' },
     'CLOSED',

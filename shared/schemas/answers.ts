@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { IsoDateTimeSchema as DateTime } from './account';
 import { EconomicsSchema, OfferResponseSchema, OutcomeSchema, RouteSchema } from './contact';
 import { CallTypeSchema, StageSchema } from './enums';
 import { ActedBySchema, AuthoritySchema } from './identity';
@@ -9,8 +10,6 @@ import { lazy } from './lazy';
  * the OpenAPI document's response schemas (shared/schemas/openapi.ts), so that the document says what
  * the handlers send, and the end-to-end suite checks every answer against it.
  */
-
-const DateTime = z.iso.datetime();
 
 export const StartAnswerSchema = lazy(() =>
   z.strictObject({ contactId: z.uuid(), stage: StageSchema, route: RouteSchema }),

@@ -106,6 +106,9 @@ export const ResponseBodySchema = lazy(() =>
 );
 export type ResponseBody = z.infer<typeof ResponseBodySchema>;
 
+/** POST …/closure takes no fields: a body, if sent, is `{}`. */
+export const ClosureBodySchema = lazy(() => z.strictObject({}));
+
 export const IdempotencyKeySchema = lazy(() =>
   z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be 8 to 100 letters, digits or . _ : -'),
 );

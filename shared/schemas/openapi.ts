@@ -9,6 +9,7 @@ import {
 } from './answers';
 import {
   type Action,
+  ClosureBodySchema,
   IdempotencyKeySchema,
   PickupBodySchema,
   ResponseBodySchema,
@@ -70,7 +71,7 @@ const BODIES: Partial<Record<Action, () => z.ZodType>> = {
   pickup: () => PickupBodySchema,
   verify: () => VerificationBodySchema,
   respond: () => ResponseBodySchema,
-  close: () => z.strictObject({}),
+  close: () => ClosureBodySchema,
 };
 
 /** The problems a route may answer, by status. */
